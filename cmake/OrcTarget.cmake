@@ -1,0 +1,25 @@
+# Compile settings shared by every target of ours: strict warnings and, when asked, sanitizers.
+set(ORC_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter)
+set(ORC_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+
+# The built binaries find libduckdb through their RPATH, so they run from any directory without
+# LD_LIBRARY_PATH; an installed orc looks next to itself (../lib).
+set(CMAKE_BUILD_RPATH "${ORC_DUCKDB_DIR}/lib")
+set(CMAKE_INSTALL_RPATH "$ORIGIN/../lib")
+
+function(orc_target_defaults target)
+  target_compile_options(${target} PRIVATE ${ORC_WARNINGS})
+  target_include_directories(${target} PUBLIC ${CMAKE_SOURCE_DIR}/src ${CMAKE_BINARY_DIR}/generated)
+  if(ORC_SANITIZE)
+    target_compile_options(${target} PRIVATE ${ORC_SANITIZER_FLAGS})
+    target_link_options(${target} PUBLIC ${ORC_SANITIZER_FLAGS})
+  endif()
+endfunction()
+
+# orc_library(NAME SOURCES ... DEPS ...): one static library per area of src/.
+function(orc_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  orc_target_defaults(${name})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+endfunction()

@@ -1,0 +1,56 @@
+#include "api/error_response.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+namespace orc {
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kConflict:
+      return 409;
+    case StatusCode::kFailedPrecondition:
+      return 412;
+    case StatusCode::kResourceExhausted:
+      return 413;
+    case StatusCode::kCancelled:
+      return 499;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
+    case StatusCode::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+void WriteError(httplib::Response& response, const Status& status, std::string_view field) {
+  WriteError(response, HttpStatusFor(status.code()), StatusCodeName(status.code()),
+             status.message(), field);
+}
+
+void WriteError(httplib::Response& response, int http_status, std::string_view code,
+                std::string_view message, std::string_view field) {
+  nlohmann::json error = {{"code", code}, {"message", message}};
+  if (!field.empty()) error["field"] = field;
+  response.status = http_status;
+  // Invalid UTF-8 from a request (echoed in a message) is replaced rather than failing the dump.
+  response.set_content(nlohmann::json{{"error", std::move(error)}}.dump(
+                           -1, ' ', false, nlohmann::json::error_handler_t::replace),
+                       "application/json");
+}
+
+}  // namespace orc

@@ -1,0 +1,66 @@
+#include "cli/serve_command.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <iostream>
+#include <thread>
+
+#include "api/api_server.h"
+#include "api/health_handler.h"
+#include "cli/cli.h"
+#include "common/logging.h"
+#include "common/termination_signals.h"
+#include "common/version.h"
+#include "state/database_url.h"
+
+namespace orc {
+
+int RunServe(const ServeOptions& options) {
+  const Result<HostPort> bind = ParseHostPort(options.bind);
+  if (!bind.ok()) {
+    std::cerr << "orc: --bind: " << bind.status().message() << "\n";
+    return kExitUsage;
+  }
+  const Result<DatabaseUrl> database = ParseDatabaseUrl(options.database_url);
+  if (!database.ok()) {
+    std::cerr << "orc: --database-url: " << database.status().message() << "\n";
+    return kExitUsage;
+  }
+  const Result<LogLevel> log_level = ParseLogLevel(options.log_level);
+  if (!log_level.ok()) {
+    std::cerr << "orc: --log-level: " << log_level.status().message() << "\n";
+    return kExitUsage;
+  }
+  InitLogging(*log_level);
+
+  // Before any thread starts, so that every thread inherits the blocked signal mask.
+  TerminationSignals termination_signals;
+
+  ApiServer server(ApiServerOptions{.bind = *bind});
+  server.AddRoutes(InstallHealthRoutes);
+  if (Status bound = server.Bind(); !bound.ok()) {
+    spdlog::error("{}", bound.message());
+    return kExitFailure;
+  }
+  spdlog::info("orc {} listening on http://{} (state: {})", kVersion,
+               HostPort{bind->host, server.port()}.ToString(), database->redacted);
+
+  std::thread signal_waiter([&] {
+    if (const int signal_number = termination_signals.Wait(); signal_number != 0) {
+      spdlog::info("received SIG{}, shutting down", sigabbrev_np(signal_number));
+    }
+    server.Stop();
+  });
+  const Status served = server.Serve();
+  termination_signals.Cancel();
+  signal_waiter.join();
+  if (!served.ok()) {
+    spdlog::error("{}", served.message());
+    return kExitFailure;
+  }
+  spdlog::info("stopped");
+  return kExitOk;
+}
+
+}  // namespace orc

@@ -1,0 +1,68 @@
+#include "common/uuid.h"
+
+#include <sys/random.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+namespace orc {
+namespace {
+
+constexpr size_t kUuidBytes = 16;
+constexpr size_t kUuidTextLength = 36;
+constexpr std::array<size_t, 4> kHyphenPositions = {8, 13, 18, 23};
+
+void FillRandom(uint8_t* buffer, size_t length) {
+  size_t filled = 0;
+  while (filled < length) {
+    const ssize_t got = getrandom(buffer + filled, length - filled, 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      // getrandom only fails on a kernel without it (pre-3.17); orc cannot make safe ids there.
+      std::abort();
+    }
+    filled += static_cast<size_t>(got);
+  }
+}
+
+bool IsHexDigit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+}  // namespace
+
+std::string NewUuidV4() {
+  std::array<uint8_t, kUuidBytes> bytes;
+  FillRandom(bytes.data(), bytes.size());
+  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0F) | 0x40);  // version 4
+  bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3F) | 0x80);  // variant 10xx
+
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(kUuidTextLength);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text.push_back('-');
+    text.push_back(kHex[bytes[i] >> 4]);
+    text.push_back(kHex[bytes[i] & 0x0F]);
+  }
+  return text;
+}
+
+bool IsUuid(std::string_view text) {
+  if (text.size() != kUuidTextLength) return false;
+  size_t next_hyphen = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (next_hyphen < kHyphenPositions.size() && i == kHyphenPositions[next_hyphen]) {
+      if (text[i] != '-') return false;
+      ++next_hyphen;
+    } else if (!IsHexDigit(text[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace orc

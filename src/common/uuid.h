@@ -1,0 +1,19 @@
+// UUID v4 identifiers for jobs, tasks and runs.
+//
+// Ids come from the kernel's CSPRNG (getrandom), so two orc processes sharing one database never
+// collide and ids cannot be guessed from each other. Thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace orc {
+
+// A new random (version 4, RFC 9562) UUID in lowercase canonical form:
+// "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", y one of 8, 9, a, b.
+std::string NewUuidV4();
+
+// True when `text` is a UUID in canonical 8-4-4-4-12 hex form (any case, any version).
+bool IsUuid(std::string_view text);
+
+}  // namespace orc

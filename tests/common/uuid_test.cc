@@ -1,0 +1,45 @@
+#include "common/uuid.h"
+
+#include <gtest/gtest.h>
+
+#include <unordered_set>
+
+namespace orc {
+namespace {
+
+TEST(UuidTest, HasVersionFourLayout) {
+  for (int i = 0; i < 1000; ++i) {
+    const std::string id = NewUuidV4();
+    ASSERT_TRUE(IsUuid(id)) << id;
+    EXPECT_EQ(id[14], '4') << id;
+    EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
+    for (char c : id) EXPECT_FALSE(c >= 'A' && c <= 'F') << "lowercase expected: " << id;
+  }
+}
+
+TEST(UuidTest, DoNotRepeat) {
+  std::unordered_set<std::string> seen;
+  for (int i = 0; i < 100000; ++i) ASSERT_TRUE(seen.insert(NewUuidV4()).second);
+}
+
+TEST(UuidTest, RandomBitsAreSpread) {
+  // Every hex digit of the random positions shows up over many ids (catches a stuck source).
+  std::unordered_set<char> first_digits;
+  for (int i = 0; i < 2000; ++i) first_digits.insert(NewUuidV4()[0]);
+  EXPECT_EQ(first_digits.size(), 16u);
+}
+
+TEST(UuidTest, RecognizesCanonicalForm) {
+  EXPECT_TRUE(IsUuid("123e4567-e89b-12d3-a456-426614174000"));
+  EXPECT_TRUE(IsUuid("123E4567-E89B-12D3-A456-426614174000"));
+  EXPECT_FALSE(IsUuid(""));
+  EXPECT_FALSE(IsUuid("123e4567e89b12d3a456426614174000"));
+  EXPECT_FALSE(IsUuid("123e4567-e89b-12d3-a456-42661417400"));
+  EXPECT_FALSE(IsUuid("123e4567-e89b-12d3-a456-4266141740000"));
+  EXPECT_FALSE(IsUuid("123e4567-e89b-12d3-a456_426614174000"));
+  EXPECT_FALSE(IsUuid("g23e4567-e89b-12d3-a456-426614174000"));
+  EXPECT_FALSE(IsUuid("../../../etc/passwd-0000-000000000000"));
+}
+
+}  // namespace
+}  // namespace orc

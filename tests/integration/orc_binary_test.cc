@@ -1,0 +1,221 @@
+// End-to-end tests of the orc binary as a user runs it: real process, real sockets, real signals.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "support/subprocess.h"
+#include "support/temp_dir.h"
+
+namespace orc {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::RunToCompletion;
+using testing::Subprocess;
+using testing::SubprocessOptions;
+using testing::TempDir;
+
+constexpr milliseconds kExitTimeout = seconds(20);
+
+// Runs orc from a scratch working directory, without LD_LIBRARY_PATH (the RPATH must suffice).
+SubprocessOptions Orc(std::vector<std::string> arguments, const TempDir& directory,
+                      std::map<std::string, std::string> env = {}) {
+  SubprocessOptions options;
+  options.argv = {ORC_BINARY_PATH};
+  options.argv.insert(options.argv.end(), arguments.begin(), arguments.end());
+  options.set_env = std::move(env);
+  options.unset_env = {"LD_LIBRARY_PATH", "ORC_BIND", "DATABASE_URL", "ORC_LOG_LEVEL"};
+  options.working_directory = directory.path();
+  return options;
+}
+
+// The port from orc's "listening on http://HOST:PORT" line, or -1.
+int ListeningPort(const std::string& log) {
+  std::smatch match;
+  if (!std::regex_search(log, match, std::regex(R"(listening on http://[^ ]+:(\d+))"))) return -1;
+  return std::stoi(match[1]);
+}
+
+// A TCP socket listening on a free loopback port, to make that port "in use".
+class OccupiedPort {
+ public:
+  OccupiedPort() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 || listen(fd_, 1) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      throw std::runtime_error("could not occupy a port");
+    }
+    port_ = ntohs(address.sin_port);
+  }
+  ~OccupiedPort() { close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+class OrcBinaryTest : public ::testing::Test {
+ protected:
+  TempDir directory_;
+};
+
+TEST_F(OrcBinaryTest, HelpListsTheCommands) {
+  auto orc = RunToCompletion(Orc({"--help"}, directory_), kExitTimeout);
+  EXPECT_EQ(orc->Wait(milliseconds(0)), 0);
+  EXPECT_NE(orc->Stdout().find("serve"), std::string::npos) << orc->Stdout();
+  EXPECT_NE(orc->Stdout().find("version"), std::string::npos) << orc->Stdout();
+}
+
+TEST_F(OrcBinaryTest, ServeHelpListsOptionsAndEnvironment) {
+  auto orc = RunToCompletion(Orc({"serve", "--help"}, directory_), kExitTimeout);
+  EXPECT_EQ(orc->Wait(milliseconds(0)), 0);
+  for (const char* text :
+       {"--bind", "ORC_BIND", "--database-url", "DATABASE_URL", "--log-level", "ORC_LOG_LEVEL"}) {
+    EXPECT_NE(orc->Stdout().find(text), std::string::npos) << text << "\n" << orc->Stdout();
+  }
+}
+
+TEST_F(OrcBinaryTest, VersionNamesOrcAndDuckDb) {
+  for (const char* spelling : {"version", "--version"}) {
+    auto orc = RunToCompletion(Orc({spelling}, directory_), kExitTimeout);
+    EXPECT_EQ(orc->Wait(milliseconds(0)), 0) << orc->Stderr();
+    EXPECT_TRUE(
+        std::regex_search(orc->Stdout(), std::regex(R"(^orc \d+\.\d+\.\d+ \(DuckDB v1\.4\.4\))")))
+        << orc->Stdout();
+  }
+}
+
+TEST_F(OrcBinaryTest, UnknownFlagIsAUsageError) {
+  auto orc = RunToCompletion(Orc({"--no-such-flag"}, directory_), kExitTimeout);
+  EXPECT_EQ(orc->Wait(milliseconds(0)), 2);
+  EXPECT_NE(orc->Stderr().find("--no-such-flag"), std::string::npos) << orc->Stderr();
+  EXPECT_NE(orc->Stderr().find("Usage"), std::string::npos) << orc->Stderr();
+}
+
+TEST_F(OrcBinaryTest, UnknownSubcommandIsAUsageError) {
+  auto orc = RunToCompletion(Orc({"frobnicate"}, directory_), kExitTimeout);
+  EXPECT_EQ(orc->Wait(milliseconds(0)), 2);
+  EXPECT_NE(orc->Stderr().find("frobnicate"), std::string::npos) << orc->Stderr();
+  EXPECT_NE(orc->Stderr().find("Usage"), std::string::npos) << orc->Stderr();
+}
+
+TEST_F(OrcBinaryTest, BadBindIsOneLineNamingAddressAndReason) {
+  auto orc = RunToCompletion(Orc({"serve", "--bind", "localhost:99999"}, directory_), kExitTimeout);
+  EXPECT_EQ(orc->Wait(milliseconds(0)), 2);
+  const std::string error = orc->Stderr();
+  EXPECT_NE(error.find("'localhost:99999'"), std::string::npos) << error;
+  EXPECT_NE(error.find("0 to 65535"), std::string::npos) << error;
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+}
+
+TEST_F(OrcBinaryTest, BadLogLevelIsAUsageError) {
+  auto orc = RunToCompletion(Orc({"serve", "--log-level", "loud"}, directory_), kExitTimeout);
+  EXPECT_EQ(orc->Wait(milliseconds(0)), 2);
+  EXPECT_NE(orc->Stderr().find("'loud'"), std::string::npos) << orc->Stderr();
+}
+
+TEST_F(OrcBinaryTest, PortInUseFailsCleanly) {
+  OccupiedPort occupied;
+  const std::string address = "127.0.0.1:" + std::to_string(occupied.port());
+  auto orc = RunToCompletion(Orc({"serve", "--bind", address}, directory_), kExitTimeout);
+  ASSERT_TRUE(orc->Wait(milliseconds(0))) << "orc kept running on a port in use";
+  EXPECT_EQ(orc->Wait(milliseconds(0)), 1);
+  const std::string error = orc->Stderr();
+  EXPECT_NE(error.find("cannot listen on " + address + ": Address already in use"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+}
+
+TEST_F(OrcBinaryTest, UnknownDatabaseSchemeListsTheAcceptedForms) {
+  auto orc = RunToCompletion(Orc({"serve", "--database-url", "mysql://root:pw@db/orc"}, directory_),
+                             kExitTimeout);
+  EXPECT_EQ(orc->Wait(milliseconds(0)), 2);
+  const std::string error = orc->Stderr();
+  EXPECT_NE(error.find("sqlite:PATH"), std::string::npos) << error;
+  EXPECT_NE(error.find("postgres://"), std::string::npos) << error;
+  EXPECT_EQ(error.find(":pw@"), std::string::npos) << "password leaked: " << error;
+}
+
+// Starts `orc` with `arguments`, waits for it to listen, and returns the port.
+int StartAndAwaitListening(Subprocess& orc) {
+  EXPECT_TRUE(orc.WaitForStderr("listening on", kExitTimeout)) << orc.Stderr();
+  return ListeningPort(orc.Stderr());
+}
+
+TEST_F(OrcBinaryTest, ServesHealthAndStopsOnSigterm) {
+  Subprocess orc(Orc({"serve", "--bind", "127.0.0.1:0"}, directory_));
+  const int port = StartAndAwaitListening(orc);
+  ASSERT_GT(port, 0) << orc.Stderr();
+
+  httplib::Client client("127.0.0.1", port);
+  auto response = client.Get("/health");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->get_header_value("Content-Type"), "application/json");
+  const auto body = nlohmann::json::parse(response->body);
+  EXPECT_EQ(body["status"], "ok");
+  EXPECT_TRUE(body["version"].is_string());
+
+  orc.Signal(SIGTERM);
+  EXPECT_EQ(orc.Wait(kExitTimeout), 0) << orc.Stderr();
+  EXPECT_NE(orc.Stderr().find("received SIGTERM, shutting down"), std::string::npos)
+      << orc.Stderr();
+  EXPECT_FALSE(httplib::Client("127.0.0.1", port).Get("/health"));
+}
+
+TEST_F(OrcBinaryTest, PlainOrcServesAndStopsOnSigint) {
+  Subprocess orc(Orc({}, directory_, {{"ORC_BIND", "127.0.0.1:0"}}));
+  const int port = StartAndAwaitListening(orc);
+  ASSERT_GT(port, 0) << orc.Stderr();
+  EXPECT_EQ(httplib::Client("127.0.0.1", port).Get("/health")->status, 200);
+  orc.Signal(SIGINT);
+  EXPECT_EQ(orc.Wait(kExitTimeout), 0) << orc.Stderr();
+}
+
+TEST_F(OrcBinaryTest, EnvironmentConfiguresAndFlagsWin) {
+  Subprocess orc(Orc({"--bind", "127.0.0.1:0"}, directory_,
+                     {{"ORC_BIND", "127.0.0.1:1"},
+                      {"DATABASE_URL", "sqlite:state.db"},
+                      {"ORC_LOG_LEVEL", "debug"}}));
+  const int port = StartAndAwaitListening(orc);
+  ASSERT_GT(port, 0) << orc.Stderr();
+  EXPECT_NE(orc.Stderr().find("(state: sqlite:state.db)"), std::string::npos) << orc.Stderr();
+  ASSERT_TRUE(httplib::Client("127.0.0.1", port).Get("/health"));
+  orc.Signal(SIGTERM);
+  EXPECT_EQ(orc.Wait(kExitTimeout), 0);
+  // Debug level logs each request.
+  EXPECT_NE(orc.Stderr().find("GET /health -> 200"), std::string::npos) << orc.Stderr();
+}
+
+TEST_F(OrcBinaryTest, LogLinesStartWithAnUtcTimestamp) {
+  Subprocess orc(Orc({"--bind", "127.0.0.1:0"}, directory_));
+  ASSERT_GT(StartAndAwaitListening(orc), 0);
+  orc.Signal(SIGTERM);
+  ASSERT_EQ(orc.Wait(kExitTimeout), 0);
+  std::istringstream lines(orc.Stderr());
+  std::string line;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    ++count;
+    EXPECT_TRUE(std::regex_search(
+        line, std::regex(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (info|warn|error|debug) )")))
+        << line;
+  }
+  EXPECT_GE(count, 3);
+}
+
+}  // namespace
+}  // namespace orc
