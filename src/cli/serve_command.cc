@@ -13,6 +13,7 @@
 #include "common/termination_signals.h"
 #include "common/version.h"
 #include "state/database_url.h"
+#include "state/state_store.h"
 
 namespace orc {
 
@@ -39,10 +40,17 @@ int RunServe(const ServeOptions& options) {
 
   ApiServer server(ApiServerOptions{.bind = *bind});
   server.AddRoutes(InstallHealthRoutes);
+  // Bind before opening the state store: an unusable address is reported at once, alone.
   if (Status bound = server.Bind(); !bound.ok()) {
     spdlog::error("{}", bound.message());
     return kExitFailure;
   }
+  Result<std::unique_ptr<StateStore>> store = OpenStateStore(*database, SystemClock::Instance());
+  if (!store.ok()) {
+    spdlog::error("{}", store.status().message());
+    return kExitFailure;
+  }
+  spdlog::info("state store ready: {}", database->redacted);
   spdlog::info("orc {} listening on http://{} (state: {})", kVersion,
                HostPort{bind->host, server.port()}.ToString(), database->redacted);
 

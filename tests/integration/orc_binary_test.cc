@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -147,6 +148,28 @@ TEST_F(OrcBinaryTest, UnknownDatabaseSchemeListsTheAcceptedForms) {
   EXPECT_NE(error.find("sqlite:PATH"), std::string::npos) << error;
   EXPECT_NE(error.find("postgres://"), std::string::npos) << error;
   EXPECT_EQ(error.find(":pw@"), std::string::npos) << "password leaked: " << error;
+}
+
+TEST_F(OrcBinaryTest, UnusableStateDatabaseFailsAtStartup) {
+  auto orc = RunToCompletion(
+      Orc({"serve", "--bind", "127.0.0.1:0", "--database-url", "sqlite:missing/dir/orc.db"},
+          directory_),
+      kExitTimeout);
+  EXPECT_EQ(orc->Wait(milliseconds(0)), 1);
+  const std::string error = orc->Stderr();
+  EXPECT_NE(error.find("cannot open SQLite database 'missing/dir/orc.db': directory "
+                       "'missing/dir' does not exist"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(error.find("listening"), std::string::npos) << error;
+}
+
+TEST_F(OrcBinaryTest, DefaultStateIsOrcDbInTheWorkingDirectory) {
+  Subprocess orc(Orc({"--bind", "127.0.0.1:0"}, directory_));
+  ASSERT_TRUE(orc.WaitForStderr("listening on", kExitTimeout)) << orc.Stderr();
+  EXPECT_TRUE(std::filesystem::exists(directory_.File("orc.db")));
+  orc.Signal(SIGTERM);
+  EXPECT_EQ(orc.Wait(kExitTimeout), 0);
 }
 
 // Starts `orc` with `arguments`, waits for it to listen, and returns the port.

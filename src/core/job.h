@@ -1,0 +1,55 @@
+// Job and Task: what a user defines. A job is a named, optionally scheduled list of tasks; a task
+// moves data (extractor -> loader) or transforms it (SQL). Plain values, no behaviour; the state
+// store persists them and the API encodes them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+
+namespace orc {
+
+struct RetryPolicy {
+  int max_attempts = 3;
+  double initial_delay_s = 1;
+  double max_delay_s = 300;
+
+  friend bool operator==(const RetryPolicy&, const RetryPolicy&) = default;
+};
+
+struct Task {
+  std::string task_id;  // UUID; assigned by the state store when empty
+  int task_order = 0;   // 1-based position within the job
+  std::string task_name;
+  // Plugin configurations as JSON text (objects whose "type" picks a plugin); empty when absent.
+  std::string extractor_config;
+  std::string loader_config;
+  std::string transform_config;
+  std::vector<std::string> depends_on;  // names of tasks of the same job
+  std::optional<int> timeout_s;         // overrides the job's
+  std::optional<RetryPolicy> retry;     // overrides the job's
+
+  friend bool operator==(const Task&, const Task&) = default;
+};
+
+struct Job {
+  std::string job_id;  // UUID; assigned by the state store when empty
+  std::string job_name;
+  std::string description;
+  std::optional<std::string> schedule;  // cron expression; none = manual only
+  std::string timezone = "UTC";
+  bool is_active = true;
+  bool catchup = false;
+  int max_active_runs = 1;
+  std::optional<int> timeout_s;  // per task
+  RetryPolicy retry;
+  TimePoint created_at{};
+  TimePoint updated_at{};
+  std::vector<Task> tasks;  // in task_order
+
+  friend bool operator==(const Job&, const Job&) = default;
+};
+
+}  // namespace orc

@@ -1,0 +1,85 @@
+// Run, TaskRun and RunLogLine: what happened when a job ran. Plain values; the state store
+// persists them and enforces the legal status changes.
+//
+//   run:      queued -> running -> success | failed | cancelled
+//             queued -> cancelled;  running -> queued (lease expired or released)
+//   task run: pending -> running -> success | failed | cancelled; pending -> upstream_failed
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+
+namespace orc {
+
+enum class RunStatus { kQueued, kRunning, kSuccess, kFailed, kCancelled };
+enum class TriggeredBy { kManual, kScheduler, kBackfill };
+enum class TaskRunStatus { kPending, kRunning, kSuccess, kFailed, kUpstreamFailed, kCancelled };
+
+std::string_view ToString(RunStatus status);
+std::string_view ToString(TriggeredBy trigger);
+std::string_view ToString(TaskRunStatus status);
+std::optional<RunStatus> ParseRunStatus(std::string_view text);
+std::optional<TriggeredBy> ParseTriggeredBy(std::string_view text);
+std::optional<TaskRunStatus> ParseTaskRunStatus(std::string_view text);
+
+// True for success, failed and cancelled: no later change is allowed.
+bool IsFinal(RunStatus status);
+
+struct Run {
+  std::string run_id;
+  std::string job_id;
+  RunStatus status = RunStatus::kQueued;
+  TriggeredBy triggered_by = TriggeredBy::kManual;
+  std::optional<TimePoint> scheduled_for;  // the schedule slot, for scheduler and backfill runs
+  TimePoint queued_at{};
+  TimePoint available_at{};  // not claimed before this time
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> finished_at;
+  std::string error_message;
+  std::string lease_owner;  // empty unless running
+  std::optional<TimePoint> lease_expires_at;
+  int attempt = 0;       // how many times the run was claimed
+  int max_attempts = 1;  // claims allowed before a lost run fails ("worker lost")
+  bool cancel_requested = false;
+  int64_t rows_extracted = 0;
+  int64_t rows_loaded = 0;
+  TimePoint created_at{};
+  TimePoint updated_at{};
+
+  friend bool operator==(const Run&, const Run&) = default;
+};
+
+struct TaskRun {
+  std::string run_id;
+  std::string task_id;
+  std::string task_name;
+  int task_order = 0;
+  TaskRunStatus status = TaskRunStatus::kPending;
+  int attempts = 0;
+  std::vector<std::string> errors;  // one message per failed attempt, oldest first
+  std::string error_message;        // the last error
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> finished_at;
+  int64_t rows_extracted = 0;
+  int64_t rows_loaded = 0;
+  int64_t bytes_read = 0;
+
+  friend bool operator==(const TaskRun&, const TaskRun&) = default;
+};
+
+struct RunLogLine {
+  int64_t line = 0;  // 1-based, per run; assigned by the state store
+  TimePoint time{};
+  std::string level = "info";  // debug | info | warn | error
+  std::string task_name;       // empty for run-level lines
+  std::string message;
+
+  friend bool operator==(const RunLogLine&, const RunLogLine&) = default;
+};
+
+}  // namespace orc

@@ -1,0 +1,215 @@
+#include "state/migrations.h"
+
+#include <string_view>
+#include <vector>
+
+namespace orc {
+namespace {
+
+struct Migration {
+  int version;
+  std::string_view name;
+  std::string_view both;      // runs on both backends, first
+  std::string_view sqlite;    // then this on SQLite
+  std::string_view postgres;  // or this on PostgreSQL
+};
+
+// Times are BIGINT microseconds since the epoch (UTC) on both backends; JSON documents are TEXT.
+// Type names are chosen so one DDL text works on both (SQLite maps them to its affinities).
+constexpr std::string_view kInitialSchema = R"sql(
+CREATE TABLE jobs (
+  job_id                TEXT PRIMARY KEY,
+  job_name              TEXT NOT NULL UNIQUE,
+  description           TEXT NOT NULL DEFAULT '',
+  schedule              TEXT,
+  timezone              TEXT NOT NULL DEFAULT 'UTC',
+  is_active             BOOLEAN NOT NULL DEFAULT TRUE,
+  catchup               BOOLEAN NOT NULL DEFAULT FALSE,
+  max_active_runs       INTEGER NOT NULL DEFAULT 1 CHECK (max_active_runs >= 1),
+  timeout_s             INTEGER,
+  retry_max_attempts    INTEGER NOT NULL DEFAULT 3,
+  retry_initial_delay_s DOUBLE PRECISION NOT NULL DEFAULT 1,
+  retry_max_delay_s     DOUBLE PRECISION NOT NULL DEFAULT 300,
+  -- runs of this job now running; kept by the triggers on runs, read by ClaimRun
+  active_runs           INTEGER NOT NULL DEFAULT 0,
+  created_at            BIGINT NOT NULL,
+  updated_at            BIGINT NOT NULL
+);
+CREATE INDEX jobs_created ON jobs (created_at, job_id);
+
+CREATE TABLE tasks (
+  task_id               TEXT PRIMARY KEY,
+  job_id                TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+  task_order            INTEGER NOT NULL,
+  task_name             TEXT NOT NULL,
+  extractor_config      TEXT NOT NULL DEFAULT '',
+  loader_config         TEXT NOT NULL DEFAULT '',
+  transform_config      TEXT NOT NULL DEFAULT '',
+  depends_on            TEXT NOT NULL DEFAULT '[]',
+  timeout_s             INTEGER,
+  retry_max_attempts    INTEGER,
+  retry_initial_delay_s DOUBLE PRECISION,
+  retry_max_delay_s     DOUBLE PRECISION,
+  UNIQUE (job_id, task_order),
+  UNIQUE (job_id, task_name)
+);
+
+CREATE TABLE runs (
+  run_id           TEXT PRIMARY KEY,
+  job_id           TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+  status           TEXT NOT NULL
+                   CHECK (status IN ('queued', 'running', 'success', 'failed', 'cancelled')),
+  triggered_by     TEXT NOT NULL CHECK (triggered_by IN ('manual', 'scheduler', 'backfill')),
+  scheduled_for    BIGINT,
+  queued_at        BIGINT NOT NULL,
+  available_at     BIGINT NOT NULL,
+  started_at       BIGINT,
+  finished_at      BIGINT,
+  error_message    TEXT NOT NULL DEFAULT '',
+  lease_owner      TEXT NOT NULL DEFAULT '',
+  lease_expires_at BIGINT,
+  attempt          INTEGER NOT NULL DEFAULT 0,
+  max_attempts     INTEGER NOT NULL DEFAULT 1,
+  cancel_requested BOOLEAN NOT NULL DEFAULT FALSE,
+  rows_extracted   BIGINT NOT NULL DEFAULT 0,
+  rows_loaded      BIGINT NOT NULL DEFAULT 0,
+  log_lines        BIGINT NOT NULL DEFAULT 0,
+  created_at       BIGINT NOT NULL,
+  updated_at       BIGINT NOT NULL
+);
+-- One run per schedule slot, whoever enqueues it (two schedulers, a restart, a backfill).
+CREATE UNIQUE INDEX runs_job_slot ON runs (job_id, scheduled_for) WHERE scheduled_for IS NOT NULL;
+-- ClaimRun reads the queue in exactly this order and stops at the first row it can take.
+CREATE INDEX runs_queue ON runs (available_at, queued_at, run_id) WHERE status = 'queued';
+CREATE INDEX runs_lease ON runs (lease_expires_at) WHERE status = 'running';
+CREATE INDEX runs_created ON runs (created_at, run_id);
+CREATE INDEX runs_job_created ON runs (job_id, created_at, run_id);
+
+CREATE TABLE task_runs (
+  run_id         TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+  -- no foreign key: a task may be edited away while its history stays
+  task_id        TEXT NOT NULL,
+  task_name      TEXT NOT NULL,
+  task_order     INTEGER NOT NULL,
+  status         TEXT NOT NULL,
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  errors         TEXT NOT NULL DEFAULT '[]',
+  error_message  TEXT NOT NULL DEFAULT '',
+  started_at     BIGINT,
+  finished_at    BIGINT,
+  rows_extracted BIGINT NOT NULL DEFAULT 0,
+  rows_loaded    BIGINT NOT NULL DEFAULT 0,
+  bytes_read     BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, task_id)
+);
+
+CREATE TABLE run_logs (
+  run_id    TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+  line      BIGINT NOT NULL,
+  logged_at BIGINT NOT NULL,
+  level     TEXT NOT NULL,
+  task_name TEXT NOT NULL DEFAULT '',
+  message   TEXT NOT NULL,
+  PRIMARY KEY (run_id, line)
+);
+
+CREATE TABLE task_cursors (
+  task_id      TEXT NOT NULL,
+  cursor_key   TEXT NOT NULL,
+  cursor_value TEXT NOT NULL,
+  updated_at   BIGINT NOT NULL,
+  PRIMARY KEY (task_id, cursor_key)
+);
+)sql";
+
+// SQLite has one writer at a time, so ClaimRun's check of active_runs cannot be raced: the
+// trigger only counts.
+constexpr std::string_view kSqliteActiveRuns = R"sql(
+CREATE TRIGGER runs_active_runs AFTER UPDATE OF status ON runs
+WHEN (OLD.status = 'running') <> (NEW.status = 'running')
+BEGIN
+  UPDATE jobs SET active_runs = active_runs + CASE WHEN NEW.status = 'running' THEN 1 ELSE -1 END
+  WHERE job_id = NEW.job_id;
+END;
+)sql";
+
+// On PostgreSQL two claimers can both see a job below its limit in their snapshots. The trigger's
+// UPDATE of the job row serializes them and re-checks the limit; the loser gets a serialization
+// failure and ClaimRun tries again.
+constexpr std::string_view kPostgresActiveRuns = R"sql(
+CREATE FUNCTION orc_count_active_runs() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.status = 'running' AND OLD.status <> 'running' THEN
+    UPDATE jobs SET active_runs = active_runs + 1
+    WHERE job_id = NEW.job_id AND active_runs < max_active_runs;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'job % is at its max_active_runs', NEW.job_id
+        USING ERRCODE = 'serialization_failure';
+    END IF;
+  ELSIF OLD.status = 'running' AND NEW.status <> 'running' THEN
+    UPDATE jobs SET active_runs = active_runs - 1 WHERE job_id = NEW.job_id;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER runs_active_runs AFTER UPDATE OF status ON runs
+FOR EACH ROW EXECUTE FUNCTION orc_count_active_runs();
+)sql";
+
+const std::vector<Migration>& AllMigrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
+  };
+  return migrations;
+}
+
+// Any 64-bit constant; it only has to be the same in every orc process.
+constexpr int64_t kMigrationLockKey = 0x6f72635f6d696772;  // "orc_migr"
+
+Status ApplyInTransaction(SqlConnection& connection, DatabaseBackend backend, Clock& clock) {
+  if (backend == DatabaseBackend::kPostgres) {
+    ORC_RETURN_IF_ERROR(
+        connection.Execute("SELECT pg_advisory_xact_lock($1)", {kMigrationLockKey}).status());
+  }
+  ORC_RETURN_IF_ERROR(connection.ExecuteScript(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"));
+  ORC_ASSIGN_OR_RETURN(SqlRows current,
+                       connection.Execute("SELECT MAX(version) FROM schema_migrations", {}));
+  const int64_t version = current.IsNull(0, 0) ? 0 : current.Int(0, 0);
+  if (version > LatestSchemaVersion()) {
+    return FailedPreconditionError(
+        "the state database has schema version " + std::to_string(version) +
+        ", newer than this orc binary knows (" + std::to_string(LatestSchemaVersion()) +
+        "): it was written by a newer orc; run that version, or point --database-url elsewhere");
+  }
+  for (const Migration& migration : AllMigrations()) {
+    if (migration.version <= version) continue;
+    const std::string_view specific =
+        backend == DatabaseBackend::kPostgres ? migration.postgres : migration.sqlite;
+    const std::string what = "applying schema migration " + std::to_string(migration.version) +
+                             " (" + std::string(migration.name) + ")";
+    ORC_RETURN_IF_ERROR(connection.ExecuteScript(migration.both).WithContext(what));
+    ORC_RETURN_IF_ERROR(connection.ExecuteScript(specific).WithContext(what));
+    ORC_RETURN_IF_ERROR(connection
+                            .Execute("INSERT INTO schema_migrations (version, name, applied_at) "
+                                     "VALUES ($1, $2, $3)",
+                                     {int64_t{migration.version}, std::string(migration.name),
+                                      ToStoredTime(clock.Now())})
+                            .status());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return AllMigrations().back().version; }
+
+Status ApplyMigrations(SqlConnection& connection, DatabaseBackend backend, Clock& clock) {
+  ORC_RETURN_IF_ERROR(connection.BeginWrite());
+  Status applied = ApplyInTransaction(connection, backend, clock);
+  if (applied.ok()) applied = connection.Commit();
+  if (!applied.ok()) connection.Rollback();
+  return applied;
+}
+
+}  // namespace orc

@@ -1,0 +1,262 @@
+// SqlStateStore: jobs and their tasks.
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "common/uuid.h"
+#include "state/sql_state_store.h"
+
+namespace orc {
+namespace {
+
+constexpr std::string_view kJobColumns =
+    "job_id, job_name, description, schedule, timezone, is_active, catchup, max_active_runs, "
+    "timeout_s, retry_max_attempts, retry_initial_delay_s, retry_max_delay_s, created_at, "
+    "updated_at";
+constexpr std::string_view kTaskColumns =
+    "task_id, job_id, task_order, task_name, extractor_config, loader_config, transform_config, "
+    "depends_on, timeout_s, retry_max_attempts, retry_initial_delay_s, retry_max_delay_s";
+
+std::string Sql(std::initializer_list<std::string_view> parts) {
+  std::string sql;
+  for (std::string_view part : parts) sql.append(part);
+  return sql;
+}
+
+SqlValue OptionalInt(const std::optional<int>& value) {
+  return value ? SqlValue(int64_t{*value}) : SqlValue();
+}
+
+Job JobFromRow(const SqlRows& rows, size_t r) {
+  Job job;
+  job.job_id = rows.Text(r, 0);
+  job.job_name = rows.Text(r, 1);
+  job.description = rows.Text(r, 2);
+  if (!rows.IsNull(r, 3)) job.schedule = rows.Text(r, 3);
+  job.timezone = rows.Text(r, 4);
+  job.is_active = rows.Bool(r, 5);
+  job.catchup = rows.Bool(r, 6);
+  job.max_active_runs = static_cast<int>(rows.Int(r, 7));
+  if (!rows.IsNull(r, 8)) job.timeout_s = static_cast<int>(rows.Int(r, 8));
+  job.retry.max_attempts = static_cast<int>(rows.Int(r, 9));
+  job.retry.initial_delay_s = rows.Double(r, 10);
+  job.retry.max_delay_s = rows.Double(r, 11);
+  job.created_at = rows.Time(r, 12);
+  job.updated_at = rows.Time(r, 13);
+  return job;
+}
+
+Task TaskFromRow(const SqlRows& rows, size_t r) {
+  Task task;
+  task.task_id = rows.Text(r, 0);
+  task.task_order = static_cast<int>(rows.Int(r, 2));
+  task.task_name = rows.Text(r, 3);
+  task.extractor_config = rows.Text(r, 4);
+  task.loader_config = rows.Text(r, 5);
+  task.transform_config = rows.Text(r, 6);
+  // Written by InsertTasks as a JSON array of strings.
+  const nlohmann::json depends_on = nlohmann::json::parse(rows.Text(r, 7), nullptr, false);
+  if (depends_on.is_array()) {
+    for (const auto& name : depends_on) {
+      if (name.is_string()) task.depends_on.push_back(name.get<std::string>());
+    }
+  }
+  if (!rows.IsNull(r, 8)) task.timeout_s = static_cast<int>(rows.Int(r, 8));
+  if (!rows.IsNull(r, 9)) {
+    task.retry =
+        RetryPolicy{static_cast<int>(rows.Int(r, 9)), rows.Double(r, 10), rows.Double(r, 11)};
+  }
+  return task;
+}
+
+std::vector<SqlValue> JobValues(const Job& job) {
+  return {job.job_id,
+          job.job_name,
+          job.description,
+          job.schedule ? SqlValue(*job.schedule) : SqlValue(),
+          job.timezone,
+          job.is_active,
+          job.catchup,
+          int64_t{job.max_active_runs},
+          OptionalInt(job.timeout_s),
+          int64_t{job.retry.max_attempts},
+          job.retry.initial_delay_s,
+          job.retry.max_delay_s,
+          ToStoredTime(job.created_at),
+          ToStoredTime(job.updated_at)};
+}
+
+Status NameTaken(const Job& job) {
+  return AlreadyExistsError("a job named '" + job.job_name + "' already exists");
+}
+
+// Fills in what the caller may leave empty: ids and 1-based task orders.
+void AssignTaskIdentity(Job& job, const std::unordered_map<std::string, std::string>& old_ids) {
+  for (size_t i = 0; i < job.tasks.size(); ++i) {
+    Task& task = job.tasks[i];
+    if (task.task_order == 0) task.task_order = static_cast<int>(i + 1);
+    if (task.task_name.empty()) task.task_name = "task_" + std::to_string(task.task_order);
+    if (!task.task_id.empty()) continue;
+    auto old = old_ids.find(task.task_name);
+    task.task_id = old != old_ids.end() ? old->second : NewUuidV4();
+  }
+}
+
+}  // namespace
+
+Status SqlStateStore::InsertTasks(SqlConnection& connection, const Job& job) {
+  const std::string insert = Sql({"INSERT INTO tasks (", kTaskColumns,
+                                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"});
+  for (const Task& task : job.tasks) {
+    const Status inserted =
+        connection
+            .Execute(insert, {task.task_id, job.job_id, int64_t{task.task_order}, task.task_name,
+                              task.extractor_config, task.loader_config, task.transform_config,
+                              nlohmann::json(task.depends_on).dump(), OptionalInt(task.timeout_s),
+                              task.retry ? SqlValue(int64_t{task.retry->max_attempts}) : SqlValue(),
+                              task.retry ? SqlValue(task.retry->initial_delay_s) : SqlValue(),
+                              task.retry ? SqlValue(task.retry->max_delay_s) : SqlValue()})
+            .status();
+    if (inserted.code() == StatusCode::kAlreadyExists) {
+      return InvalidArgumentError("job '" + job.job_name + "' has two tasks named '" +
+                                  task.task_name + "' or two at order " +
+                                  std::to_string(task.task_order));
+    }
+    ORC_RETURN_IF_ERROR(inserted);
+  }
+  return Status::Ok();
+}
+
+Result<Job> SqlStateStore::LoadJob(SqlConnection& connection, std::string_view where,
+                                   const std::string& key) {
+  ORC_ASSIGN_OR_RETURN(
+      SqlRows rows, connection.Execute(
+                        Sql({"SELECT ", kJobColumns, " FROM jobs WHERE ", where, " = $1"}), {key}));
+  if (rows.empty()) return NotFoundError("no job with " + std::string(where) + " '" + key + "'");
+  Job job = JobFromRow(rows, 0);
+  ORC_ASSIGN_OR_RETURN(
+      SqlRows tasks, connection.Execute(Sql({"SELECT ", kTaskColumns,
+                                             " FROM tasks WHERE job_id = $1 ORDER BY task_order"}),
+                                        {job.job_id}));
+  for (size_t r = 0; r < tasks.size(); ++r) job.tasks.push_back(TaskFromRow(tasks, r));
+  return job;
+}
+
+Result<Job> SqlStateStore::CreateJob(const Job& input) {
+  Job job = input;
+  if (job.job_id.empty()) job.job_id = NewUuidV4();
+  job.created_at = job.updated_at = clock_.Now();
+  AssignTaskIdentity(job, {});
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kTransaction, [&](SqlConnection& connection) {
+    const Status inserted = connection
+                                .Execute(Sql({"INSERT INTO jobs (", kJobColumns,
+                                              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                                              "$10, $11, $12, $13, $14)"}),
+                                         JobValues(job))
+                                .status();
+    if (inserted.code() == StatusCode::kAlreadyExists) return NameTaken(job);
+    ORC_RETURN_IF_ERROR(inserted);
+    return InsertTasks(connection, job);
+  }));
+  // Read back what was stored, so callers see exactly the persisted form (time precision).
+  return GetJob(job.job_id);
+}
+
+Result<Job> SqlStateStore::ReplaceJob(const Job& input) {
+  Job job = input;
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kTransaction, [&](SqlConnection& connection) {
+    ORC_ASSIGN_OR_RETURN(Job current, LoadJob(connection, "job_id", job.job_id));
+    std::unordered_map<std::string, std::string> old_ids;
+    for (const Task& task : current.tasks) old_ids.emplace(task.task_name, task.task_id);
+    job.created_at = current.created_at;
+    job.updated_at = clock_.Now();
+    AssignTaskIdentity(job, old_ids);
+    std::vector<SqlValue> values = JobValues(job);
+    values.erase(values.end() - 2);  // created_at stays as it was
+    const Status updated =
+        connection
+            .Execute(
+                "UPDATE jobs SET job_name = $2, description = $3, schedule = $4, timezone = $5, "
+                "is_active = $6, catchup = $7, max_active_runs = $8, timeout_s = $9, "
+                "retry_max_attempts = $10, retry_initial_delay_s = $11, retry_max_delay_s = $12, "
+                "updated_at = $13 WHERE job_id = $1",
+                values)
+            .status();
+    if (updated.code() == StatusCode::kAlreadyExists) return NameTaken(job);
+    ORC_RETURN_IF_ERROR(updated);
+    ORC_RETURN_IF_ERROR(
+        connection.Execute("DELETE FROM tasks WHERE job_id = $1", {job.job_id}).status());
+    return InsertTasks(connection, job);
+  }));
+  return GetJob(job.job_id);
+}
+
+Result<Job> SqlStateStore::GetJob(const std::string& job_id) {
+  Result<Job> job = NotFoundError("");
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) {
+    job = LoadJob(connection, "job_id", job_id);
+    return job.status();
+  }));
+  return job;
+}
+
+Result<Job> SqlStateStore::GetJobByName(const std::string& job_name) {
+  Result<Job> job = NotFoundError("");
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) {
+    job = LoadJob(connection, "job_name", job_name);
+    return job.status();
+  }));
+  return job;
+}
+
+Result<Page<Job>> SqlStateStore::ListJobs(const JobFilter& filter) {
+  Page<Job> page;
+  const SqlValue is_active = filter.is_active ? SqlValue(*filter.is_active) : SqlValue();
+  constexpr std::string_view kMatching =
+      " FROM jobs WHERE (CAST($1 AS BOOLEAN) IS NULL OR is_active = $1)";
+  constexpr std::string_view kOrdered = " ORDER BY created_at, job_id LIMIT $2 OFFSET $3";
+  const std::vector<SqlValue> params = {is_active, int64_t{filter.limit}, int64_t{filter.offset}};
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) {
+    ORC_ASSIGN_OR_RETURN(SqlRows count,
+                         connection.Execute(Sql({"SELECT COUNT(*)", kMatching}), {is_active}));
+    page.total = count.Int(0, 0);
+    ORC_ASSIGN_OR_RETURN(
+        SqlRows jobs,
+        connection.Execute(Sql({"SELECT ", kJobColumns, kMatching, kOrdered}), params));
+    std::unordered_map<std::string, size_t> position;
+    for (size_t r = 0; r < jobs.size(); ++r) {
+      page.items.push_back(JobFromRow(jobs, r));
+      position.emplace(page.items.back().job_id, r);
+    }
+    ORC_ASSIGN_OR_RETURN(SqlRows tasks,
+                         connection.Execute(Sql({"SELECT ", kTaskColumns,
+                                                 " FROM tasks WHERE job_id IN (SELECT job_id",
+                                                 kMatching, kOrdered, ") ORDER BY task_order"}),
+                                            params));
+    for (size_t r = 0; r < tasks.size(); ++r) {
+      page.items[position.at(tasks.Text(r, 1))].tasks.push_back(TaskFromRow(tasks, r));
+    }
+    return Status::Ok();
+  }));
+  return page;
+}
+
+Status SqlStateStore::DeleteJob(const std::string& job_id) {
+  return WithConnection(Access::kTransaction, [&](SqlConnection& connection) -> Status {
+    ORC_ASSIGN_OR_RETURN(
+        SqlRows active,
+        connection.Execute("SELECT COUNT(*) FROM runs WHERE job_id = $1 AND status IN "
+                           "('queued', 'running')",
+                           {job_id}));
+    if (active.Int(0, 0) > 0) {
+      return ConflictError("job '" + job_id + "' has " + std::to_string(active.Int(0, 0)) +
+                           " queued or running run(s); cancel them first");
+    }
+    ORC_ASSIGN_OR_RETURN(
+        SqlRows deleted,
+        connection.Execute("DELETE FROM jobs WHERE job_id = $1 RETURNING job_id", {job_id}));
+    if (deleted.empty()) return NotFoundError("no job with job_id '" + job_id + "'");
+    return Status::Ok();
+  });
+}
+
+}  // namespace orc

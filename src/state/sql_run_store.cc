@@ -1,0 +1,430 @@
+// SqlStateStore: runs, task runs and run logs.
+#include <nlohmann/json.hpp>
+
+#include "common/uuid.h"
+#include "state/sql_state_store.h"
+
+namespace orc {
+namespace {
+
+constexpr std::string_view kRunColumns =
+    "run_id, job_id, status, triggered_by, scheduled_for, queued_at, available_at, started_at, "
+    "finished_at, error_message, lease_owner, lease_expires_at, attempt, max_attempts, "
+    "cancel_requested, rows_extracted, rows_loaded, created_at, updated_at";
+constexpr std::string_view kTaskRunColumns =
+    "run_id, task_id, task_name, task_order, status, attempts, errors, error_message, started_at, "
+    "finished_at, rows_extracted, rows_loaded, bytes_read";
+
+std::string Sql(std::initializer_list<std::string_view> parts) {
+  std::string sql;
+  for (std::string_view part : parts) sql.append(part);
+  return sql;
+}
+
+SqlValue OptionalTime(const std::optional<TimePoint>& time) {
+  return time ? SqlValue(ToStoredTime(*time)) : SqlValue();
+}
+
+Run RunFromRow(const SqlRows& rows, size_t r) {
+  Run run;
+  run.run_id = rows.Text(r, 0);
+  run.job_id = rows.Text(r, 1);
+  run.status = ParseRunStatus(rows.Text(r, 2)).value_or(RunStatus::kFailed);
+  run.triggered_by = ParseTriggeredBy(rows.Text(r, 3)).value_or(TriggeredBy::kManual);
+  run.scheduled_for = rows.OptionalTime(r, 4);
+  run.queued_at = rows.Time(r, 5);
+  run.available_at = rows.Time(r, 6);
+  run.started_at = rows.OptionalTime(r, 7);
+  run.finished_at = rows.OptionalTime(r, 8);
+  run.error_message = rows.Text(r, 9);
+  run.lease_owner = rows.Text(r, 10);
+  run.lease_expires_at = rows.OptionalTime(r, 11);
+  run.attempt = static_cast<int>(rows.Int(r, 12));
+  run.max_attempts = static_cast<int>(rows.Int(r, 13));
+  run.cancel_requested = rows.Bool(r, 14);
+  run.rows_extracted = rows.Int(r, 15);
+  run.rows_loaded = rows.Int(r, 16);
+  run.created_at = rows.Time(r, 17);
+  run.updated_at = rows.Time(r, 18);
+  return run;
+}
+
+TaskRun TaskRunFromRow(const SqlRows& rows, size_t r) {
+  TaskRun task_run;
+  task_run.run_id = rows.Text(r, 0);
+  task_run.task_id = rows.Text(r, 1);
+  task_run.task_name = rows.Text(r, 2);
+  task_run.task_order = static_cast<int>(rows.Int(r, 3));
+  task_run.status = ParseTaskRunStatus(rows.Text(r, 4)).value_or(TaskRunStatus::kFailed);
+  task_run.attempts = static_cast<int>(rows.Int(r, 5));
+  // Written by SaveTaskRun as a JSON array of strings.
+  const nlohmann::json errors = nlohmann::json::parse(rows.Text(r, 6), nullptr, false);
+  if (errors.is_array()) {
+    for (const auto& error : errors) {
+      if (error.is_string()) task_run.errors.push_back(error.get<std::string>());
+    }
+  }
+  task_run.error_message = rows.Text(r, 7);
+  task_run.started_at = rows.OptionalTime(r, 8);
+  task_run.finished_at = rows.OptionalTime(r, 9);
+  task_run.rows_extracted = rows.Int(r, 10);
+  task_run.rows_loaded = rows.Int(r, 11);
+  task_run.bytes_read = rows.Int(r, 12);
+  return task_run;
+}
+
+Status NoRun(const std::string& run_id) {
+  return NotFoundError("no run with run_id '" + run_id + "'");
+}
+
+}  // namespace
+
+Status SqlStateStore::NotHeldError(SqlConnection& connection, const std::string& run_id,
+                                   const std::string& owner) {
+  ORC_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      connection.Execute("SELECT status, lease_owner FROM runs WHERE run_id = $1", {run_id}));
+  if (rows.empty()) return NoRun(run_id);
+  const std::string status = rows.Text(0, 0);
+  if (status != "running") {
+    return ConflictError("run '" + run_id + "' is " + status + ", not running");
+  }
+  return ConflictError("run '" + run_id + "' is held by '" + rows.Text(0, 1) + "', not by '" +
+                       owner + "'");
+}
+
+Result<Run> SqlStateStore::EnqueueRun(const NewRun& new_run) {
+  const TimePoint now = clock_.Now();
+  Result<Run> run = NotFoundError("");
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kWrite, [&](SqlConnection& connection) -> Status {
+    // max_attempts: how often a run whose worker vanished is handed out again before it fails.
+    Result<SqlRows> inserted = connection.Execute(
+        Sql({"INSERT INTO runs (run_id, job_id, status, triggered_by, scheduled_for, queued_at, "
+             "available_at, max_attempts, created_at, updated_at) "
+             "SELECT $1, job_id, 'queued', $2, $3, $4, $5, retry_max_attempts, $4, $4 "
+             "FROM jobs WHERE job_id = $6 RETURNING ",
+             kRunColumns}),
+        {NewUuidV4(), std::string(ToString(new_run.triggered_by)),
+         OptionalTime(new_run.scheduled_for), ToStoredTime(now),
+         ToStoredTime(new_run.available_at.value_or(now)), new_run.job_id});
+    if (inserted.status().code() == StatusCode::kAlreadyExists) {
+      return AlreadyExistsError("job '" + new_run.job_id + "' already has a run for that slot");
+    }
+    ORC_RETURN_IF_ERROR(inserted.status());
+    if (inserted->empty()) return NotFoundError("no job with job_id '" + new_run.job_id + "'");
+    run = RunFromRow(*inserted, 0);
+    return Status::Ok();
+  }));
+  return run;
+}
+
+Result<std::optional<Run>> SqlStateStore::ClaimRun(const std::string& owner, Duration lease) {
+  // PostgreSQL: SKIP LOCKED lets concurrent claimers pass over each other's candidate instead of
+  // queueing behind it. SQLite: the statement runs under the single write lock.
+  const std::string_view lock =
+      backend_ == DatabaseBackend::kPostgres ? " FOR UPDATE OF r SKIP LOCKED" : "";
+  const std::string claim = Sql(
+      {"UPDATE runs SET status = 'running', lease_owner = $1, lease_expires_at = $2, "
+       "started_at = COALESCE(started_at, $3), attempt = attempt + 1, updated_at = $3 "
+       "WHERE status = 'queued' AND run_id = ("
+       "SELECT r.run_id FROM runs r JOIN jobs j ON j.job_id = r.job_id "
+       "WHERE r.status = 'queued' AND r.available_at <= $3 AND j.active_runs < j.max_active_runs "
+       "ORDER BY r.available_at, r.queued_at, r.run_id LIMIT 1",
+       lock, ") RETURNING ", kRunColumns});
+  std::optional<Run> claimed;
+  ORC_RETURN_IF_ERROR(WithConnection(
+      Access::kWrite,
+      [&](SqlConnection& connection) -> Status {
+        const TimePoint now = clock_.Now();
+        ORC_ASSIGN_OR_RETURN(
+            SqlRows rows,
+            connection.Execute(claim, {owner, ToStoredTime(now + lease), ToStoredTime(now)}));
+        if (!rows.empty()) claimed = RunFromRow(rows, 0);
+        return Status::Ok();
+      },
+      Commit::kBookkeeping));
+  return claimed;
+}
+
+Result<LeaseState> SqlStateStore::RenewLease(const std::string& run_id, const std::string& owner,
+                                             Duration lease) {
+  LeaseState state;
+  ORC_RETURN_IF_ERROR(WithConnection(
+      Access::kWrite,
+      [&](SqlConnection& connection) -> Status {
+        const TimePoint now = clock_.Now();
+        state.expires_at = now + lease;
+        ORC_ASSIGN_OR_RETURN(
+            SqlRows rows,
+            connection.Execute("UPDATE runs SET lease_expires_at = $3, updated_at = $4 "
+                               "WHERE run_id = $1 AND status = 'running' AND lease_owner = $2 "
+                               "RETURNING cancel_requested",
+                               {run_id, owner, ToStoredTime(state.expires_at), ToStoredTime(now)}));
+        if (rows.empty()) return NotHeldError(connection, run_id, owner);
+        state.cancel_requested = rows.Bool(0, 0);
+        return Status::Ok();
+      },
+      Commit::kBookkeeping));
+  return state;
+}
+
+Result<Run> SqlStateStore::FinishRun(const std::string& run_id, const std::string& owner,
+                                     const RunOutcome& outcome) {
+  if (!IsFinal(outcome.status)) {
+    return InvalidArgumentError("a run can only finish as success, failed or cancelled, not " +
+                                std::string(ToString(outcome.status)));
+  }
+  Result<Run> run = NotFoundError("");
+  const bool with_task_runs = !outcome.task_runs.empty();
+  ORC_RETURN_IF_ERROR(WithConnection(
+      with_task_runs ? Access::kTransaction : Access::kWrite,
+      [&](SqlConnection& connection) -> Status {
+        const int64_t now = ToStoredTime(clock_.Now());
+        ORC_ASSIGN_OR_RETURN(
+            SqlRows rows,
+            connection.Execute(
+                Sql({"UPDATE runs SET status = $3, finished_at = $4, error_message = $5, "
+                     "rows_extracted = $6, rows_loaded = $7, lease_owner = '', "
+                     "lease_expires_at = NULL, updated_at = $4 "
+                     "WHERE run_id = $1 AND status = 'running' AND lease_owner = $2 RETURNING ",
+                     kRunColumns}),
+                {run_id, owner, std::string(ToString(outcome.status)), now, outcome.error_message,
+                 outcome.rows_extracted, outcome.rows_loaded}));
+        if (rows.empty()) return NotHeldError(connection, run_id, owner);
+        run = RunFromRow(rows, 0);
+        for (const TaskRun& task_run : outcome.task_runs) {
+          ORC_RETURN_IF_ERROR(UpsertTaskRun(connection, task_run));
+        }
+        return Status::Ok();
+      },
+      Commit::kBookkeeping));
+  return run;
+}
+
+Status SqlStateStore::ReleaseRun(const std::string& run_id, const std::string& owner) {
+  return WithConnection(
+      Access::kWrite,
+      [&](SqlConnection& connection) -> Status {
+        const int64_t now = ToStoredTime(clock_.Now());
+        ORC_ASSIGN_OR_RETURN(
+            SqlRows rows,
+            connection.Execute("UPDATE runs SET status = 'queued', available_at = $3, "
+                               "attempt = attempt - 1, lease_owner = '', lease_expires_at = NULL, "
+                               "updated_at = $3 "
+                               "WHERE run_id = $1 AND status = 'running' AND lease_owner = $2 "
+                               "RETURNING run_id",
+                               {run_id, owner, now}));
+        if (rows.empty()) return NotHeldError(connection, run_id, owner);
+        return Status::Ok();
+      },
+      Commit::kBookkeeping);
+}
+
+Result<Run> SqlStateStore::RequestCancel(const std::string& run_id) {
+  Result<Run> run = NotFoundError("");
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kWrite, [&](SqlConnection& connection) -> Status {
+    const int64_t now = ToStoredTime(clock_.Now());
+    ORC_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        connection.Execute(
+            Sql({"UPDATE runs SET "
+                 "status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END, "
+                 "finished_at = CASE WHEN status = 'queued' THEN $2 ELSE finished_at END, "
+                 "error_message = CASE WHEN status = 'queued' THEN 'cancelled while queued' "
+                 "ELSE error_message END, "
+                 "cancel_requested = TRUE, updated_at = $2 "
+                 "WHERE run_id = $1 AND status IN ('queued', 'running') RETURNING ",
+                 kRunColumns}),
+            {run_id, now}));
+    if (!rows.empty()) {
+      run = RunFromRow(rows, 0);
+      return Status::Ok();
+    }
+    ORC_ASSIGN_OR_RETURN(SqlRows current,
+                         connection.Execute("SELECT status FROM runs WHERE run_id = $1", {run_id}));
+    if (current.empty()) return NoRun(run_id);
+    return ConflictError("run '" + run_id + "' already finished (" + current.Text(0, 0) + ")");
+  }));
+  return run;
+}
+
+Result<ReclaimedRuns> SqlStateStore::ReclaimExpiredLeases() {
+  ReclaimedRuns reclaimed;
+  ORC_RETURN_IF_ERROR(WithConnection(
+      Access::kTransaction,
+      [&](SqlConnection& connection) -> Status {
+        reclaimed = {};
+        const int64_t now = ToStoredTime(clock_.Now());
+        ORC_ASSIGN_OR_RETURN(
+            SqlRows ended,
+            connection.Execute(
+                "UPDATE runs SET "
+                "status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'failed' END, "
+                "error_message = CASE WHEN cancel_requested "
+                "THEN 'cancelled (its worker ' || lease_owner || ' was lost)' "
+                "ELSE 'worker lost: the lease of ' || lease_owner || ' expired, attempt ' || "
+                "attempt || ' of ' || max_attempts END, "
+                "finished_at = $1, lease_owner = '', lease_expires_at = NULL, updated_at = $1 "
+                "WHERE status = 'running' AND lease_expires_at < $1 "
+                "AND (attempt >= max_attempts OR cancel_requested) RETURNING run_id, status",
+                {now}));
+        for (size_t r = 0; r < ended.size(); ++r) {
+          (ended.Text(r, 1) == "cancelled" ? reclaimed.cancelled : reclaimed.failed)
+              .push_back(ended.Text(r, 0));
+        }
+        ORC_ASSIGN_OR_RETURN(
+            SqlRows requeued,
+            connection.Execute(
+                "UPDATE runs SET status = 'queued', available_at = $1, "
+                "error_message = 'requeued: the lease of ' || lease_owner || "
+                "' expired', lease_owner = '', lease_expires_at = NULL, "
+                "updated_at = $1 "
+                "WHERE status = 'running' AND lease_expires_at < $1 RETURNING run_id",
+                {now}));
+        for (size_t r = 0; r < requeued.size(); ++r)
+          reclaimed.requeued.push_back(requeued.Text(r, 0));
+        return Status::Ok();
+      },
+      Commit::kBookkeeping));
+  return reclaimed;
+}
+
+Result<Run> SqlStateStore::GetRun(const std::string& run_id) {
+  Result<Run> run = NotFoundError("");
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
+    ORC_ASSIGN_OR_RETURN(
+        SqlRows rows, connection.Execute(
+                          Sql({"SELECT ", kRunColumns, " FROM runs WHERE run_id = $1"}), {run_id}));
+    if (rows.empty()) return NoRun(run_id);
+    run = RunFromRow(rows, 0);
+    return Status::Ok();
+  }));
+  return run;
+}
+
+Result<Page<Run>> SqlStateStore::ListRuns(const RunFilter& filter) {
+  Page<Run> page;
+  constexpr std::string_view kMatching =
+      " FROM runs WHERE (CAST($1 AS TEXT) IS NULL OR job_id = $1) "
+      "AND (CAST($2 AS TEXT) IS NULL OR status = $2)";
+  const SqlValue job_id = filter.job_id ? SqlValue(*filter.job_id) : SqlValue();
+  const SqlValue status =
+      filter.status ? SqlValue(std::string(ToString(*filter.status))) : SqlValue();
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
+    ORC_ASSIGN_OR_RETURN(SqlRows count,
+                         connection.Execute(Sql({"SELECT COUNT(*)", kMatching}), {job_id, status}));
+    page.total = count.Int(0, 0);
+    ORC_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        connection.Execute(Sql({"SELECT ", kRunColumns, kMatching,
+                                " ORDER BY created_at DESC, run_id DESC LIMIT $3 OFFSET $4"}),
+                           {job_id, status, int64_t{filter.limit}, int64_t{filter.offset}}));
+    for (size_t r = 0; r < rows.size(); ++r) page.items.push_back(RunFromRow(rows, r));
+    return Status::Ok();
+  }));
+  return page;
+}
+
+Status SqlStateStore::UpsertTaskRun(SqlConnection& connection, const TaskRun& task_run) {
+  const Status saved =
+      connection
+          .Execute(
+              Sql({"INSERT INTO task_runs (", kTaskRunColumns,
+                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+                   "ON CONFLICT (run_id, task_id) DO UPDATE SET "
+                   "task_name = excluded.task_name, task_order = excluded.task_order, "
+                   "status = excluded.status, attempts = excluded.attempts, "
+                   "errors = excluded.errors, error_message = excluded.error_message, "
+                   "started_at = excluded.started_at, finished_at = excluded.finished_at, "
+                   "rows_extracted = excluded.rows_extracted, "
+                   "rows_loaded = excluded.rows_loaded, bytes_read = excluded.bytes_read"}),
+              {task_run.run_id, task_run.task_id, task_run.task_name, int64_t{task_run.task_order},
+               std::string(ToString(task_run.status)), int64_t{task_run.attempts},
+               nlohmann::json(task_run.errors).dump(), task_run.error_message,
+               OptionalTime(task_run.started_at), OptionalTime(task_run.finished_at),
+               task_run.rows_extracted, task_run.rows_loaded, task_run.bytes_read})
+          .status();
+  if (saved.code() == StatusCode::kNotFound) return NoRun(task_run.run_id);
+  return saved;
+}
+
+Status SqlStateStore::SaveTaskRun(const TaskRun& task_run) {
+  return WithConnection(
+      Access::kWrite,
+      [&](SqlConnection& connection) { return UpsertTaskRun(connection, task_run); },
+      Commit::kBookkeeping);
+}
+
+Result<std::vector<TaskRun>> SqlStateStore::GetTaskRuns(const std::string& run_id) {
+  std::vector<TaskRun> task_runs;
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
+    ORC_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        connection.Execute(Sql({"SELECT ", kTaskRunColumns,
+                                " FROM task_runs WHERE run_id = $1 ORDER BY task_order, task_id"}),
+                           {run_id}));
+    task_runs.clear();
+    for (size_t r = 0; r < rows.size(); ++r) task_runs.push_back(TaskRunFromRow(rows, r));
+    return Status::Ok();
+  }));
+  return task_runs;
+}
+
+Status SqlStateStore::AppendRunLogs(const std::string& run_id,
+                                    const std::vector<RunLogLine>& lines) {
+  if (lines.empty()) return Status::Ok();
+  const int64_t cap = options_.max_log_lines_per_run;
+  return WithConnection(
+      Access::kTransaction,
+      [&](SqlConnection& connection) -> Status {
+        // Numbering through the run row makes concurrent appenders (two tasks, two processes) take
+        // disjoint ranges: the UPDATE locks the row until commit.
+        ORC_ASSIGN_OR_RETURN(
+            SqlRows total,
+            connection.Execute(
+                "UPDATE runs SET log_lines = log_lines + $2 WHERE run_id = $1 RETURNING log_lines",
+                {run_id, static_cast<int64_t>(lines.size())}));
+        if (total.empty()) return NoRun(run_id);
+        const int64_t first = total.Int(0, 0) - static_cast<int64_t>(lines.size()) + 1;
+        for (size_t i = 0; i < lines.size() && first + static_cast<int64_t>(i) <= cap; ++i) {
+          const int64_t number = first + static_cast<int64_t>(i);
+          const RunLogLine& line = lines[i];
+          // The last line a run may keep says that the rest is dropped.
+          const bool at_cap = number == cap;
+          ORC_RETURN_IF_ERROR(
+              connection
+                  .Execute("INSERT INTO run_logs (run_id, line, logged_at, level, task_name, "
+                           "message) VALUES ($1, $2, $3, $4, $5, $6)",
+                           {run_id, number, ToStoredTime(line.time),
+                            at_cap ? std::string("warn") : line.level,
+                            at_cap ? std::string() : line.task_name,
+                            at_cap ? "log truncated: a run keeps at most " + std::to_string(cap) +
+                                         " lines; later lines are dropped"
+                                   : line.message})
+                  .status());
+        }
+        return Status::Ok();
+      },
+      Commit::kBookkeeping);
+}
+
+Result<std::vector<RunLogLine>> SqlStateStore::GetRunLogs(const std::string& run_id,
+                                                          int64_t after_line, int limit) {
+  std::vector<RunLogLine> lines;
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
+    ORC_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        connection.Execute("SELECT line, logged_at, level, task_name, message FROM run_logs "
+                           "WHERE run_id = $1 AND line > $2 ORDER BY line LIMIT $3",
+                           {run_id, after_line, int64_t{limit}}));
+    lines.clear();
+    for (size_t r = 0; r < rows.size(); ++r) {
+      lines.push_back(RunLogLine{rows.Int(r, 0), rows.Time(r, 1), rows.Text(r, 2), rows.Text(r, 3),
+                                 rows.Text(r, 4)});
+    }
+    return Status::Ok();
+  }));
+  return lines;
+}
+
+}  // namespace orc

@@ -1,0 +1,143 @@
+#include "state/sql_state_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "state/migrations.h"
+#include "state/postgres/postgres_connection.h"
+#include "state/sqlite/sqlite_connection.h"
+
+namespace orc {
+namespace {
+
+constexpr int kMaxTransientRetries = 8;
+
+// Opens the first connection, retrying an unreachable server with backoff until the deadline.
+Result<std::unique_ptr<SqlConnection>> ConnectWithRetry(const ConnectionPool::Factory& factory,
+                                                        Clock& clock, Duration timeout) {
+  const TimePoint deadline = clock.Now() + timeout;
+  Duration backoff = std::chrono::milliseconds(250);
+  WakeSignal never_woken;
+  while (true) {
+    Result<std::unique_ptr<SqlConnection>> connection = factory();
+    if (connection.ok() || connection.status().code() != StatusCode::kUnavailable) {
+      return connection;
+    }
+    if (clock.Now() + backoff > deadline) {
+      return connection.status().WithContext(
+          "gave up after " +
+          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) +
+          " ms");
+    }
+    spdlog::warn("{}; retrying in {} ms", connection.status().message(),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count());
+    clock.WaitUntil(never_woken, clock.Now() + backoff);
+    backoff = std::min<Duration>(backoff * 2, std::chrono::seconds(4));
+  }
+}
+
+}  // namespace
+
+SqlStateStore::SqlStateStore(DatabaseBackend backend, Pools pools, Clock& clock,
+                             StateStoreOptions options)
+    : backend_(backend), pools_(std::move(pools)), clock_(clock), options_(options) {}
+
+Status SqlStateStore::WithConnection(Access access, const Body& body, Commit commit) {
+  ConnectionPool& pool = access == Access::kRead      ? *pools_.reads
+                         : commit == Commit::kDurable ? *pools_.writes
+                                                      : *pools_.bookkeeping;
+  const bool transactional = access == Access::kTransaction;
+  for (int attempt = 0;; ++attempt) {
+    ORC_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool.Acquire());
+    Status status = transactional ? connection->BeginWrite() : Status::Ok();
+    if (status.ok()) status = body(*connection);
+    if (transactional) {
+      if (status.ok()) status = connection->Commit();
+      if (!status.ok()) connection->Rollback();
+    }
+    const bool transient = status.code() == StatusCode::kUnavailable && !connection->IsBroken();
+    if (!transient || attempt >= kMaxTransientRetries) return status;
+  }
+}
+
+Status SqlStateStore::Ping() {
+  return WithConnection(Access::kRead, [](SqlConnection& connection) {
+    return connection.Execute("SELECT 1", {}).status();
+  });
+}
+
+Result<std::optional<std::string>> SqlStateStore::GetCursor(const std::string& task_id,
+                                                            const std::string& key) {
+  std::optional<std::string> value;
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) {
+    ORC_ASSIGN_OR_RETURN(SqlRows rows, connection.Execute("SELECT cursor_value FROM task_cursors "
+                                                          "WHERE task_id = $1 AND cursor_key = $2",
+                                                          {task_id, key}));
+    if (!rows.empty()) value = rows.Text(0, 0);
+    return Status::Ok();
+  }));
+  return value;
+}
+
+Status SqlStateStore::SetCursor(const std::string& task_id, const std::string& key,
+                                const std::string& value) {
+  return WithConnection(Access::kWrite, [&](SqlConnection& connection) {
+    return connection
+        .Execute(
+            "INSERT INTO task_cursors (task_id, cursor_key, cursor_value, updated_at) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (task_id, cursor_key) DO UPDATE SET "
+            "cursor_value = excluded.cursor_value, updated_at = excluded.updated_at",
+            {task_id, key, value, ToStoredTime(clock_.Now())})
+        .status();
+  });
+}
+
+Result<std::unique_ptr<StateStore>> OpenStateStore(const DatabaseUrl& url, Clock& clock,
+                                                   const StateStoreOptions& options) {
+  ConnectionPool::Factory factory;
+  if (url.backend == DatabaseBackend::kSqlite) {
+    SqliteOptions sqlite{.path = url.sqlite_path};
+    factory = [sqlite] { return OpenSqliteConnection(sqlite); };
+  } else {
+    PostgresOptions postgres{.uri = url.postgres_uri, .redacted = url.redacted};
+    factory = [postgres] { return OpenPostgresConnection(postgres); };
+  }
+  ORC_ASSIGN_OR_RETURN(std::unique_ptr<SqlConnection> first,
+                       ConnectWithRetry(factory, clock, options.connect_timeout));
+  ORC_RETURN_IF_ERROR(ApplyMigrations(*first, url.backend, clock)
+                          .WithContext("preparing the state database " + url.redacted));
+
+  SqlStateStore::Pools pools;
+  auto add_pool = [&pools](ConnectionPool::Factory pool_factory, size_t size) {
+    pools.owned.push_back(std::make_unique<ConnectionPool>(std::move(pool_factory), size));
+    return pools.owned.back().get();
+  };
+  if (url.backend == DatabaseBackend::kSqlite) {
+    // SQLite writes one transaction at a time, and a write through one connection empties the
+    // page cache of every other: one connection for all of this process's writes, which then
+    // queue in the pool instead of in SQLite's sleeping busy handler. Readers get their own
+    // connections (WAL lets them read while the writer writes); ":memory:" is one database per
+    // connection, so it gets a single connection for everything.
+    pools.writes = pools.bookkeeping = add_pool(factory, 1);
+    pools.reads =
+        url.sqlite_path == ":memory:" ? pools.writes : add_pool(factory, options.max_connections);
+  } else {
+    pools.reads = pools.writes = add_pool(factory, options.max_connections);
+    pools.bookkeeping = pools.writes;
+    if (options.relaxed_bookkeeping_commits) {
+      pools.bookkeeping = add_pool(
+          [factory]() -> Result<std::unique_ptr<SqlConnection>> {
+            ORC_ASSIGN_OR_RETURN(std::unique_ptr<SqlConnection> connection, factory());
+            ORC_RETURN_IF_ERROR(connection->ExecuteScript("SET synchronous_commit = off"));
+            return connection;
+          },
+          options.max_connections);
+    }
+  }
+  pools.writes->Adopt(std::move(first));
+  return std::unique_ptr<StateStore>(
+      std::make_unique<SqlStateStore>(url.backend, std::move(pools), clock, options));
+}
+
+}  // namespace orc

@@ -1,0 +1,93 @@
+// SqlStateStore: the StateStore, written once over SqlConnection for both SQLite and PostgreSQL.
+// The SQL is shared except where the backends truly differ (row locking in ClaimRun, the
+// migration's trigger), which `backend_` selects.
+//
+// Its methods are split over three files: sql_state_store.cc (plumbing, cursors, health),
+// sql_job_store.cc (jobs and tasks) and sql_run_store.cc (runs, task runs and logs).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "state/sql/connection_pool.h"
+#include "state/state_store.h"
+
+namespace orc {
+
+class SqlStateStore final : public StateStore {
+ public:
+  // Which pool serves which access. One pool may serve several roles.
+  struct Pools {
+    std::vector<std::unique_ptr<ConnectionPool>> owned;
+    ConnectionPool* reads = nullptr;
+    ConnectionPool* writes = nullptr;       // durable writes
+    ConnectionPool* bookkeeping = nullptr;  // writes that may commit before reaching the disk
+  };
+
+  SqlStateStore(DatabaseBackend backend, Pools pools, Clock& clock, StateStoreOptions options);
+
+  Result<Job> CreateJob(const Job& job) override;
+  Result<Job> ReplaceJob(const Job& job) override;
+  Result<Job> GetJob(const std::string& job_id) override;
+  Result<Job> GetJobByName(const std::string& job_name) override;
+  Result<Page<Job>> ListJobs(const JobFilter& filter) override;
+  Status DeleteJob(const std::string& job_id) override;
+
+  Result<Run> EnqueueRun(const NewRun& new_run) override;
+  Result<std::optional<Run>> ClaimRun(const std::string& owner, Duration lease) override;
+  Result<LeaseState> RenewLease(const std::string& run_id, const std::string& owner,
+                                Duration lease) override;
+  Result<Run> FinishRun(const std::string& run_id, const std::string& owner,
+                        const RunOutcome& outcome) override;
+  Status ReleaseRun(const std::string& run_id, const std::string& owner) override;
+  Result<Run> RequestCancel(const std::string& run_id) override;
+  Result<ReclaimedRuns> ReclaimExpiredLeases() override;
+  Result<Run> GetRun(const std::string& run_id) override;
+  Result<Page<Run>> ListRuns(const RunFilter& filter) override;
+
+  Status SaveTaskRun(const TaskRun& task_run) override;
+  Result<std::vector<TaskRun>> GetTaskRuns(const std::string& run_id) override;
+
+  Status AppendRunLogs(const std::string& run_id, const std::vector<RunLogLine>& lines) override;
+  Result<std::vector<RunLogLine>> GetRunLogs(const std::string& run_id, int64_t after_line,
+                                             int limit) override;
+
+  Result<std::optional<std::string>> GetCursor(const std::string& task_id,
+                                               const std::string& key) override;
+  Status SetCursor(const std::string& task_id, const std::string& key,
+                   const std::string& value) override;
+
+  Status Ping() override;
+
+ private:
+  using Body = std::function<Status(SqlConnection&)>;
+
+  // kDurable: the commit waits until the database has it on disk. kBookkeeping: it may return
+  // before (PostgreSQL's synchronous_commit = off), for the workers' own records.
+  enum class Commit { kDurable, kBookkeeping };
+
+  // kRead: only reads. kWrite: one writing statement (atomic by itself). kTransaction: several
+  // statements that must commit together.
+  enum class Access { kRead, kWrite, kTransaction };
+
+  // Runs `body` on a pooled connection, inside a write transaction for kTransaction. A body that
+  // fails with Unavailable on a healthy connection (SQLite busy, a PostgreSQL serialization
+  // failure) is run again, a few times; a broken connection is not retried.
+  Status WithConnection(Access access, const Body& body, Commit commit = Commit::kDurable);
+
+  static Status UpsertTaskRun(SqlConnection& connection, const TaskRun& task_run);
+
+  Result<Job> LoadJob(SqlConnection& connection, std::string_view where, const std::string& key);
+  Status InsertTasks(SqlConnection& connection, const Job& job);
+  // Conflict or NotFound explaining why `run_id` is not running under `owner`.
+  Status NotHeldError(SqlConnection& connection, const std::string& run_id,
+                      const std::string& owner);
+
+  const DatabaseBackend backend_;
+  Pools pools_;
+  Clock& clock_;
+  const StateStoreOptions options_;
+};
+
+}  // namespace orc

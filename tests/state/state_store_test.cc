@@ -1,0 +1,633 @@
+// One suite, run against SQLite and against a real PostgreSQL server.
+#include "state/state_store.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "common/uuid.h"
+#include "support/printers.h"
+#include "support/test_database.h"
+
+namespace orc {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::TestBackend;
+using testing::TestDatabase;
+
+const TimePoint kStart = TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 3 / 1));
+constexpr Duration kLease = seconds(30);
+
+Job SampleJob(const std::string& name) {
+  Job job;
+  job.job_name = name;
+  job.description = "copies sales";
+  job.schedule = "0 0 9 * * *";
+  job.timezone = "Europe/Berlin";
+  job.max_active_runs = 2;
+  job.timeout_s = 600;
+  job.retry = RetryPolicy{5, 2.5, 60};
+  Task extract;
+  extract.task_name = "extract";
+  extract.extractor_config = R"({"type":"csv","path":"sales.csv"})";
+  extract.loader_config = R"({"type":"duckdb","db_path":"w.duckdb","table_name":"sales"})";
+  Task transform;
+  transform.task_name = "transform";
+  transform.transform_config = R"({"type":"sql","db_path":"w.duckdb","sql":"select 1"})";
+  transform.depends_on = {"extract"};
+  transform.timeout_s = 30;
+  transform.retry = RetryPolicy{1, 0, 0};
+  job.tasks = {extract, transform};
+  return job;
+}
+
+class StateStoreTest : public ::testing::TestWithParam<TestBackend> {
+ protected:
+  void SetUp() override {
+    database_ = std::make_unique<TestDatabase>(GetParam());
+    store_ = Open();
+  }
+
+  std::unique_ptr<StateStore> Open(StateStoreOptions options = {}) {
+    Result<std::unique_ptr<StateStore>> store =
+        OpenStateStore(*ParseDatabaseUrl(database_->url()), clock_, options);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  Job Create(const std::string& name, int max_active_runs = 1) {
+    Job job = SampleJob(name);
+    job.max_active_runs = max_active_runs;
+    Result<Job> created = store_->CreateJob(job);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return *created;
+  }
+
+  orc::Run Enqueue(const std::string& job_id) {
+    Result<orc::Run> run = store_->EnqueueRun(NewRun{.job_id = job_id});
+    EXPECT_TRUE(run.ok()) << run.status().ToString();
+    return *run;
+  }
+
+  std::optional<orc::Run> Claim(const std::string& owner = "worker-1") {
+    Result<std::optional<orc::Run>> run = store_->ClaimRun(owner, kLease);
+    EXPECT_TRUE(run.ok()) << run.status().ToString();
+    return run.ok() ? *run : std::nullopt;
+  }
+
+  FakeClock clock_{kStart};
+  std::unique_ptr<TestDatabase> database_;
+  std::unique_ptr<StateStore> store_;
+};
+
+TEST_P(StateStoreTest, JobRoundTripsWithItsTasks) {
+  Job created = Create("daily sales");
+  EXPECT_TRUE(IsUuid(created.job_id));
+  EXPECT_EQ(created.created_at, kStart);
+  ASSERT_EQ(created.tasks.size(), 2u);
+  EXPECT_EQ(created.tasks[0].task_order, 1);
+  EXPECT_EQ(created.tasks[1].task_order, 2);
+  EXPECT_FALSE(created.tasks[0].task_id.empty());
+
+  Job expected = SampleJob("daily sales");
+  expected.job_id = created.job_id;
+  expected.created_at = expected.updated_at = kStart;
+  expected.max_active_runs = 1;  // what Create() asks for
+  expected.tasks[0].task_id = created.tasks[0].task_id;
+  expected.tasks[0].task_order = 1;
+  expected.tasks[1].task_id = created.tasks[1].task_id;
+  expected.tasks[1].task_order = 2;
+  EXPECT_EQ(created, expected);
+  EXPECT_EQ(*store_->GetJob(created.job_id), expected);
+  EXPECT_EQ(*store_->GetJobByName("daily sales"), expected);
+}
+
+TEST_P(StateStoreTest, ManualJobHasNoSchedule) {
+  Job job = SampleJob("manual");
+  job.schedule.reset();
+  job.timeout_s.reset();
+  Result<Job> created = store_->CreateJob(job);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_FALSE(store_->GetJob(created->job_id)->schedule.has_value());
+  EXPECT_FALSE(store_->GetJob(created->job_id)->timeout_s.has_value());
+}
+
+TEST_P(StateStoreTest, UnknownJobIsNotFound) {
+  EXPECT_EQ(store_->GetJob("00000000-0000-4000-8000-000000000000").status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetJobByName("nope").status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StateStoreTest, DuplicateJobNameIsAlreadyExists) {
+  Create("daily sales");
+  Result<Job> again = store_->CreateJob(SampleJob("daily sales"));
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(again.status().message().find("'daily sales'"), std::string::npos);
+}
+
+TEST_P(StateStoreTest, JobWithBadTaskIsNotStoredAtAll) {
+  Job job = SampleJob("half");
+  job.tasks[1].task_name = "extract";  // duplicate task name: the second insert fails
+  Result<Job> created = store_->CreateJob(job);
+  EXPECT_EQ(created.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->GetJobByName("half").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListJobs({})->total, 0);
+}
+
+TEST_P(StateStoreTest, ReplaceKeepsCreatedAtAndIdsOfTasksWithTheSameName) {
+  Job created = Create("daily sales");
+  clock_.Advance(seconds(5));
+  Job replacement = SampleJob("daily sales v2");
+  replacement.job_id = created.job_id;
+  replacement.is_active = false;
+  Task load;
+  load.task_name = "load";
+  load.transform_config = R"({"type":"sql"})";
+  replacement.tasks = {replacement.tasks[1], load};  // drop "extract", keep "transform"
+  for (Task& task : replacement.tasks) task.task_order = 0;
+
+  Result<Job> replaced = store_->ReplaceJob(replacement);
+  ASSERT_TRUE(replaced.ok()) << replaced.status().ToString();
+  EXPECT_EQ(replaced->job_name, "daily sales v2");
+  EXPECT_FALSE(replaced->is_active);
+  EXPECT_EQ(replaced->created_at, kStart);
+  EXPECT_EQ(replaced->updated_at, kStart + seconds(5));
+  ASSERT_EQ(replaced->tasks.size(), 2u);
+  EXPECT_EQ(replaced->tasks[0].task_name, "transform");
+  EXPECT_EQ(replaced->tasks[0].task_id, created.tasks[1].task_id);
+  EXPECT_EQ(replaced->tasks[1].task_name, "load");
+  EXPECT_NE(replaced->tasks[1].task_id, created.tasks[0].task_id);
+}
+
+TEST_P(StateStoreTest, ReplaceUnknownOrOntoTakenNameFails) {
+  Job first = Create("first");
+  Create("second");
+  Job unknown = SampleJob("x");
+  unknown.job_id = "00000000-0000-4000-8000-000000000000";
+  EXPECT_EQ(store_->ReplaceJob(unknown).status().code(), StatusCode::kNotFound);
+  Job renamed = first;
+  renamed.job_name = "second";
+  EXPECT_EQ(store_->ReplaceJob(renamed).status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->GetJob(first.job_id)->job_name, "first");
+}
+
+TEST_P(StateStoreTest, ListJobsPagesInCreationOrderAndFilters) {
+  for (int i = 0; i < 5; ++i) {
+    Job job = SampleJob("job " + std::to_string(i));
+    job.is_active = i % 2 == 0;
+    ASSERT_TRUE(store_->CreateJob(job).ok());
+    clock_.Advance(milliseconds(1));
+  }
+  Result<Page<Job>> page = store_->ListJobs({.limit = 2, .offset = 1});
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->total, 5);
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].job_name, "job 1");
+  EXPECT_EQ(page->items[1].job_name, "job 2");
+  EXPECT_EQ(page->items[0].tasks.size(), 2u);
+  EXPECT_EQ(page->items[1].tasks[1].task_name, "transform");
+
+  Result<Page<Job>> active = store_->ListJobs({.is_active = true});
+  EXPECT_EQ(active->total, 3);
+  EXPECT_EQ(active->items.size(), 3u);
+  EXPECT_EQ(store_->ListJobs({.is_active = false})->total, 2);
+}
+
+TEST_P(StateStoreTest, DeleteJobRefusedWhileARunIsActive) {
+  Job job = Create("daily sales");
+  orc::Run run = Enqueue(job.job_id);
+  EXPECT_EQ(store_->DeleteJob(job.job_id).code(), StatusCode::kConflict);
+  ASSERT_TRUE(store_->RequestCancel(run.run_id).ok());
+  ASSERT_TRUE(store_->DeleteJob(job.job_id).ok());
+  EXPECT_EQ(store_->GetJob(job.job_id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetRun(run.run_id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->DeleteJob(job.job_id).code(), StatusCode::kNotFound);
+}
+
+TEST_P(StateStoreTest, EnqueueForUnknownJobIsNotFound) {
+  Result<orc::Run> run =
+      store_->EnqueueRun(NewRun{.job_id = "00000000-0000-4000-8000-000000000000"});
+  EXPECT_EQ(run.status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StateStoreTest, OneRunPerScheduleSlot) {
+  Job job = Create("scheduled");
+  const TimePoint slot = kStart + std::chrono::hours(9);
+  NewRun scheduled{
+      .job_id = job.job_id, .triggered_by = TriggeredBy::kScheduler, .scheduled_for = slot};
+  Result<orc::Run> first = store_->EnqueueRun(scheduled);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->scheduled_for, slot);
+  EXPECT_EQ(first->triggered_by, TriggeredBy::kScheduler);
+  EXPECT_EQ(store_->EnqueueRun(scheduled).status().code(), StatusCode::kAlreadyExists);
+  scheduled.triggered_by = TriggeredBy::kBackfill;
+  EXPECT_EQ(store_->EnqueueRun(scheduled).status().code(), StatusCode::kAlreadyExists);
+  // Manual runs have no slot and never collide.
+  Enqueue(job.job_id);
+  Enqueue(job.job_id);
+  EXPECT_EQ(store_->ListRuns({.job_id = job.job_id})->total, 3);
+}
+
+TEST_P(StateStoreTest, RunLifecycle) {
+  Job job = Create("daily sales");
+  orc::Run queued = Enqueue(job.job_id);
+  EXPECT_EQ(queued.status, RunStatus::kQueued);
+  EXPECT_EQ(queued.triggered_by, TriggeredBy::kManual);
+  EXPECT_EQ(queued.queued_at, kStart);
+  EXPECT_EQ(queued.max_attempts, 5);  // from the job's retry policy
+
+  clock_.Advance(milliseconds(3));
+  std::optional<orc::Run> claimed = Claim("worker-1");
+  ASSERT_TRUE(claimed);
+  EXPECT_EQ(claimed->run_id, queued.run_id);
+  EXPECT_EQ(claimed->status, RunStatus::kRunning);
+  EXPECT_EQ(claimed->lease_owner, "worker-1");
+  EXPECT_EQ(claimed->lease_expires_at, kStart + milliseconds(3) + kLease);
+  EXPECT_EQ(claimed->started_at, kStart + milliseconds(3));
+  EXPECT_EQ(claimed->attempt, 1);
+  EXPECT_FALSE(Claim("worker-2"));  // nothing else is queued
+
+  clock_.Advance(seconds(10));
+  Result<LeaseState> renewed = store_->RenewLease(queued.run_id, "worker-1", kLease);
+  ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
+  EXPECT_FALSE(renewed->cancel_requested);
+  EXPECT_EQ(store_->GetRun(queued.run_id)->lease_expires_at,
+            kStart + milliseconds(3) + seconds(10) + kLease);
+
+  clock_.Advance(milliseconds(1));
+  Result<orc::Run> finished = store_->FinishRun(
+      queued.run_id, "worker-1",
+      RunOutcome{.status = RunStatus::kSuccess, .rows_extracted = 10, .rows_loaded = 9});
+  ASSERT_TRUE(finished.ok()) << finished.status().ToString();
+  EXPECT_EQ(finished->status, RunStatus::kSuccess);
+  EXPECT_EQ(finished->finished_at, kStart + milliseconds(3) + seconds(10) + milliseconds(1));
+  EXPECT_EQ(finished->rows_extracted, 10);
+  EXPECT_EQ(finished->rows_loaded, 9);
+  EXPECT_EQ(finished->lease_owner, "");
+  EXPECT_EQ(*store_->GetRun(queued.run_id), *finished);
+}
+
+TEST_P(StateStoreTest, StatusChangesAreChecked) {
+  Job job = Create("daily sales");
+  orc::Run run = Enqueue(job.job_id);
+  // Not running yet: nobody can finish or renew it.
+  EXPECT_EQ(store_->FinishRun(run.run_id, "worker-1", {}).status().code(), StatusCode::kConflict);
+  ASSERT_TRUE(Claim("worker-1"));
+  // Another owner cannot touch it.
+  Result<orc::Run> stolen = store_->FinishRun(run.run_id, "worker-2", {});
+  EXPECT_EQ(stolen.status().code(), StatusCode::kConflict);
+  EXPECT_NE(stolen.status().message().find("held by 'worker-1'"), std::string::npos);
+  EXPECT_EQ(store_->RenewLease(run.run_id, "worker-2", kLease).status().code(),
+            StatusCode::kConflict);
+  EXPECT_EQ(store_->ReleaseRun(run.run_id, "worker-2").code(), StatusCode::kConflict);
+  // A run finishes once, only with a final status.
+  EXPECT_EQ(
+      store_->FinishRun(run.run_id, "worker-1", {.status = RunStatus::kRunning}).status().code(),
+      StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store_->FinishRun(run.run_id, "worker-1", {.status = RunStatus::kFailed}).ok());
+  Result<orc::Run> twice = store_->FinishRun(run.run_id, "worker-1", {});
+  EXPECT_EQ(twice.status().code(), StatusCode::kConflict);
+  EXPECT_NE(twice.status().message().find("is failed, not running"), std::string::npos);
+  // A finished run is never claimed again.
+  EXPECT_FALSE(Claim("worker-1"));
+  EXPECT_EQ(store_->GetRun(run.run_id)->status, RunStatus::kFailed);
+  EXPECT_EQ(store_->FinishRun("00000000-0000-4000-8000-000000000000", "w", {}).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_P(StateStoreTest, ClaimsOldestDueRunFirst) {
+  Job job = Create("daily sales", 10);
+  orc::Run later =
+      *store_->EnqueueRun({.job_id = job.job_id, .available_at = kStart + seconds(60)});
+  clock_.Advance(milliseconds(1));
+  orc::Run first = Enqueue(job.job_id);
+  clock_.Advance(milliseconds(1));
+  orc::Run second = Enqueue(job.job_id);
+  EXPECT_EQ(Claim()->run_id, first.run_id);
+  EXPECT_EQ(Claim()->run_id, second.run_id);
+  EXPECT_FALSE(Claim());  // `later` is not due yet
+  clock_.Advance(seconds(60));
+  EXPECT_EQ(Claim()->run_id, later.run_id);
+}
+
+TEST_P(StateStoreTest, ClaimRespectsMaxActiveRunsPerJob) {
+  Job single = Create("single", 1);
+  Job other = Create("other", 1);
+  orc::Run a = Enqueue(single.job_id);
+  clock_.Advance(milliseconds(1));
+  orc::Run b = Enqueue(single.job_id);
+  clock_.Advance(milliseconds(1));
+  orc::Run c = Enqueue(other.job_id);
+  EXPECT_EQ(Claim()->run_id, a.run_id);
+  EXPECT_EQ(Claim()->run_id, c.run_id);  // b waits: its job is at its limit
+  EXPECT_FALSE(Claim());
+  ASSERT_TRUE(store_->FinishRun(a.run_id, "worker-1", {}).ok());
+  EXPECT_EQ(Claim()->run_id, b.run_id);
+}
+
+TEST_P(StateStoreTest, ExpiredLeasesAreRequeuedThenFailedWhenAttemptsRunOut) {
+  Job job = SampleJob("flaky");
+  job.retry.max_attempts = 2;
+  Job created = *store_->CreateJob(job);
+  orc::Run run = Enqueue(created.job_id);
+
+  ASSERT_TRUE(Claim("worker-1"));
+  EXPECT_TRUE(store_->ReclaimExpiredLeases()->requeued.empty());  // lease still valid
+  clock_.Advance(kLease + milliseconds(1));
+  Result<ReclaimedRuns> first = store_->ReclaimExpiredLeases();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->requeued, std::vector<std::string>{run.run_id});
+  EXPECT_EQ(store_->GetRun(run.run_id)->status, RunStatus::kQueued);
+  // The lost worker can no longer finish it.
+  EXPECT_EQ(store_->FinishRun(run.run_id, "worker-1", {}).status().code(), StatusCode::kConflict);
+
+  std::optional<orc::Run> second_claim = Claim("worker-2");
+  ASSERT_TRUE(second_claim);
+  EXPECT_EQ(second_claim->attempt, 2);
+  clock_.Advance(kLease + milliseconds(1));
+  Result<ReclaimedRuns> second = store_->ReclaimExpiredLeases();
+  EXPECT_EQ(second->failed, std::vector<std::string>{run.run_id});
+  orc::Run failed = *store_->GetRun(run.run_id);
+  EXPECT_EQ(failed.status, RunStatus::kFailed);
+  EXPECT_NE(failed.error_message.find("worker lost"), std::string::npos) << failed.error_message;
+  EXPECT_NE(failed.error_message.find("worker-2"), std::string::npos) << failed.error_message;
+  EXPECT_TRUE(failed.finished_at.has_value());
+  // The job's slot is free again.
+  orc::Run next = Enqueue(created.job_id);
+  EXPECT_EQ(Claim()->run_id, next.run_id);
+}
+
+TEST_P(StateStoreTest, ReleasedRunIsQueuedWithoutCountingTheAttempt) {
+  Job job = Create("daily sales");
+  orc::Run run = Enqueue(job.job_id);
+  ASSERT_TRUE(Claim("worker-1"));
+  ASSERT_TRUE(store_->ReleaseRun(run.run_id, "worker-1").ok());
+  orc::Run released = *store_->GetRun(run.run_id);
+  EXPECT_EQ(released.status, RunStatus::kQueued);
+  EXPECT_EQ(released.attempt, 0);
+  EXPECT_EQ(Claim("worker-2")->attempt, 1);
+}
+
+TEST_P(StateStoreTest, CancelQueuedAtOnceRunningThroughItsOwner) {
+  Job job = Create("daily sales", 5);
+  orc::Run queued = Enqueue(job.job_id);
+  Result<orc::Run> cancelled = store_->RequestCancel(queued.run_id);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status().ToString();
+  EXPECT_EQ(cancelled->status, RunStatus::kCancelled);
+  EXPECT_EQ(cancelled->finished_at, kStart);
+  EXPECT_FALSE(Claim());
+
+  orc::Run running = Enqueue(job.job_id);
+  ASSERT_TRUE(Claim("worker-1"));
+  Result<orc::Run> requested = store_->RequestCancel(running.run_id);
+  EXPECT_EQ(requested->status, RunStatus::kRunning);
+  EXPECT_TRUE(requested->cancel_requested);
+  EXPECT_TRUE(store_->RenewLease(running.run_id, "worker-1", kLease)->cancel_requested);
+  ASSERT_TRUE(
+      store_->FinishRun(running.run_id, "worker-1", {.status = RunStatus::kCancelled}).ok());
+  EXPECT_EQ(store_->RequestCancel(running.run_id).status().code(), StatusCode::kConflict);
+  EXPECT_EQ(store_->RequestCancel("00000000-0000-4000-8000-000000000000").status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_P(StateStoreTest, LostWorkerOfACancelledRunEndsItCancelled) {
+  Job job = Create("daily sales");
+  orc::Run run = Enqueue(job.job_id);
+  ASSERT_TRUE(Claim("worker-1"));
+  ASSERT_TRUE(store_->RequestCancel(run.run_id).ok());
+  clock_.Advance(kLease + milliseconds(1));
+  EXPECT_EQ(store_->ReclaimExpiredLeases()->cancelled, std::vector<std::string>{run.run_id});
+  EXPECT_EQ(store_->GetRun(run.run_id)->status, RunStatus::kCancelled);
+}
+
+TEST_P(StateStoreTest, ListRunsNewestFirstWithFilters) {
+  Job a = Create("a", 10);
+  Job b = Create("b", 10);
+  std::vector<std::string> a_runs;
+  for (int i = 0; i < 3; ++i) {
+    a_runs.push_back(Enqueue(a.job_id).run_id);
+    clock_.Advance(milliseconds(1));
+  }
+  Enqueue(b.job_id);
+  clock_.Advance(milliseconds(1));
+  ASSERT_TRUE(store_->RequestCancel(a_runs[0]).ok());
+
+  Result<Page<orc::Run>> all = store_->ListRuns({});
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(all->total, 4);
+  EXPECT_EQ(all->items[0].job_id, b.job_id);
+  Result<Page<orc::Run>> of_a = store_->ListRuns({.limit = 2, .job_id = a.job_id});
+  EXPECT_EQ(of_a->total, 3);
+  ASSERT_EQ(of_a->items.size(), 2u);
+  EXPECT_EQ(of_a->items[0].run_id, a_runs[2]);
+  EXPECT_EQ(of_a->items[1].run_id, a_runs[1]);
+  Result<Page<orc::Run>> cancelled = store_->ListRuns({.status = RunStatus::kCancelled});
+  ASSERT_EQ(cancelled->items.size(), 1u);
+  EXPECT_EQ(cancelled->items[0].run_id, a_runs[0]);
+  EXPECT_EQ(store_->ListRuns({.job_id = b.job_id, .status = RunStatus::kCancelled})->total, 0);
+}
+
+TEST_P(StateStoreTest, TaskRunsAreSavedAndReplaced) {
+  Job job = Create("daily sales");
+  orc::Run run = Enqueue(job.job_id);
+  TaskRun second{.run_id = run.run_id,
+                 .task_id = job.tasks[1].task_id,
+                 .task_name = "transform",
+                 .task_order = 2,
+                 .status = TaskRunStatus::kPending};
+  TaskRun first{.run_id = run.run_id,
+                .task_id = job.tasks[0].task_id,
+                .task_name = "extract",
+                .task_order = 1,
+                .status = TaskRunStatus::kRunning,
+                .attempts = 1,
+                .started_at = kStart};
+  ASSERT_TRUE(store_->SaveTaskRun(second).ok());
+  ASSERT_TRUE(store_->SaveTaskRun(first).ok());
+
+  first.status = TaskRunStatus::kSuccess;
+  first.attempts = 3;
+  first.errors = {"HTTP 503 from api", "timed out after 30 s"};
+  first.error_message = "timed out after 30 s";
+  first.finished_at = kStart + seconds(2);
+  first.rows_extracted = 1000;
+  first.rows_loaded = 998;
+  first.bytes_read = 123456;
+  ASSERT_TRUE(store_->SaveTaskRun(first).ok());
+
+  Result<std::vector<TaskRun>> task_runs = store_->GetTaskRuns(run.run_id);
+  ASSERT_TRUE(task_runs.ok()) << task_runs.status().ToString();
+  ASSERT_EQ(task_runs->size(), 2u);
+  EXPECT_EQ((*task_runs)[0], first);
+  EXPECT_EQ((*task_runs)[1], second);
+
+  TaskRun orphan = first;
+  orphan.run_id = "00000000-0000-4000-8000-000000000000";
+  EXPECT_EQ(store_->SaveTaskRun(orphan).code(), StatusCode::kNotFound);
+}
+
+TEST_P(StateStoreTest, FinishSavesTheFinalTaskRunsAtomically) {
+  Job job = Create("daily sales");
+  orc::Run run = Enqueue(job.job_id);
+  ASSERT_TRUE(Claim("worker-1"));
+  TaskRun done{.run_id = run.run_id,
+               .task_id = job.tasks[0].task_id,
+               .task_name = "extract",
+               .task_order = 1,
+               .status = TaskRunStatus::kSuccess,
+               .attempts = 1,
+               .finished_at = kStart,
+               .rows_loaded = 7};
+  TaskRun orphan = done;
+  orphan.run_id = "00000000-0000-4000-8000-000000000000";
+  // A task run that cannot be saved undoes the whole finish.
+  Result<orc::Run> failed =
+      store_->FinishRun(run.run_id, "worker-1", {.task_runs = {done, orphan}});
+  EXPECT_EQ(failed.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetRun(run.run_id)->status, RunStatus::kRunning);
+  EXPECT_TRUE(store_->GetTaskRuns(run.run_id)->empty());
+
+  ASSERT_TRUE(
+      store_->FinishRun(run.run_id, "worker-1", {.rows_loaded = 7, .task_runs = {done}}).ok());
+  EXPECT_EQ(store_->GetRun(run.run_id)->status, RunStatus::kSuccess);
+  ASSERT_EQ(store_->GetTaskRuns(run.run_id)->size(), 1u);
+  EXPECT_EQ(store_->GetTaskRuns(run.run_id)->front(), done);
+}
+
+TEST_P(StateStoreTest, RunLogsAreNumberedAndCapped) {
+  store_ = Open({.max_log_lines_per_run = 5});
+  Job job = Create("daily sales");
+  orc::Run run = Enqueue(job.job_id);
+  std::vector<RunLogLine> lines;
+  for (int i = 1; i <= 3; ++i) {
+    lines.push_back({.time = kStart + milliseconds(i),
+                     .level = "info",
+                     .task_name = "extract",
+                     .message = "line " + std::to_string(i)});
+  }
+  ASSERT_TRUE(store_->AppendRunLogs(run.run_id, lines).ok());
+  ASSERT_TRUE(store_->AppendRunLogs(run.run_id, lines).ok());  // lines 4-6: 5 is the cap
+
+  Result<std::vector<RunLogLine>> all = store_->GetRunLogs(run.run_id, 0, 100);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 5u);
+  EXPECT_EQ((*all)[0], (RunLogLine{1, kStart + milliseconds(1), "info", "extract", "line 1"}));
+  EXPECT_EQ((*all)[3].line, 4);
+  EXPECT_EQ((*all)[3].message, "line 1");
+  EXPECT_EQ((*all)[4].level, "warn");
+  EXPECT_NE((*all)[4].message.find("log truncated"), std::string::npos);
+
+  Result<std::vector<RunLogLine>> after = store_->GetRunLogs(run.run_id, 3, 1);
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].line, 4);
+  EXPECT_EQ(store_->AppendRunLogs("00000000-0000-4000-8000-000000000000", lines).code(),
+            StatusCode::kNotFound);
+}
+
+TEST_P(StateStoreTest, CursorsAreKeptPerTaskAndKey) {
+  EXPECT_FALSE(store_->GetCursor("task-1", "updated_at")->has_value());
+  ASSERT_TRUE(store_->SetCursor("task-1", "updated_at", "2026-01-01").ok());
+  ASSERT_TRUE(store_->SetCursor("task-2", "updated_at", "1999-01-01").ok());
+  ASSERT_TRUE(store_->SetCursor("task-1", "updated_at", "2026-02-01").ok());
+  EXPECT_EQ(store_->GetCursor("task-1", "updated_at")->value(), "2026-02-01");
+  EXPECT_EQ(store_->GetCursor("task-2", "updated_at")->value(), "1999-01-01");
+}
+
+TEST_P(StateStoreTest, TimesKeepSubSecondPrecision) {
+  Job job = Create("daily sales", 10);
+  orc::Run first = Enqueue(job.job_id);
+  clock_.Advance(std::chrono::microseconds(1));
+  orc::Run second = Enqueue(job.job_id);
+  EXPECT_EQ(second.queued_at - first.queued_at, std::chrono::microseconds(1));
+  EXPECT_EQ(store_->ListRuns({})->items[0].run_id, second.run_id);
+}
+
+TEST_P(StateStoreTest, ReopeningAppliesNoMigrationTwice) {
+  store_.reset();
+  store_ = Open();
+  ASSERT_TRUE(store_);
+  EXPECT_TRUE(store_->Ping().ok());
+  Create("still works");
+}
+
+TEST_P(StateStoreTest, ConcurrentClaimersTakeEachRunExactlyOnce) {
+  constexpr int kRuns = 10000;
+  constexpr int kThreads = 8;
+  constexpr int kJobs = 10;
+  std::vector<std::string> job_ids;
+  for (int j = 0; j < kJobs; ++j) job_ids.push_back(Create("job " + std::to_string(j), 4).job_id);
+  std::set<std::string> enqueued;
+  for (int i = 0; i < kRuns; ++i) enqueued.insert(Enqueue(job_ids[i % kJobs]).run_id);
+
+  std::mutex mutex;
+  std::multiset<std::string> claimed;
+  std::vector<std::thread> threads;
+  std::atomic<int> errors{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string owner = "worker-" + std::to_string(t);
+      while (true) {
+        Result<std::optional<orc::Run>> run = store_->ClaimRun(owner, kLease);
+        if (!run.ok()) {
+          ADD_FAILURE() << run.status().ToString();
+          ++errors;
+          continue;
+        }
+        if (!*run) break;
+        if (Status finished = store_->FinishRun((*run)->run_id, owner, {}).status();
+            !finished.ok()) {
+          ADD_FAILURE() << finished.ToString();
+          ++errors;
+        }
+        std::lock_guard lock(mutex);
+        claimed.insert((*run)->run_id);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(errors, 0);
+  EXPECT_EQ(claimed.size(), static_cast<size_t>(kRuns));
+  EXPECT_EQ(std::set<std::string>(claimed.begin(), claimed.end()), enqueued);
+  EXPECT_EQ(store_->ListRuns({.status = RunStatus::kSuccess})->total, kRuns);
+}
+
+TEST_P(StateStoreTest, ConcurrentClaimersNeverExceedMaxActiveRuns) {
+  constexpr int kRuns = 200;
+  Job job = Create("limited", 2);
+  for (int i = 0; i < kRuns; ++i) Enqueue(job.job_id);
+  std::atomic<int> done{0};
+  std::atomic<int64_t> most_running{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string owner = "worker-" + std::to_string(t);
+      while (done < kRuns) {
+        Result<std::optional<orc::Run>> run = store_->ClaimRun(owner, kLease);
+        if (!run.ok() || !*run) continue;
+        // While this claim is held, the store must show at most max_active_runs running.
+        const int64_t running =
+            store_->ListRuns({.job_id = job.job_id, .status = RunStatus::kRunning})->total;
+        int64_t seen = most_running;
+        while (running > seen && !most_running.compare_exchange_weak(seen, running)) {
+        }
+        EXPECT_TRUE(store_->FinishRun((*run)->run_id, owner, {}).ok());
+        ++done;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(done, kRuns);
+  EXPECT_GE(most_running, 1);
+  EXPECT_LE(most_running, 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StateStoreTest,
+                         ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
+                         [](const auto& info) { return testing::BackendName(info.param); });
+
+}  // namespace
+}  // namespace orc

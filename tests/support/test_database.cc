@@ -1,0 +1,65 @@
+#include "support/test_database.h"
+
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+#include "common/uuid.h"
+
+namespace orc::testing {
+
+std::string BackendName(TestBackend backend) {
+  return backend == TestBackend::kSqlite ? "Sqlite" : "Postgres";
+}
+
+std::string PostgresTestServerUrl() {
+  const char* state_file = std::getenv("ORC_TEST_POSTGRES_STATE");
+  if (state_file == nullptr) {
+    throw std::runtime_error(
+        "ORC_TEST_POSTGRES_STATE is not set: run the tests through ctest, which starts the "
+        "PostgreSQL test server (fixture 'postgres')");
+  }
+  std::ifstream in(state_file);
+  std::string directory, url;
+  if (!(in >> directory >> url)) {
+    throw std::runtime_error(
+        std::string("the PostgreSQL test server is not running: no state in ") + state_file +
+        " (see the output of the postgres_server_start test)");
+  }
+  return url;
+}
+
+void ExecuteOnPostgresTestServer(const std::string& sql) {
+  PGconn* connection = PQconnectdb(PostgresTestServerUrl().c_str());
+  if (PQstatus(connection) != CONNECTION_OK) {
+    std::string error = PQerrorMessage(connection);
+    PQfinish(connection);
+    throw std::runtime_error("cannot reach the PostgreSQL test server: " + error);
+  }
+  PGresult* result = PQexec(connection, sql.c_str());
+  const bool ok =
+      PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK;
+  std::string error = PQresultErrorMessage(result);
+  PQclear(result);
+  PQfinish(connection);
+  if (!ok) throw std::runtime_error("'" + sql + "' failed on the test server: " + error);
+}
+
+TestDatabase::TestDatabase(TestBackend backend) {
+  if (backend == TestBackend::kSqlite) {
+    directory_ = std::make_unique<TempDir>();
+    url_ = "sqlite:" + directory_->File("state.db");
+    return;
+  }
+  name_ = "test_" + NewUuidV4();
+  for (char& c : name_) {
+    if (c == '-') c = '_';
+  }
+  ExecuteOnPostgresTestServer("CREATE SCHEMA " + name_);
+  url_ =
+      PostgresTestServerUrl() + "?options=-csearch_path%3D" + name_ + "&application_name=" + name_;
+}
+
+}  // namespace orc::testing

@@ -1,0 +1,44 @@
+// TestDatabase: a fresh, empty state database for one test, on either backend.
+//
+// SQLite: a file in a temp dir. PostgreSQL: a new schema on the server that the ctest fixture
+// `postgres` started (tests/support/postgres-test-server), whose state file is named by
+// $ORC_TEST_POSTGRES_STATE. Without that server the constructor throws, so the test fails with
+// the reason instead of being skipped.
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "support/temp_dir.h"
+
+namespace orc::testing {
+
+enum class TestBackend { kSqlite, kPostgres };
+
+std::string BackendName(TestBackend backend);
+inline void PrintTo(TestBackend backend, std::ostream* out) { *out << BackendName(backend); }
+
+class TestDatabase {
+ public:
+  explicit TestDatabase(TestBackend backend);
+
+  // A DATABASE_URL for this database.
+  const std::string& url() const { return url_; }
+  // PostgreSQL: the schema, which is also the application_name of this database's sessions (so
+  // a test can find its own sessions among those of tests running beside it).
+  const std::string& name() const { return name_; }
+
+ private:
+  std::unique_ptr<TempDir> directory_;
+  std::string url_;
+  std::string name_;
+};
+
+// The URL of the test PostgreSQL server's `orc` database; throws when the server is not there.
+std::string PostgresTestServerUrl();
+
+// Runs one SQL statement on the test server as `orc` (for tests that poke at the server).
+void ExecuteOnPostgresTestServer(const std::string& sql);
+
+}  // namespace orc::testing
