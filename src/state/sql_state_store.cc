@@ -41,13 +41,27 @@ Result<std::unique_ptr<SqlConnection>> ConnectWithRetry(const ConnectionPool::Fa
 
 SqlStateStore::SqlStateStore(DatabaseBackend backend, Pools pools, Clock& clock,
                              StateStoreOptions options)
-    : backend_(backend), pools_(std::move(pools)), clock_(clock), options_(options) {}
+    : backend_(backend), pools_(std::move(pools)), clock_(clock), options_(options) {
+  if (backend_ == DatabaseBackend::kSqlite) {
+    group_commit_ = std::make_unique<GroupCommitter>(*pools_.writes);
+  }
+}
 
 Status SqlStateStore::WithConnection(Access access, const Body& body, Commit commit) {
   ConnectionPool& pool = access == Access::kRead      ? *pools_.reads
                          : commit == Commit::kDurable ? *pools_.writes
                                                       : *pools_.bookkeeping;
   const bool transactional = access == Access::kTransaction;
+  if (group_commit_ && access != Access::kRead) {
+    // Every SQLite write runs in a (shared) transaction; only another process holding the
+    // database lock past the busy timeout makes it fail transiently.
+    for (int attempt = 0;; ++attempt) {
+      Status status = group_commit_->Run(body);
+      if (status.code() != StatusCode::kUnavailable || attempt >= kMaxTransientRetries) {
+        return status;
+      }
+    }
+  }
   for (int attempt = 0;; ++attempt) {
     ORC_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool.Acquire());
     Status status = transactional ? connection->BeginWrite() : Status::Ok();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "state/sql/connection_pool.h"
+#include "state/sql/group_commit.h"
 #include "state/state_store.h"
 
 namespace orc {
@@ -86,6 +87,7 @@ class SqlStateStore final : public StateStore {
 
   const DatabaseBackend backend_;
   Pools pools_;
+  std::unique_ptr<GroupCommitter> group_commit_;  // SQLite: every write goes through it
   Clock& clock_;
   const StateStoreOptions options_;
 };
