@@ -16,16 +16,6 @@ constexpr std::string_view kTaskColumns =
     "task_id, job_id, task_order, task_name, extractor_config, loader_config, transform_config, "
     "depends_on, timeout_s, retry_max_attempts, retry_initial_delay_s, retry_max_delay_s";
 
-std::string Sql(std::initializer_list<std::string_view> parts) {
-  std::string sql;
-  for (std::string_view part : parts) sql.append(part);
-  return sql;
-}
-
-SqlValue OptionalInt(const std::optional<int>& value) {
-  return value ? SqlValue(int64_t{*value}) : SqlValue();
-}
-
 Job JobFromRow(const SqlRows& rows, size_t r) {
   Job job;
   job.job_id = rows.Text(r, 0);
@@ -77,7 +67,7 @@ std::vector<SqlValue> JobValues(const Job& job) {
           job.is_active,
           job.catchup,
           int64_t{job.max_active_runs},
-          OptionalInt(job.timeout_s),
+          NullableInt(job.timeout_s),
           int64_t{job.retry.max_attempts},
           job.retry.initial_delay_s,
           job.retry.max_delay_s,
@@ -104,14 +94,15 @@ void AssignTaskIdentity(Job& job, const std::unordered_map<std::string, std::str
 }  // namespace
 
 Status SqlStateStore::InsertTasks(SqlConnection& connection, const Job& job) {
-  const std::string insert = Sql({"INSERT INTO tasks (", kTaskColumns,
-                                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"});
+  const std::string insert =
+      JoinSql({"INSERT INTO tasks (", kTaskColumns,
+               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"});
   for (const Task& task : job.tasks) {
     const Status inserted =
         connection
             .Execute(insert, {task.task_id, job.job_id, int64_t{task.task_order}, task.task_name,
                               task.extractor_config, task.loader_config, task.transform_config,
-                              nlohmann::json(task.depends_on).dump(), OptionalInt(task.timeout_s),
+                              nlohmann::json(task.depends_on).dump(), NullableInt(task.timeout_s),
                               task.retry ? SqlValue(int64_t{task.retry->max_attempts}) : SqlValue(),
                               task.retry ? SqlValue(task.retry->initial_delay_s) : SqlValue(),
                               task.retry ? SqlValue(task.retry->max_delay_s) : SqlValue()})
@@ -129,14 +120,16 @@ Status SqlStateStore::InsertTasks(SqlConnection& connection, const Job& job) {
 Result<Job> SqlStateStore::LoadJob(SqlConnection& connection, std::string_view where,
                                    const std::string& key) {
   ORC_ASSIGN_OR_RETURN(
-      SqlRows rows, connection.Execute(
-                        Sql({"SELECT ", kJobColumns, " FROM jobs WHERE ", where, " = $1"}), {key}));
+      SqlRows rows,
+      connection.Execute(JoinSql({"SELECT ", kJobColumns, " FROM jobs WHERE ", where, " = $1"}),
+                         {key}));
   if (rows.empty()) return NotFoundError("no job with " + std::string(where) + " '" + key + "'");
   Job job = JobFromRow(rows, 0);
   ORC_ASSIGN_OR_RETURN(
-      SqlRows tasks, connection.Execute(Sql({"SELECT ", kTaskColumns,
-                                             " FROM tasks WHERE job_id = $1 ORDER BY task_order"}),
-                                        {job.job_id}));
+      SqlRows tasks,
+      connection.Execute(
+          JoinSql({"SELECT ", kTaskColumns, " FROM tasks WHERE job_id = $1 ORDER BY task_order"}),
+          {job.job_id}));
   for (size_t r = 0; r < tasks.size(); ++r) job.tasks.push_back(TaskFromRow(tasks, r));
   return job;
 }
@@ -148,9 +141,9 @@ Result<Job> SqlStateStore::CreateJob(const Job& input) {
   AssignTaskIdentity(job, {});
   ORC_RETURN_IF_ERROR(WithConnection(Access::kTransaction, [&](SqlConnection& connection) {
     const Status inserted = connection
-                                .Execute(Sql({"INSERT INTO jobs (", kJobColumns,
-                                              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                                              "$10, $11, $12, $13, $14)"}),
+                                .Execute(JoinSql({"INSERT INTO jobs (", kJobColumns,
+                                                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                                                  "$10, $11, $12, $13, $14)"}),
                                          JobValues(job))
                                 .status();
     if (inserted.code() == StatusCode::kAlreadyExists) return NameTaken(job);
@@ -217,20 +210,20 @@ Result<Page<Job>> SqlStateStore::ListJobs(const JobFilter& filter) {
   const std::vector<SqlValue> params = {is_active, int64_t{filter.limit}, int64_t{filter.offset}};
   ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) {
     ORC_ASSIGN_OR_RETURN(SqlRows count,
-                         connection.Execute(Sql({"SELECT COUNT(*)", kMatching}), {is_active}));
+                         connection.Execute(JoinSql({"SELECT COUNT(*)", kMatching}), {is_active}));
     page.total = count.Int(0, 0);
     ORC_ASSIGN_OR_RETURN(
         SqlRows jobs,
-        connection.Execute(Sql({"SELECT ", kJobColumns, kMatching, kOrdered}), params));
+        connection.Execute(JoinSql({"SELECT ", kJobColumns, kMatching, kOrdered}), params));
     std::unordered_map<std::string, size_t> position;
     for (size_t r = 0; r < jobs.size(); ++r) {
       page.items.push_back(JobFromRow(jobs, r));
       position.emplace(page.items.back().job_id, r);
     }
     ORC_ASSIGN_OR_RETURN(SqlRows tasks,
-                         connection.Execute(Sql({"SELECT ", kTaskColumns,
-                                                 " FROM tasks WHERE job_id IN (SELECT job_id",
-                                                 kMatching, kOrdered, ") ORDER BY task_order"}),
+                         connection.Execute(JoinSql({"SELECT ", kTaskColumns,
+                                                     " FROM tasks WHERE job_id IN (SELECT job_id",
+                                                     kMatching, kOrdered, ") ORDER BY task_order"}),
                                             params));
     for (size_t r = 0; r < tasks.size(); ++r) {
       page.items[position.at(tasks.Text(r, 1))].tasks.push_back(TaskFromRow(tasks, r));

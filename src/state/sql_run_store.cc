@@ -15,16 +15,6 @@ constexpr std::string_view kTaskRunColumns =
     "run_id, task_id, task_name, task_order, status, attempts, errors, error_message, started_at, "
     "finished_at, rows_extracted, rows_loaded, bytes_read";
 
-std::string Sql(std::initializer_list<std::string_view> parts) {
-  std::string sql;
-  for (std::string_view part : parts) sql.append(part);
-  return sql;
-}
-
-SqlValue OptionalTime(const std::optional<TimePoint>& time) {
-  return time ? SqlValue(ToStoredTime(*time)) : SqlValue();
-}
-
 Run RunFromRow(const SqlRows& rows, size_t r) {
   Run run;
   run.run_id = rows.Text(r, 0);
@@ -99,13 +89,14 @@ Result<Run> SqlStateStore::EnqueueRun(const NewRun& new_run) {
   ORC_RETURN_IF_ERROR(WithConnection(Access::kWrite, [&](SqlConnection& connection) -> Status {
     // max_attempts: how often a run whose worker vanished is handed out again before it fails.
     Result<SqlRows> inserted = connection.Execute(
-        Sql({"INSERT INTO runs (run_id, job_id, status, triggered_by, scheduled_for, queued_at, "
+        JoinSql(
+            {"INSERT INTO runs (run_id, job_id, status, triggered_by, scheduled_for, queued_at, "
              "available_at, max_attempts, created_at, updated_at) "
              "SELECT $1, job_id, 'queued', $2, $3, $4, $5, retry_max_attempts, $4, $4 "
              "FROM jobs WHERE job_id = $6 RETURNING ",
              kRunColumns}),
         {NewUuidV4(), std::string(ToString(new_run.triggered_by)),
-         OptionalTime(new_run.scheduled_for), ToStoredTime(now),
+         NullableTime(new_run.scheduled_for), ToStoredTime(now),
          ToStoredTime(new_run.available_at.value_or(now)), new_run.job_id});
     if (inserted.status().code() == StatusCode::kAlreadyExists) {
       return AlreadyExistsError("job '" + new_run.job_id + "' already has a run for that slot");
@@ -123,7 +114,7 @@ Result<std::optional<Run>> SqlStateStore::ClaimRun(const std::string& owner, Dur
   // queueing behind it. SQLite: the statement runs under the single write lock.
   const std::string_view lock =
       backend_ == DatabaseBackend::kPostgres ? " FOR UPDATE OF r SKIP LOCKED" : "";
-  const std::string claim = Sql(
+  const std::string claim = JoinSql(
       {"UPDATE runs SET status = 'running', lease_owner = $1, lease_expires_at = $2, "
        "started_at = COALESCE(started_at, $3), attempt = attempt + 1, updated_at = $3 "
        "WHERE status = 'queued' AND run_id = ("
@@ -183,11 +174,11 @@ Result<Run> SqlStateStore::FinishRun(const std::string& run_id, const std::strin
         ORC_ASSIGN_OR_RETURN(
             SqlRows rows,
             connection.Execute(
-                Sql({"UPDATE runs SET status = $3, finished_at = $4, error_message = $5, "
-                     "rows_extracted = $6, rows_loaded = $7, lease_owner = '', "
-                     "lease_expires_at = NULL, updated_at = $4 "
-                     "WHERE run_id = $1 AND status = 'running' AND lease_owner = $2 RETURNING ",
-                     kRunColumns}),
+                JoinSql({"UPDATE runs SET status = $3, finished_at = $4, error_message = $5, "
+                         "rows_extracted = $6, rows_loaded = $7, lease_owner = '', "
+                         "lease_expires_at = NULL, updated_at = $4 "
+                         "WHERE run_id = $1 AND status = 'running' AND lease_owner = $2 RETURNING ",
+                         kRunColumns}),
                 {run_id, owner, std::string(ToString(outcome.status)), now, outcome.error_message,
                  outcome.rows_extracted, outcome.rows_loaded}));
         if (rows.empty()) return NotHeldError(connection, run_id, owner);
@@ -227,14 +218,14 @@ Result<Run> SqlStateStore::RequestCancel(const std::string& run_id) {
     ORC_ASSIGN_OR_RETURN(
         SqlRows rows,
         connection.Execute(
-            Sql({"UPDATE runs SET "
-                 "status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END, "
-                 "finished_at = CASE WHEN status = 'queued' THEN $2 ELSE finished_at END, "
-                 "error_message = CASE WHEN status = 'queued' THEN 'cancelled while queued' "
-                 "ELSE error_message END, "
-                 "cancel_requested = TRUE, updated_at = $2 "
-                 "WHERE run_id = $1 AND status IN ('queued', 'running') RETURNING ",
-                 kRunColumns}),
+            JoinSql({"UPDATE runs SET "
+                     "status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END, "
+                     "finished_at = CASE WHEN status = 'queued' THEN $2 ELSE finished_at END, "
+                     "error_message = CASE WHEN status = 'queued' THEN 'cancelled while queued' "
+                     "ELSE error_message END, "
+                     "cancel_requested = TRUE, updated_at = $2 "
+                     "WHERE run_id = $1 AND status IN ('queued', 'running') RETURNING ",
+                     kRunColumns}),
             {run_id, now}));
     if (!rows.empty()) {
       run = RunFromRow(rows, 0);
@@ -293,8 +284,9 @@ Result<Run> SqlStateStore::GetRun(const std::string& run_id) {
   Result<Run> run = NotFoundError("");
   ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
     ORC_ASSIGN_OR_RETURN(
-        SqlRows rows, connection.Execute(
-                          Sql({"SELECT ", kRunColumns, " FROM runs WHERE run_id = $1"}), {run_id}));
+        SqlRows rows,
+        connection.Execute(JoinSql({"SELECT ", kRunColumns, " FROM runs WHERE run_id = $1"}),
+                           {run_id}));
     if (rows.empty()) return NoRun(run_id);
     run = RunFromRow(rows, 0);
     return Status::Ok();
@@ -311,13 +303,13 @@ Result<Page<Run>> SqlStateStore::ListRuns(const RunFilter& filter) {
   const SqlValue status =
       filter.status ? SqlValue(std::string(ToString(*filter.status))) : SqlValue();
   ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
-    ORC_ASSIGN_OR_RETURN(SqlRows count,
-                         connection.Execute(Sql({"SELECT COUNT(*)", kMatching}), {job_id, status}));
+    ORC_ASSIGN_OR_RETURN(SqlRows count, connection.Execute(JoinSql({"SELECT COUNT(*)", kMatching}),
+                                                           {job_id, status}));
     page.total = count.Int(0, 0);
     ORC_ASSIGN_OR_RETURN(
         SqlRows rows,
-        connection.Execute(Sql({"SELECT ", kRunColumns, kMatching,
-                                " ORDER BY created_at DESC, run_id DESC LIMIT $3 OFFSET $4"}),
+        connection.Execute(JoinSql({"SELECT ", kRunColumns, kMatching,
+                                    " ORDER BY created_at DESC, run_id DESC LIMIT $3 OFFSET $4"}),
                            {job_id, status, int64_t{filter.limit}, int64_t{filter.offset}}));
     for (size_t r = 0; r < rows.size(); ++r) page.items.push_back(RunFromRow(rows, r));
     return Status::Ok();
@@ -329,19 +321,19 @@ Status SqlStateStore::UpsertTaskRun(SqlConnection& connection, const TaskRun& ta
   const Status saved =
       connection
           .Execute(
-              Sql({"INSERT INTO task_runs (", kTaskRunColumns,
-                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-                   "ON CONFLICT (run_id, task_id) DO UPDATE SET "
-                   "task_name = excluded.task_name, task_order = excluded.task_order, "
-                   "status = excluded.status, attempts = excluded.attempts, "
-                   "errors = excluded.errors, error_message = excluded.error_message, "
-                   "started_at = excluded.started_at, finished_at = excluded.finished_at, "
-                   "rows_extracted = excluded.rows_extracted, "
-                   "rows_loaded = excluded.rows_loaded, bytes_read = excluded.bytes_read"}),
+              JoinSql({"INSERT INTO task_runs (", kTaskRunColumns,
+                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+                       "ON CONFLICT (run_id, task_id) DO UPDATE SET "
+                       "task_name = excluded.task_name, task_order = excluded.task_order, "
+                       "status = excluded.status, attempts = excluded.attempts, "
+                       "errors = excluded.errors, error_message = excluded.error_message, "
+                       "started_at = excluded.started_at, finished_at = excluded.finished_at, "
+                       "rows_extracted = excluded.rows_extracted, "
+                       "rows_loaded = excluded.rows_loaded, bytes_read = excluded.bytes_read"}),
               {task_run.run_id, task_run.task_id, task_run.task_name, int64_t{task_run.task_order},
                std::string(ToString(task_run.status)), int64_t{task_run.attempts},
                nlohmann::json(task_run.errors).dump(), task_run.error_message,
-               OptionalTime(task_run.started_at), OptionalTime(task_run.finished_at),
+               NullableTime(task_run.started_at), NullableTime(task_run.finished_at),
                task_run.rows_extracted, task_run.rows_loaded, task_run.bytes_read})
           .status();
   if (saved.code() == StatusCode::kNotFound) return NoRun(task_run.run_id);
@@ -360,9 +352,10 @@ Result<std::vector<TaskRun>> SqlStateStore::GetTaskRuns(const std::string& run_i
   ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
     ORC_ASSIGN_OR_RETURN(
         SqlRows rows,
-        connection.Execute(Sql({"SELECT ", kTaskRunColumns,
-                                " FROM task_runs WHERE run_id = $1 ORDER BY task_order, task_id"}),
-                           {run_id}));
+        connection.Execute(
+            JoinSql({"SELECT ", kTaskRunColumns,
+                     " FROM task_runs WHERE run_id = $1 ORDER BY task_order, task_id"}),
+            {run_id}));
     task_runs.clear();
     for (size_t r = 0; r < rows.size(); ++r) task_runs.push_back(TaskRunFromRow(rows, r));
     return Status::Ok();

@@ -1,11 +1,11 @@
 // What only the SQLite backend does: files, paths and the embedded default.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <fstream>
 
 #include "state/state_store.h"
 #include "support/temp_dir.h"
+#include "support/test_database.h"
 
 namespace orc {
 namespace {
@@ -22,14 +22,7 @@ TEST(SqliteStateStoreTest, CreatesTheFileInWalMode) {
   TempDir directory;
   const std::string path = directory.File("orc.db");
   ASSERT_TRUE(OpenUrl("sqlite:" + path).ok());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* statement = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &statement, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)), "wal");
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
+  EXPECT_EQ(testing::QuerySqliteFile(path, "PRAGMA journal_mode"), "wal");
 }
 
 TEST(SqliteStateStoreTest, AllUrlFormsWork) {
@@ -78,14 +71,9 @@ TEST(SqliteStateStoreTest, SchemaNewerThanTheBinaryIsRefused) {
   TempDir directory;
   const std::string url = "sqlite:" + directory.File("orc.db");
   ASSERT_TRUE(OpenUrl(url).ok());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(directory.File("orc.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "INSERT INTO schema_migrations (version, name, applied_at) "
-                         "VALUES (999, 'from the future', 0)",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  testing::QuerySqliteFile(directory.File("orc.db"),
+                           "INSERT INTO schema_migrations (version, name, applied_at) "
+                           "VALUES (999, 'from the future', 0)");
   Result<std::unique_ptr<StateStore>> store = OpenUrl(url);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);

@@ -1,6 +1,5 @@
 // Several processes on one state database, and processes killed in the middle of writing.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <csignal>
 #include <set>
@@ -112,15 +111,8 @@ TEST_P(StateStoreProcessTest, KillDuringWritesLosesNothingCommitted) {
   EXPECT_LE(jobs->total, static_cast<int64_t>(committed.size()) + 1);
 
   if (GetParam() == TestBackend::kSqlite) {
-    sqlite3* db = nullptr;
     const std::string path = database_->url().substr(std::string("sqlite:").size());
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* check = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &check, nullptr), SQLITE_OK);
-    ASSERT_EQ(sqlite3_step(check), SQLITE_ROW);
-    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(check, 0)), "ok");
-    sqlite3_finalize(check);
-    sqlite3_close(db);
+    EXPECT_EQ(testing::QuerySqliteFile(path, "PRAGMA integrity_check"), "ok");
   }
 }
 

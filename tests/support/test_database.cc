@@ -1,6 +1,7 @@
 #include "support/test_database.h"
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -45,6 +46,28 @@ void ExecuteOnPostgresTestServer(const std::string& sql) {
   PQclear(result);
   PQfinish(connection);
   if (!ok) throw std::runtime_error("'" + sql + "' failed on the test server: " + error);
+}
+
+std::string QuerySqliteFile(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+    sqlite3_close(db);
+    throw std::runtime_error("cannot open " + path);
+  }
+  sqlite3_stmt* statement = nullptr;
+  std::string value;
+  int code = sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr);
+  if (code == SQLITE_OK) code = sqlite3_step(statement);
+  if (code == SQLITE_ROW && sqlite3_column_text(statement, 0) != nullptr) {
+    value = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+  }
+  const std::string error = sqlite3_errmsg(db);
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  if (code != SQLITE_ROW && code != SQLITE_DONE) {
+    throw std::runtime_error("'" + sql + "' failed on " + path + ": " + error);
+  }
+  return value;
 }
 
 TestDatabase::TestDatabase(TestBackend backend) {

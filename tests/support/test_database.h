@@ -41,4 +41,8 @@ std::string PostgresTestServerUrl();
 // Runs one SQL statement on the test server as `orc` (for tests that poke at the server).
 void ExecuteOnPostgresTestServer(const std::string& sql);
 
+// Runs `sql` on the SQLite file at `path`, outside orc, and returns the first column of the first
+// row as text ("" when there is none); throws on error.
+std::string QuerySqliteFile(const std::string& path, const std::string& sql);
+
 }  // namespace orc::testing

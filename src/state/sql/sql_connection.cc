@@ -12,6 +12,20 @@ TimePoint FromStoredTime(int64_t micros) {
   return TimePoint(std::chrono::duration_cast<Duration>(std::chrono::microseconds(micros)));
 }
 
+SqlValue NullableInt(const std::optional<int>& value) {
+  return value ? SqlValue(int64_t{*value}) : SqlValue();
+}
+
+SqlValue NullableTime(const std::optional<TimePoint>& time) {
+  return time ? SqlValue(ToStoredTime(*time)) : SqlValue();
+}
+
+std::string JoinSql(std::initializer_list<std::string_view> parts) {
+  std::string sql;
+  for (std::string_view part : parts) sql.append(part);
+  return sql;
+}
+
 bool SqlRows::IsNull(size_t row, size_t column) const {
   return std::holds_alternative<std::monostate>(rows_.at(row).at(column));
 }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,13 @@ using SqlValue = std::variant<std::monostate, int64_t, double, std::string, bool
 // Converts a time to the stored form: microseconds since the Unix epoch, UTC.
 int64_t ToStoredTime(TimePoint time);
 TimePoint FromStoredTime(int64_t micros);
+
+// Parameters for nullable columns: NULL when absent.
+SqlValue NullableInt(const std::optional<int>& value);
+SqlValue NullableTime(const std::optional<TimePoint>& time);
+
+// Concatenates pieces of a statement (column lists kept as constants, clauses).
+std::string JoinSql(std::initializer_list<std::string_view> parts);
 
 // The rows of a result, materialized. Getters convert between compatible types (a boolean read as
 // an integer and back, an integer read as a float); reading NULL returns the type's empty value.
