@@ -32,14 +32,7 @@ bool IsHexDigit(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-}  // namespace
-
-std::string NewUuidV4() {
-  std::array<uint8_t, kUuidBytes> bytes;
-  FillRandom(bytes.data(), bytes.size());
-  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0F) | 0x40);  // version 4
-  bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3F) | 0x80);  // variant 10xx
-
+std::string Format(const std::array<uint8_t, kUuidBytes>& bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string text;
   text.reserve(kUuidTextLength);
@@ -49,6 +42,31 @@ std::string NewUuidV4() {
     text.push_back(kHex[bytes[i] & 0x0F]);
   }
   return text;
+}
+
+// Sets the version nibble and the RFC 9562 variant bits.
+void Stamp(std::array<uint8_t, kUuidBytes>& bytes, uint8_t version) {
+  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0F) | (version << 4));
+  bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3F) | 0x80);
+}
+
+}  // namespace
+
+std::string NewUuidV4() {
+  std::array<uint8_t, kUuidBytes> bytes;
+  FillRandom(bytes.data(), bytes.size());
+  Stamp(bytes, 4);
+  return Format(bytes);
+}
+
+std::string NewUuidV7(TimePoint time) {
+  std::array<uint8_t, kUuidBytes> bytes;
+  FillRandom(bytes.data(), bytes.size());
+  const auto millis = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count());
+  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<uint8_t>(millis >> (8 * (5 - i)));
+  Stamp(bytes, 7);
+  return Format(bytes);
 }
 
 bool IsUuid(std::string_view text) {

@@ -7,11 +7,19 @@
 #include <string>
 #include <string_view>
 
+#include "common/clock.h"
+
 namespace orc {
 
 // A new random (version 4, RFC 9562) UUID in lowercase canonical form:
 // "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", y one of 8, 9, a, b.
 std::string NewUuidV4();
+
+// A new time-ordered (version 7, RFC 9562) UUID: the first 48 bits are `time` in milliseconds
+// since the Unix epoch, the remaining 74 free bits random. Ids made later sort after earlier ones
+// (to the millisecond), so a table keyed by them grows at one end of its index instead of
+// splitting pages all over it.
+std::string NewUuidV7(TimePoint time);
 
 // True when `text` is a UUID in canonical 8-4-4-4-12 hex form (any case, any version).
 bool IsUuid(std::string_view text);

@@ -29,6 +29,22 @@ TEST(UuidTest, RandomBitsAreSpread) {
   EXPECT_EQ(first_digits.size(), 16u);
 }
 
+TEST(UuidTest, VersionSevenStartsWithTheTimeAndSortsByIt) {
+  const TimePoint time = TimePoint(std::chrono::milliseconds(0x0123456789AB));
+  const std::string id = NewUuidV7(time);
+  ASSERT_TRUE(IsUuid(id)) << id;
+  EXPECT_EQ(id.substr(0, 13), "01234567-89ab");
+  EXPECT_EQ(id[14], '7');
+  EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
+  EXPECT_NE(NewUuidV7(time), id);  // the rest is random
+  std::string previous = NewUuidV7(time);
+  for (int i = 1; i <= 100; ++i) {
+    const std::string next = NewUuidV7(time + std::chrono::milliseconds(i));
+    EXPECT_LT(previous, next);
+    previous = next;
+  }
+}
+
 TEST(UuidTest, RecognizesCanonicalForm) {
   EXPECT_TRUE(IsUuid("123e4567-e89b-12d3-a456-426614174000"));
   EXPECT_TRUE(IsUuid("123E4567-E89B-12D3-A456-426614174000"));

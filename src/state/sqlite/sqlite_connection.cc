@@ -177,7 +177,8 @@ Result<std::unique_ptr<SqlConnection>> OpenSqliteConnection(const SqliteOptions&
   // WAL: readers never block the writer; synchronous=NORMAL: a commit survives a crash of the
   // process (it is in the WAL file), only an OS crash can lose the last commits, never corrupt.
   const Status configured = connection->ExecuteScript(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+      "PRAGMA page_size=1024; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+      "PRAGMA foreign_keys=ON; "
       "PRAGMA wal_autocheckpoint=8000;");
   if (!configured.ok()) {
     return InvalidArgumentError(where + ": " + configured.message() +
