@@ -39,7 +39,7 @@ int HttpStatusFor(StatusCode code) {
 
 void WriteError(httplib::Response& response, const Status& status, std::string_view field) {
   WriteError(response, HttpStatusFor(status.code()), StatusCodeName(status.code()),
-             status.message(), field);
+             status.message(), field.empty() ? std::string_view(status.field()) : field);
 }
 
 void WriteError(httplib::Response& response, int http_status, std::string_view code,

@@ -51,16 +51,25 @@ class [[nodiscard]] Status {
   Status WithContext(std::string_view context) const&;
   Status WithContext(std::string_view context) &&;
 
+  // The input field at fault, as a path ("tasks[0].loader_config.table_name"); empty when the
+  // error is not about one field. The API returns it beside the message.
+  const std::string& field() const { return field_; }
+  Status WithField(std::string field) && {
+    field_ = std::move(field);
+    return std::move(*this);
+  }
+
   // "invalid_argument: message", or "ok".
   std::string ToString() const;
 
   friend bool operator==(const Status& a, const Status& b) {
-    return a.code_ == b.code_ && a.message_ == b.message_;
+    return a.code_ == b.code_ && a.message_ == b.message_ && a.field_ == b.field_;
   }
 
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  std::string field_;
 };
 
 Status InvalidArgumentError(std::string message);

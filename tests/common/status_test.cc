@@ -50,6 +50,13 @@ TEST(StatusTest, WithContextKeepsTheCauseChain) {
   EXPECT_EQ(root.message(), "connection refused");  // the lvalue overload copies
 }
 
+TEST(StatusTest, CarriesTheFieldAtFault) {
+  Status status = InvalidArgumentError("must be an identifier").WithField("tasks[0].table_name");
+  EXPECT_EQ(status.field(), "tasks[0].table_name");
+  EXPECT_EQ(status.WithContext("creating job").field(), "tasks[0].table_name");
+  EXPECT_TRUE(InvalidArgumentError("x").field().empty());
+}
+
 TEST(StatusTest, WithContextOnOkStaysOk) { EXPECT_TRUE(Status::Ok().WithContext("x").ok()); }
 
 Result<int> Half(int value) {

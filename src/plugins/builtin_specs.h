@@ -1,0 +1,15 @@
+// The configuration rules of each built-in plugin; each is defined in the plugin's own folder.
+#pragma once
+
+#include "plugins/plugin_registry.h"
+
+namespace orc {
+
+PluginSpec CsvExtractorSpec();      // extractors/csv
+PluginSpec ParquetExtractorSpec();  // extractors/parquet
+PluginSpec JsonExtractorSpec();     // extractors/json
+PluginSpec ApiExtractorSpec();      // extractors/api
+PluginSpec DuckDbLoaderSpec();      // loaders/duckdb
+PluginSpec SqlTransformSpec();      // transforms/sql
+
+}  // namespace orc
