@@ -1,0 +1,375 @@
+#include "api/job_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <set>
+
+#include "common/time_format.h"
+#include "cron/cron_schedule.h"
+#include "plugins/plugin_registry.h"
+
+namespace orc {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxJobNameLength = 200;
+constexpr size_t kMaxTasks = 1000;
+constexpr int kMaxActiveRuns = 1000;
+constexpr int kMaxAttempts = 100;
+constexpr int kMaxTimeoutSeconds = 7 * 24 * 3600;
+
+Status Invalid(const std::string& field, const std::string& why) {
+  return InvalidArgumentError(field + " " + why).WithField(field);
+}
+
+// Reads an object's fields by name, refusing names it was not asked about.
+class ObjectReader {
+ public:
+  ObjectReader(const json& object, std::string path) : object_(object), path_(std::move(path)) {}
+
+  std::string Path(const std::string& name) const {
+    return path_.empty() ? name : path_ + "." + name;
+  }
+
+  // The value of `name`, or nullptr when absent or null.
+  const json* Find(const std::string& name) {
+    known_.insert(name);
+    const auto found = object_.find(name);
+    return found == object_.end() || found->is_null() ? nullptr : &*found;
+  }
+
+  Status ReadString(const std::string& name, std::string* out, bool required = false) {
+    const json* value = Find(name);
+    if (value == nullptr) return required ? Invalid(Path(name), "is required") : Status::Ok();
+    if (!value->is_string()) return Invalid(Path(name), "must be a string");
+    *out = value->get<std::string>();
+    return Status::Ok();
+  }
+
+  Status ReadBool(const std::string& name, bool* out) {
+    const json* value = Find(name);
+    if (value == nullptr) return Status::Ok();
+    if (!value->is_boolean()) return Invalid(Path(name), "must be true or false");
+    *out = value->get<bool>();
+    return Status::Ok();
+  }
+
+  Status ReadInt(const std::string& name, int min, int max, std::optional<int>* out) {
+    const json* value = Find(name);
+    if (value == nullptr) return Status::Ok();
+    if (!value->is_number_integer()) return Invalid(Path(name), "must be an integer");
+    const int64_t number = value->get<int64_t>();
+    if (number < min || number > max) {
+      return Invalid(Path(name),
+                     "must be from " + std::to_string(min) + " to " + std::to_string(max));
+    }
+    *out = static_cast<int>(number);
+    return Status::Ok();
+  }
+
+  Status ReadNumber(const std::string& name, double min, double max, double* out) {
+    const json* value = Find(name);
+    if (value == nullptr) return Status::Ok();
+    if (!value->is_number()) return Invalid(Path(name), "must be a number");
+    const double number = value->get<double>();
+    if (number < min || number > max) {
+      return Invalid(Path(name), "must be from " + json(min).dump() + " to " + json(max).dump());
+    }
+    *out = number;
+    return Status::Ok();
+  }
+
+  // Unknown fields are refused: a typo must not silently vanish.
+  Status RejectUnknown() const {
+    for (const auto& [name, value] : object_.items()) {
+      if (known_.count(name) > 0) continue;
+      std::string allowed;
+      for (const std::string& field : known_) allowed += (allowed.empty() ? "" : ", ") + field;
+      return Invalid(Path(name), "is not a known field; allowed: " + allowed);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const json& object_;
+  std::string path_;
+  std::set<std::string> known_;
+};
+
+Status ReadRetry(ObjectReader& reader, std::optional<RetryPolicy>* out) {
+  const json* value = reader.Find("retry");
+  if (value == nullptr) return Status::Ok();
+  const std::string path = reader.Path("retry");
+  if (!value->is_object()) return Invalid(path, "must be an object");
+  ObjectReader retry(*value, path);
+  RetryPolicy policy;
+  std::optional<int> attempts;
+  ORC_RETURN_IF_ERROR(retry.ReadInt("max_attempts", 1, kMaxAttempts, &attempts));
+  if (attempts) policy.max_attempts = *attempts;
+  ORC_RETURN_IF_ERROR(retry.ReadNumber("initial_delay_s", 0, 86400, &policy.initial_delay_s));
+  ORC_RETURN_IF_ERROR(retry.ReadNumber("max_delay_s", 0, 86400, &policy.max_delay_s));
+  ORC_RETURN_IF_ERROR(retry.RejectUnknown());
+  if (policy.max_delay_s < policy.initial_delay_s) {
+    return Invalid(path + ".max_delay_s", "must not be less than initial_delay_s");
+  }
+  *out = policy;
+  return Status::Ok();
+}
+
+Status ReadConfig(ObjectReader& reader, const std::string& name, std::string* out) {
+  const json* value = reader.Find(name);
+  if (value == nullptr) return Status::Ok();
+  if (!value->is_object()) return Invalid(reader.Path(name), "must be an object");
+  *out = value->dump();
+  return Status::Ok();
+}
+
+Result<Task> TaskFromJson(const json& body, const std::string& path) {
+  if (!body.is_object()) return Invalid(path, "must be an object");
+  ObjectReader reader(body, path);
+  Task task;
+  reader.Find("task_id");  // read-only
+  ORC_RETURN_IF_ERROR(reader.ReadString("task_name", &task.task_name));
+  std::optional<int> order;
+  ORC_RETURN_IF_ERROR(reader.ReadInt("task_order", 1, static_cast<int>(kMaxTasks), &order));
+  task.task_order = order.value_or(0);
+  ORC_RETURN_IF_ERROR(ReadConfig(reader, "extractor_config", &task.extractor_config));
+  ORC_RETURN_IF_ERROR(ReadConfig(reader, "loader_config", &task.loader_config));
+  ORC_RETURN_IF_ERROR(ReadConfig(reader, "transform_config", &task.transform_config));
+  if (const json* depends_on = reader.Find("depends_on")) {
+    if (!depends_on->is_array()) return Invalid(reader.Path("depends_on"), "must be an array");
+    for (size_t i = 0; i < depends_on->size(); ++i) {
+      if (!(*depends_on)[i].is_string()) {
+        return Invalid(reader.Path("depends_on") + "[" + std::to_string(i) + "]",
+                       "must be a task name (a string)");
+      }
+      task.depends_on.push_back((*depends_on)[i].get<std::string>());
+    }
+  }
+  ORC_RETURN_IF_ERROR(reader.ReadInt("timeout_s", 1, kMaxTimeoutSeconds, &task.timeout_s));
+  ORC_RETURN_IF_ERROR(ReadRetry(reader, &task.retry));
+  ORC_RETURN_IF_ERROR(reader.RejectUnknown());
+  return task;
+}
+
+std::string TaskPath(size_t index) { return "tasks[" + std::to_string(index) + "]"; }
+
+Status ValidateTask(const Task& task, size_t index, const PluginRegistry& plugins) {
+  const std::string path = TaskPath(index);
+  const bool moves_data = !task.extractor_config.empty() || !task.loader_config.empty();
+  const bool transforms = !task.transform_config.empty();
+  if (moves_data && transforms) {
+    return Invalid(path,
+                   "must have either extractor_config and loader_config, or "
+                   "transform_config, not both");
+  }
+  if (!moves_data && !transforms) {
+    return Invalid(path,
+                   "needs extractor_config and loader_config (to move data) or "
+                   "transform_config (to run SQL)");
+  }
+  auto check = [&](PluginKind kind, const std::string& text) -> Status {
+    const std::string field = path + "." + std::string(ConfigFieldName(kind));
+    if (text.empty()) return Invalid(field, "is required with the other half of the pair");
+    return plugins.Validate(kind, json::parse(text), field);
+  };
+  if (transforms) return check(PluginKind::kTransform, task.transform_config);
+  ORC_RETURN_IF_ERROR(check(PluginKind::kExtractor, task.extractor_config));
+  return check(PluginKind::kLoader, task.loader_config);
+}
+
+// Names are unique, orders are unique, depends_on names other tasks and has no cycle.
+Status ValidateTaskGraph(const std::vector<Task>& tasks) {
+  std::map<std::string, size_t> by_name;
+  std::set<int> orders;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const std::string name =
+        tasks[i].task_name.empty() ? "task_" + std::to_string(i + 1) : tasks[i].task_name;
+    if (!by_name.emplace(name, i).second) {
+      return Invalid(TaskPath(i) + ".task_name", "'" + name + "' is used by another task");
+    }
+    const int order = tasks[i].task_order == 0 ? static_cast<int>(i + 1) : tasks[i].task_order;
+    if (!orders.insert(order).second) {
+      return Invalid(TaskPath(i) + ".task_order", std::to_string(order) + " is used twice");
+    }
+  }
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    for (size_t d = 0; d < tasks[i].depends_on.size(); ++d) {
+      const std::string& dependency = tasks[i].depends_on[d];
+      const std::string field = TaskPath(i) + ".depends_on[" + std::to_string(d) + "]";
+      if (by_name.count(dependency) == 0)
+        return Invalid(field, "'" + dependency + "' is no task of this job");
+      if (by_name[dependency] == i) return Invalid(field, "a task cannot depend on itself");
+    }
+  }
+  // Depth-first search for a cycle: 0 unvisited, 1 on the current path, 2 done.
+  std::vector<int> state(tasks.size(), 0);
+  std::function<Status(size_t)> visit = [&](size_t i) -> Status {
+    state[i] = 1;
+    for (const std::string& dependency : tasks[i].depends_on) {
+      const size_t next = by_name[dependency];
+      if (state[next] == 1) {
+        return Invalid(TaskPath(i) + ".depends_on", "makes a cycle through '" + dependency + "'");
+      }
+      if (state[next] == 0) ORC_RETURN_IF_ERROR(visit(next));
+    }
+    state[i] = 2;
+    return Status::Ok();
+  };
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    if (state[i] == 0) ORC_RETURN_IF_ERROR(visit(i));
+  }
+  return Status::Ok();
+}
+
+json ConfigOrNull(const std::string& text) {
+  return text.empty() ? json() : json::parse(text, nullptr, false);
+}
+
+json Time(const std::optional<TimePoint>& time) {
+  return time ? json(FormatRfc3339(*time)) : json();
+}
+
+json RetryToJson(const RetryPolicy& retry) {
+  return {{"max_attempts", retry.max_attempts},
+          {"initial_delay_s", retry.initial_delay_s},
+          {"max_delay_s", retry.max_delay_s}};
+}
+
+}  // namespace
+
+Status ValidateJob(const Job& job, const PluginRegistry& plugins) {
+  if (job.job_name.empty()) return Invalid("job_name", "must not be empty");
+  if (job.job_name.size() > kMaxJobNameLength) {
+    return Invalid("job_name",
+                   "must be at most " + std::to_string(kMaxJobNameLength) + " characters");
+  }
+  if (job.tasks.empty()) return Invalid("tasks", "must list at least one task");
+  if (job.tasks.size() > kMaxTasks) {
+    return Invalid("tasks", "must list at most " + std::to_string(kMaxTasks) + " tasks");
+  }
+  if (job.schedule && !IsManualSchedule(*job.schedule)) {
+    Result<CronSchedule> schedule = CronSchedule::Parse(*job.schedule, job.timezone);
+    if (!schedule.ok()) {
+      const std::string& message = schedule.status().message();
+      return InvalidArgumentError(message).WithField(
+          message.rfind("timezone", 0) == 0 ? "timezone" : "schedule");
+    }
+  } else if (!CronSchedule::Parse("@daily", job.timezone).ok()) {
+    return Invalid("timezone", "'" + job.timezone + "' is not an IANA time zone name");
+  }
+  for (size_t i = 0; i < job.tasks.size(); ++i) {
+    ORC_RETURN_IF_ERROR(ValidateTask(job.tasks[i], i, plugins));
+  }
+  return ValidateTaskGraph(job.tasks);
+}
+
+Result<Job> JobFromJson(const json& body, const PluginRegistry& plugins) {
+  if (!body.is_object()) return InvalidArgumentError("the body must be a JSON object (a job)");
+  ObjectReader reader(body, "");
+  Job job;
+  for (const char* read_only : {"job_id", "created_at", "updated_at", "next_run_at"}) {
+    reader.Find(read_only);
+  }
+  ORC_RETURN_IF_ERROR(reader.ReadString("job_name", &job.job_name, /*required=*/true));
+  ORC_RETURN_IF_ERROR(reader.ReadString("description", &job.description));
+  if (const json* schedule = reader.Find("schedule")) {
+    if (!schedule->is_string()) return Invalid("schedule", "must be a cron expression or null");
+    job.schedule = schedule->get<std::string>();
+  }
+  ORC_RETURN_IF_ERROR(reader.ReadString("timezone", &job.timezone));
+  ORC_RETURN_IF_ERROR(reader.ReadBool("is_active", &job.is_active));
+  ORC_RETURN_IF_ERROR(reader.ReadBool("catchup", &job.catchup));
+  std::optional<int> max_active_runs;
+  ORC_RETURN_IF_ERROR(reader.ReadInt("max_active_runs", 1, kMaxActiveRuns, &max_active_runs));
+  job.max_active_runs = max_active_runs.value_or(1);
+  ORC_RETURN_IF_ERROR(reader.ReadInt("timeout_s", 1, kMaxTimeoutSeconds, &job.timeout_s));
+  std::optional<RetryPolicy> retry;
+  ORC_RETURN_IF_ERROR(ReadRetry(reader, &retry));
+  if (retry) job.retry = *retry;
+  const json* tasks = reader.Find("tasks");
+  if (tasks == nullptr) return Invalid("tasks", "is required");
+  if (!tasks->is_array()) return Invalid("tasks", "must be an array");
+  for (size_t i = 0; i < tasks->size(); ++i) {
+    ORC_ASSIGN_OR_RETURN(Task task, TaskFromJson((*tasks)[i], TaskPath(i)));
+    if (task.task_order == 0) task.task_order = static_cast<int>(i + 1);  // default: position
+    job.tasks.push_back(std::move(task));
+  }
+  ORC_RETURN_IF_ERROR(reader.RejectUnknown());
+  ORC_RETURN_IF_ERROR(ValidateJob(job, plugins));
+  return job;
+}
+
+json JobToJson(const Job& job, std::optional<TimePoint> next_run_at) {
+  json tasks = json::array();
+  for (const Task& task : job.tasks) {
+    tasks.push_back({{"task_id", task.task_id},
+                     {"task_name", task.task_name},
+                     {"task_order", task.task_order},
+                     {"extractor_config", ConfigOrNull(task.extractor_config)},
+                     {"loader_config", ConfigOrNull(task.loader_config)},
+                     {"transform_config", ConfigOrNull(task.transform_config)},
+                     {"depends_on", task.depends_on},
+                     {"timeout_s", task.timeout_s ? json(*task.timeout_s) : json()},
+                     {"retry", task.retry ? RetryToJson(*task.retry) : json()}});
+  }
+  return {{"job_id", job.job_id},
+          {"job_name", job.job_name},
+          {"description", job.description},
+          {"schedule", job.schedule ? json(*job.schedule) : json()},
+          {"timezone", job.timezone},
+          {"is_active", job.is_active},
+          {"catchup", job.catchup},
+          {"max_active_runs", job.max_active_runs},
+          {"timeout_s", job.timeout_s ? json(*job.timeout_s) : json()},
+          {"retry", RetryToJson(job.retry)},
+          {"created_at", FormatRfc3339(job.created_at)},
+          {"updated_at", FormatRfc3339(job.updated_at)},
+          {"next_run_at", Time(next_run_at)},
+          {"tasks", std::move(tasks)}};
+}
+
+json RunToJson(const Run& run) {
+  return {{"run_id", run.run_id},
+          {"job_id", run.job_id},
+          {"status", ToString(run.status)},
+          {"triggered_by", ToString(run.triggered_by)},
+          {"scheduled_for", Time(run.scheduled_for)},
+          {"queued_at", FormatRfc3339(run.queued_at)},
+          {"started_at", Time(run.started_at)},
+          {"finished_at", Time(run.finished_at)},
+          {"error_message", run.error_message.empty() ? json() : json(run.error_message)},
+          {"attempt", run.attempt},
+          {"cancel_requested", run.cancel_requested},
+          {"rows_extracted", run.rows_extracted},
+          {"rows_loaded", run.rows_loaded},
+          {"created_at", FormatRfc3339(run.created_at)},
+          {"updated_at", FormatRfc3339(run.updated_at)}};
+}
+
+json RunToJson(const Run& run, const std::vector<TaskRun>& task_runs) {
+  json body = RunToJson(run);
+  json items = json::array();
+  for (const TaskRun& task_run : task_runs) {
+    items.push_back(
+        {{"task_id", task_run.task_id},
+         {"task_name", task_run.task_name},
+         {"task_order", task_run.task_order},
+         {"status", ToString(task_run.status)},
+         {"attempts", task_run.attempts},
+         {"errors", task_run.errors},
+         {"error_message", task_run.error_message.empty() ? json() : json(task_run.error_message)},
+         {"rows_extracted", task_run.rows_extracted},
+         {"rows_loaded", task_run.rows_loaded},
+         {"bytes_read", task_run.bytes_read},
+         {"started_at", Time(task_run.started_at)},
+         {"finished_at", Time(task_run.finished_at)}});
+  }
+  body["task_runs"] = std::move(items);
+  return body;
+}
+
+}  // namespace orc

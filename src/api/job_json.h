@@ -1,0 +1,36 @@
+// The JSON form of jobs and runs, as the API (and, through YAML, job files) read and write it.
+//
+// Decoding is strict: an unknown field, a wrong type or a value out of range is InvalidArgument
+// naming the field path ("tasks[1].loader_config.table_name"), so a typo never silently vanishes.
+// A decoded job is also validated: its schedule and time zone by the cron module, its plugin
+// configurations by the plugin registry, its task names and depends_on as a graph without cycles.
+// Read-only fields (job_id, task_id, created_at, updated_at, next_run_at) are accepted and
+// ignored, so a job fetched with GET can be sent back with PUT.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/status.h"
+#include "core/job.h"
+#include "core/run.h"
+
+namespace orc {
+
+class PluginRegistry;
+
+Result<Job> JobFromJson(const nlohmann::json& body, const PluginRegistry& plugins);
+
+// Checks a job built in code (or changed by a PATCH) the way JobFromJson checks a decoded one.
+Status ValidateJob(const Job& job, const PluginRegistry& plugins);
+
+// The job with its tasks; next_run_at null for manual or paused jobs.
+nlohmann::json JobToJson(const Job& job, std::optional<TimePoint> next_run_at);
+
+nlohmann::json RunToJson(const Run& run);
+// The run with its task runs (GET /runs/{run_id}).
+nlohmann::json RunToJson(const Run& run, const std::vector<TaskRun>& task_runs);
+
+}  // namespace orc
