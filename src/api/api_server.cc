@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "api/error_response.h"
+#include "api/router.h"
 
 namespace orc {
 namespace {
@@ -57,6 +58,7 @@ std::string DescribeBindFailure(const HostPort& address) {
 struct ApiServer::Impl {
   ApiServerOptions options;
   httplib::Server server;
+  Router router{server};
   int port = -1;
   std::atomic<bool> bound{false};
   // Stop() and Serve() may race. Each sets its own flag, then reads the other's (sequentially
@@ -104,9 +106,7 @@ ApiServer::ApiServer(ApiServerOptions options) : impl_(std::make_unique<Impl>())
 
 ApiServer::~ApiServer() = default;
 
-void ApiServer::AddRoutes(const std::function<void(httplib::Server&)>& install) {
-  install(impl_->server);
-}
+void ApiServer::AddRoutes(const std::function<void(Router&)>& install) { install(impl_->router); }
 
 Status ApiServer::Bind() {
   const HostPort& address = impl_->options.bind;

@@ -17,11 +17,9 @@
 #include "common/host_port.h"
 #include "common/status.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace orc {
+
+class Router;
 
 struct ApiServerOptions {
   HostPort bind{"127.0.0.1", 8080};
@@ -35,8 +33,8 @@ class ApiServer {
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
-  // Lets a handler file register its routes on the underlying server. Call before Serve().
-  void AddRoutes(const std::function<void(httplib::Server&)>& install);
+  // Lets a handler file register its routes. Call before Serve().
+  void AddRoutes(const std::function<void(Router&)>& install);
 
   // Binds and listens on options.bind. Unavailable naming the address and the OS's reason (address
   // in use, permission denied, unknown host) when that fails.

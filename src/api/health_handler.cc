@@ -4,15 +4,25 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/router.h"
+
 #include "common/version.h"
+#include "state/state_store.h"
 
 namespace orc {
 
-void InstallHealthRoutes(httplib::Server& server) {
-  // The body never changes within a process: build it once.
-  const std::string body = nlohmann::json{{"status", "ok"}, {"version", kVersion}}.dump();
-  server.Get("/health", [body](const httplib::Request&, httplib::Response& response) {
-    response.set_content(body, "application/json");
+void InstallHealthRoutes(Router& router, StateStore* store) {
+  router.Get("/health", [store](const httplib::Request&, httplib::Response& response) {
+    nlohmann::json body = {{"status", "ok"}, {"version", kVersion}};
+    if (store != nullptr) {
+      const Status answered = store->Ping();
+      body["state_store"] = answered.ok() ? "ok" : answered.ToString();
+      if (!answered.ok()) {
+        body["status"] = "degraded";
+        response.status = 503;
+      }
+    }
+    response.set_content(body.dump(), "application/json");
   });
 }
 

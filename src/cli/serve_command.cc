@@ -6,12 +6,17 @@
 #include <iostream>
 #include <thread>
 
+#include "api/api_context.h"
 #include "api/api_server.h"
 #include "api/health_handler.h"
+#include "api/jobs_handler.h"
+#include "api/router.h"
+#include "api/runs_handler.h"
 #include "cli/cli.h"
 #include "common/logging.h"
 #include "common/termination_signals.h"
 #include "common/version.h"
+#include "plugins/plugin_registry.h"
 #include "state/database_url.h"
 #include "state/state_store.h"
 
@@ -39,7 +44,6 @@ int RunServe(const ServeOptions& options) {
   TerminationSignals termination_signals;
 
   ApiServer server(ApiServerOptions{.bind = *bind});
-  server.AddRoutes(InstallHealthRoutes);
   // Bind before opening the state store: an unusable address is reported at once, alone.
   if (Status bound = server.Bind(); !bound.ok()) {
     spdlog::error("{}", bound.message());
@@ -51,6 +55,15 @@ int RunServe(const ServeOptions& options) {
     return kExitFailure;
   }
   spdlog::info("state store ready: {}", database->redacted);
+
+  PluginRegistry plugins;
+  RegisterBuiltinPlugins(plugins);
+  ApiContext context{.store = **store, .plugins = plugins, .clock = SystemClock::Instance()};
+  server.AddRoutes([&](Router& routes) {
+    InstallHealthRoutes(routes, store->get());
+    InstallJobRoutes(routes, context);
+    InstallRunRoutes(routes, context);
+  });
   spdlog::info("orc {} listening on http://{} (state: {})", kVersion,
                HostPort{bind->host, server.port()}.ToString(), database->redacted);
 

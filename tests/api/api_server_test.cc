@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/health_handler.h"
+#include "api/router.h"
 #include "common/version.h"
 
 namespace orc {
@@ -23,8 +24,8 @@ class ApiServerTest : public ::testing::Test {
   void SetUp() override {
     server_ = std::make_unique<ApiServer>(
         ApiServerOptions{.bind = {"127.0.0.1", 0}, .max_body_bytes = kTestBodyLimit});
-    server_->AddRoutes(InstallHealthRoutes);
-    server_->AddRoutes([this](httplib::Server& server) {
+    server_->AddRoutes([](Router& router) { InstallHealthRoutes(router); });
+    server_->AddRoutes([this](Router& server) {
       server.Post("/echo", [](const httplib::Request& request, httplib::Response& response) {
         response.set_content(request.body, "text/plain");
       });

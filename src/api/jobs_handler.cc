@@ -1,0 +1,167 @@
+#include "api/jobs_handler.h"
+
+#include <httplib.h>
+
+#include <limits>
+
+#include "api/error_response.h"
+#include "api/job_json.h"
+#include "api/request_helpers.h"
+#include "api/router.h"
+#include "common/uuid.h"
+#include "cron/cron_schedule.h"
+#include "state/state_store.h"
+
+namespace orc {
+namespace {
+
+constexpr const char* kJobPath = R"(/jobs/([^/]+))";
+constexpr int kDefaultLimit = 100;
+constexpr int kMaxLimit = 1000;
+
+// The job id from the path; NotFound for one that cannot be an id (it cannot name a job).
+Result<std::string> JobId(const httplib::Request& request) {
+  const std::string id = request.matches[1];
+  if (!IsUuid(id)) return NotFoundError("no job with job_id '" + id + "'");
+  return id;
+}
+
+nlohmann::json Encode(const Job& job, ApiContext& context) {
+  return JobToJson(job, NextRunAt(job, context.clock.Now()));
+}
+
+void WritePage(httplib::Response& response, const nlohmann::json& items, int64_t total) {
+  response.set_header("X-Total-Count", std::to_string(total));
+  WriteJson(response, 200, items);
+}
+
+void CreateJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+  const std::optional<nlohmann::json> body = ReadJsonBody(request, response);
+  if (!body) return;
+  Result<Job> job = JobFromJson(*body, context.plugins);
+  if (!job.ok()) return WriteError(response, job.status());
+  Result<Job> created = context.store.CreateJob(*job);
+  if (!created.ok()) return WriteError(response, created.status(), "job_name");
+  response.set_header("Location", "/jobs/" + created->job_id);
+  WriteJson(response, 201, Encode(*created, context));
+}
+
+void ListJobs(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+  Result<int> limit = IntParam(request, "limit", kDefaultLimit, 1, kMaxLimit);
+  if (!limit.ok()) return WriteError(response, limit.status());
+  Result<int> offset = IntParam(request, "offset", 0, 0, std::numeric_limits<int>::max());
+  if (!offset.ok()) return WriteError(response, offset.status());
+  Result<std::optional<bool>> is_active = BoolParam(request, "is_active");
+  if (!is_active.ok()) return WriteError(response, is_active.status());
+  Result<Page<Job>> page =
+      context.store.ListJobs({.limit = *limit, .offset = *offset, .is_active = *is_active});
+  if (!page.ok()) return WriteError(response, page.status());
+  nlohmann::json items = nlohmann::json::array();
+  for (const Job& job : page->items) items.push_back(Encode(job, context));
+  WritePage(response, items, page->total);
+}
+
+void GetJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+  Result<std::string> id = JobId(request);
+  if (!id.ok()) return WriteError(response, id.status());
+  Result<Job> job = context.store.GetJob(*id);
+  if (!job.ok()) return WriteError(response, job.status());
+  WriteJson(response, 200, Encode(*job, context));
+}
+
+void ReplaceJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+  Result<std::string> id = JobId(request);
+  if (!id.ok()) return WriteError(response, id.status());
+  const std::optional<nlohmann::json> body = ReadJsonBody(request, response);
+  if (!body) return;
+  if (body->is_object() && body->contains("job_id") && (*body)["job_id"] != *id) {
+    return WriteError(
+        response,
+        InvalidArgumentError("job_id in the body differs from the path").WithField("job_id"));
+  }
+  Result<Job> job = JobFromJson(*body, context.plugins);
+  if (!job.ok()) return WriteError(response, job.status());
+  job->job_id = *id;
+  Result<Job> replaced = context.store.ReplaceJob(*job);
+  if (!replaced.ok()) return WriteError(response, replaced.status(), "job_name");
+  WriteJson(response, 200, Encode(*replaced, context));
+}
+
+void DeleteJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+  Result<std::string> id = JobId(request);
+  if (!id.ok()) return WriteError(response, id.status());
+  Result<std::optional<bool>> force = BoolParam(request, "force");
+  if (!force.ok()) return WriteError(response, force.status());
+  if (force->value_or(false)) {
+    // Cancel what is queued or running first; a running run stops when its worker sees it.
+    for (RunStatus status : {RunStatus::kQueued, RunStatus::kRunning}) {
+      Result<Page<Run>> active =
+          context.store.ListRuns({.limit = kMaxLimit, .job_id = *id, .status = status});
+      if (!active.ok()) return WriteError(response, active.status());
+      for (const Run& run : active->items) (void)context.store.RequestCancel(run.run_id);
+    }
+  }
+  Status deleted = context.store.DeleteJob(*id);
+  if (!deleted.ok()) {
+    if (deleted.code() == StatusCode::kConflict && !force->value_or(false)) {
+      deleted = ConflictError(deleted.message() + ", or delete with ?force=true");
+    }
+    return WriteError(response, deleted);
+  }
+  response.status = 204;
+}
+
+void TriggerRun(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+  Result<std::string> id = JobId(request);
+  if (!id.ok()) return WriteError(response, id.status());
+  Result<Run> run = context.store.EnqueueRun({.job_id = *id, .triggered_by = TriggeredBy::kManual});
+  if (!run.ok()) return WriteError(response, run.status());
+  response.set_header("Location", "/runs/" + run->run_id);
+  WriteJson(response, 202, RunToJson(*run));
+}
+
+void ListJobRuns(ApiContext& context, const httplib::Request& request,
+                 httplib::Response& response) {
+  Result<std::string> id = JobId(request);
+  if (!id.ok()) return WriteError(response, id.status());
+  if (Result<Job> job = context.store.GetJob(*id); !job.ok()) {
+    return WriteError(response, job.status());
+  }
+  Result<int> limit = IntParam(request, "limit", kDefaultLimit, 1, kMaxLimit);
+  if (!limit.ok()) return WriteError(response, limit.status());
+  Result<int> offset = IntParam(request, "offset", 0, 0, std::numeric_limits<int>::max());
+  if (!offset.ok()) return WriteError(response, offset.status());
+  Result<Page<Run>> page =
+      context.store.ListRuns({.limit = *limit, .offset = *offset, .job_id = *id});
+  if (!page.ok()) return WriteError(response, page.status());
+  nlohmann::json items = nlohmann::json::array();
+  for (const Run& run : page->items) items.push_back(RunToJson(run));
+  WritePage(response, items, page->total);
+}
+
+}  // namespace
+
+std::optional<TimePoint> NextRunAt(const Job& job, TimePoint now) {
+  if (!job.is_active || !job.schedule || IsManualSchedule(*job.schedule)) return std::nullopt;
+  Result<CronSchedule> schedule = CronSchedule::Parse(*job.schedule, job.timezone);
+  if (!schedule.ok()) return std::nullopt;  // stored jobs were validated; never here in practice
+  return schedule->NextAfter(now);
+}
+
+void InstallJobRoutes(Router& router, ApiContext& context) {
+  using Handler = void (*)(ApiContext&, const httplib::Request&, httplib::Response&);
+  auto bind = [&context](Handler handler) {
+    return [&context, handler](const httplib::Request& request, httplib::Response& response) {
+      handler(context, request, response);
+    };
+  };
+  router.Post("/jobs", bind(CreateJob));
+  router.Get("/jobs", bind(ListJobs));
+  router.Get(kJobPath, bind(GetJob));
+  router.Put(kJobPath, bind(ReplaceJob));
+  router.Delete(kJobPath, bind(DeleteJob));
+  router.Post(R"(/jobs/([^/]+)/run)", bind(TriggerRun));
+  router.Get(R"(/jobs/([^/]+)/runs)", bind(ListJobRuns));
+}
+
+}  // namespace orc

@@ -1,0 +1,59 @@
+#include "api/request_helpers.h"
+
+#include <httplib.h>
+
+#include <charconv>
+
+#include "api/error_response.h"
+
+namespace orc {
+
+std::optional<nlohmann::json> ReadJsonBody(const httplib::Request& request,
+                                           httplib::Response& response) {
+  const std::string content_type = request.get_header_value("Content-Type");
+  if (content_type.rfind("application/json", 0) != 0) {
+    WriteError(response, 415, "unsupported_media_type",
+               "send the body as JSON with Content-Type: application/json" +
+                   (content_type.empty() ? std::string() : " (not " + content_type + ")"));
+    return std::nullopt;
+  }
+  try {
+    return nlohmann::json::parse(request.body);
+  } catch (const nlohmann::json::parse_error& error) {
+    WriteError(
+        response, 400, "invalid_argument",
+        "the body is not valid JSON at byte " + std::to_string(error.byte) + ": " + error.what());
+    return std::nullopt;
+  }
+}
+
+Result<int> IntParam(const httplib::Request& request, const std::string& name, int fallback,
+                     int min, int max) {
+  if (!request.has_param(name.c_str())) return fallback;
+  const std::string text = request.get_param_value(name.c_str());
+  int value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min ||
+      value > max) {
+    return InvalidArgumentError(name + " must be an integer from " + std::to_string(min) + " to " +
+                                std::to_string(max) + ", not '" + text + "'")
+        .WithField(name);
+  }
+  return value;
+}
+
+Result<std::optional<bool>> BoolParam(const httplib::Request& request, const std::string& name) {
+  if (!request.has_param(name.c_str())) return std::optional<bool>();
+  const std::string text = request.get_param_value(name.c_str());
+  if (text == "true") return std::optional<bool>(true);
+  if (text == "false") return std::optional<bool>(false);
+  return InvalidArgumentError(name + " must be true or false, not '" + text + "'").WithField(name);
+}
+
+void WriteJson(httplib::Response& response, int status, const nlohmann::json& body) {
+  response.status = status;
+  response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                       "application/json");
+}
+
+}  // namespace orc

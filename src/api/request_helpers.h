@@ -1,0 +1,34 @@
+// Small pieces every handler uses to read a request and write a response.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+
+namespace httplib {
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace orc {
+
+// The request body as JSON. When it is not JSON (415 for another Content-Type, 400 naming the
+// byte position for malformed JSON) writes the error to `response` and returns nullopt.
+std::optional<nlohmann::json> ReadJsonBody(const httplib::Request& request,
+                                           httplib::Response& response);
+
+// An integer query parameter from `min` to `max`, `fallback` when absent; InvalidArgument with
+// the parameter as field otherwise.
+Result<int> IntParam(const httplib::Request& request, const std::string& name, int fallback,
+                     int min, int max);
+
+// A boolean query parameter ("true"/"false"); nullopt when absent.
+Result<std::optional<bool>> BoolParam(const httplib::Request& request, const std::string& name);
+
+// Writes `body` as JSON with `status`.
+void WriteJson(httplib::Response& response, int status, const nlohmann::json& body);
+
+}  // namespace orc

@@ -1,0 +1,233 @@
+// The jobs and runs API over HTTP: a real server on a free port, a real state store (SQLite and
+// PostgreSQL), requests as a client sends them.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <future>
+
+#include <nlohmann/json.hpp>
+
+#include "api/api_context.h"
+#include "api/api_server.h"
+#include "api/health_handler.h"
+#include "api/jobs_handler.h"
+#include "api/router.h"
+#include "api/runs_handler.h"
+#include "common/time_format.h"
+#include "common/uuid.h"
+#include "plugins/plugin_registry.h"
+#include "state/state_store.h"
+#include "support/test_database.h"
+
+namespace orc {
+namespace {
+
+using nlohmann::json;
+using testing::TestBackend;
+
+// The job from orc's original design document.
+const char* kDesignJob = R"({
+  "job_name": "My Daily Report", "description": "Extracts sales data and loads into DuckDB",
+  "schedule": "0 0 9 * * *", "is_active": true,
+  "tasks": [{ "extractor_config": {"type": "api", "url": "https://api.example.com/sales"},
+              "loader_config": {"type": "duckdb", "db_path": "warehouse.duckdb",
+                                "table_name": "daily_sales"} }]})";
+
+class JobsApiTest : public ::testing::TestWithParam<TestBackend> {
+ protected:
+  void SetUp() override {
+    database_ = std::make_unique<testing::TestDatabase>(GetParam());
+    Result<std::unique_ptr<StateStore>> store =
+        OpenStateStore(*ParseDatabaseUrl(database_->url()), clock_);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    RegisterBuiltinPlugins(plugins_);
+    context_ = std::make_unique<ApiContext>(ApiContext{*store_, plugins_, clock_});
+    server_ = std::make_unique<ApiServer>(ApiServerOptions{.bind = {"127.0.0.1", 0}});
+    server_->AddRoutes([this](Router& router) {
+      InstallHealthRoutes(router, store_.get());
+      InstallJobRoutes(router, *context_);
+      InstallRunRoutes(router, *context_);
+    });
+    ASSERT_TRUE(server_->Bind().ok());
+    serving_ = std::async(std::launch::async, [this] { return server_->Serve(); });
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  }
+
+  void TearDown() override {
+    server_->Stop();
+    ASSERT_TRUE(serving_.get().ok());
+  }
+
+  httplib::Result Post(const std::string& path, const std::string& body) {
+    return client_->Post(path.c_str(), body, "application/json");
+  }
+
+  // Creates the design job (renamed) and returns its JSON.
+  json CreateJob(const std::string& name = "My Daily Report") {
+    json body = json::parse(kDesignJob);
+    body["job_name"] = name;
+    auto response = Post("/jobs", body.dump());
+    EXPECT_EQ(response->status, 201) << response->body;
+    return json::parse(response->body);
+  }
+
+  // The error object of a response, checking the status.
+  json Error(const httplib::Result& response, int status) {
+    EXPECT_TRUE(response);
+    EXPECT_EQ(response->status, status) << response->body;
+    EXPECT_EQ(response->get_header_value("Content-Type"), "application/json");
+    return json::parse(response->body)["error"];
+  }
+
+  FakeClock clock_{*ParseRfc3339("2026-11-27T08:00:00Z")};
+  std::unique_ptr<testing::TestDatabase> database_;
+  std::unique_ptr<StateStore> store_;
+  PluginRegistry plugins_;
+  std::unique_ptr<ApiContext> context_;
+  std::unique_ptr<ApiServer> server_;
+  std::future<Status> serving_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_P(JobsApiTest, HealthReportsTheStateStore) {
+  auto response = client_->Get("/health");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(json::parse(response->body)["state_store"], "ok");
+}
+
+TEST_P(JobsApiTest, CreateReturnsTheJobWithLocationAndNextRun) {
+  auto response = Post("/jobs", kDesignJob);
+  ASSERT_TRUE(response);
+  ASSERT_EQ(response->status, 201) << response->body;
+  const json job = json::parse(response->body);
+  EXPECT_TRUE(IsUuid(job["job_id"].get<std::string>()));
+  EXPECT_EQ(response->get_header_value("Location"), "/jobs/" + job["job_id"].get<std::string>());
+  EXPECT_EQ(job["job_name"], "My Daily Report");
+  EXPECT_EQ(job["next_run_at"], "2026-11-27T09:00:00.000Z");
+  EXPECT_EQ(job["created_at"], "2026-11-27T08:00:00.000Z");
+  ASSERT_EQ(job["tasks"].size(), 1u);
+  EXPECT_TRUE(IsUuid(job["tasks"][0]["task_id"].get<std::string>()));
+  EXPECT_EQ(job["tasks"][0]["task_order"], 1);
+  EXPECT_EQ(job["tasks"][0]["loader_config"]["table_name"], "daily_sales");
+
+  auto fetched = client_->Get(response->get_header_value("Location").c_str());
+  EXPECT_EQ(json::parse(fetched->body), job);
+}
+
+TEST_P(JobsApiTest, ListPagesInCreationOrderWithTotal) {
+  for (int i = 0; i < 5; ++i) {
+    CreateJob("job " + std::to_string(i));
+    clock_.Advance(std::chrono::milliseconds(1));
+  }
+  auto page = client_->Get("/jobs?limit=2&offset=1");
+  ASSERT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("X-Total-Count"), "5");
+  const json jobs = json::parse(page->body);
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0]["job_name"], "job 1");
+  EXPECT_EQ(jobs[1]["job_name"], "job 2");
+  EXPECT_EQ(json::parse(client_->Get("/jobs?is_active=false")->body).size(), 0u);
+  EXPECT_EQ(Error(client_->Get("/jobs?limit=5000"), 400)["field"], "limit");
+  EXPECT_EQ(Error(client_->Get("/jobs?is_active=maybe"), 400)["field"], "is_active");
+}
+
+TEST_P(JobsApiTest, UnknownAndMalformedIdsAre404) {
+  EXPECT_EQ(Error(client_->Get("/jobs/00000000-0000-4000-8000-000000000000"), 404)["code"],
+            "not_found");
+  EXPECT_EQ(Error(client_->Get("/jobs/not-an-id"), 404)["code"], "not_found");
+  EXPECT_EQ(Error(client_->Get("/runs/42"), 404)["code"], "not_found");
+  EXPECT_EQ(Error(client_->Get("/no/such/route"), 404)["code"], "not_found");
+}
+
+TEST_P(JobsApiTest, WrongMethodIs405WithAllow) {
+  auto response = client_->Patch("/runs", "{}", "application/json");
+  Error(response, 405);
+  EXPECT_EQ(response->get_header_value("Allow"), "GET");
+}
+
+TEST_P(JobsApiTest, ReplaceAppliesTheSameValidation) {
+  const json job = CreateJob();
+  const std::string path = "/jobs/" + job["job_id"].get<std::string>();
+  json changed = job;
+  changed["description"] = "now weekly";
+  changed["schedule"] = "@weekly";
+  auto replaced = client_->Put(path.c_str(), changed.dump(), "application/json");
+  ASSERT_EQ(replaced->status, 200) << replaced->body;
+  EXPECT_EQ(json::parse(replaced->body)["schedule"], "@weekly");
+  EXPECT_EQ(json::parse(replaced->body)["tasks"][0]["task_id"], job["tasks"][0]["task_id"]);
+  changed["schedule"] = "0 0 9 * * FRY";
+  const json error = Error(client_->Put(path.c_str(), changed.dump(), "application/json"), 400);
+  EXPECT_EQ(error["field"], "schedule");
+  EXPECT_NE(error["message"].get<std::string>().find("'FRY'"), std::string::npos);
+}
+
+TEST_P(JobsApiTest, DuplicateNameIs409) {
+  CreateJob();
+  const json error = Error(Post("/jobs", kDesignJob), 409);
+  EXPECT_EQ(error["field"], "job_name");
+}
+
+TEST_P(JobsApiTest, BadBodiesGetClearErrors) {
+  EXPECT_NE(
+      Error(Post("/jobs", R"({"job_name": )"), 400)["message"].get<std::string>().find("byte"),
+      std::string::npos);
+  EXPECT_EQ(Error(client_->Post("/jobs", kDesignJob, "text/plain"), 415)["code"],
+            "unsupported_media_type");
+  EXPECT_EQ(Error(Post("/jobs", std::string(2 << 20, ' ')), 413)["code"], "payload_too_large");
+  json typo = json::parse(kDesignJob);
+  typo["shedule"] = "x";
+  EXPECT_EQ(Error(Post("/jobs", typo.dump()), 400)["field"], "shedule");
+  json bad_table = json::parse(kDesignJob);
+  bad_table["tasks"][0]["loader_config"]["table_name"] = "x; drop table y";
+  EXPECT_EQ(Error(Post("/jobs", bad_table.dump()), 400)["field"],
+            "tasks[0].loader_config.table_name");
+}
+
+TEST_P(JobsApiTest, TriggerQueuesAManualRunEvenWithoutABody) {
+  const json job = CreateJob();
+  const std::string id = job["job_id"];
+  // As `curl -X POST .../run` sends it: no body, no Content-Length.
+  httplib::Request request;
+  request.method = "POST";
+  request.path = "/jobs/" + id + "/run";
+  auto response = client_->send(request);
+  ASSERT_TRUE(response);
+  ASSERT_EQ(response->status, 202) << response->body;
+  const json run = json::parse(response->body);
+  EXPECT_EQ(run["status"], "queued");
+  EXPECT_EQ(run["triggered_by"], "manual");
+  EXPECT_EQ(run["job_id"], id);
+  EXPECT_TRUE(IsUuid(run["run_id"].get<std::string>()));
+
+  auto fetched = client_->Get(("/runs/" + run["run_id"].get<std::string>()).c_str());
+  ASSERT_EQ(fetched->status, 200);
+  EXPECT_EQ(json::parse(fetched->body)["task_runs"], json::array());
+  auto listed = client_->Get("/runs");
+  EXPECT_EQ(listed->get_header_value("X-Total-Count"), "1");
+  EXPECT_EQ(json::parse(client_->Get(("/jobs/" + id + "/runs").c_str())->body).size(), 1u);
+  EXPECT_EQ(Error(client_->Get("/runs?status=lost"), 400)["field"], "status");
+  EXPECT_EQ(Error(Post("/jobs/00000000-0000-4000-8000-000000000000/run", ""), 404)["code"],
+            "not_found");
+}
+
+TEST_P(JobsApiTest, DeleteRefusesWhileARunIsQueuedUnlessForced) {
+  const json job = CreateJob();
+  const std::string path = "/jobs/" + job["job_id"].get<std::string>();
+  ASSERT_EQ(Post(path + "/run", "")->status, 202);
+  EXPECT_NE(
+      Error(client_->Delete(path.c_str()), 409)["message"].get<std::string>().find("force=true"),
+      std::string::npos);
+  auto forced = client_->Delete((path + "?force=true").c_str());
+  ASSERT_TRUE(forced);
+  EXPECT_EQ(forced->status, 204) << forced->body;
+  Error(client_->Get(path.c_str()), 404);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, JobsApiTest,
+                         ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
+                         [](const auto& info) { return testing::BackendName(info.param); });
+
+}  // namespace
+}  // namespace orc
