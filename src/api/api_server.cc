@@ -71,6 +71,7 @@ struct ApiServer::Impl {
 
 ApiServer::ApiServer(ApiServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
+  impl_->router.RequireToken(impl_->options.api_token);
   httplib::Server& server = impl_->server;
   server.set_socket_options(SetSocketOptions);
   server.set_payload_max_length(impl_->options.max_body_bytes);

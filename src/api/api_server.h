@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "common/host_port.h"
 #include "common/status.h"
@@ -24,6 +25,7 @@ class Router;
 struct ApiServerOptions {
   HostPort bind{"127.0.0.1", 8080};
   std::size_t max_body_bytes = 1 << 20;
+  std::string api_token;  // when set, every route but /health needs "Authorization: Bearer ..."
 };
 
 class ApiServer {

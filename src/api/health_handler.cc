@@ -12,18 +12,19 @@
 namespace orc {
 
 void InstallHealthRoutes(Router& router, StateStore* store) {
-  router.Get("/health", [store](const httplib::Request&, httplib::Response& response) {
-    nlohmann::json body = {{"status", "ok"}, {"version", kVersion}};
-    if (store != nullptr) {
-      const Status answered = store->Ping();
-      body["state_store"] = answered.ok() ? "ok" : answered.ToString();
-      if (!answered.ok()) {
-        body["status"] = "degraded";
-        response.status = 503;
-      }
-    }
-    response.set_content(body.dump(), "application/json");
-  });
+  router.Get("/health", "Whether orc and its state store answer",
+             [store](const httplib::Request&, httplib::Response& response) {
+               nlohmann::json body = {{"status", "ok"}, {"version", kVersion}};
+               if (store != nullptr) {
+                 const Status answered = store->Ping();
+                 body["state_store"] = answered.ok() ? "ok" : answered.ToString();
+                 if (!answered.ok()) {
+                   body["status"] = "degraded";
+                   response.status = 503;
+                 }
+               }
+               response.set_content(body.dump(), "application/json");
+             });
 }
 
 }  // namespace orc

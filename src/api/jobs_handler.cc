@@ -15,7 +15,7 @@
 namespace orc {
 namespace {
 
-constexpr const char* kJobPath = R"(/jobs/([^/]+))";
+constexpr const char* kJobPath = "/jobs/{job_id}";
 constexpr int kDefaultLimit = 100;
 constexpr int kMaxLimit = 1000;
 
@@ -82,6 +82,30 @@ void ReplaceJob(ApiContext& context, const httplib::Request& request, httplib::R
   Result<Job> job = JobFromJson(*body, context.plugins);
   if (!job.ok()) return WriteError(response, job.status());
   job->job_id = *id;
+  Result<Job> replaced = context.store.ReplaceJob(*job);
+  if (!replaced.ok()) return WriteError(response, replaced.status(), "job_name");
+  WriteJson(response, 200, Encode(*replaced, context));
+}
+
+// A JSON merge patch (RFC 7386) on the job's JSON form: fields present replace, null removes
+// (back to the default), "tasks" replaces the whole list. The result is validated as a whole.
+void PatchJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+  Result<std::string> id = JobId(request);
+  if (!id.ok()) return WriteError(response, id.status());
+  const std::optional<nlohmann::json> patch = ReadJsonBody(request, response);
+  if (!patch) return;
+  if (!patch->is_object()) {
+    return WriteError(response, InvalidArgumentError("the body must be a JSON object of the "
+                                                     "fields to change"));
+  }
+  Result<Job> current = context.store.GetJob(*id);
+  if (!current.ok()) return WriteError(response, current.status());
+  nlohmann::json document = JobToJson(*current, std::nullopt);
+  document.merge_patch(*patch);
+  Result<Job> job = JobFromJson(document, context.plugins);
+  if (!job.ok()) return WriteError(response, job.status());
+  job->job_id = *id;
+  // Tasks not replaced by the patch keep their ids (their names are unchanged).
   Result<Job> replaced = context.store.ReplaceJob(*job);
   if (!replaced.ok()) return WriteError(response, replaced.status(), "job_name");
   WriteJson(response, 200, Encode(*replaced, context));
@@ -155,13 +179,14 @@ void InstallJobRoutes(Router& router, ApiContext& context) {
       handler(context, request, response);
     };
   };
-  router.Post("/jobs", bind(CreateJob));
-  router.Get("/jobs", bind(ListJobs));
-  router.Get(kJobPath, bind(GetJob));
-  router.Put(kJobPath, bind(ReplaceJob));
-  router.Delete(kJobPath, bind(DeleteJob));
-  router.Post(R"(/jobs/([^/]+)/run)", bind(TriggerRun));
-  router.Get(R"(/jobs/([^/]+)/runs)", bind(ListJobRuns));
+  router.Post("/jobs", "Create a job with its tasks", bind(CreateJob));
+  router.Get("/jobs", "List jobs (?limit, ?offset, ?is_active)", bind(ListJobs));
+  router.Get(kJobPath, "Read a job with its tasks and next_run_at", bind(GetJob));
+  router.Put(kJobPath, "Replace a job and its tasks", bind(ReplaceJob));
+  router.Patch(kJobPath, "Change some fields of a job (JSON merge patch)", bind(PatchJob));
+  router.Delete(kJobPath, "Delete a job (?force=true cancels its runs first)", bind(DeleteJob));
+  router.Post("/jobs/{job_id}/run", "Queue a manual run", bind(TriggerRun));
+  router.Get("/jobs/{job_id}/runs", "List a job's runs, newest first", bind(ListJobRuns));
 }
 
 }  // namespace orc

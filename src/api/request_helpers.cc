@@ -11,7 +11,8 @@ namespace orc {
 std::optional<nlohmann::json> ReadJsonBody(const httplib::Request& request,
                                            httplib::Response& response) {
   const std::string content_type = request.get_header_value("Content-Type");
-  if (content_type.rfind("application/json", 0) != 0) {
+  if (content_type.rfind("application/json", 0) != 0 &&
+      content_type.rfind("application/merge-patch+json", 0) != 0) {
     WriteError(response, 415, "unsupported_media_type",
                "send the body as JSON with Content-Type: application/json" +
                    (content_type.empty() ? std::string() : " (not " + content_type + ")"));

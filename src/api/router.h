@@ -27,26 +27,40 @@ class Router {
 
   explicit Router(httplib::Server& server);
 
-  // `pattern` is a regular expression for the whole path; its groups are request.matches[1...].
-  void Get(const std::string& pattern, Handler handler);
-  void Post(const std::string& pattern, Handler handler);
-  void Put(const std::string& pattern, Handler handler);
-  void Patch(const std::string& pattern, Handler handler);
-  void Delete(const std::string& pattern, Handler handler);
+  // Requires "Authorization: Bearer <token>" on every route but /health (401 otherwise); an
+  // empty token turns the check off. Compared in constant time.
+  void RequireToken(std::string token) { token_ = std::move(token); }
 
- private:
+  // `path` is an OpenAPI path template: "/jobs/{job_id}/run". Each {name} matches one path
+  // segment and is request.matches[1], [2], ... in order. `summary` says what the route does; it
+  // is what GET /openapi.json shows.
+  void Get(const std::string& path, const std::string& summary, Handler handler);
+  void Post(const std::string& path, const std::string& summary, Handler handler);
+  void Put(const std::string& path, const std::string& summary, Handler handler);
+  void Patch(const std::string& path, const std::string& summary, Handler handler);
+  void Delete(const std::string& path, const std::string& summary, Handler handler);
+
   struct Route {
-    std::string method;
+    std::string method;  // "GET", "POST", ...
+    std::string path;    // the template
+    std::string summary;
+    std::vector<std::string> parameters;  // the {names} of the template, in order
     std::regex pattern;
     Handler handler;
   };
 
-  void Add(const std::string& method, const std::string& pattern, Handler handler);
+  // Every registered route, in registration order.
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  void Add(const std::string& method, const std::string& path, const std::string& summary,
+           Handler handler);
   // Runs before httplib reads a body; returns true when it answered the request itself.
   bool PreRoute(const httplib::Request& request, httplib::Response& response) const;
 
   httplib::Server& server_;
   std::vector<Route> routes_;
+  std::string token_;
 };
 
 }  // namespace orc

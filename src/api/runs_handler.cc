@@ -58,10 +58,11 @@ void GetRun(ApiContext& context, const httplib::Request& request, httplib::Respo
 }  // namespace
 
 void InstallRunRoutes(Router& router, ApiContext& context) {
-  router.Get("/runs", [&context](const httplib::Request& request, httplib::Response& response) {
-    ListRuns(context, request, response);
-  });
-  router.Get(R"(/runs/([^/]+))",
+  router.Get("/runs", "List runs, newest first (?job_id, ?status, ?limit, ?offset)",
+             [&context](const httplib::Request& request, httplib::Response& response) {
+               ListRuns(context, request, response);
+             });
+  router.Get("/runs/{run_id}", "Read a run with its task runs",
              [&context](const httplib::Request& request, httplib::Response& response) {
                GetRun(context, request, response);
              });

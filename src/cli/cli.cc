@@ -26,6 +26,10 @@ void AddServeOptions(CLI::App& serve, ServeOptions& options) {
   serve.add_option("--log-level", options.log_level, "trace, debug, info, warn or error")
       ->envname("ORC_LOG_LEVEL")
       ->capture_default_str();
+  serve
+      .add_option("--api-token", options.api_token,
+                  "Require 'Authorization: Bearer TOKEN' on every route but /health")
+      ->envname("ORC_API_TOKEN");
 }
 
 // Plain `orc`, or `orc --bind ...` without a subcommand, means `orc serve ...`.

@@ -10,6 +10,7 @@
 #include "api/api_server.h"
 #include "api/health_handler.h"
 #include "api/jobs_handler.h"
+#include "api/openapi_handler.h"
 #include "api/router.h"
 #include "api/runs_handler.h"
 #include "cli/cli.h"
@@ -43,7 +44,7 @@ int RunServe(const ServeOptions& options) {
   // Before any thread starts, so that every thread inherits the blocked signal mask.
   TerminationSignals termination_signals;
 
-  ApiServer server(ApiServerOptions{.bind = *bind});
+  ApiServer server(ApiServerOptions{.bind = *bind, .api_token = options.api_token});
   // Bind before opening the state store: an unusable address is reported at once, alone.
   if (Status bound = server.Bind(); !bound.ok()) {
     spdlog::error("{}", bound.message());
@@ -55,6 +56,7 @@ int RunServe(const ServeOptions& options) {
     return kExitFailure;
   }
   spdlog::info("state store ready: {}", database->redacted);
+  if (!options.api_token.empty()) spdlog::info("API token required on every route but /health");
 
   PluginRegistry plugins;
   RegisterBuiltinPlugins(plugins);
@@ -63,6 +65,7 @@ int RunServe(const ServeOptions& options) {
     InstallHealthRoutes(routes, store->get());
     InstallJobRoutes(routes, context);
     InstallRunRoutes(routes, context);
+    InstallOpenApiRoute(routes);
   });
   spdlog::info("orc {} listening on http://{} (state: {})", kVersion,
                HostPort{bind->host, server.port()}.ToString(), database->redacted);

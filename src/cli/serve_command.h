@@ -10,6 +10,7 @@ struct ServeOptions {
   std::string bind = "127.0.0.1:8080";
   std::string database_url = "sqlite:orc.db";
   std::string log_level = "info";
+  std::string api_token;  // empty: no token required
 };
 
 // Validates the options, serves until a termination signal, and returns the exit code.

@@ -11,6 +11,7 @@
 #include "api/api_server.h"
 #include "api/health_handler.h"
 #include "api/jobs_handler.h"
+#include "api/openapi_handler.h"
 #include "api/router.h"
 #include "api/runs_handler.h"
 #include "common/time_format.h"
@@ -48,6 +49,7 @@ class JobsApiTest : public ::testing::TestWithParam<TestBackend> {
       InstallHealthRoutes(router, store_.get());
       InstallJobRoutes(router, *context_);
       InstallRunRoutes(router, *context_);
+      InstallOpenApiRoute(router);
     });
     ASSERT_TRUE(server_->Bind().ok());
     serving_ = std::async(std::launch::async, [this] { return server_->Serve(); });
@@ -163,6 +165,31 @@ TEST_P(JobsApiTest, ReplaceAppliesTheSameValidation) {
   EXPECT_NE(error["message"].get<std::string>().find("'FRY'"), std::string::npos);
 }
 
+TEST_P(JobsApiTest, PatchChangesOnlyTheGivenFields) {
+  const json job = CreateJob();
+  const std::string path = "/jobs/" + job["job_id"].get<std::string>();
+  auto paused = client_->Patch(path.c_str(), R"({"is_active": false})", "application/json");
+  ASSERT_EQ(paused->status, 200) << paused->body;
+  const json after = json::parse(paused->body);
+  EXPECT_FALSE(after["is_active"]);
+  EXPECT_TRUE(after["next_run_at"].is_null());  // paused: no next run
+  EXPECT_EQ(after["schedule"], job["schedule"]);
+  EXPECT_EQ(after["tasks"], job["tasks"]);
+  auto rescheduled =
+      client_->Patch(path.c_str(), R"({"schedule": "*/5 * * * *", "is_active": true})",
+                     "application/merge-patch+json");
+  ASSERT_EQ(rescheduled->status, 200) << rescheduled->body;
+  EXPECT_EQ(json::parse(rescheduled->body)["next_run_at"], "2026-11-27T08:05:00.000Z");
+  EXPECT_EQ(Error(client_->Patch(path.c_str(), R"({"schedule": "99 * * * *"})", "application/json"),
+                  400)["field"],
+            "schedule");
+  EXPECT_EQ(Error(client_->Patch(path.c_str(), R"({"colour": "blue"})", "application/json"),
+                  400)["field"],
+            "colour");
+  Error(client_->Patch("/jobs/00000000-0000-4000-8000-000000000000", "{}", "application/json"),
+        404);
+}
+
 TEST_P(JobsApiTest, DuplicateNameIs409) {
   CreateJob();
   const json error = Error(Post("/jobs", kDesignJob), 409);
@@ -223,6 +250,79 @@ TEST_P(JobsApiTest, DeleteRefusesWhileARunIsQueuedUnlessForced) {
   ASSERT_TRUE(forced);
   EXPECT_EQ(forced->status, 204) << forced->body;
   Error(client_->Get(path.c_str()), 404);
+}
+
+TEST_P(JobsApiTest, OpenApiDocumentsEveryRouteAndEveryDocumentedRouteIsServed) {
+  auto response = client_->Get("/openapi.json");
+  ASSERT_EQ(response->status, 200);
+  const json document = json::parse(response->body);
+  EXPECT_EQ(document["openapi"], "3.0.3");
+  const json& paths = document["paths"];
+  const std::pair<const char*, const char*> required[] = {
+      {"/health", "get"},
+      {"/jobs", "post"},
+      {"/jobs", "get"},
+      {"/jobs/{job_id}", "get"},
+      {"/jobs/{job_id}", "put"},
+      {"/jobs/{job_id}", "patch"},
+      {"/jobs/{job_id}", "delete"},
+      {"/jobs/{job_id}/run", "post"},
+      {"/jobs/{job_id}/runs", "get"},
+      {"/runs", "get"},
+      {"/runs/{run_id}", "get"},
+      {"/openapi.json", "get"},
+  };
+  for (const auto& [path, method] : required) {
+    EXPECT_TRUE(paths.contains(path) && paths[path].contains(method))
+        << method << " " << path << " is missing from /openapi.json";
+  }
+  // Whatever is documented is routed: a request reaches a handler (no "no route", no 405).
+  for (const auto& [path, operations] : paths.items()) {
+    std::string concrete = path;
+    for (size_t open = concrete.find('{'); open != std::string::npos; open = concrete.find('{')) {
+      concrete.replace(open, concrete.find('}') - open + 1, "00000000-0000-4000-8000-000000000000");
+    }
+    for (const auto& [method, operation] : operations.items()) {
+      EXPECT_FALSE(operation["summary"].get<std::string>().empty()) << method << " " << path;
+      httplib::Request request;
+      request.method = method;
+      std::transform(request.method.begin(), request.method.end(), request.method.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+      request.path = concrete;
+      auto reply = client_->send(request);
+      ASSERT_TRUE(reply) << method << " " << concrete;
+      EXPECT_NE(reply->status, 405) << method << " " << concrete;
+      if (reply->status == 404) {
+        EXPECT_EQ(reply->body.find("no route"), std::string::npos) << method << " " << concrete;
+      }
+    }
+  }
+}
+
+TEST(ApiTokenTest, EveryRouteButHealthNeedsTheToken) {
+  ApiServer server(ApiServerOptions{.bind = {"127.0.0.1", 0}, .api_token = "s3cret-token"});
+  server.AddRoutes([](Router& router) {
+    InstallHealthRoutes(router);
+    router.Get("/jobs", "jobs", [](const httplib::Request&, httplib::Response& response) {
+      response.set_content("[]", "application/json");
+    });
+  });
+  ASSERT_TRUE(server.Bind().ok());
+  auto serving = std::async(std::launch::async, [&] { return server.Serve(); });
+  httplib::Client client("127.0.0.1", server.port());
+  EXPECT_EQ(client.Get("/health")->status, 200);
+  auto missing = client.Get("/jobs");
+  EXPECT_EQ(missing->status, 401);
+  EXPECT_EQ(missing->get_header_value("WWW-Authenticate"), "Bearer");
+  EXPECT_EQ(json::parse(missing->body)["error"]["code"], "unauthenticated");
+  EXPECT_EQ(client.Get("/jobs", {{"Authorization", "Bearer wrong"}})->status, 401);
+  EXPECT_EQ(client.Get("/jobs", {{"Authorization", "Bearer s3cret-token-and-more"}})->status, 401);
+  EXPECT_EQ(client.Get("/nope", {{"Authorization", "Bearer wrong"}})->status, 401);
+  auto allowed = client.Get("/jobs", {{"Authorization", "Bearer s3cret-token"}});
+  EXPECT_EQ(allowed->status, 200);
+  EXPECT_EQ(allowed->body, "[]");
+  server.Stop();
+  EXPECT_TRUE(serving.get().ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, JobsApiTest,
