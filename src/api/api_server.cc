@@ -17,6 +17,8 @@
 namespace orc {
 namespace {
 
+constexpr size_t kKeepAliveMaxRequests = 10000;
+
 // httplib's default socket options add SO_REUSEPORT, which would let a second orc process bind
 // the same port and silently share its traffic. SO_REUSEADDR alone keeps fast restarts working
 // (no wait for TIME_WAIT) while a port in use is reported as such.
@@ -75,6 +77,13 @@ ApiServer::ApiServer(ApiServerOptions options) : impl_(std::make_unique<Impl>())
   httplib::Server& server = impl_->server;
   server.set_socket_options(SetSocketOptions);
   server.set_payload_max_length(impl_->options.max_body_bytes);
+  // Small JSON responses must leave at once: without TCP_NODELAY, Nagle's algorithm holds them
+  // until the client's delayed ACK (~40 ms on Linux) on keep-alive connections.
+  server.set_tcp_nodelay(true);
+  // A client may send many requests over one connection (httplib's default closes after 5).
+  server.set_keep_alive_max_count(kKeepAliveMaxRequests);
+  const size_t threads = std::max<size_t>(1, impl_->options.request_threads);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& request,
                                                                    httplib::Response& response) {
     if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;

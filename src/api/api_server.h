@@ -25,6 +25,10 @@ class Router;
 struct ApiServerOptions {
   HostPort bind{"127.0.0.1", 8080};
   std::size_t max_body_bytes = 1 << 20;
+  // httplib gives each open connection a thread for as long as it stays open (keep-alive), so
+  // this bounds the clients served at once; more wait for a free thread. Idle threads cost only
+  // memory.
+  std::size_t request_threads = 64;
   std::string api_token;  // when set, every route but /health needs "Authorization: Bearer ..."
 };
 

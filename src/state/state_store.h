@@ -78,7 +78,7 @@ struct ReclaimedRuns {
 struct StateStoreOptions {
   // How long a connection attempt to an unreachable PostgreSQL is retried at open.
   Duration connect_timeout = std::chrono::seconds(30);
-  size_t max_connections = 4;
+  size_t max_connections = 8;
   int max_log_lines_per_run = 10000;
   // PostgreSQL: commit the workers' bookkeeping (claims, leases, task runs, logs, finishes)
   // without waiting for the WAL flush (synchronous_commit = off); jobs, enqueued runs and cancel
