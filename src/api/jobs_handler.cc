@@ -2,8 +2,6 @@
 
 #include <httplib.h>
 
-#include <limits>
-
 #include "api/error_response.h"
 #include "api/job_json.h"
 #include "api/request_helpers.h"
@@ -16,8 +14,8 @@ namespace orc {
 namespace {
 
 constexpr const char* kJobPath = "/jobs/{job_id}";
-constexpr int kDefaultLimit = 100;
-constexpr int kMaxLimit = 1000;
+// Cancelling before a forced delete looks at this many queued (or running) runs at a time.
+constexpr int kCancelBatch = 1000;
 
 // The job id from the path; NotFound for one that cannot be an id (it cannot name a job).
 Result<std::string> JobId(const httplib::Request& request) {
@@ -47,14 +45,12 @@ void CreateJob(ApiContext& context, const httplib::Request& request, httplib::Re
 }
 
 void ListJobs(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
-  Result<int> limit = IntParam(request, "limit", kDefaultLimit, 1, kMaxLimit);
-  if (!limit.ok()) return WriteError(response, limit.status());
-  Result<int> offset = IntParam(request, "offset", 0, 0, std::numeric_limits<int>::max());
-  if (!offset.ok()) return WriteError(response, offset.status());
+  Result<PageParams> page_params = ReadPageParams(request);
+  if (!page_params.ok()) return WriteError(response, page_params.status());
   Result<std::optional<bool>> is_active = BoolParam(request, "is_active");
   if (!is_active.ok()) return WriteError(response, is_active.status());
-  Result<Page<Job>> page =
-      context.store.ListJobs({.limit = *limit, .offset = *offset, .is_active = *is_active});
+  Result<Page<Job>> page = context.store.ListJobs(
+      {.limit = page_params->limit, .offset = page_params->offset, .is_active = *is_active});
   if (!page.ok()) return WriteError(response, page.status());
   nlohmann::json items = nlohmann::json::array();
   for (const Job& job : page->items) items.push_back(Encode(job, context));
@@ -120,7 +116,7 @@ void DeleteJob(ApiContext& context, const httplib::Request& request, httplib::Re
     // Cancel what is queued or running first; a running run stops when its worker sees it.
     for (RunStatus status : {RunStatus::kQueued, RunStatus::kRunning}) {
       Result<Page<Run>> active =
-          context.store.ListRuns({.limit = kMaxLimit, .job_id = *id, .status = status});
+          context.store.ListRuns({.limit = kCancelBatch, .job_id = *id, .status = status});
       if (!active.ok()) return WriteError(response, active.status());
       for (const Run& run : active->items) (void)context.store.RequestCancel(run.run_id);
     }
@@ -151,12 +147,10 @@ void ListJobRuns(ApiContext& context, const httplib::Request& request,
   if (Result<Job> job = context.store.GetJob(*id); !job.ok()) {
     return WriteError(response, job.status());
   }
-  Result<int> limit = IntParam(request, "limit", kDefaultLimit, 1, kMaxLimit);
-  if (!limit.ok()) return WriteError(response, limit.status());
-  Result<int> offset = IntParam(request, "offset", 0, 0, std::numeric_limits<int>::max());
-  if (!offset.ok()) return WriteError(response, offset.status());
-  Result<Page<Run>> page =
-      context.store.ListRuns({.limit = *limit, .offset = *offset, .job_id = *id});
+  Result<PageParams> page_params = ReadPageParams(request);
+  if (!page_params.ok()) return WriteError(response, page_params.status());
+  Result<Page<Run>> page = context.store.ListRuns(
+      {.limit = page_params->limit, .offset = page_params->offset, .job_id = *id});
   if (!page.ok()) return WriteError(response, page.status());
   nlohmann::json items = nlohmann::json::array();
   for (const Run& run : page->items) items.push_back(RunToJson(run));

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <charconv>
+#include <limits>
 
 #include "api/error_response.h"
 
@@ -41,6 +42,15 @@ Result<int> IntParam(const httplib::Request& request, const std::string& name, i
         .WithField(name);
   }
   return value;
+}
+
+Result<PageParams> ReadPageParams(const httplib::Request& request) {
+  constexpr int kDefaultLimit = 100;
+  constexpr int kMaxLimit = 1000;
+  ORC_ASSIGN_OR_RETURN(int limit, IntParam(request, "limit", kDefaultLimit, 1, kMaxLimit));
+  ORC_ASSIGN_OR_RETURN(int offset,
+                       IntParam(request, "offset", 0, 0, std::numeric_limits<int>::max()));
+  return PageParams{limit, offset};
 }
 
 Result<std::optional<bool>> BoolParam(const httplib::Request& request, const std::string& name) {

@@ -25,6 +25,14 @@ std::optional<nlohmann::json> ReadJsonBody(const httplib::Request& request,
 Result<int> IntParam(const httplib::Request& request, const std::string& name, int fallback,
                      int min, int max);
 
+struct PageParams {
+  int limit;
+  int offset;
+};
+
+// ?limit= (default 100, 1 to 1000) and ?offset= (default 0) of a list route.
+Result<PageParams> ReadPageParams(const httplib::Request& request);
+
 // A boolean query parameter ("true"/"false"); nullopt when absent.
 Result<std::optional<bool>> BoolParam(const httplib::Request& request, const std::string& name);
 

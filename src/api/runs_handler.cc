@@ -2,8 +2,6 @@
 
 #include <httplib.h>
 
-#include <limits>
-
 #include "api/error_response.h"
 #include "api/job_json.h"
 #include "api/request_helpers.h"
@@ -14,17 +12,12 @@
 namespace orc {
 namespace {
 
-constexpr int kDefaultLimit = 100;
-constexpr int kMaxLimit = 1000;
-
 void ListRuns(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
   RunFilter filter;
-  Result<int> limit = IntParam(request, "limit", kDefaultLimit, 1, kMaxLimit);
-  if (!limit.ok()) return WriteError(response, limit.status());
-  Result<int> offset = IntParam(request, "offset", 0, 0, std::numeric_limits<int>::max());
-  if (!offset.ok()) return WriteError(response, offset.status());
-  filter.limit = *limit;
-  filter.offset = *offset;
+  Result<PageParams> page_params = ReadPageParams(request);
+  if (!page_params.ok()) return WriteError(response, page_params.status());
+  filter.limit = page_params->limit;
+  filter.offset = page_params->offset;
   if (request.has_param("job_id")) filter.job_id = request.get_param_value("job_id");
   if (request.has_param("status")) {
     const std::string status = request.get_param_value("status");
