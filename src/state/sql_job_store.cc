@@ -43,13 +43,7 @@ Task TaskFromRow(const SqlRows& rows, size_t r) {
   task.extractor_config = rows.Text(r, 4);
   task.loader_config = rows.Text(r, 5);
   task.transform_config = rows.Text(r, 6);
-  // Written by InsertTasks as a JSON array of strings.
-  const nlohmann::json depends_on = nlohmann::json::parse(rows.Text(r, 7), nullptr, false);
-  if (depends_on.is_array()) {
-    for (const auto& name : depends_on) {
-      if (name.is_string()) task.depends_on.push_back(name.get<std::string>());
-    }
-  }
+  task.depends_on = DecodeStringArray(rows.Text(r, 7));
   if (!rows.IsNull(r, 8)) task.timeout_s = static_cast<int>(rows.Int(r, 8));
   if (!rows.IsNull(r, 9)) {
     task.retry =

@@ -58,13 +58,7 @@ TaskRun TaskRunFromRow(const SqlRows& rows, size_t r) {
   task_run.task_order = static_cast<int>(rows.Int(r, 3));
   task_run.status = ParseTaskRunStatus(rows.Text(r, 4)).value_or(TaskRunStatus::kFailed);
   task_run.attempts = static_cast<int>(rows.Int(r, 5));
-  // Written by SaveTaskRun as a JSON array of strings.
-  const nlohmann::json errors = nlohmann::json::parse(rows.Text(r, 6), nullptr, false);
-  if (errors.is_array()) {
-    for (const auto& error : errors) {
-      if (error.is_string()) task_run.errors.push_back(error.get<std::string>());
-    }
-  }
+  task_run.errors = DecodeStringArray(rows.Text(r, 6));
   task_run.error_message = rows.Text(r, 7);
   task_run.started_at = rows.OptionalTime(r, 8);
   task_run.finished_at = rows.OptionalTime(r, 9);

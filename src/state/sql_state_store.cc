@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 
 #include "state/migrations.h"
@@ -38,6 +40,16 @@ Result<std::unique_ptr<SqlConnection>> ConnectWithRetry(const ConnectionPool::Fa
 }
 
 }  // namespace
+
+std::vector<std::string> DecodeStringArray(const std::string& json_text) {
+  std::vector<std::string> strings;
+  const nlohmann::json array = nlohmann::json::parse(json_text, nullptr, false);
+  if (!array.is_array()) return strings;
+  for (const auto& item : array) {
+    if (item.is_string()) strings.push_back(item.get<std::string>());
+  }
+  return strings;
+}
 
 SqlStateStore::SqlStateStore(DatabaseBackend backend, Pools pools, Clock& clock,
                              StateStoreOptions options)

@@ -16,6 +16,10 @@
 
 namespace orc {
 
+// The strings of a JSON array stored in a text column (tasks.depends_on, task_runs.errors);
+// anything else in the text is skipped: the store wrote it, so it is never expected.
+std::vector<std::string> DecodeStringArray(const std::string& json_text);
+
 class SqlStateStore final : public StateStore {
  public:
   // Which pool serves which access. One pool may serve several roles.
