@@ -65,6 +65,17 @@ void GetJob(ApiContext& context, const httplib::Request& request, httplib::Respo
   WriteJson(response, 200, Encode(*job, context));
 }
 
+// Validates `document` as a whole job and stores it as job `id` (PUT and PATCH end here).
+void StoreReplacement(ApiContext& context, const std::string& id, const nlohmann::json& document,
+                      httplib::Response& response) {
+  Result<Job> job = JobFromJson(document, context.plugins);
+  if (!job.ok()) return WriteError(response, job.status());
+  job->job_id = id;
+  Result<Job> replaced = context.store.ReplaceJob(*job);
+  if (!replaced.ok()) return WriteError(response, replaced.status(), "job_name");
+  WriteJson(response, 200, Encode(*replaced, context));
+}
+
 void ReplaceJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
   Result<std::string> id = JobId(request);
   if (!id.ok()) return WriteError(response, id.status());
@@ -75,12 +86,7 @@ void ReplaceJob(ApiContext& context, const httplib::Request& request, httplib::R
         response,
         InvalidArgumentError("job_id in the body differs from the path").WithField("job_id"));
   }
-  Result<Job> job = JobFromJson(*body, context.plugins);
-  if (!job.ok()) return WriteError(response, job.status());
-  job->job_id = *id;
-  Result<Job> replaced = context.store.ReplaceJob(*job);
-  if (!replaced.ok()) return WriteError(response, replaced.status(), "job_name");
-  WriteJson(response, 200, Encode(*replaced, context));
+  StoreReplacement(context, *id, *body, response);
 }
 
 // A JSON merge patch (RFC 7386) on the job's JSON form: fields present replace, null removes
@@ -98,13 +104,8 @@ void PatchJob(ApiContext& context, const httplib::Request& request, httplib::Res
   if (!current.ok()) return WriteError(response, current.status());
   nlohmann::json document = JobToJson(*current, std::nullopt);
   document.merge_patch(*patch);
-  Result<Job> job = JobFromJson(document, context.plugins);
-  if (!job.ok()) return WriteError(response, job.status());
-  job->job_id = *id;
-  // Tasks not replaced by the patch keep their ids (their names are unchanged).
-  Result<Job> replaced = context.store.ReplaceJob(*job);
-  if (!replaced.ok()) return WriteError(response, replaced.status(), "job_name");
-  WriteJson(response, 200, Encode(*replaced, context));
+  // Tasks the patch does not replace keep their names, and so their ids.
+  StoreReplacement(context, *id, document, response);
 }
 
 void DeleteJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
