@@ -258,8 +258,8 @@ Status ValidateJob(const Job& job, const PluginRegistry& plugins) {
       return InvalidArgumentError(message).WithField(
           message.rfind("timezone", 0) == 0 ? "timezone" : "schedule");
     }
-  } else if (!CronSchedule::Parse("@daily", job.timezone).ok()) {
-    return Invalid("timezone", "'" + job.timezone + "' is not an IANA time zone name");
+  } else if (Result<const date::time_zone*> zone = FindTimeZone(job.timezone); !zone.ok()) {
+    return InvalidArgumentError(zone.status().message()).WithField("timezone");
   }
   for (size_t i = 0; i < job.tasks.size(); ++i) {
     ORC_RETURN_IF_ERROR(ValidateTask(job.tasks[i], i, plugins));

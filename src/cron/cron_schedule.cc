@@ -201,6 +201,20 @@ unsigned DaysIn(int year, unsigned month) {
 
 }  // namespace
 
+Result<const date::time_zone*> FindTimeZone(std::string_view timezone) {
+  if (timezone.empty()) {
+    return InvalidArgumentError("timezone: empty; use an IANA name such as UTC or Europe/Berlin");
+  }
+  if (timezone == "UTC") return static_cast<const date::time_zone*>(nullptr);
+  try {
+    return date::locate_zone(timezone);
+  } catch (const std::exception&) {
+    return InvalidArgumentError("timezone '" + std::string(timezone) +
+                                "': not an IANA time zone name (e.g. UTC, Europe/Berlin, "
+                                "America/New_York)");
+  }
+}
+
 bool IsManualSchedule(std::string_view expression) {
   const std::vector<std::string_view> fields = SplitFields(expression);
   return fields.empty() || (fields.size() == 1 && Upper(fields[0]) == "@MANUAL");
@@ -210,18 +224,7 @@ Result<CronSchedule> CronSchedule::Parse(std::string_view expression, std::strin
   CronSchedule schedule;
   schedule.expression_ = std::string(expression);
   schedule.timezone_ = std::string(timezone);
-  if (timezone.empty()) {
-    return InvalidArgumentError("timezone: empty; use an IANA name such as UTC or Europe/Berlin");
-  }
-  if (timezone != "UTC") {
-    try {
-      schedule.zone_ = date::locate_zone(timezone);
-    } catch (const std::exception&) {
-      return InvalidArgumentError("timezone '" + std::string(timezone) +
-                                  "': not an IANA time zone name (e.g. UTC, Europe/Berlin, "
-                                  "America/New_York)");
-    }
-  }
+  ORC_ASSIGN_OR_RETURN(schedule.zone_, FindTimeZone(timezone));
   if (IsManualSchedule(expression)) {
     return InvalidArgumentError("schedule '" + std::string(expression) +
                                 "': a manual-only job has no cron schedule");

@@ -42,6 +42,10 @@ namespace orc {
 // True for a schedule that never fires by itself: "@manual" (any case) or an empty string.
 bool IsManualSchedule(std::string_view expression);
 
+// The IANA time zone `timezone` names (null for "UTC", which needs no table), or InvalidArgument
+// naming it. A manual job's time zone is checked with this too.
+Result<const date::time_zone*> FindTimeZone(std::string_view timezone);
+
 class CronSchedule {
  public:
   static constexpr int kMinYear = 1970;

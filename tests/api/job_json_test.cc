@@ -90,6 +90,14 @@ TEST_F(JobJsonTest, WhatIsEncodedDecodesBackToTheSameJob) {
 TEST_F(JobJsonTest, ManualSchedulesAreAllowed) {
   EXPECT_TRUE(Decode(Example("/schedule", nullptr)).ok());
   EXPECT_TRUE(Decode(Example("/schedule", "@manual")).ok());
+  // A manual job's time zone is still checked.
+  json manual = Example("/schedule", nullptr);
+  manual["timezone"] = "Mars/Base";
+  const Status status = Decode(manual);
+  EXPECT_EQ(status.field(), "timezone");
+  EXPECT_NE(status.message().find("timezone 'Mars/Base': not an IANA time zone name"),
+            std::string::npos)
+      << status.message();
 }
 
 // Each bad input: the field reported and a piece of the message.
