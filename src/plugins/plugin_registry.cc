@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+
 namespace orc {
 namespace {
 
@@ -152,6 +154,70 @@ Status PluginRegistry::Validate(PluginKind kind, const nlohmann::json& config,
     }
   }
   return Status::Ok();
+}
+
+Result<const PluginSpec*> PluginRegistry::Prepare(PluginKind kind, const std::string& config_text,
+                                                  nlohmann::json& config) const {
+  config = nlohmann::json::parse(config_text, nullptr, /*allow_exceptions=*/false);
+  const std::string field(ConfigFieldName(kind));
+  if (config.is_discarded()) return InvalidArgumentError(field + " is not valid JSON");
+  ORC_RETURN_IF_ERROR(Validate(kind, config, field));
+  ORC_ASSIGN_OR_RETURN(config, ResolveSecrets(config));
+  return &plugins_.at({kind, config["type"].get<std::string>()});
+}
+
+Result<std::unique_ptr<Extractor>> PluginRegistry::MakeExtractor(const std::string& text) const {
+  nlohmann::json config;
+  ORC_ASSIGN_OR_RETURN(const PluginSpec* spec, Prepare(PluginKind::kExtractor, text, config));
+  if (!spec->make_extractor) return InternalError("extractor " + spec->type + " has no factory");
+  return spec->make_extractor(config);
+}
+
+Result<std::unique_ptr<Loader>> PluginRegistry::MakeLoader(const std::string& text) const {
+  nlohmann::json config;
+  ORC_ASSIGN_OR_RETURN(const PluginSpec* spec, Prepare(PluginKind::kLoader, text, config));
+  if (!spec->make_loader) return InternalError("loader " + spec->type + " has no factory");
+  return spec->make_loader(config);
+}
+
+Result<std::unique_ptr<Transform>> PluginRegistry::MakeTransform(const std::string& text) const {
+  nlohmann::json config;
+  ORC_ASSIGN_OR_RETURN(const PluginSpec* spec, Prepare(PluginKind::kTransform, text, config));
+  if (!spec->make_transform) return InternalError("transform " + spec->type + " has no factory");
+  return spec->make_transform(config);
+}
+
+Result<nlohmann::json> ResolveSecrets(const nlohmann::json& value) {
+  if (value.is_object() || value.is_array()) {
+    nlohmann::json resolved = value;
+    for (auto& item : resolved) {
+      ORC_ASSIGN_OR_RETURN(item, ResolveSecrets(item));
+    }
+    return resolved;
+  }
+  if (!value.is_string()) return value;
+  const std::string& text = value.get_ref<const std::string&>();
+  constexpr std::string_view kOpen = "${env:";
+  std::string out;
+  size_t position = 0;
+  while (true) {
+    const size_t start = text.find(kOpen, position);
+    if (start == std::string::npos) break;
+    const size_t end = text.find('}', start);
+    if (end == std::string::npos) break;
+    const std::string name = text.substr(start + kOpen.size(), end - start - kOpen.size());
+    const char* env = std::getenv(name.c_str());
+    if (env == nullptr) {
+      return InvalidArgumentError("environment variable " + name +
+                                  " is not set (referenced as ${env:" + name + "})");
+    }
+    out += text.substr(position, start - position);
+    out += env;
+    position = end + 1;
+  }
+  if (position == 0) return value;
+  out += text.substr(position);
+  return nlohmann::json(out);
 }
 
 Status CheckNotEmpty(const nlohmann::json& value) {

@@ -10,12 +10,14 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
 #include "common/status.h"
+#include "plugins/plugin.h"
 
 namespace orc {
 
@@ -35,12 +37,29 @@ struct FieldRule {
   std::function<Status(const nlohmann::json& value)> check;
 };
 
+// Makes a plugin object from a configuration that passed validation. Secrets (${env:NAME}) are
+// already resolved.
+template <typename Plugin>
+using PluginFactory = std::function<Result<std::unique_ptr<Plugin>>(const nlohmann::json& config)>;
+
+// The factory of a plugin class `Impl` constructible from its configuration.
+template <typename Plugin, typename Impl>
+PluginFactory<Plugin> FactoryOf() {
+  return [](const nlohmann::json& config) -> Result<std::unique_ptr<Plugin>> {
+    return std::unique_ptr<Plugin>(std::make_unique<Impl>(config));
+  };
+}
+
 struct PluginSpec {
   PluginKind kind;
   std::string type;  // the name users write in "type"
   std::vector<FieldRule> fields;
   // Rules across fields (e.g. merge needs primary_key); optional.
   std::function<Status(const nlohmann::json& config)> check_config;
+  // The one factory matching `kind`.
+  PluginFactory<Extractor> make_extractor;
+  PluginFactory<Loader> make_loader;
+  PluginFactory<Transform> make_transform;
 };
 
 class PluginRegistry {
@@ -53,15 +72,30 @@ class PluginRegistry {
   // InvalidArgument with field paths under `path`, e.g. "tasks[0].loader_config.table_name".
   Status Validate(PluginKind kind, const nlohmann::json& config, const std::string& path) const;
 
+  // A plugin for `config` (JSON text of extractor_config, loader_config or transform_config):
+  // validated, ${env:NAME} references replaced by the environment's values, then made by the
+  // plugin's factory. InvalidArgument for a bad configuration or a missing environment variable.
+  Result<std::unique_ptr<Extractor>> MakeExtractor(const std::string& config) const;
+  Result<std::unique_ptr<Loader>> MakeLoader(const std::string& config) const;
+  Result<std::unique_ptr<Transform>> MakeTransform(const std::string& config) const;
+
   // The registered types of `kind`, sorted.
   std::vector<std::string> Types(PluginKind kind) const;
 
  private:
+  Result<const PluginSpec*> Prepare(PluginKind kind, const std::string& config_text,
+                                    nlohmann::json& config) const;
+
   std::map<std::pair<PluginKind, std::string>, PluginSpec> plugins_;
 };
 
 // Registers every plugin built into orc. Call once at start-up.
 void RegisterBuiltinPlugins(PluginRegistry& registry);
+
+// `value` with every "${env:NAME}" in its strings replaced by the environment variable NAME.
+// InvalidArgument naming the variable when it is not set. Secrets live only in the environment and
+// in the plugin objects made from the result, never in the state store.
+Result<nlohmann::json> ResolveSecrets(const nlohmann::json& value);
 
 // Checks shared by plugins.
 Status CheckNotEmpty(const nlohmann::json& value);

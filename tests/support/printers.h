@@ -3,11 +3,16 @@
 
 #include <ostream>
 
+#include "common/status.h"
 #include "common/time_format.h"
 #include "core/job.h"
 #include "core/run.h"
 
 namespace orc {
+
+inline std::ostream& operator<<(std::ostream& out, const Status& status) {
+  return out << status.ToString();
+}
 
 inline std::ostream& operator<<(std::ostream& out, const std::optional<TimePoint>& time) {
   return out << (time ? FormatRfc3339(*time) : "null");

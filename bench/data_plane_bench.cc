@@ -1,0 +1,185 @@
+// Data plane throughput: CSV and Parquet -> DuckDB through orc's extractor/loader path, against
+// DuckDB's own CREATE TABLE AS SELECT * FROM read_csv/read_parquet on the same file.
+// Bar (issue 5): ratio >= 0.9 (DuckDB's time / ours), peak memory of our process < 1 GiB.
+//
+// Each load runs in a child process of its own (this binary re-run with --child), so that both
+// sides start equally cold and the child's peak RSS is exactly that load's. Sides alternate; the
+// median of the repetitions is reported. ORC_BENCH_ROWS (default 5,000,000) sets the size;
+// ORC_BENCH_DATA_DIR (default /tmp/orc-bench-data) keeps the generated files between runs.
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/duckdb_engine.h"
+#include "plugins/plugin_registry.h"
+
+extern char** environ;
+
+namespace orc {
+namespace {
+
+constexpr double kRatioBar = 0.9;
+constexpr double kMemoryBarMiB = 1024;
+constexpr int kRepetitions = 3;
+
+std::string Env(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "%s\n", status.ToString().c_str());
+  return 1;
+}
+
+// --child duckdb|orc FORMAT FILE DB: one load, prints its seconds.
+int RunChild(const std::string& side, const std::string& format, const std::string& file,
+             const std::string& db) {
+  DuckDbEngine engine;
+  const auto started = std::chrono::steady_clock::now();
+  if (side == "duckdb") {
+    Result<std::unique_ptr<DuckDbConnection>> connection = engine.Connect(db);
+    if (!connection.ok()) return Fail(connection.status());
+    const std::string reader = format == "csv" ? "read_csv" : "read_parquet";
+    Result<int64_t> rows =
+        (*connection)
+            ->Execute("CREATE TABLE t AS SELECT * FROM " + reader + "(" + QuoteLiteral(file) + ")");
+    if (!rows.ok()) return Fail(rows.status());
+  } else {
+    PluginRegistry registry;
+    RegisterBuiltinPlugins(registry);
+    TaskProgress progress;
+    Interrupter interrupter;
+    TaskContext context{.run_id = "bench",
+                        .task_id = "bench",
+                        .task_name = "load",
+                        .engine = &engine,
+                        .progress = &progress,
+                        .interrupter = &interrupter};
+    auto extractor =
+        registry.MakeExtractor(nlohmann::json{{"type", format}, {"path", file}}.dump());
+    if (!extractor.ok()) return Fail(extractor.status());
+    auto loader = registry.MakeLoader(
+        nlohmann::json{{"type", "duckdb"}, {"db_path", db}, {"table_name", "t"}}.dump());
+    if (!loader.ok()) return Fail(loader.status());
+    Result<LoadResult> loaded = (*loader)->Load(context, **extractor);
+    if (!loaded.ok()) return Fail(loaded.status());
+  }
+  std::printf("%.6f\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return 0;
+}
+
+struct ChildResult {
+  double seconds = 0;
+  double peak_mib = 0;
+};
+
+ChildResult Spawn(const std::string& self, const std::vector<std::string>& args) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) std::exit(1);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  std::vector<char*> argv{const_cast<char*>(self.c_str())};
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(), environ) != 0) std::exit(1);
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_fds[1]);
+  std::string output;
+  char buffer[256];
+  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) output.append(buffer, n);
+  close(pipe_fds[0]);
+  int wait_status = 0;
+  rusage usage{};
+  wait4(pid, &wait_status, 0, &usage);
+  if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
+    std::fprintf(stderr, "child %s %s failed\n", args[1].c_str(), args[2].c_str());
+    std::exit(1);
+  }
+  return {std::stod(output), usage.ru_maxrss / 1024.0};
+}
+
+void Generate(const std::filesystem::path& dir, int64_t rows) {
+  std::filesystem::create_directories(dir);
+  if (std::filesystem::exists(dir / "rows.parquet")) return;
+  std::printf("generating %lld rows in %s ...\n", static_cast<long long>(rows), dir.c_str());
+  DuckDbEngine engine;
+  auto connection = *engine.Connect(":memory:");
+  const std::string rows_sql =
+      "SELECT i AS id, 'customer_' || (i % 100000) AS customer, "
+      "(random() * 1000)::DECIMAL(10,2) AS amount, (i % 50)::INTEGER AS quantity, "
+      "TIMESTAMP '2026-01-01' + to_seconds(i) AS created_at, "
+      "['new', 'paid', 'shipped', 'cancelled'][1 + i % 4] AS status FROM range(" +
+      std::to_string(rows) + ") t(i)";
+  for (const auto& [file, options] :
+       {std::pair{"rows.csv", "(HEADER)"}, std::pair{"rows.ndjson", "(FORMAT json)"},
+        std::pair{"rows.parquet", "(FORMAT parquet)"}}) {
+    Result<int64_t> written = connection->Execute(
+        "COPY (" + rows_sql + ") TO " + QuoteLiteral((dir / file).string()) + " " + options);
+    if (!written.ok()) std::exit(Fail(written.status()));
+  }
+}
+
+int RunParent(const std::string& self) {
+  const int64_t rows = std::stoll(Env("ORC_BENCH_ROWS", "5000000"));
+  const std::filesystem::path dir = Env("ORC_BENCH_DATA_DIR", "/tmp/orc-bench-data");
+  Generate(dir, rows);
+  std::printf(
+      "data plane: file -> DuckDB table, %lld rows, median of %d, each load in its own "
+      "process\n",
+      static_cast<long long>(rows), kRepetitions);
+  bool met = true;
+  for (const std::string format : {"csv", "parquet"}) {
+    const std::string file = (dir / ("rows." + format)).string();
+    std::vector<double> reference_times;
+    std::vector<double> our_times;
+    double peak_mib = 0;
+    for (int i = 0; i < kRepetitions; ++i) {
+      for (const std::string side : {"duckdb", "orc"}) {
+        const std::string db = (dir / ("out-" + side + ".duckdb")).string();
+        std::filesystem::remove(db);
+        std::filesystem::remove(db + ".wal");
+        const ChildResult result = Spawn(self, {"--child", side, format, file, db});
+        (side == "duckdb" ? reference_times : our_times).push_back(result.seconds);
+        if (side == "orc") peak_mib = std::max(peak_mib, result.peak_mib);
+      }
+    }
+    std::sort(reference_times.begin(), reference_times.end());
+    std::sort(our_times.begin(), our_times.end());
+    const double reference = reference_times[kRepetitions / 2];
+    const double ours = our_times[kRepetitions / 2];
+    const double ratio = reference / ours;
+    const bool format_met = ratio >= kRatioBar && peak_mib < kMemoryBarMiB;
+    met = met && format_met;
+    std::printf(
+        "  %-8s duckdb %.2f s  orc %.2f s  ratio %.2f (bar %.1f)  orc peak RSS %.0f MiB "
+        "(bar %.0f)  %s\n",
+        format.c_str(), reference, ours, ratio, kRatioBar, peak_mib, kMemoryBarMiB,
+        format_met ? "(met)" : "(NOT met)");
+  }
+  return met ? 0 : 2;
+}
+
+}  // namespace
+}  // namespace orc
+
+int main(int argc, char** argv) {
+  if (argc == 6 && std::string(argv[1]) == "--child") {
+    return orc::RunChild(argv[2], argv[3], argv[4], argv[5]);
+  }
+  return orc::RunParent(std::filesystem::read_symlink("/proc/self/exe").string());
+}

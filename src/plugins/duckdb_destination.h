@@ -1,0 +1,45 @@
+// What the plugins that write a DuckDB database (the duckdb loader, the sql transform) share:
+// opening the destination safely and running work in one transaction that an interrupt can stop.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/status.h"
+#include "plugins/plugin.h"
+
+namespace orc {
+
+// A connection to the DuckDB database at `db_path` (relative to the data directory), through the
+// task's engine so that tasks writing one file share its instance. InvalidArgument when the path is
+// one of the task's protected files (orc's own state database).
+Result<std::unique_ptr<DuckDbConnection>> ConnectDestination(TaskContext& context,
+                                                             const std::string& db_path);
+
+// Runs `work` between BEGIN and COMMIT on `connection`, rolling back when it fails. While it runs,
+// an interrupt of the task stops the running statement; the result is then the interrupt's reason
+// (a timeout, a cancel request) rather than DuckDB's "interrupted".
+template <typename T>
+Result<T> InTransaction(TaskContext& context, DuckDbConnection& connection,
+                        const std::function<Result<T>()>& work);
+
+// The non-template core of InTransaction: `work` returns a Status.
+Status InTransactionStatus(TaskContext& context, DuckDbConnection& connection,
+                           const std::function<Status()>& work);
+
+template <typename T>
+Result<T> InTransaction(TaskContext& context, DuckDbConnection& connection,
+                        const std::function<Result<T>()>& work) {
+  std::optional<T> value;
+  ORC_RETURN_IF_ERROR(InTransactionStatus(context, connection, [&]() -> Status {
+    Result<T> result = work();
+    if (!result.ok()) return result.status();
+    value = std::move(*result);
+    return Status::Ok();
+  }));
+  return std::move(*value);
+}
+
+}  // namespace orc

@@ -1,0 +1,234 @@
+// duckdb: rows into a DuckDB table, in one transaction, replace | append | merge.
+//
+// The load, the schema changes it needs and its row in the destination's `_orc_loads` ledger
+// commit together. The ledger makes loads exactly-once: a retried attempt of a task whose earlier
+// attempt committed finds that attempt's row and loads nothing.
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+#include "engine/duckdb_engine.h"
+#include "plugins/builtin_specs.h"
+#include "plugins/duckdb_destination.h"
+
+namespace orc {
+namespace {
+
+constexpr const char* kCreateLedger =
+    "CREATE TABLE IF NOT EXISTS _orc_loads (run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, "
+    "attempt INTEGER NOT NULL, table_name VARCHAR NOT NULL, write_mode VARCHAR NOT NULL, "
+    "rows_loaded BIGINT NOT NULL, cursor_value VARCHAR, loaded_at TIMESTAMPTZ NOT NULL)";
+
+// Integer types by width; a narrower one loads into a wider one without loss.
+int IntegerRank(const std::string& type) {
+  static const std::map<std::string, int> kRanks = {
+      {"TINYINT", 1}, {"SMALLINT", 2}, {"INTEGER", 3}, {"BIGINT", 4}, {"HUGEINT", 5}};
+  const auto found = kRanks.find(type);
+  return found == kRanks.end() ? 0 : found->second;
+}
+
+// Whether values of the source's type load into the table's column type without loss.
+bool Reconciles(const std::string& source_type, const std::string& table_type) {
+  if (source_type == table_type || table_type == "VARCHAR") return true;
+  const int source_rank = IntegerRank(source_type);
+  if (source_rank > 0) {
+    return IntegerRank(table_type) >= source_rank || table_type == "DOUBLE";
+  }
+  if (source_type == "FLOAT") return table_type == "DOUBLE";
+  if (source_type == "DATE") return table_type.starts_with("TIMESTAMP");
+  return false;
+}
+
+Status MergeNeedsKey(const nlohmann::json& config) {
+  if (config.value("write_mode", "replace") == "merge" && !config.contains("primary_key")) {
+    return InvalidArgumentError("write_mode merge needs a primary_key (the columns to match on)")
+        .WithField("primary_key");
+  }
+  return Status::Ok();
+}
+
+Status Identifiers(const nlohmann::json& columns) {
+  if (columns.empty()) return InvalidArgumentError("must name at least one column");
+  for (size_t i = 0; i < columns.size(); ++i) {
+    ORC_RETURN_IF_ERROR(CheckIdentifier(columns[i], /*allow_schema=*/false)
+                            .WithField("[" + std::to_string(i) + "]"));
+  }
+  return Status::Ok();
+}
+
+class DuckDbLoader final : public Loader {
+ public:
+  explicit DuckDbLoader(nlohmann::json config)
+      : db_path_(config["db_path"]),
+        table_name_(config["table_name"]),
+        write_mode_(config.value("write_mode", "replace")),
+        primary_key_(config.value("primary_key", std::vector<std::string>{})),
+        table_(QuoteIdentifier(table_name_, /*allow_schema=*/true)) {}
+
+  Result<LoadResult> Load(TaskContext& context, Extractor& extractor) override {
+    Result<LoadResult> result = LoadInto(context, extractor);
+    if (!result.ok()) return result.status().WithContext("duckdb " + db_path_ + " " + table_name_);
+    return result;
+  }
+
+ private:
+  Result<LoadResult> LoadInto(TaskContext& context, Extractor& extractor) {
+    ORC_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbConnection> connection,
+                         ConnectDestination(context, db_path_));
+    // Outside the load's transaction: concurrent loads into one file would otherwise conflict on
+    // creating it. Idempotent.
+    ORC_RETURN_IF_ERROR(connection->Execute(kCreateLedger).status());
+    return InTransaction<LoadResult>(context, *connection, [&]() -> Result<LoadResult> {
+      return LoadInTransaction(context, *connection, extractor);
+    });
+  }
+
+  Result<LoadResult> LoadInTransaction(TaskContext& context, DuckDbConnection& connection,
+                                       Extractor& extractor) {
+    ORC_ASSIGN_OR_RETURN(DuckDbRows earlier,
+                         connection.Query("SELECT rows_loaded, attempt FROM _orc_loads WHERE "
+                                          "run_id = " +
+                                          QuoteLiteral(context.run_id) +
+                                          " AND task_id = " + QuoteLiteral(context.task_id)));
+    if (!earlier.rows.empty()) {
+      const int64_t rows = std::stoll(earlier.rows[0][0].value_or("0"));
+      if (context.log) {
+        context.log("info", "attempt " + earlier.rows[0][1].value_or("?") + " already loaded " +
+                                std::to_string(rows) + " rows into " + table_name_ +
+                                "; not loading them again");
+      }
+      return LoadResult{.rows_loaded = rows, .already_loaded = true};
+    }
+
+    ORC_ASSIGN_OR_RETURN(Source source, extractor.Open(context, connection));
+    if (const size_t dot = table_name_.find('.'); dot != std::string::npos) {
+      ORC_RETURN_IF_ERROR(
+          connection
+              .Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(table_name_.substr(0, dot)))
+              .status());
+    }
+    ORC_ASSIGN_OR_RETURN(bool exists, TableExists(connection));
+    Result<int64_t> rows = InvalidArgumentError("unknown write_mode " + write_mode_);
+    if (write_mode_ == "replace" || !exists) {
+      rows = connection.Execute("CREATE OR REPLACE TABLE " + table_ + " AS " + source.select_sql);
+    } else if (write_mode_ == "append") {
+      ORC_RETURN_IF_ERROR(Evolve(context, connection, source.select_sql));
+      rows = connection.Execute("INSERT INTO " + table_ + " BY NAME " + source.select_sql);
+    } else {
+      rows = Merge(context, connection, source.select_sql);
+    }
+    if (!rows.ok()) return rows.status().WithContext(source.description);
+    ORC_RETURN_IF_ERROR(extractor.Finish(context, connection, *rows));
+    ORC_RETURN_IF_ERROR(
+        connection
+            .Execute("INSERT INTO _orc_loads VALUES (" + QuoteLiteral(context.run_id) + ", " +
+                     QuoteLiteral(context.task_id) + ", " + std::to_string(context.attempt) + ", " +
+                     QuoteLiteral(table_name_) + ", " + QuoteLiteral(write_mode_) + ", " +
+                     std::to_string(*rows) + ", NULL, current_timestamp)")
+            .status());
+    context.progress->rows_extracted.fetch_add(*rows, std::memory_order_relaxed);
+    context.progress->rows_loaded.fetch_add(*rows, std::memory_order_relaxed);
+    return LoadResult{.rows_loaded = *rows};
+  }
+
+  Result<bool> TableExists(DuckDbConnection& connection) {
+    const size_t dot = table_name_.find('.');
+    const std::string schema = dot == std::string::npos ? "main" : table_name_.substr(0, dot);
+    const std::string table = dot == std::string::npos ? table_name_ : table_name_.substr(dot + 1);
+    ORC_ASSIGN_OR_RETURN(
+        DuckDbRows found,
+        connection.Query("SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() "
+                         "AND lower(schema_name) = lower(" +
+                         QuoteLiteral(schema) + ") AND lower(table_name) = lower(" +
+                         QuoteLiteral(table) + ")"));
+    return !found.rows.empty();
+  }
+
+  // Adds the source's new columns to the table; fails on a column whose types cannot be
+  // reconciled, naming it and both types.
+  Status Evolve(TaskContext& context, DuckDbConnection& connection, const std::string& source_sql) {
+    ORC_ASSIGN_OR_RETURN(DuckDbRows source, connection.Query("DESCRIBE " + source_sql));
+    ORC_ASSIGN_OR_RETURN(DuckDbRows table, connection.Query("DESCRIBE " + table_));
+    std::map<std::string, std::string> table_types;  // lower-case name -> type
+    for (const auto& row : table.rows) {
+      std::string name = row[0].value_or("");
+      std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+      table_types[name] = row[1].value_or("");
+    }
+    for (const auto& row : source.rows) {
+      const std::string name = row[0].value_or("");
+      const std::string type = row[1].value_or("");
+      std::string key = name;
+      std::transform(key.begin(), key.end(), key.begin(), ::tolower);
+      const auto found = table_types.find(key);
+      if (found == table_types.end()) {
+        ORC_RETURN_IF_ERROR(connection
+                                .Execute("ALTER TABLE " + table_ + " ADD COLUMN " +
+                                         QuoteIdentifier(name) + " " + type)
+                                .status());
+        if (context.log) {
+          context.log("info", "added column " + name + " " + type + " to " + table_name_);
+        }
+      } else if (!Reconciles(type, found->second)) {
+        return InvalidArgumentError("column " + name + " is " + found->second + " in table " +
+                                    table_name_ + " but " + type +
+                                    " in the source; the types cannot be reconciled");
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Upsert: rows whose primary key exists replace the old rows; a key repeated in the source keeps
+  // its last row.
+  Result<int64_t> Merge(TaskContext& context, DuckDbConnection& connection,
+                        const std::string& source_sql) {
+    ORC_RETURN_IF_ERROR(
+        connection.Execute("CREATE OR REPLACE TEMP TABLE _orc_stage AS " + source_sql).status());
+    ORC_RETURN_IF_ERROR(Evolve(context, connection, "SELECT * FROM _orc_stage"));
+    ORC_ASSIGN_OR_RETURN(DuckDbRows staged, connection.Query("DESCRIBE _orc_stage"));
+    std::string match;
+    std::string key;
+    for (const std::string& column : primary_key_) {
+      bool present = false;
+      for (const auto& row : staged.rows) present = present || row[0] == column;
+      if (!present) {
+        return InvalidArgumentError("primary_key column " + column + " is not in the source");
+      }
+      const std::string quoted = QuoteIdentifier(column);
+      match += (match.empty() ? "" : " AND ") + table_ + "." + quoted + " = _orc_stage." + quoted;
+      key += (key.empty() ? "" : ", ") + quoted;
+    }
+    ORC_RETURN_IF_ERROR(
+        connection.Execute("DELETE FROM " + table_ + " USING _orc_stage WHERE " + match).status());
+    ORC_ASSIGN_OR_RETURN(int64_t rows,
+                         connection.Execute("INSERT INTO " + table_ +
+                                            " BY NAME SELECT * FROM _orc_stage QUALIFY "
+                                            "row_number() OVER (PARTITION BY " +
+                                            key + " ORDER BY rowid DESC) = 1"));
+    ORC_RETURN_IF_ERROR(connection.Execute("DROP TABLE _orc_stage").status());
+    return rows;
+  }
+
+  std::string db_path_;
+  std::string table_name_;
+  std::string write_mode_;
+  std::vector<std::string> primary_key_;
+  std::string table_;  // quoted
+};
+
+}  // namespace
+
+PluginSpec DuckDbLoaderSpec() {
+  return {
+      .kind = PluginKind::kLoader,
+      .type = "duckdb",
+      .fields = {{"db_path", FieldType::kString, true, CheckNotEmpty},
+                 {"table_name", FieldType::kString, true,
+                  [](const nlohmann::json& value) { return CheckIdentifier(value, true); }},
+                 {"write_mode", FieldType::kString, false, OneOf({"replace", "append", "merge"})},
+                 {"primary_key", FieldType::kStringArray, false, Identifiers}},
+      .check_config = MergeNeedsKey,
+      .make_loader = FactoryOf<Loader, DuckDbLoader>()};
+}
+
+}  // namespace orc

@@ -1,0 +1,100 @@
+// The interfaces of orc's data plane: Extractor, Loader and Transform, and the TaskContext a
+// running task hands them.
+//
+// DuckDB sits between every extractor and loader. An extractor does not copy rows: it describes its
+// data as a DuckDB query (a Source, e.g. `SELECT * FROM read_csv(...)`), fetching what DuckDB
+// cannot read by itself (an HTTP API) into local spool files first. The loader opens its
+// destination, asks the extractor for the Source on the destination's connection and moves the rows
+// in one statement, so data streams through DuckDB's own readers at DuckDB's speed with bounded
+// memory, and keeps its types.
+//
+// Ownership: the worker creates one plugin object per task attempt (through PluginRegistry) and
+// destroys it after; the TaskContext and everything it refers to outlive the call. Methods are
+// called from one thread; TaskContext::interrupter may be triggered from any.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/interrupter.h"
+#include "common/status.h"
+
+namespace orc {
+
+class DuckDbConnection;
+class DuckDbEngine;
+
+// Counters a task updates while it runs; read by others for progress. Relaxed atomics.
+struct TaskProgress {
+  std::atomic<int64_t> rows_extracted{0};
+  std::atomic<int64_t> rows_loaded{0};
+  std::atomic<int64_t> bytes_read{0};
+};
+
+struct TaskContext {
+  std::string run_id;
+  std::string task_id;
+  std::string task_name;
+  int attempt = 1;  // 1 for the first attempt of this task in this run
+  // Relative paths in plugin configurations resolve against it.
+  std::filesystem::path data_dir;
+  // Files no plugin may open as a destination (the state store's own SQLite file).
+  std::vector<std::filesystem::path> protected_paths;
+  DuckDbEngine* engine = nullptr;
+  TaskProgress* progress = nullptr;
+  Interrupter* interrupter = nullptr;
+  // A line for the run's log ("info", "warn", "error").
+  std::function<void(std::string_view level, std::string message)> log;
+
+  // `path` resolved against data_dir (":memory:" and absolute paths unchanged).
+  std::filesystem::path Resolve(const std::string& path) const;
+};
+
+// An extractor's data, readable on the loader's DuckDB connection.
+struct Source {
+  std::string select_sql;   // a query whose rows are the data
+  std::string description;  // for messages, e.g. "csv data/orders.csv"
+};
+
+class Extractor {
+ public:
+  virtual ~Extractor() = default;
+
+  // Prepares the data for reading on `connection` (checking that files exist, fetching pages...)
+  // and returns the query that reads it. Reports bytes read and rows extracted it knows of.
+  virtual Result<Source> Open(TaskContext& context, DuckDbConnection& connection) = 0;
+
+  // Called after the loader read the Source, before it commits, with the number of rows it read;
+  // e.g. to report rows rejected by a lenient reader. The default does nothing.
+  virtual Status Finish(TaskContext& context, DuckDbConnection& connection, int64_t rows_read);
+};
+
+struct LoadResult {
+  int64_t rows_loaded = 0;
+  // True when an earlier attempt of this task in this run had already committed the load (found
+  // in the destination's ledger), so nothing was loaded again.
+  bool already_loaded = false;
+};
+
+class Loader {
+ public:
+  virtual ~Loader() = default;
+
+  // Loads the data `extractor` offers into the destination, all or nothing.
+  virtual Result<LoadResult> Load(TaskContext& context, Extractor& extractor) = 0;
+};
+
+class Transform {
+ public:
+  virtual ~Transform() = default;
+
+  // Runs the transformation, all or nothing; returns the rows changed by its last statement.
+  virtual Result<int64_t> Run(TaskContext& context) = 0;
+};
+
+}  // namespace orc

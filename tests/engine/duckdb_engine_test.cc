@@ -1,0 +1,87 @@
+#include "engine/duckdb_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "support/printers.h"
+#include "support/temp_dir.h"
+
+namespace orc {
+namespace {
+
+TEST(DuckDbEngineTest, ConnectionsToOneFileShareOneDatabase) {
+  testing::TempDir dir;
+  DuckDbEngine engine;
+  Result<std::unique_ptr<DuckDbConnection>> first = engine.Connect(dir.File("a.duckdb"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  // A second instance of the same file would fail on DuckDB's file lock; a shared one works.
+  Result<std::unique_ptr<DuckDbConnection>> second = engine.Connect(dir.path() + "/./a.duckdb");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(engine.open_databases(), 1u);
+  ASSERT_TRUE((*first)->Execute("CREATE TABLE t AS SELECT 42 AS x").ok());
+  Result<DuckDbRows> rows = (*second)->Query("SELECT x FROM t");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(rows->rows.at(0).at(0), "42");
+
+  first->reset();
+  second->reset();
+  EXPECT_EQ(engine.open_databases(), 0u) << "the database closes with its last connection";
+}
+
+TEST(DuckDbEngineTest, MemoryDatabasesArePrivate) {
+  DuckDbEngine engine;
+  auto first = engine.Connect(":memory:");
+  auto second = engine.Connect(":memory:");
+  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_TRUE((*first)->Execute("CREATE TABLE t (x INTEGER)").ok());
+  EXPECT_EQ((*second)->Query("SELECT * FROM t").status().code(), StatusCode::kNotFound);
+}
+
+TEST(DuckDbEngineTest, ErrorsKeepDuckDbsMessageAndAKind) {
+  DuckDbEngine engine;
+  auto connection = engine.Connect(":memory:");
+  ASSERT_TRUE(connection.ok());
+  Status syntax = (*connection)->Execute("SELEC 1").status();
+  EXPECT_EQ(syntax.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(syntax.message().find("syntax error"), std::string::npos) << syntax;
+  Status missing = (*connection)->Execute("SELECT * FROM read_csv('/nonexistent/x.csv')").status();
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound) << missing;
+}
+
+TEST(DuckDbEngineTest, AMissingDirectoryIsNamed) {
+  DuckDbEngine engine;
+  Status status = engine.Connect("/nonexistent/dir/a.duckdb").status();
+  EXPECT_EQ(status.code(), StatusCode::kNotFound);
+  EXPECT_NE(status.message().find("/nonexistent/dir"), std::string::npos) << status;
+}
+
+TEST(DuckDbEngineTest, InterruptStopsARunningQuery) {
+  DuckDbEngine engine;
+  auto connection = engine.Connect(":memory:");
+  ASSERT_TRUE(connection.ok());
+  std::thread interrupter([&] {
+    // Keep interrupting until the query has surely started; an interrupt before it is a no-op.
+    for (int i = 0; i < 50; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      (*connection)->Interrupt();
+    }
+  });
+  const auto start = std::chrono::steady_clock::now();
+  Status status =
+      (*connection)->Execute("SELECT count(*) FROM range(10000000000) a, range(1000) b").status();
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  interrupter.join();
+  EXPECT_EQ(status.code(), StatusCode::kCancelled) << status;
+  EXPECT_LT(elapsed, std::chrono::seconds(2));
+}
+
+TEST(DuckDbEngineTest, QuotesNamesAndLiterals) {
+  EXPECT_EQ(QuoteIdentifier("a\"b"), "\"a\"\"b\"");
+  EXPECT_EQ(QuoteIdentifier("s.t", true), "\"s\".\"t\"");
+  EXPECT_EQ(QuoteIdentifier("s.t"), "\"s.t\"");
+  EXPECT_EQ(QuoteLiteral("it's"), "'it''s'");
+}
+
+}  // namespace
+}  // namespace orc
