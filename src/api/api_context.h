@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/clock.h"
+#include "core/run_events.h"
 
 namespace orc {
 
@@ -14,6 +15,16 @@ struct ApiContext {
   StateStore& store;
   const PluginRegistry& plugins;
   Clock& clock;
+  // The execution side of this process, told of new runs and cancel requests; may be null (an API
+  // without workers, as in some tests).
+  RunEvents* run_events = nullptr;
+
+  void RunEnqueued() const {
+    if (run_events != nullptr) run_events->RunEnqueued();
+  }
+  void CancelRequested(const std::string& run_id) const {
+    if (run_events != nullptr) run_events->CancelRequested(run_id);
+  }
 };
 
 }  // namespace orc

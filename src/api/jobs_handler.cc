@@ -119,7 +119,9 @@ void DeleteJob(ApiContext& context, const httplib::Request& request, httplib::Re
       Result<Page<Run>> active =
           context.store.ListRuns({.limit = kCancelBatch, .job_id = *id, .status = status});
       if (!active.ok()) return WriteError(response, active.status());
-      for (const Run& run : active->items) (void)context.store.RequestCancel(run.run_id);
+      for (const Run& run : active->items) {
+        if (context.store.RequestCancel(run.run_id).ok()) context.CancelRequested(run.run_id);
+      }
     }
   }
   Status deleted = context.store.DeleteJob(*id);
@@ -137,6 +139,7 @@ void TriggerRun(ApiContext& context, const httplib::Request& request, httplib::R
   if (!id.ok()) return WriteError(response, id.status());
   Result<Run> run = context.store.EnqueueRun({.job_id = *id, .triggered_by = TriggeredBy::kManual});
   if (!run.ok()) return WriteError(response, run.status());
+  context.RunEnqueued();
   response.set_header("Location", "/runs/" + run->run_id);
   WriteJson(response, 202, RunToJson(*run));
 }

@@ -2,10 +2,13 @@
 
 #include <httplib.h>
 
+#include <limits>
+
 #include "api/error_response.h"
 #include "api/job_json.h"
 #include "api/request_helpers.h"
 #include "api/router.h"
+#include "common/time_format.h"
 #include "common/uuid.h"
 #include "state/state_store.h"
 
@@ -48,6 +51,48 @@ void GetRun(ApiContext& context, const httplib::Request& request, httplib::Respo
   WriteJson(response, 200, RunToJson(*run, *task_runs));
 }
 
+// The run_id path parameter, when it is a UUID (else NotFound, as for any unknown run).
+Result<std::string> RunId(const httplib::Request& request) {
+  const std::string id = request.matches[1];
+  if (!IsUuid(id)) return NotFoundError("no run with run_id '" + id + "'");
+  return id;
+}
+
+void CancelRun(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+  Result<std::string> id = RunId(request);
+  if (!id.ok()) return WriteError(response, id.status());
+  Result<Run> run = context.store.RequestCancel(*id);
+  if (!run.ok()) return WriteError(response, run.status());
+  context.CancelRequested(*id);
+  // 200: cancelled now (it was queued); 202: a running run was asked to stop.
+  WriteJson(response, IsFinal(run->status) ? 200 : 202, RunToJson(*run));
+}
+
+void GetRunLogs(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+  constexpr int kMaxLines = 10000;
+  Result<std::string> id = RunId(request);
+  if (!id.ok()) return WriteError(response, id.status());
+  Result<int> after = IntParam(request, "after", 0, 0, std::numeric_limits<int>::max());
+  if (!after.ok()) return WriteError(response, after.status());
+  Result<int> limit = IntParam(request, "limit", 1000, 1, kMaxLines);
+  if (!limit.ok()) return WriteError(response, limit.status());
+  if (Result<Run> run = context.store.GetRun(*id); !run.ok()) {
+    return WriteError(response, run.status());
+  }
+  Result<std::vector<RunLogLine>> lines = context.store.GetRunLogs(*id, *after, *limit);
+  if (!lines.ok()) return WriteError(response, lines.status());
+  nlohmann::json items = nlohmann::json::array();
+  for (const RunLogLine& line : *lines) {
+    items.push_back(
+        {{"line", line.line},
+         {"time", FormatRfc3339(line.time)},
+         {"level", line.level},
+         {"task_name", line.task_name.empty() ? nlohmann::json() : nlohmann::json(line.task_name)},
+         {"message", line.message}});
+  }
+  WriteJson(response, 200, items);
+}
+
 }  // namespace
 
 void InstallRunRoutes(Router& router, ApiContext& context) {
@@ -58,6 +103,15 @@ void InstallRunRoutes(Router& router, ApiContext& context) {
   router.Get("/runs/{run_id}", "Read a run with its task runs",
              [&context](const httplib::Request& request, httplib::Response& response) {
                GetRun(context, request, response);
+             });
+  router.Post("/runs/{run_id}/cancel",
+              "Cancel a run: a queued one at once, a running one within a second",
+              [&context](const httplib::Request& request, httplib::Response& response) {
+                CancelRun(context, request, response);
+              });
+  router.Get("/runs/{run_id}/logs", "A run's log lines, oldest first (?after=N for newer lines)",
+             [&context](const httplib::Request& request, httplib::Response& response) {
+               GetRunLogs(context, request, response);
              });
 }
 

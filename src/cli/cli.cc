@@ -30,6 +30,21 @@ void AddServeOptions(CLI::App& serve, ServeOptions& options) {
       .add_option("--api-token", options.api_token,
                   "Require 'Authorization: Bearer TOKEN' on every route but /health")
       ->envname("ORC_API_TOKEN");
+  serve.add_option("--workers", options.workers, "Runs executed at once (0: one per core)")
+      ->envname("ORC_WORKERS")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  serve
+      .add_option("--shutdown-grace-s", options.shutdown_grace_s,
+                  "On SIGTERM, seconds running tasks get to finish before they are interrupted "
+                  "and their runs given back to the queue")
+      ->check(CLI::Range(0, 86400))
+      ->capture_default_str();
+  serve
+      .add_option("--data-dir", options.data_dir,
+                  "Where relative paths in jobs (files, DuckDB databases) resolve (default: the "
+                  "working directory)")
+      ->envname("ORC_DATA_DIR");
 }
 
 // Plain `orc`, or `orc --bind ...` without a subcommand, means `orc serve ...`.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -10,6 +11,7 @@
 #include "api/api_server.h"
 #include "api/health_handler.h"
 #include "api/jobs_handler.h"
+#include "api/metrics_handler.h"
 #include "api/openapi_handler.h"
 #include "api/router.h"
 #include "api/runs_handler.h"
@@ -17,9 +19,11 @@
 #include "common/logging.h"
 #include "common/termination_signals.h"
 #include "common/version.h"
+#include "engine/duckdb_engine.h"
 #include "plugins/plugin_registry.h"
 #include "state/database_url.h"
 #include "state/state_store.h"
+#include "worker/worker_manager.h"
 
 namespace orc {
 
@@ -60,13 +64,34 @@ int RunServe(const ServeOptions& options) {
 
   PluginRegistry plugins;
   RegisterBuiltinPlugins(plugins);
-  ApiContext context{.store = **store, .plugins = plugins, .clock = SystemClock::Instance()};
+  DuckDbEngine engine;
+  WorkerManagerOptions worker_options{
+      .workers = options.workers > 0
+                     ? options.workers
+                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+      .data_dir = options.data_dir.empty() ? std::filesystem::current_path()
+                                           : std::filesystem::absolute(options.data_dir)};
+  if (database->backend == DatabaseBackend::kSqlite && database->sqlite_path != ":memory:") {
+    worker_options.protected_paths.push_back(std::filesystem::absolute(database->sqlite_path));
+  }
+  WorkerManager workers(**store, plugins, engine, SystemClock::Instance(), worker_options);
+  ApiContext context{.store = **store,
+                     .plugins = plugins,
+                     .clock = SystemClock::Instance(),
+                     .run_events = &workers};
   server.AddRoutes([&](Router& routes) {
     InstallHealthRoutes(routes, store->get());
     InstallJobRoutes(routes, context);
     InstallRunRoutes(routes, context);
+    InstallMetricsRoute(routes, **store, &workers);
     InstallOpenApiRoute(routes);
   });
+  if (Status started = workers.Start(); !started.ok()) {
+    spdlog::error("{}", started.message());
+    return kExitFailure;
+  }
+  spdlog::info("{} workers running (data directory {})", worker_options.workers,
+               worker_options.data_dir.string());
   spdlog::info("orc {} listening on http://{} (state: {})", kVersion,
                HostPort{bind->host, server.port()}.ToString(), database->redacted);
 
@@ -79,6 +104,8 @@ int RunServe(const ServeOptions& options) {
   const Status served = server.Serve();
   termination_signals.Cancel();
   signal_waiter.join();
+  // The API is closed: no new runs from this process. Running ones get the grace period.
+  workers.Shutdown(std::chrono::seconds(options.shutdown_grace_s));
   if (!served.ok()) {
     spdlog::error("{}", served.message());
     return kExitFailure;

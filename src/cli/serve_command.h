@@ -1,5 +1,5 @@
-// `orc serve`: the API server (and, as they land, the scheduler and the worker pool) in one
-// process, until SIGINT or SIGTERM.
+// `orc serve`: the API server and the worker pool (and, as it lands, the scheduler) in one process,
+// until SIGINT or SIGTERM.
 #pragma once
 
 #include <string>
@@ -11,6 +11,9 @@ struct ServeOptions {
   std::string database_url = "sqlite:orc.db";
   std::string log_level = "info";
   std::string api_token;  // empty: no token required
+  int workers = 0;        // 0: one per core
+  int shutdown_grace_s = 30;
+  std::string data_dir;  // empty: the working directory
 };
 
 // Validates the options, serves until a termination signal, and returns the exit code.

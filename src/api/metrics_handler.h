@@ -1,0 +1,13 @@
+// GET /metrics: Prometheus text exposition of the runs and workers of this process.
+#pragma once
+
+namespace orc {
+
+class Router;
+class StateStore;
+class WorkerManager;
+
+// `workers` may be null (an API without workers): then only the queue depth is reported.
+void InstallMetricsRoute(Router& router, StateStore& store, const WorkerManager* workers);
+
+}  // namespace orc

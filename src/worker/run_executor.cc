@@ -1,0 +1,269 @@
+#include "worker/run_executor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "worker/task_runner.h"
+
+namespace orc {
+namespace {
+
+std::string Seconds(Duration duration) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f s", std::chrono::duration<double>(duration).count());
+  return text;
+}
+
+double Jitter() {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.5, 1.0)(generator);
+}
+
+class RunExecution {
+ public:
+  RunExecution(ExecutionEnvironment& environment, ActiveRun& active, RunLog& log)
+      : environment_(environment), active_(active), log_(log), run_(active.run()) {}
+
+  RunOutcome Execute() {
+    Result<Job> job = environment_.store.GetJob(run_.job_id);
+    if (!job.ok()) {
+      return {.status = RunStatus::kFailed,
+              .error_message = job.status().WithContext("cannot read the job").message()};
+    }
+    job_ = std::move(*job);
+    PrepareTaskRuns();
+    log_.Add("info", "",
+             "run started (attempt " + std::to_string(run_.attempt) + ", " +
+                 std::to_string(job_.tasks.size()) + " tasks)");
+    for (const size_t index : ExecutionOrder()) {
+      TaskRun& task_run = task_runs_[index];
+      if (task_run.status != TaskRunStatus::kPending) continue;  // succeeded on an earlier claim
+      if (!active_.stop_reason().ok()) break;
+      if (const std::string failed = FailedDependency(job_.tasks[index]); !failed.empty()) {
+        task_run.status = TaskRunStatus::kUpstreamFailed;
+        task_run.error_message = "upstream task " + failed + " did not succeed";
+        log_.Add("warn", task_run.task_name, task_run.error_message);
+        SaveTaskRun(task_run);
+        continue;
+      }
+      RunTask(job_.tasks[index], task_run);
+    }
+    return Outcome();
+  }
+
+ private:
+  void PrepareTaskRuns() {
+    std::map<std::string, TaskRun> earlier;
+    if (run_.attempt > 1) {
+      if (Result<std::vector<TaskRun>> saved = environment_.store.GetTaskRuns(run_.run_id);
+          saved.ok()) {
+        for (TaskRun& task_run : *saved) earlier[task_run.task_id] = std::move(task_run);
+      }
+    }
+    for (const Task& task : job_.tasks) {
+      index_by_name_[task.task_name] = task_runs_.size();
+      const auto found = earlier.find(task.task_id);
+      if (found != earlier.end() && found->second.status == TaskRunStatus::kSuccess) {
+        task_runs_.push_back(found->second);
+        continue;
+      }
+      task_runs_.push_back(TaskRun{.run_id = run_.run_id,
+                                   .task_id = task.task_id,
+                                   .task_name = task.task_name,
+                                   .task_order = task.task_order});
+    }
+  }
+
+  // Task indexes in task_order, except that a task comes after the tasks it depends on (the job's
+  // validation guarantees there is no cycle).
+  std::vector<size_t> ExecutionOrder() const {
+    std::vector<size_t> order;
+    std::vector<bool> placed(job_.tasks.size(), false);
+    while (order.size() < job_.tasks.size()) {
+      const size_t before = order.size();
+      for (size_t index = 0; index < job_.tasks.size(); ++index) {
+        if (placed[index]) continue;
+        bool ready = true;
+        for (const std::string& name : job_.tasks[index].depends_on) {
+          const auto found = index_by_name_.find(name);
+          ready = ready && (found == index_by_name_.end() || placed[found->second]);
+        }
+        if (!ready) continue;
+        placed[index] = true;
+        order.push_back(index);
+        break;
+      }
+      if (order.size() == before) break;  // a cycle after all: the rest never runs
+    }
+    return order;
+  }
+
+  // The name of a task `task` depends on that did not succeed; empty when all did.
+  std::string FailedDependency(const Task& task) const {
+    for (const std::string& name : task.depends_on) {
+      const auto found = index_by_name_.find(name);
+      if (found == index_by_name_.end() ||
+          task_runs_[found->second].status != TaskRunStatus::kSuccess) {
+        return name;
+      }
+    }
+    return "";
+  }
+
+  void RunTask(const Task& task, TaskRun& task_run) {
+    const RetryPolicy policy = task.retry.value_or(job_.retry);
+    const std::optional<int> timeout_s = task.timeout_s ? task.timeout_s : job_.timeout_s;
+    const int max_attempts = std::max(1, policy.max_attempts);
+    for (int attempt = 1; attempt <= max_attempts; ++attempt) {
+      Status failure = RunAttempt(task, task_run, attempt, timeout_s);
+      if (failure.ok()) break;
+      task_run.errors.push_back(failure.message());
+      task_run.error_message = failure.message();
+      const Status stop = active_.stop_reason();
+      if (!stop.ok()) {
+        task_run.status = stop.code() == StatusCode::kCancelled ? TaskRunStatus::kCancelled
+                                                                : TaskRunStatus::kFailed;
+        break;
+      }
+      if (!IsRetryable(failure.code()) || attempt == max_attempts) {
+        task_run.status = TaskRunStatus::kFailed;
+        log_.Add("error", task.task_name,
+                 "failed after " + std::to_string(attempt) + " attempt" +
+                     (attempt == 1 ? "" : "s") +
+                     (IsRetryable(failure.code()) ? "" : " (not retried: this error cannot heal)") +
+                     ": " + failure.message());
+        break;
+      }
+      const Duration delay = RetryDelay(policy, attempt + 1, Jitter());
+      log_.Add("warn", task.task_name,
+               "attempt " + std::to_string(attempt) + " failed: " + failure.message() +
+                   "; retrying in " + Seconds(delay));
+      task_run.status = TaskRunStatus::kPending;
+      SaveTaskRun(task_run);
+      environment_.clock.WaitUntil(active_.stop_signal(), environment_.clock.Now() + delay);
+      if (!active_.stop_reason().ok()) {
+        task_run.status = TaskRunStatus::kCancelled;
+        break;
+      }
+    }
+    task_run.finished_at = environment_.clock.Now();
+    SaveTaskRun(task_run);
+  }
+
+  // One attempt; OK on success (task_run then records it), else the attempt's error.
+  Status RunAttempt(const Task& task, TaskRun& task_run, int attempt,
+                    std::optional<int> timeout_s) {
+    const TimePoint started = environment_.clock.Now();
+    task_run.status = TaskRunStatus::kRunning;
+    task_run.attempts = attempt;
+    if (!task_run.started_at) task_run.started_at = started;
+    SaveTaskRun(task_run);
+
+    Interrupter interrupter;
+    TaskProgress progress;
+    TaskContext context{.run_id = run_.run_id,
+                        .task_id = task.task_id,
+                        .task_name = task.task_name,
+                        .attempt = attempt,
+                        .data_dir = environment_.data_dir,
+                        .protected_paths = environment_.protected_paths,
+                        .engine = &environment_.engine,
+                        .progress = &progress,
+                        .interrupter = &interrupter,
+                        .log = [this, &task](std::string_view level, std::string message) {
+                          log_.Add(level, task.task_name, message);
+                        }};
+    active_.BeginAttempt(
+        &interrupter,
+        timeout_s ? std::optional(started + std::chrono::seconds(*timeout_s)) : std::nullopt,
+        timeout_s.value_or(0));
+    Result<TaskAttemptResult> result = RunTaskAttempt(task, environment_.plugins, context);
+    active_.EndAttempt();
+
+    task_run.rows_extracted = progress.rows_extracted.load(std::memory_order_relaxed);
+    task_run.rows_loaded = progress.rows_loaded.load(std::memory_order_relaxed);
+    task_run.bytes_read = progress.bytes_read.load(std::memory_order_relaxed);
+    const Duration took = environment_.clock.Now() - started;
+    if (!result.ok()) {
+      Status failure = result.status();
+      if (failure.code() == StatusCode::kDeadlineExceeded) {
+        failure = std::move(failure).WithContext("attempt " + std::to_string(attempt));
+      }
+      return failure;
+    }
+    if (result->already_loaded) task_run.rows_loaded = result->rows_loaded;
+    task_run.status = TaskRunStatus::kSuccess;
+    task_run.error_message.clear();
+    log_.Add("info", task.task_name,
+             "succeeded (attempt " + std::to_string(attempt) + ", " +
+                 std::to_string(result->rows_loaded) +
+                 (task.transform_config.empty() ? " rows loaded, " : " rows changed, ") +
+                 Seconds(took) + ")");
+    return Status::Ok();
+  }
+
+  void SaveTaskRun(const TaskRun& task_run) {
+    if (Status saved = environment_.store.SaveTaskRun(task_run); !saved.ok()) {
+      log_.Add("warn", task_run.task_name, "cannot save the task's progress: " + saved.message());
+    }
+  }
+
+  RunOutcome Outcome() {
+    RunOutcome outcome;
+    const Status stop = active_.stop_reason();
+    for (TaskRun& task_run : task_runs_) {
+      if (task_run.status == TaskRunStatus::kPending ||
+          task_run.status == TaskRunStatus::kRunning) {
+        task_run.status = TaskRunStatus::kCancelled;
+      }
+      outcome.rows_extracted += task_run.rows_extracted;
+      outcome.rows_loaded += task_run.rows_loaded;
+      if (outcome.error_message.empty() && task_run.status == TaskRunStatus::kFailed) {
+        outcome.error_message = "task " + task_run.task_name + " failed after " +
+                                std::to_string(task_run.attempts) + " attempt" +
+                                (task_run.attempts == 1 ? "" : "s") + ": " + task_run.error_message;
+      }
+    }
+    if (!stop.ok()) {
+      outcome.status = RunStatus::kCancelled;
+      outcome.error_message = stop.message();
+    } else {
+      const bool all_succeeded = std::all_of(
+          task_runs_.begin(), task_runs_.end(),
+          [](const TaskRun& task_run) { return task_run.status == TaskRunStatus::kSuccess; });
+      outcome.status = all_succeeded ? RunStatus::kSuccess : RunStatus::kFailed;
+      if (!all_succeeded && outcome.error_message.empty()) {
+        outcome.error_message = "a task did not succeed";
+      }
+    }
+    log_.Add(outcome.status == RunStatus::kSuccess ? "info" : "error", "",
+             "run " + std::string(ToString(outcome.status)) +
+                 (outcome.error_message.empty() ? "" : ": " + outcome.error_message));
+    outcome.task_runs = std::move(task_runs_);
+    return outcome;
+  }
+
+  ExecutionEnvironment& environment_;
+  ActiveRun& active_;
+  RunLog& log_;
+  const Run& run_;
+  Job job_;
+  std::vector<TaskRun> task_runs_;  // parallel to job_.tasks
+  std::map<std::string, size_t> index_by_name_;
+};
+
+}  // namespace
+
+RunOutcome ExecuteRun(ExecutionEnvironment& environment, ActiveRun& active, RunLog& log) {
+  return RunExecution(environment, active, log).Execute();
+}
+
+Duration RetryDelay(const RetryPolicy& policy, int next_attempt, double jitter) {
+  const double exponential = policy.initial_delay_s * std::pow(2.0, std::max(0, next_attempt - 2));
+  const double seconds = std::min(policy.max_delay_s, exponential) * jitter;
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+}
+
+}  // namespace orc

@@ -1,0 +1,46 @@
+// ExecuteRun: carries one claimed run through its tasks — in dependency order, each with its
+// retries and timeout — and returns the run's outcome for the caller to record.
+//
+// Tasks run one at a time in task_order, a task whose depends_on names a task that did not succeed
+// is marked upstream_failed, and the others still run. A failed attempt is retried with
+// exponential backoff and jitter while the retry policy allows and the error can heal; only that
+// task is retried. Each task run is saved when it starts and ends, so the API shows progress. When
+// the run was claimed before (its worker was lost), tasks that had succeeded are not repeated, and
+// the destination's load ledger keeps the load of a task that committed just before the loss from
+// happening twice.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "state/state_store.h"
+#include "worker/active_run.h"
+#include "worker/run_log.h"
+
+namespace orc {
+
+class DuckDbEngine;
+class PluginRegistry;
+
+// What executing runs needs from the process around it. Borrowed references.
+struct ExecutionEnvironment {
+  StateStore& store;
+  const PluginRegistry& plugins;
+  DuckDbEngine& engine;
+  Clock& clock;
+  std::filesystem::path data_dir;
+  std::vector<std::filesystem::path> protected_paths;
+};
+
+// Executes `active`'s run. Returns the outcome (success, failed or cancelled, with the final task
+// runs); when the run was stopped for shutdown or a lost lease, the outcome's error says so and the
+// caller gives the run back instead of finishing it.
+RunOutcome ExecuteRun(ExecutionEnvironment& environment, ActiveRun& active, RunLog& log);
+
+// The delay before attempt `next_attempt` (2, 3, ...): initial * 2^(next_attempt - 2), capped at
+// max, then scaled by `jitter` in [0.5, 1].
+Duration RetryDelay(const RetryPolicy& policy, int next_attempt, double jitter);
+
+}  // namespace orc

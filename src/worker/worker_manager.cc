@@ -1,0 +1,233 @@
+#include "worker/worker_manager.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "common/uuid.h"
+
+namespace orc {
+namespace {
+
+// How often the supervisor enforces timeouts and stop requests on running attempts.
+constexpr Duration kSupervisorTick = std::chrono::milliseconds(50);
+
+const std::vector<double> kBucketBounds = {0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                           0.5,   1,     2.5,   5,    10,    30,   60,  300};
+
+std::string OwnerName() {
+  char host[256] = "orc";
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + NewUuidV4().substr(0, 8);
+}
+
+void Observe(std::vector<int64_t>& buckets, double& sum, int64_t& count, double seconds) {
+  for (size_t i = 0; i < kBucketBounds.size(); ++i) {
+    if (seconds <= kBucketBounds[i]) ++buckets[i];
+  }
+  sum += seconds;
+  ++count;
+}
+
+double SecondsBetween(TimePoint from, TimePoint to) {
+  return std::max(0.0, std::chrono::duration<double>(to - from).count());
+}
+
+}  // namespace
+
+WorkerManager::WorkerManager(StateStore& store, const PluginRegistry& plugins, DuckDbEngine& engine,
+                             Clock& clock, WorkerManagerOptions options)
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      environment_{.store = store,
+                   .plugins = plugins,
+                   .engine = engine,
+                   .clock = clock,
+                   .data_dir = options_.data_dir,
+                   .protected_paths = options_.protected_paths},
+      owner_(OwnerName()) {
+  stats_.bucket_bounds = kBucketBounds;
+  stats_.dispatch_buckets.assign(kBucketBounds.size(), 0);
+  stats_.task_buckets.assign(kBucketBounds.size(), 0);
+}
+
+WorkerManager::~WorkerManager() { Shutdown(Duration::zero()); }
+
+Status WorkerManager::Start() {
+  Reap();
+  started_ = true;
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+    auto worker = std::make_unique<Worker>();
+    Worker* raw = worker.get();
+    workers_.push_back(std::move(worker));
+    raw->thread = std::thread([this, raw] { WorkerLoop(*raw); });
+  }
+  supervisor_ = std::thread([this] { SupervisorLoop(); });
+  return Status::Ok();
+}
+
+void WorkerManager::Shutdown(Duration grace) {
+  if (!started_ || stopping_.exchange(true)) return;
+  WakeAll();
+  const TimePoint deadline = clock_.Now() + grace;
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (held_.empty()) break;
+    }
+    const TimePoint now = clock_.Now();
+    if (now >= deadline) break;
+    clock_.WaitUntil(drained_, std::min(deadline, now + std::chrono::milliseconds(100)));
+  }
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [run_id, held] : held_) {
+      held.active->Stop(UnavailableError("orc is shutting down"));
+    }
+  }
+  for (auto& worker : workers_) worker->thread.join();
+  supervisor_stopping_ = true;
+  supervisor_wake_.Wake();
+  supervisor_.join();
+}
+
+void WorkerManager::RunEnqueued() { WakeAll(); }
+
+void WorkerManager::CancelRequested(const std::string& run_id) {
+  std::lock_guard lock(mutex_);
+  if (const auto found = held_.find(run_id); found != held_.end()) {
+    found->second.active->Stop(CancelledError("cancelled by request"));
+  }
+}
+
+WorkerStats WorkerManager::stats() const {
+  std::lock_guard lock(mutex_);
+  WorkerStats stats = stats_;
+  stats.active_runs = static_cast<int>(held_.size());
+  stats.workers = static_cast<int>(workers_.size());
+  return stats;
+}
+
+void WorkerManager::WakeAll() {
+  for (auto& worker : workers_) worker->wake.Wake();
+}
+
+void WorkerManager::WorkerLoop(Worker& worker) {
+  while (!stopping_.load()) {
+    Result<std::optional<Run>> claimed = store_.ClaimRun(owner_, options_.lease);
+    if (claimed.ok() && claimed->has_value()) {
+      Execute(**claimed);
+      continue;
+    }
+    if (!claimed.ok()) spdlog::warn("cannot claim runs: {}", claimed.status().message());
+    clock_.WaitUntil(worker.wake, clock_.Now() + options_.poll_interval);
+  }
+}
+
+void WorkerManager::Execute(const Run& run) {
+  const TimePoint claimed_at = clock_.Now();
+  auto active = std::make_shared<ActiveRun>(run);
+  auto log = std::make_shared<RunLog>(run.run_id, clock_);
+  {
+    std::lock_guard lock(mutex_);
+    held_[run.run_id] = Held{active, log};
+    ++stats_.runs_started;
+    Observe(stats_.dispatch_buckets, stats_.dispatch_sum, stats_.dispatch_count,
+            SecondsBetween(std::max(run.queued_at, run.available_at), claimed_at));
+  }
+  const RunOutcome outcome = ExecuteRun(environment_, *active, *log);
+  const Status stop = active->stop_reason();
+  if (stop.code() == StatusCode::kUnavailable) {
+    log->Add("warn", "", "orc is shutting down: the run goes back to the queue");
+    log->Flush(store_);
+    if (Status released = store_.ReleaseRun(run.run_id, owner_); !released.ok()) {
+      spdlog::warn("run {}: cannot give it back to the queue: {}", run.run_id, released.message());
+    }
+  } else if (stop.code() == StatusCode::kConflict) {
+    spdlog::warn("run {}: {}", run.run_id, stop.message());
+  } else {
+    log->Flush(store_);
+    Result<Run> finished = store_.FinishRun(run.run_id, owner_, outcome);
+    if (!finished.ok()) {
+      spdlog::warn("run {}: cannot record its outcome: {}", run.run_id,
+                   finished.status().message());
+    }
+    RecordFinish(run, outcome);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    held_.erase(run.run_id);
+  }
+  drained_.Wake();
+}
+
+void WorkerManager::RecordFinish(const Run& run, const RunOutcome& outcome) {
+  std::lock_guard lock(mutex_);
+  ++stats_.runs_finished[std::string(ToString(outcome.status))];
+  stats_.rows_loaded += outcome.rows_loaded;
+  for (const TaskRun& task_run : outcome.task_runs) {
+    if (task_run.started_at && task_run.finished_at) {
+      Observe(stats_.task_buckets, stats_.task_sum, stats_.task_count,
+              SecondsBetween(*task_run.started_at, *task_run.finished_at));
+    }
+  }
+}
+
+void WorkerManager::SupervisorLoop() {
+  TimePoint next_heartbeat = clock_.Now() + options_.heartbeat;
+  TimePoint next_reap = clock_.Now() + options_.reap_interval;
+  while (!supervisor_stopping_.load()) {
+    const TimePoint now = clock_.Now();
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [run_id, held] : held_) held.active->Enforce(now);
+    }
+    if (now >= next_heartbeat) {
+      Heartbeat();
+      next_heartbeat = now + options_.heartbeat;
+    }
+    if (now >= next_reap && !stopping_.load()) {
+      Reap();
+      next_reap = now + options_.reap_interval;
+    }
+    clock_.WaitUntil(supervisor_wake_, now + kSupervisorTick);
+  }
+}
+
+void WorkerManager::Heartbeat() {
+  std::vector<std::pair<std::string, Held>> held;
+  {
+    std::lock_guard lock(mutex_);
+    held.assign(held_.begin(), held_.end());
+  }
+  for (auto& [run_id, entry] : held) {
+    Result<LeaseState> lease = store_.RenewLease(run_id, owner_, options_.lease);
+    if (lease.ok() && lease->cancel_requested) {
+      entry.active->Stop(CancelledError("cancelled by request"));
+    } else if (!lease.ok() && lease.status().code() == StatusCode::kConflict) {
+      entry.active->Stop(ConflictError("the run's lease was lost; another process took it over"));
+    } else if (!lease.ok()) {
+      spdlog::warn("run {}: cannot renew its lease: {}", run_id, lease.status().message());
+    }
+    entry.log->Flush(store_);
+  }
+}
+
+void WorkerManager::Reap() {
+  Result<ReclaimedRuns> reclaimed = store_.ReclaimExpiredLeases();
+  if (!reclaimed.ok()) {
+    spdlog::warn("cannot look for expired leases: {}", reclaimed.status().message());
+    return;
+  }
+  for (const std::string& run_id : reclaimed->requeued) {
+    spdlog::warn("run {}: its worker was lost; queued again", run_id);
+  }
+  for (const std::string& run_id : reclaimed->failed) {
+    spdlog::warn("run {}: its worker was lost and it has no attempts left; failed", run_id);
+  }
+  if (!reclaimed->requeued.empty()) WakeAll();
+}
+
+}  // namespace orc

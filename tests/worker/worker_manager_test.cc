@@ -1,0 +1,267 @@
+// The worker pool against a real state store (SQLite and PostgreSQL), real DuckDB tasks and a
+// test plugin whose failures the test controls.
+#include "worker/worker_manager.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "engine/duckdb_engine.h"
+#include "plugins/plugin_registry.h"
+#include "support/printers.h"
+#include "support/temp_dir.h"
+#include "support/test_database.h"
+
+namespace orc {
+namespace {
+
+using nlohmann::json;
+using testing::TestBackend;
+using namespace std::chrono_literals;
+
+// transform type "flaky": fails with Unavailable `failures` times (counted across attempts by the
+// shared counter), then succeeds.
+std::atomic<int> flaky_calls{0};
+
+class FlakyTransform final : public Transform {
+ public:
+  explicit FlakyTransform(const json& config) : failures_(config["failures"]) {}
+  Result<int64_t> Run(TaskContext&) override {
+    if (flaky_calls.fetch_add(1) < failures_) return UnavailableError("source busy (simulated)");
+    return 1;
+  }
+
+ private:
+  int failures_;
+};
+
+class WorkerManagerTest : public ::testing::TestWithParam<TestBackend> {
+ protected:
+  void SetUp() override {
+    flaky_calls = 0;
+    RegisterBuiltinPlugins(plugins_);
+    ASSERT_TRUE(plugins_
+                    .Register({.kind = PluginKind::kTransform,
+                               .type = "flaky",
+                               .fields = {{"failures", FieldType::kInteger, true}},
+                               .make_transform = FactoryOf<Transform, FlakyTransform>()})
+                    .ok());
+    Result<DatabaseUrl> url = ParseDatabaseUrl(database_.url());
+    ASSERT_TRUE(url.ok());
+    Result<std::unique_ptr<StateStore>> store = OpenStateStore(*url, SystemClock::Instance());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+
+  void TearDown() override { workers_.reset(); }
+
+  void StartWorkers(int count = 2) {
+    workers_ = std::make_unique<WorkerManager>(*store_, plugins_, engine_, SystemClock::Instance(),
+                                               WorkerManagerOptions{.workers = count,
+                                                                    .lease = 2s,
+                                                                    .heartbeat = 100ms,
+                                                                    .poll_interval = 100ms,
+                                                                    .reap_interval = 200ms,
+                                                                    .data_dir = dir_.path()});
+    ASSERT_TRUE(workers_->Start().ok());
+  }
+
+  static Task SqlTask(const std::string& name, const std::string& sql) {
+    return Task{
+        .task_name = name,
+        .transform_config = json{{"type", "sql"}, {"db_path", "out.duckdb"}, {"sql", sql}}.dump()};
+  }
+
+  std::string CreateJob(std::vector<Task> tasks, RetryPolicy retry = {.max_attempts = 1}) {
+    static int count = 0;
+    Job job{
+        .job_name = "job-" + std::to_string(++count), .retry = retry, .tasks = std::move(tasks)};
+    Result<Job> created = store_->CreateJob(job);
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created->job_id;
+  }
+
+  std::string Trigger(const std::string& job_id) {
+    Result<orc::Run> run = store_->EnqueueRun({.job_id = job_id});
+    EXPECT_TRUE(run.ok()) << run.status();
+    if (workers_) workers_->RunEnqueued();
+    return run->run_id;
+  }
+
+  // Waits until the run has status `status` or a final one.
+  orc::Run WaitFor(const std::string& run_id, RunStatus status, Duration timeout = 20s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      Result<orc::Run> run = store_->GetRun(run_id);
+      EXPECT_TRUE(run.ok()) << run.status();
+      if (!run.ok() || run->status == status || IsFinal(run->status) ||
+          std::chrono::steady_clock::now() > deadline) {
+        return *run;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+  }
+
+  std::vector<TaskRun> TaskRuns(const std::string& run_id) { return *store_->GetTaskRuns(run_id); }
+
+  testing::TestDatabase database_{GetParam()};
+  testing::TempDir dir_;
+  PluginRegistry plugins_;
+  DuckDbEngine engine_;
+  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<WorkerManager> workers_;
+};
+
+constexpr const char* kEndlessQuery =
+    "CREATE TABLE endless AS SELECT count(*) FROM range(10000000000) a, range(1000) b";
+
+TEST_P(WorkerManagerTest, RunsTasksInDependencyOrderAndRecordsTheOutcome) {
+  std::ofstream(dir_.File("in.csv")) << "id,name\n1,a\n2,b\n3,c\n";
+  Task load{.task_name = "load",
+            .extractor_config = json{{"type", "csv"}, {"path", "in.csv"}}.dump(),
+            .loader_config =
+                json{{"type", "duckdb"}, {"db_path", "out.duckdb"}, {"table_name", "t"}}.dump()};
+  // Listed first, runs second: it depends on the load.
+  Task count = SqlTask("count", "CREATE TABLE n AS SELECT count(*) AS n FROM t");
+  count.depends_on = {"load"};
+  StartWorkers();
+  const std::string run_id = Trigger(CreateJob({count, load}));
+  const orc::Run run = WaitFor(run_id, RunStatus::kSuccess);
+  EXPECT_EQ(run.status, RunStatus::kSuccess) << run.error_message;
+  EXPECT_EQ(run.rows_loaded, 3);
+  const std::vector<TaskRun> task_runs = TaskRuns(run_id);
+  ASSERT_EQ(task_runs.size(), 2u);
+  for (const TaskRun& task_run : task_runs) {
+    EXPECT_EQ(task_run.status, TaskRunStatus::kSuccess) << task_run.task_name;
+    EXPECT_EQ(task_run.attempts, 1);
+    EXPECT_TRUE(task_run.finished_at.has_value());
+  }
+  EXPECT_EQ(task_runs[1].bytes_read, 20);
+  Result<std::vector<RunLogLine>> logs = store_->GetRunLogs(run_id, 0, 100);
+  ASSERT_TRUE(logs.ok());
+  ASSERT_GE(logs->size(), 3u);
+  EXPECT_EQ(logs->back().message, "run success");
+}
+
+TEST_P(WorkerManagerTest, ASourceThatFailsTwiceSucceedsOnTheThirdAttempt) {
+  StartWorkers();
+  const std::string run_id =
+      Trigger(CreateJob({Task{.task_name = "flaky",
+                              .transform_config = json{{"type", "flaky"}, {"failures", 2}}.dump()}},
+                        {.max_attempts = 3, .initial_delay_s = 0.05, .max_delay_s = 1}));
+  const orc::Run run = WaitFor(run_id, RunStatus::kSuccess);
+  EXPECT_EQ(run.status, RunStatus::kSuccess) << run.error_message;
+  const TaskRun task_run = TaskRuns(run_id).at(0);
+  EXPECT_EQ(task_run.attempts, 3);
+  EXPECT_EQ(task_run.errors.size(), 2u);
+  EXPECT_EQ(task_run.status, TaskRunStatus::kSuccess);
+}
+
+TEST_P(WorkerManagerTest, APermanentErrorFailsAtOnceWithItsRootCause) {
+  StartWorkers();
+  Task load{.task_name = "load",
+            .extractor_config = json{{"type", "csv"}, {"path", "missing.csv"}}.dump(),
+            .loader_config =
+                json{{"type", "duckdb"}, {"db_path", "out.duckdb"}, {"table_name", "t"}}.dump()};
+  const std::string run_id = Trigger(CreateJob({load}, {.max_attempts = 3}));
+  const orc::Run run = WaitFor(run_id, RunStatus::kFailed);
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_NE(run.error_message.find("task load failed after 1 attempt: duckdb out.duckdb t: csv "
+                                   "missing.csv: no file matches"),
+            std::string::npos)
+      << run.error_message;
+  EXPECT_EQ(TaskRuns(run_id).at(0).attempts, 1) << "a missing file cannot heal: not retried";
+}
+
+TEST_P(WorkerManagerTest, AHangingTaskTimesOutIsRetriedThenFailsAndTheWorkerIsFreeAgain) {
+  StartWorkers(1);
+  Task hang = SqlTask("hang", kEndlessQuery);
+  hang.timeout_s = 1;
+  const std::string run_id =
+      Trigger(CreateJob({hang}, {.max_attempts = 2, .initial_delay_s = 0.05, .max_delay_s = 1}));
+  const orc::Run run = WaitFor(run_id, RunStatus::kFailed);
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_NE(run.error_message.find("failed after 2 attempts"), std::string::npos)
+      << run.error_message;
+  EXPECT_NE(run.error_message.find("timed out after 1 s"), std::string::npos) << run.error_message;
+  const std::string next = Trigger(CreateJob({SqlTask("quick", "SELECT 1")}));
+  EXPECT_EQ(WaitFor(next, RunStatus::kSuccess, 5s).status, RunStatus::kSuccess);
+}
+
+TEST_P(WorkerManagerTest, AFailedTaskFailsItsDependentsButNotTheOthers) {
+  StartWorkers();
+  Task broken = SqlTask("broken", "SELECT * FROM no_such_table");
+  Task dependent = SqlTask("dependent", "SELECT 1");
+  dependent.depends_on = {"broken"};
+  Task independent = SqlTask("independent", "SELECT 1");
+  const std::string run_id = Trigger(CreateJob({broken, dependent, independent}));
+  const orc::Run run = WaitFor(run_id, RunStatus::kFailed);
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  const std::vector<TaskRun> task_runs = TaskRuns(run_id);
+  EXPECT_EQ(task_runs[0].status, TaskRunStatus::kFailed);
+  EXPECT_EQ(task_runs[1].status, TaskRunStatus::kUpstreamFailed);
+  EXPECT_EQ(task_runs[2].status, TaskRunStatus::kSuccess);
+}
+
+TEST_P(WorkerManagerTest, ARunningRunIsCancelledWithinASecond) {
+  StartWorkers();
+  const std::string run_id = Trigger(CreateJob({SqlTask("hang", kEndlessQuery)}));
+  ASSERT_EQ(WaitFor(run_id, RunStatus::kRunning).status, RunStatus::kRunning);
+  std::this_thread::sleep_for(200ms);  // well inside the query
+  const auto asked = std::chrono::steady_clock::now();
+  ASSERT_TRUE(store_->RequestCancel(run_id).ok());
+  workers_->CancelRequested(run_id);
+  const orc::Run run = WaitFor(run_id, RunStatus::kCancelled, 5s);
+  EXPECT_EQ(run.status, RunStatus::kCancelled);
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s);
+  EXPECT_EQ(TaskRuns(run_id).at(0).status, TaskRunStatus::kCancelled);
+}
+
+TEST_P(WorkerManagerTest, ACancelRequestedElsewhereIsSeenAtTheNextHeartbeat) {
+  StartWorkers();
+  const std::string run_id = Trigger(CreateJob({SqlTask("hang", kEndlessQuery)}));
+  ASSERT_EQ(WaitFor(run_id, RunStatus::kRunning).status, RunStatus::kRunning);
+  ASSERT_TRUE(store_->RequestCancel(run_id).ok());  // as another process would: no local event
+  EXPECT_EQ(WaitFor(run_id, RunStatus::kCancelled, 5s).status, RunStatus::kCancelled);
+}
+
+TEST_P(WorkerManagerTest, ShutdownGivesRunningRunsBackToTheQueue) {
+  StartWorkers();
+  const std::string run_id = Trigger(CreateJob({SqlTask("hang", kEndlessQuery)}));
+  ASSERT_EQ(WaitFor(run_id, RunStatus::kRunning).status, RunStatus::kRunning);
+  workers_->Shutdown(200ms);
+  Result<orc::Run> run = store_->GetRun(run_id);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, RunStatus::kQueued);
+  EXPECT_EQ(run->lease_owner, "");
+}
+
+TEST_P(WorkerManagerTest, ARunWhoseWorkerWasLostIsRecoveredAtStart) {
+  const std::string run_id =
+      Trigger(CreateJob({SqlTask("quick", "SELECT 1")}, {.max_attempts = 3}));
+  Result<std::optional<orc::Run>> claimed = store_->ClaimRun("a-process-that-died", 1ms);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  std::this_thread::sleep_for(20ms);  // its lease expires
+  StartWorkers();
+  const orc::Run run = WaitFor(run_id, RunStatus::kSuccess);
+  EXPECT_EQ(run.status, RunStatus::kSuccess) << run.error_message;
+  EXPECT_EQ(run.attempt, 2);
+}
+
+TEST(RetryDelayTest, DoublesUpToTheCapWithJitter) {
+  const RetryPolicy policy{.max_attempts = 10, .initial_delay_s = 1, .max_delay_s = 5};
+  EXPECT_EQ(RetryDelay(policy, 2, 1.0), 1s);
+  EXPECT_EQ(RetryDelay(policy, 3, 1.0), 2s);
+  EXPECT_EQ(RetryDelay(policy, 4, 1.0), 4s);
+  EXPECT_EQ(RetryDelay(policy, 5, 1.0), 5s);
+  EXPECT_EQ(RetryDelay(policy, 3, 0.5), 1s);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, WorkerManagerTest,
+                         ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
+                         [](const auto& info) { return testing::BackendName(info.param); });
+
+}  // namespace
+}  // namespace orc
