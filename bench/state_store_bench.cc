@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_postgres.h"
 #include "common/uuid.h"
 #include "state/state_store.h"
 #include "support/temp_dir.h"
@@ -133,36 +134,6 @@ void Report(const char* backend, int threads, double per_second, double bar) {
       per_second >= bar ? "(met)" : "(NOT met)", kGraphileWorkerReference,
       per_second / kGraphileWorkerReference);
 }
-
-// A PostgreSQL server for the benchmark: the one named by ORC_BENCH_POSTGRES_URL, or a
-// throwaway one (fsync on) started with the tests' script and stopped at the end.
-class BenchPostgres {
- public:
-  BenchPostgres() {
-    if (const char* url = std::getenv("ORC_BENCH_POSTGRES_URL")) {
-      url_ = url;
-      return;
-    }
-    state_file_ = directory_.File("postgres.state");
-    const std::string start = std::string("ORC_POSTGRES_FSYNC=on ") + ORC_POSTGRES_TEST_SERVER +
-                              " start " + state_file_ + " >/dev/null";
-    if (std::system(start.c_str()) != 0) return;
-    std::ifstream in(state_file_);
-    std::string directory;
-    in >> directory >> url_;
-  }
-  ~BenchPostgres() {
-    if (state_file_.empty()) return;
-    const std::string stop = std::string(ORC_POSTGRES_TEST_SERVER) + " stop " + state_file_;
-    (void)std::system(stop.c_str());
-  }
-  const std::string& url() const { return url_; }
-
- private:
-  testing::TempDir directory_;
-  std::string state_file_;
-  std::string url_;
-};
 
 }  // namespace
 }  // namespace orc

@@ -132,15 +132,7 @@ std::optional<int64_t> DuckDbConnection::RowsProcessed() {
 Result<std::unique_ptr<DuckDbConnection>> DuckDbEngine::Connect(const std::string& path) {
   std::shared_ptr<DuckDbDatabase> database;
   if (path == ":memory:") {
-    duckdb_database raw = nullptr;
-    char* error = nullptr;
-    if (duckdb_open_ext(nullptr, &raw, nullptr, &error) == DuckDBError) {
-      Status status = InternalError(std::string("cannot open an in-memory DuckDB database: ") +
-                                    (error != nullptr ? error : "unknown error"));
-      duckdb_free(error);
-      return status;
-    }
-    database = std::make_shared<DuckDbDatabase>(raw);
+    ORC_ASSIGN_OR_RETURN(database, OpenMemory());
   } else {
     ORC_ASSIGN_OR_RETURN(database, OpenShared(path));
   }
@@ -150,6 +142,21 @@ Result<std::unique_ptr<DuckDbConnection>> DuckDbEngine::Connect(const std::strin
   }
   return std::unique_ptr<DuckDbConnection>(
       new DuckDbConnection(std::move(database), std::move(handle), path));
+}
+
+Result<std::shared_ptr<DuckDbDatabase>> DuckDbEngine::OpenMemory() {
+  std::lock_guard lock(mutex_);
+  if (memory_) return memory_;
+  duckdb_database raw = nullptr;
+  char* error = nullptr;
+  if (duckdb_open_ext(nullptr, &raw, nullptr, &error) == DuckDBError) {
+    Status status = InternalError(std::string("cannot open an in-memory DuckDB database: ") +
+                                  (error != nullptr ? error : "unknown error"));
+    duckdb_free(error);
+    return status;
+  }
+  memory_ = std::make_shared<DuckDbDatabase>(raw);
+  return memory_;
 }
 
 Result<std::shared_ptr<DuckDbDatabase>> DuckDbEngine::OpenShared(

@@ -72,7 +72,7 @@ class DuckDbEngine {
   DuckDbEngine& operator=(const DuckDbEngine&) = delete;
 
   // A connection to the database at `path` (created if missing; its directory must exist), or
-  // to a fresh in-memory database for ":memory:". Errors name the path and DuckDB's reason.
+  // to the engine's in-memory database for ":memory:". Errors name the path and DuckDB's reason.
   Result<std::unique_ptr<DuckDbConnection>> Connect(const std::string& path);
 
   // How many file databases are open now (for tests and metrics).
@@ -80,8 +80,10 @@ class DuckDbEngine {
 
  private:
   Result<std::shared_ptr<DuckDbDatabase>> OpenShared(const std::filesystem::path& path);
+  Result<std::shared_ptr<DuckDbDatabase>> OpenMemory();
 
-  std::mutex mutex_;  // guards databases_
+  std::mutex mutex_;                        // guards databases_ and memory_
+  std::shared_ptr<DuckDbDatabase> memory_;  // the ":memory:" database, once used
   // Weak: the engine does not keep a database open; its connections do.
   std::map<std::filesystem::path, std::weak_ptr<DuckDbDatabase>> databases_;
 };

@@ -29,13 +29,16 @@ TEST(DuckDbEngineTest, ConnectionsToOneFileShareOneDatabase) {
   EXPECT_EQ(engine.open_databases(), 0u) << "the database closes with its last connection";
 }
 
-TEST(DuckDbEngineTest, MemoryDatabasesArePrivate) {
+TEST(DuckDbEngineTest, MemoryIsOneDatabasePerEngineThatOutlivesItsConnections) {
   DuckDbEngine engine;
-  auto first = engine.Connect(":memory:");
-  auto second = engine.Connect(":memory:");
-  ASSERT_TRUE(first.ok() && second.ok());
-  ASSERT_TRUE((*first)->Execute("CREATE TABLE t (x INTEGER)").ok());
-  EXPECT_EQ((*second)->Query("SELECT * FROM t").status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE((*engine.Connect(":memory:"))->Execute("CREATE TABLE t AS SELECT 7 AS x").ok());
+  Result<DuckDbRows> rows = (*engine.Connect(":memory:"))->Query("SELECT x FROM t");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(rows->rows.at(0).at(0), "7");
+
+  DuckDbEngine other;
+  EXPECT_EQ((*other.Connect(":memory:"))->Query("SELECT * FROM t").status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST(DuckDbEngineTest, ErrorsKeepDuckDbsMessageAndAKind) {
