@@ -41,6 +41,13 @@ void AddServeOptions(CLI::App& serve, ServeOptions& options) {
       ->check(CLI::Range(0, 86400))
       ->capture_default_str();
   serve
+      .add_option("--lease-s", options.lease_s,
+                  "Seconds a claimed run stays this process's without a heartbeat; the runs of a "
+                  "process that died are retried after it")
+      ->envname("ORC_LEASE_S")
+      ->check(CLI::Range(2, 3600))
+      ->capture_default_str();
+  serve
       .add_option("--data-dir", options.data_dir,
                   "Where relative paths in jobs (files, DuckDB databases) resolve (default: the "
                   "working directory)")

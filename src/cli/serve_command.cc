@@ -69,6 +69,11 @@ int RunServe(const ServeOptions& options) {
       .workers = options.workers > 0
                      ? options.workers
                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+      .lease = std::chrono::seconds(options.lease_s),
+      // Often enough that a cancel requested through another process is seen within a second.
+      .heartbeat =
+          std::min<Duration>(std::chrono::seconds(1), std::chrono::seconds(options.lease_s) / 3),
+      .reap_interval = std::chrono::seconds(std::max(1, options.lease_s / 2)),
       .data_dir = options.data_dir.empty() ? std::filesystem::current_path()
                                            : std::filesystem::absolute(options.data_dir)};
   if (database->backend == DatabaseBackend::kSqlite && database->sqlite_path != ":memory:") {

@@ -13,6 +13,7 @@ struct ServeOptions {
   std::string api_token;  // empty: no token required
   int workers = 0;        // 0: one per core
   int shutdown_grace_s = 30;
+  int lease_s = 30;
   std::string data_dir;  // empty: the working directory
 };
 

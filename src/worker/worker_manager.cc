@@ -141,6 +141,7 @@ void WorkerManager::Execute(const Run& run) {
   const Status stop = active->stop_reason();
   if (stop.code() == StatusCode::kUnavailable) {
     log->Add("warn", "", "orc is shutting down: the run goes back to the queue");
+    spdlog::info("run {}: orc is shutting down: the run goes back to the queue", run.run_id);
     log->Flush(store_);
     if (Status released = store_.ReleaseRun(run.run_id, owner_); !released.ok()) {
       spdlog::warn("run {}: cannot give it back to the queue: {}", run.run_id, released.message());

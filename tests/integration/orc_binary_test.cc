@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "integration/orc_process.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
@@ -18,31 +19,14 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using testing::AwaitListening;
+using testing::kExitTimeout;
+using testing::ListeningPort;
+using testing::Orc;
 using testing::RunToCompletion;
 using testing::Subprocess;
 using testing::SubprocessOptions;
 using testing::TempDir;
-
-constexpr milliseconds kExitTimeout = seconds(20);
-
-// Runs orc from a scratch working directory, without LD_LIBRARY_PATH (the RPATH must suffice).
-SubprocessOptions Orc(std::vector<std::string> arguments, const TempDir& directory,
-                      std::map<std::string, std::string> env = {}) {
-  SubprocessOptions options;
-  options.argv = {ORC_BINARY_PATH};
-  options.argv.insert(options.argv.end(), arguments.begin(), arguments.end());
-  options.set_env = std::move(env);
-  options.unset_env = {"LD_LIBRARY_PATH", "ORC_BIND", "DATABASE_URL", "ORC_LOG_LEVEL"};
-  options.working_directory = directory.path();
-  return options;
-}
-
-// The port from orc's "listening on http://HOST:PORT" line, or -1.
-int ListeningPort(const std::string& log) {
-  std::smatch match;
-  if (!std::regex_search(log, match, std::regex(R"(listening on http://[^ ]+:(\d+))"))) return -1;
-  return std::stoi(match[1]);
-}
 
 // A TCP socket listening on a free loopback port, to make that port "in use".
 class OccupiedPort {
@@ -172,15 +156,9 @@ TEST_F(OrcBinaryTest, DefaultStateIsOrcDbInTheWorkingDirectory) {
   EXPECT_EQ(orc.Wait(kExitTimeout), 0);
 }
 
-// Starts `orc` with `arguments`, waits for it to listen, and returns the port.
-int StartAndAwaitListening(Subprocess& orc) {
-  EXPECT_TRUE(orc.WaitForStderr("listening on", kExitTimeout)) << orc.Stderr();
-  return ListeningPort(orc.Stderr());
-}
-
 TEST_F(OrcBinaryTest, ServesHealthAndStopsOnSigterm) {
   Subprocess orc(Orc({"serve", "--bind", "127.0.0.1:0"}, directory_));
-  const int port = StartAndAwaitListening(orc);
+  const int port = AwaitListening(orc);
   ASSERT_GT(port, 0) << orc.Stderr();
 
   httplib::Client client("127.0.0.1", port);
@@ -201,7 +179,7 @@ TEST_F(OrcBinaryTest, ServesHealthAndStopsOnSigterm) {
 
 TEST_F(OrcBinaryTest, PlainOrcServesAndStopsOnSigint) {
   Subprocess orc(Orc({}, directory_, {{"ORC_BIND", "127.0.0.1:0"}}));
-  const int port = StartAndAwaitListening(orc);
+  const int port = AwaitListening(orc);
   ASSERT_GT(port, 0) << orc.Stderr();
   EXPECT_EQ(httplib::Client("127.0.0.1", port).Get("/health")->status, 200);
   orc.Signal(SIGINT);
@@ -213,7 +191,7 @@ TEST_F(OrcBinaryTest, EnvironmentConfiguresAndFlagsWin) {
                      {{"ORC_BIND", "127.0.0.1:1"},
                       {"DATABASE_URL", "sqlite:state.db"},
                       {"ORC_LOG_LEVEL", "debug"}}));
-  const int port = StartAndAwaitListening(orc);
+  const int port = AwaitListening(orc);
   ASSERT_GT(port, 0) << orc.Stderr();
   EXPECT_NE(orc.Stderr().find("(state: sqlite:state.db)"), std::string::npos) << orc.Stderr();
   ASSERT_TRUE(httplib::Client("127.0.0.1", port).Get("/health"));
@@ -225,7 +203,7 @@ TEST_F(OrcBinaryTest, EnvironmentConfiguresAndFlagsWin) {
 
 TEST_F(OrcBinaryTest, LogLinesStartWithAnUtcTimestamp) {
   Subprocess orc(Orc({"--bind", "127.0.0.1:0"}, directory_));
-  ASSERT_GT(StartAndAwaitListening(orc), 0);
+  ASSERT_GT(AwaitListening(orc), 0);
   orc.Signal(SIGTERM);
   ASSERT_EQ(orc.Wait(kExitTimeout), 0);
   std::istringstream lines(orc.Stderr());

@@ -1,0 +1,292 @@
+// End-to-end execution: real orc processes running real tasks, killed, stopped and cancelled
+// mid-run; two processes sharing one PostgreSQL database.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include "engine/duckdb_engine.h"
+#include "integration/orc_process.h"
+#include "state/state_store.h"
+#include "support/printers.h"
+#include "support/test_database.h"
+
+namespace orc {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::ApiClient;
+using testing::AwaitListening;
+using testing::kExitTimeout;
+using testing::Orc;
+using testing::Subprocess;
+using testing::TempDir;
+
+// About 2.5 s of DuckDB work on this machine: long enough to be caught mid-way, finite.
+constexpr const char* kSlowSql =
+    "CREATE OR REPLACE TABLE slow AS SELECT sum(i) AS total FROM range(1000000000) t(i)";
+constexpr const char* kEndlessSql =
+    "CREATE TABLE endless AS SELECT count(*) FROM range(10000000000) a, range(1000) b";
+
+json SqlTask(const std::string& name, const std::string& sql) {
+  return {{"task_name", name},
+          {"transform_config", {{"type", "sql"}, {"db_path", "out.duckdb"}, {"sql", sql}}}};
+}
+
+class ExecutionTest : public ::testing::Test {
+ protected:
+  std::vector<std::string> ServeArguments(const std::string& database_url) {
+    return {"serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+            "--lease-s",
+            "2",
+            "--shutdown-grace-s",
+            "1",
+            "--workers",
+            "2"};
+  }
+
+  std::string CreateJob(ApiClient& api, json tasks, int max_active_runs = 1) {
+    static int count = 0;
+    ApiClient::Reply created =
+        api.Post("/jobs", {{"job_name", "job " + std::to_string(++count)},
+                           {"max_active_runs", max_active_runs},
+                           {"retry", {{"max_attempts", 3}, {"initial_delay_s", 0.1}}},
+                           {"tasks", tasks}});
+    EXPECT_EQ(created.status, 201) << created.body;
+    return created.body.value("job_id", "");
+  }
+
+  std::string Trigger(ApiClient& api, const std::string& job_id) {
+    ApiClient::Reply run = api.Post("/jobs/" + job_id + "/run");
+    EXPECT_EQ(run.status, 202) << run.body;
+    return run.body.value("run_id", "");
+  }
+
+  // Polls GET /runs/{id} until `done` holds for it (or `timeout` passes); returns the last body.
+  json WaitForRun(ApiClient& api, const std::string& run_id,
+                  const std::function<bool(const json&)>& done, Duration timeout = 30s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    json run;
+    while (std::chrono::steady_clock::now() < deadline) {
+      run = api.Get("/runs/" + run_id).body;
+      if (done(run)) break;
+      std::this_thread::sleep_for(20ms);
+    }
+    return run;
+  }
+
+  static bool Final(const json& run) {
+    const std::string status = run.value("status", "");
+    return status == "success" || status == "failed" || status == "cancelled";
+  }
+
+  static bool TaskRunning(const json& run, size_t index) {
+    return run.contains("task_runs") && run["task_runs"].size() > index &&
+           run["task_runs"][index]["status"] == "running";
+  }
+
+  // `sql`'s first value in the DuckDB file out.duckdb (which orc must have closed).
+  std::string QueryOut(const std::string& sql) {
+    DuckDbEngine engine;
+    Result<std::unique_ptr<DuckDbConnection>> connection =
+        engine.Connect(directory_.File("out.duckdb"));
+    EXPECT_TRUE(connection.ok()) << connection.status();
+    Result<DuckDbRows> rows = (*connection)->Query(sql);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    return rows.ok() && !rows->rows.empty() ? rows->rows[0][0].value_or("NULL") : "";
+  }
+
+  TempDir directory_;
+};
+
+TEST_F(ExecutionTest, KillNineMidRunThenRestartEndsTheRunWithEachRowLoadedOnce) {
+  std::ofstream(directory_.File("in.csv")) << "id\n1\n2\n3\n";
+  const std::string url = "sqlite:" + directory_.File("orc.db");
+  std::string run_id;
+  {
+    Subprocess first(Orc(ServeArguments(url), directory_));
+    const int port = AwaitListening(first);
+    ASSERT_GT(port, 0) << first.Stderr();
+    ApiClient api(port);
+    json slow = SqlTask("slow", kSlowSql);
+    slow["depends_on"] = {"load"};
+    const std::string job_id =
+        CreateJob(api, {{{"task_name", "load"},
+                         {"extractor_config", {{"type", "csv"}, {"path", "in.csv"}}},
+                         {"loader_config",
+                          {{"type", "duckdb"},
+                           {"db_path", "out.duckdb"},
+                           {"table_name", "t"},
+                           {"write_mode", "append"}}}},
+                        slow});
+    run_id = Trigger(api, job_id);
+    const json running =
+        WaitForRun(api, run_id, [](const json& run) { return TaskRunning(run, 1) || Final(run); });
+    ASSERT_TRUE(TaskRunning(running, 1)) << running;
+    std::this_thread::sleep_for(300ms);
+    first.Signal(SIGKILL);
+    first.Wait(kExitTimeout);
+  }
+  Subprocess second(Orc(ServeArguments(url), directory_));
+  const int port = AwaitListening(second);
+  ASSERT_GT(port, 0) << second.Stderr();
+  ApiClient api(port);
+  const json run = WaitForRun(api, run_id, Final);
+  EXPECT_EQ(run["status"], "success") << run;
+  EXPECT_EQ(run["attempt"], 2) << run;
+  EXPECT_EQ(run["task_runs"][0]["attempts"], 1) << "the load had succeeded: not repeated";
+  second.Signal(SIGTERM);
+  EXPECT_EQ(second.Wait(kExitTimeout), 0) << second.Stderr();
+  EXPECT_EQ(QueryOut("SELECT count(*) FROM t"), "3");
+  EXPECT_EQ(QueryOut("SELECT count(*) FROM _orc_loads"), "1");
+}
+
+TEST_F(ExecutionTest, SigtermGivesARunningRunBackToTheQueue) {
+  const std::string url = "sqlite:" + directory_.File("orc.db");
+  Subprocess orc(Orc(ServeArguments(url), directory_));
+  const int port = AwaitListening(orc);
+  ASSERT_GT(port, 0) << orc.Stderr();
+  ApiClient api(port);
+  const std::string run_id = Trigger(api, CreateJob(api, {SqlTask("endless", kEndlessSql)}));
+  ASSERT_TRUE(TaskRunning(
+      WaitForRun(api, run_id, [](const json& run) { return TaskRunning(run, 0) || Final(run); }),
+      0));
+  const auto signalled = std::chrono::steady_clock::now();
+  orc.Signal(SIGTERM);
+  EXPECT_EQ(orc.Wait(kExitTimeout), 0) << orc.Stderr();
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, 5s) << "grace is 1 s";
+  EXPECT_EQ(testing::QuerySqliteFile(
+                directory_.File("orc.db"),
+                "SELECT status || ',' || lease_owner FROM runs WHERE run_id = '" + run_id + "'"),
+            "queued,");
+  EXPECT_NE(orc.Stderr().find("goes back to the queue"), std::string::npos) << orc.Stderr();
+}
+
+TEST_F(ExecutionTest, CancelAQueuedAndARunningRun) {
+  Subprocess orc(Orc(ServeArguments("sqlite:" + directory_.File("orc.db")), directory_));
+  const int port = AwaitListening(orc);
+  ASSERT_GT(port, 0) << orc.Stderr();
+  ApiClient api(port);
+  const std::string job_id = CreateJob(api, {SqlTask("endless", kEndlessSql)});
+  const std::string running_id = Trigger(api, job_id);
+  const std::string queued_id = Trigger(api, job_id);  // waits: max_active_runs is 1
+  ASSERT_TRUE(
+      TaskRunning(WaitForRun(api, running_id,
+                             [](const json& run) { return TaskRunning(run, 0) || Final(run); }),
+                  0));
+
+  ApiClient::Reply queued = api.Post("/runs/" + queued_id + "/cancel");
+  EXPECT_EQ(queued.status, 200) << queued.body;
+  EXPECT_EQ(queued.body["status"], "cancelled");
+
+  const auto asked = std::chrono::steady_clock::now();
+  ApiClient::Reply running = api.Post("/runs/" + running_id + "/cancel");
+  EXPECT_EQ(running.status, 202) << running.body;
+  const json cancelled = WaitForRun(api, running_id, Final, 5s);
+  EXPECT_EQ(cancelled["status"], "cancelled") << cancelled;
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s);
+  EXPECT_EQ(cancelled["task_runs"][0]["status"], "cancelled");
+
+  ApiClient::Reply again = api.Post("/runs/" + running_id + "/cancel");
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(api.Post("/runs/01890000-0000-7000-8000-000000000000/cancel").status, 404);
+  EXPECT_EQ(QueryOut("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'endless'"), "0")
+      << "the cancelled task's work was rolled back";
+}
+
+TEST_F(ExecutionTest, LogsAndMetricsDescribeTheRuns) {
+  Subprocess orc(Orc(ServeArguments("sqlite:" + directory_.File("orc.db")), directory_));
+  const int port = AwaitListening(orc);
+  ASSERT_GT(port, 0) << orc.Stderr();
+  ApiClient api(port);
+  const std::string run_id =
+      Trigger(api, CreateJob(api, {SqlTask("one", "SELECT 1"), SqlTask("two", "SELECT 2")}));
+  ASSERT_EQ(WaitForRun(api, run_id, Final)["status"], "success");
+  const json logs = api.Get("/runs/" + run_id + "/logs").body;
+  ASSERT_TRUE(logs.is_array());
+  ASSERT_GE(logs.size(), 4u) << logs;
+  EXPECT_EQ(logs[0]["line"], 1);
+  EXPECT_EQ(logs.back()["message"], "run success");
+  const json after = api.Get("/runs/" + run_id + "/logs?after=2").body;
+  ASSERT_EQ(after.size(), logs.size() - 2);
+  EXPECT_EQ(after[0]["line"], 3);
+  EXPECT_EQ(api.Get("/runs/" + run_id + "/logs?after=-1").status, 400);
+
+  const std::string metrics = api.Text("/metrics");
+  for (const char* line :
+       {"orc_runs_started_total 1", "orc_runs_finished_total{status=\"success\"} 1",
+        "orc_queue_depth 0", "orc_dispatch_latency_seconds_count 1",
+        "orc_task_duration_seconds_count 2", "orc_workers 2"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
+  }
+}
+
+TEST_F(ExecutionTest, TwoProcessesOnOnePostgresExecuteEachOfAThousandRunsOnce) {
+  constexpr int kRuns = 1000;
+  testing::TestDatabase database(testing::TestBackend::kPostgres);
+  std::string job_id;
+  {
+    // Queued before either process starts, so that both find work at once.
+    Result<std::unique_ptr<StateStore>> store =
+        OpenStateStore(*ParseDatabaseUrl(database.url()), SystemClock::Instance());
+    ASSERT_TRUE(store.ok()) << store.status();
+    Result<Job> job = (*store)->CreateJob(
+        Job{.job_name = "many",
+            .max_active_runs = 100,
+            .tasks = {Task{
+                .task_name = "trivial",
+                .transform_config =
+                    json{{"type", "sql"}, {"db_path", ":memory:"}, {"sql", "SELECT 1"}}.dump()}}});
+    ASSERT_TRUE(job.ok()) << job.status();
+    job_id = job->job_id;
+    for (int i = 0; i < kRuns; ++i) ASSERT_TRUE((*store)->EnqueueRun({.job_id = job_id}).ok());
+  }
+  Subprocess first(Orc(ServeArguments(database.url()), directory_));
+  Subprocess second(Orc(ServeArguments(database.url()), directory_));
+  const int first_port = AwaitListening(first);
+  const int second_port = AwaitListening(second);
+  ASSERT_GT(first_port, 0) << first.Stderr();
+  ASSERT_GT(second_port, 0) << second.Stderr();
+  ApiClient first_api(first_port);
+  ApiClient second_api(second_port);
+
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  int successes = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    successes = 0;
+    for (int offset = 0; offset < kRuns; offset += 1000) {
+      const json page =
+          first_api
+              .Get("/runs?status=success&limit=1000&offset=" + std::to_string(offset) +
+                   "&job_id=" + job_id)
+              .body;
+      for (const json& run : page) {
+        EXPECT_EQ(run["attempt"], 1) << run;
+        ++successes;
+      }
+    }
+    if (successes == kRuns) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(successes, kRuns);
+  auto started = [](ApiClient& api) {
+    std::smatch match;
+    const std::string metrics = api.Text("/metrics");
+    std::regex_search(metrics, match, std::regex(R"(orc_runs_started_total (\d+))"));
+    return match.size() > 1 ? std::stoi(match[1]) : -1;
+  };
+  const int by_first = started(first_api);
+  const int by_second = started(second_api);
+  EXPECT_EQ(by_first + by_second, kRuns) << "no run was executed twice";
+  EXPECT_GT(by_first, 0);
+  EXPECT_GT(by_second, 0);
+}
+
+}  // namespace
+}  // namespace orc
