@@ -9,6 +9,8 @@ find_package(nlohmann_json 3.11 REQUIRED)
 find_package(date REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(PostgreSQL REQUIRED)
+find_package(CURL REQUIRED)
+find_package(simdjson REQUIRED)
 # Debian's cpp-httplib is a compiled library whose ABI depends on the feature macros its .pc file
 # sets (OpenSSL, zlib, brotli), so it must be consumed through pkg-config.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

@@ -9,6 +9,12 @@ std::filesystem::path TaskContext::Resolve(const std::string& path) const {
   return data_dir / given;
 }
 
+void TaskContext::Sleep(Duration duration) const {
+  WakeSignal woken;
+  Interrupter::Registration registration = interrupter->OnInterrupt([&woken] { woken.Wake(); });
+  clock->WaitUntil(woken, clock->Now() + duration);
+}
+
 Status Extractor::Finish(TaskContext& context, DuckDbConnection& connection, int64_t rows_read) {
   return Status::Ok();
 }

@@ -17,10 +17,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/interrupter.h"
 #include "common/status.h"
 
@@ -48,17 +50,29 @@ struct TaskContext {
   DuckDbEngine* engine = nullptr;
   TaskProgress* progress = nullptr;
   Interrupter* interrupter = nullptr;
+  Clock* clock = &SystemClock::Instance();
   // A line for the run's log ("info", "warn", "error").
   std::function<void(std::string_view level, std::string message)> log;
 
   // `path` resolved against data_dir (":memory:" and absolute paths unchanged).
   std::filesystem::path Resolve(const std::string& path) const;
+  // Adds a line to the run's log (nothing when no log is attached).
+  void Log(std::string_view level, std::string message) const {
+    if (log) log(level, std::move(message));
+  }
+  // Waits `duration` on the clock, or less when the task is interrupted meanwhile.
+  void Sleep(Duration duration) const;
 };
 
 // An extractor's data, readable on the loader's DuckDB connection.
 struct Source {
-  std::string select_sql;   // a query whose rows are the data
+  std::string select_sql;   // a query whose rows are the data; empty when `empty`
   std::string description;  // for messages, e.g. "csv data/orders.csv"
+  // No data at all (e.g. an API returned no records), so there are not even columns to read.
+  bool empty = false;
+  // Incremental extraction: the cursor this data reaches, which the loader commits with it (in
+  // the destination's _orc_loads ledger) so that the next run continues from there.
+  std::optional<std::string> cursor_value;
 };
 
 class Extractor {

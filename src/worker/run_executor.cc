@@ -172,6 +172,7 @@ class RunExecution {
                         .engine = &environment_.engine,
                         .progress = &progress,
                         .interrupter = &interrupter,
+                        .clock = &environment_.clock,
                         .log = [this, &task](std::string_view level, std::string message) {
                           log_.Add(level, task.task_name, message);
                         }};

@@ -1,7 +1,20 @@
 // api: records from an HTTP(S) API, with auth, pagination, retries and incremental cursors.
+//
+// Pages are fetched one at a time (memory holds one page), the records of each are found without
+// building a document (ApiPageReader) and spooled to a local file as the API's own JSON text, and
+// DuckDB's read_json then loads all the pages in one statement with their types (nested objects
+// become STRUCTs, arrays LISTs). The spool is removed with the extractor.
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+#include <random>
+
+#include "common/uuid.h"
+#include "engine/duckdb_engine.h"
 #include "plugins/builtin_specs.h"
+#include "plugins/extractors/api/api_page.h"
+#include "plugins/extractors/api/http_fetcher.h"
+#include "plugins/extractors/file_source.h"
 
 namespace orc {
 namespace {
@@ -82,23 +95,371 @@ Status Incremental(const nlohmann::json& incremental) {
   return Status::Ok();
 }
 
+constexpr int kDefaultMaxRetries = 5;
+constexpr Duration kFirstRetryDelay = std::chrono::milliseconds(500);
+constexpr Duration kMaxRetryDelay = std::chrono::seconds(30);
+constexpr Duration kMaxRetryAfter = std::chrono::seconds(300);
+
+std::string ScalarText(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+// The URL of the rel="next" link in an RFC 8288 Link header.
+std::optional<std::string> NextLink(const std::optional<std::string>& header) {
+  if (!header) return std::nullopt;
+  size_t start = 0;
+  while (start < header->size()) {
+    size_t end = header->find(',', header->find('>', start));
+    if (end == std::string::npos) end = header->size();
+    const std::string part = header->substr(start, end - start);
+    const size_t open = part.find('<');
+    const size_t close = part.find('>');
+    if (open != std::string::npos && close != std::string::npos &&
+        (part.find("rel=\"next\"") != std::string::npos ||
+         part.find("rel=next") != std::string::npos)) {
+      return part.substr(open + 1, close - open - 1);
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+// `next` (absolute, root-relative or a query) resolved against `current`.
+std::string ResolveUrl(const std::string& next, const std::string& current) {
+  if (next.starts_with("http://") || next.starts_with("https://")) return next;
+  const size_t scheme = current.find("://");
+  const size_t path = current.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (next.starts_with("/")) return current.substr(0, path) + next;
+  if (next.starts_with("?")) return current.substr(0, current.find('?')) + next;
+  const size_t last_slash = current.substr(0, current.find('?')).rfind('/');
+  return current.substr(0, last_slash + 1) + next;
+}
+
+// Retry-After: delay-seconds or an HTTP date.
+std::optional<Duration> RetryAfter(const std::optional<std::string>& header, TimePoint now) {
+  if (!header || header->empty()) return std::nullopt;
+  if (std::all_of(header->begin(), header->end(), ::isdigit)) {
+    return std::chrono::seconds(std::stoll(header->substr(0, 9)));
+  }
+  const std::optional<TimePoint> at = ParseHttpDate(*header);
+  if (!at) return std::nullopt;
+  return std::max<Duration>(Duration::zero(), *at - now);
+}
+
+class ApiExtractor final : public Extractor {
+ public:
+  explicit ApiExtractor(nlohmann::json config)
+      : config_(std::move(config)),
+        pagination_(config_.value("pagination", nlohmann::json::object())),
+        pagination_type_(pagination_.value("type", "")),
+        incremental_(config_.value("incremental", nlohmann::json())),
+        reader_(config_.value("records_path", ""),
+                pagination_type_ == "cursor"     ? pagination_.value("cursor_path", "")
+                : pagination_type_ == "next_url" ? pagination_.value("next_url_path", "")
+                                                 : "",
+                incremental_.is_object() ? incremental_.value("cursor_field", "") : "") {}
+
+  ~ApiExtractor() override {
+    if (spool_.empty()) return;
+    std::error_code ignored;
+    std::filesystem::remove_all(spool_, ignored);
+  }
+
+  Result<Source> Open(TaskContext& context, DuckDbConnection& connection) override {
+    const std::string method = config_.value("method", "GET");
+    Source source{.description = "api " + method + " " + DisplayUrl(config_["url"])};
+    Status fetched = FetchAll(context, connection);
+    if (!fetched.ok()) return fetched.WithContext(source.description);
+    source.cursor_value = max_cursor_;
+    if (files_.empty()) {
+      source.empty = true;
+      return source;
+    }
+    // DuckDB detects the columns from a sample of the first pages. When a later page brought keys
+    // the first did not have, every page's columns must be read (union_by_name, much slower),
+    // else those keys would be dropped.
+    source.select_sql = "SELECT * FROM read_json(" + StringListLiteral(files_) +
+                        ", format = 'array'" + (keys_changed_ ? ", union_by_name = true" : "") +
+                        ")";
+    return source;
+  }
+
+ private:
+  Status FetchAll(TaskContext& context, DuckDbConnection& connection) {
+    ORC_ASSIGN_OR_RETURN(std::optional<std::string> since, StartingCursor(context, connection));
+    const int64_t max_pages = config_.value("max_pages", int64_t{0});
+    int64_t page_number = pagination_.value("start_page", int64_t{1});
+    int64_t offset = 0;
+    std::optional<std::string> cursor;
+    std::string next_url;
+    int64_t pages = 0;
+    int64_t records = 0;
+    while (true) {
+      if (max_pages > 0 && pages >= max_pages) {
+        context.Log("warn", "stopped after max_pages (" + std::to_string(max_pages) + ") pages");
+        break;
+      }
+      std::vector<std::pair<std::string, std::string>> params;
+      if (since) params.emplace_back(incremental_["param"].get<std::string>(), *since);
+      if (pagination_type_ == "page_number") {
+        params.emplace_back(pagination_["page_param"].get<std::string>(),
+                            std::to_string(page_number));
+        if (pagination_.contains("page_size_param")) {
+          params.emplace_back(pagination_["page_size_param"].get<std::string>(),
+                              std::to_string(pagination_.value("page_size", int64_t{100})));
+        }
+      } else if (pagination_type_ == "offset") {
+        params.emplace_back(pagination_["offset_param"].get<std::string>(), std::to_string(offset));
+        params.emplace_back(pagination_["limit_param"].get<std::string>(),
+                            std::to_string(pagination_.value("limit", int64_t{100})));
+      } else if (pagination_type_ == "cursor" && cursor) {
+        params.emplace_back(pagination_["cursor_param"].get<std::string>(), *cursor);
+      }
+      const std::string url =
+          next_url.empty() ? BuildUrl(config_["url"], params, true) : BuildUrl(next_url, {}, false);
+      ORC_ASSIGN_OR_RETURN(HttpResponse response, FetchWithRetries(context, url));
+      context.progress->bytes_read.fetch_add(static_cast<int64_t>(response.body.size()),
+                                             std::memory_order_relaxed);
+      Result<ApiPage> page = reader_.Read(response.body);
+      if (!page.ok()) return page.status().WithContext("page " + std::to_string(pages + 1));
+      ++pages;
+      records += page->records;
+      context.progress->rows_extracted.fetch_add(page->records, std::memory_order_relaxed);
+      if (page->records > 0) ORC_RETURN_IF_ERROR(Spool(page->records_json));
+      if (!page->new_keys.empty() && !keys_changed_) {
+        keys_changed_ = true;
+        context.Log("info", "page " + std::to_string(pages) + " has fields earlier pages lacked (" +
+                                page->new_keys.front() + "...): reading every page's columns");
+      }
+      if (page->max_cursor && (!max_cursor_ || CursorLess(*max_cursor_, *page->max_cursor))) {
+        max_cursor_ = page->max_cursor;
+      }
+      if (pagination_type_.empty() || page->records == 0) break;
+      if (pagination_type_ == "page_number") {
+        ++page_number;
+      } else if (pagination_type_ == "offset") {
+        offset += page->records;
+      } else if (pagination_type_ == "cursor") {
+        if (!page->next_token || page->next_token->empty()) break;
+        cursor = page->next_token;
+      } else if (pagination_type_ == "next_url") {
+        if (!page->next_token || page->next_token->empty()) break;
+        next_url = ResolveUrl(*page->next_token, url);
+      } else if (pagination_type_ == "link_header") {
+        const std::optional<std::string> link = NextLink(response.Header("link"));
+        if (!link) break;
+        next_url = ResolveUrl(*link, url);
+      }
+    }
+    context.Log("info", "fetched " + std::to_string(pages) + " page" + (pages == 1 ? "" : "s") +
+                            ", " + std::to_string(records) + " records, " +
+                            std::to_string(context.progress->bytes_read.load()) + " bytes");
+    return Status::Ok();
+  }
+
+  // The incremental cursor to send: the last one committed with this task's data in the
+  // destination's ledger, else initial_value; nullopt without incremental extraction.
+  Result<std::optional<std::string>> StartingCursor(TaskContext& context,
+                                                    DuckDbConnection& connection) {
+    if (!incremental_.is_object()) return std::optional<std::string>();
+    ORC_ASSIGN_OR_RETURN(
+        DuckDbRows last,
+        connection.Query(
+            "SELECT cursor_value FROM _orc_loads WHERE task_id = " + QuoteLiteral(context.task_id) +
+            " AND cursor_value IS NOT NULL ORDER BY loaded_at DESC LIMIT 1"));
+    if (!last.rows.empty() && last.rows[0][0]) return last.rows[0][0];
+    if (incremental_.contains("initial_value") && !incremental_["initial_value"].is_null()) {
+      return std::optional<std::string>(ScalarText(incremental_["initial_value"]));
+    }
+    return std::optional<std::string>();
+  }
+
+  // One request, retried on connection errors, timeouts, 408, 429 and 5xx with exponential
+  // backoff (or the server's Retry-After); any other non-2xx status fails at once.
+  Result<HttpResponse> FetchWithRetries(TaskContext& context, const std::string& url) {
+    HttpRequest request = BaseRequest();
+    request.url = url;
+    const std::string display = DisplayUrl(url);
+    const std::string what = request.method + " " + display;
+    const int max_retries = config_.value("max_retries", kDefaultMaxRetries);
+    for (int retry = 0;; ++retry) {
+      if (context.interrupter->interrupted()) return context.interrupter->reason();
+      WaitForRateLimit(context);
+      Result<HttpResponse> response = fetcher_.Fetch(request, display, *context.interrupter);
+      Status failure;
+      std::optional<Duration> retry_after;
+      if (!response.ok()) {
+        if (response.status().code() != StatusCode::kUnavailable) return response.status();
+        failure = response.status();
+      } else if (response->status >= 200 && response->status < 300) {
+        return response;
+      } else if (response->status == 408 || response->status == 429 || response->status >= 500) {
+        failure = UnavailableError(what + ": HTTP " + std::to_string(response->status) + ": " +
+                                   Excerpt(response->body));
+        retry_after = RetryAfter(response->Header("retry-after"), context.clock->Now());
+      } else {
+        return HttpStatusError(what, *response);
+      }
+      if (retry >= max_retries) {
+        return failure.WithContext("gave up after " + std::to_string(retry + 1) + " tries");
+      }
+      const Duration backoff =
+          std::min(kMaxRetryDelay, kFirstRetryDelay * (1 << std::min(retry, 16)));
+      const Duration delay = std::min(kMaxRetryAfter, retry_after.value_or(backoff));
+      context.Log("warn", failure.message() + "; retrying in " +
+                              std::to_string(std::chrono::duration<double>(delay).count()) + " s");
+      context.Sleep(delay);
+    }
+  }
+
+  static Status HttpStatusError(const std::string& what, const HttpResponse& response) {
+    std::string message =
+        what + ": HTTP " + std::to_string(response.status) + ": " + Excerpt(response.body);
+    switch (response.status) {
+      case 401:
+        return UnauthenticatedError(std::move(message));
+      case 403:
+        return PermissionDeniedError(std::move(message));
+      case 404:
+      case 410:
+        return NotFoundError(std::move(message));
+      default:
+        return InvalidArgumentError(std::move(message));
+    }
+  }
+
+  void WaitForRateLimit(TaskContext& context) {
+    const double rate = config_.value("rate_limit_per_s", 0.0);
+    if (rate <= 0) return;
+    const Duration interval =
+        std::chrono::duration_cast<Duration>(std::chrono::duration<double>(1.0 / rate));
+    const TimePoint now = context.clock->Now();
+    if (last_request_ && now < *last_request_ + interval)
+      context.Sleep(*last_request_ + interval - now);
+    last_request_ = context.clock->Now();
+  }
+
+  HttpRequest BaseRequest() {
+    HttpRequest request{.method = config_.value("method", "GET"),
+                        .timeout = std::chrono::seconds(config_.value("timeout_s", 30)),
+                        .accept_compressed = config_.value("compression", false)};
+    request.headers.push_back("Accept: application/json");
+    if (config_.contains("headers")) {
+      for (const auto& [name, value] : config_["headers"].items()) {
+        request.headers.push_back(name + ": " + ScalarText(value));
+      }
+    }
+    if (config_.contains("body")) {
+      request.body = config_["body"].dump();
+      request.headers.push_back("Content-Type: application/json");
+    }
+    const nlohmann::json auth = config_.value("auth", nlohmann::json());
+    const std::string auth_type = auth.is_object() ? auth.value("type", "") : "";
+    if (auth_type == "bearer") {
+      request.headers.push_back("Authorization: Bearer " + auth["token"].get<std::string>());
+    } else if (auth_type == "basic") {
+      request.username = auth["username"];
+      request.password = auth["password"];
+    } else if (auth_type == "api_key" && auth.value("in", "header") == "header") {
+      request.headers.push_back(auth["name"].get<std::string>() + ": " +
+                                auth["value"].get<std::string>());
+    }
+    return request;
+  }
+
+  // `base` with the configured params (when `with_params`), `extra` and an api_key in the query.
+  std::string BuildUrl(const std::string& base,
+                       const std::vector<std::pair<std::string, std::string>>& extra,
+                       bool with_params) {
+    std::vector<std::pair<std::string, std::string>> params;
+    if (with_params && config_.contains("params")) {
+      for (const auto& [name, value] : config_["params"].items()) {
+        params.emplace_back(name, ScalarText(value));
+      }
+    }
+    params.insert(params.end(), extra.begin(), extra.end());
+    const nlohmann::json auth = config_.value("auth", nlohmann::json());
+    if (auth.is_object() && auth.value("type", "") == "api_key" &&
+        auth.value("in", "") == "query") {
+      params.emplace_back(auth["name"].get<std::string>(), auth["value"].get<std::string>());
+    }
+    std::string url = base;
+    for (const auto& [name, value] : params) {
+      url += (url.find('?') == std::string::npos ? "?" : "&") + fetcher_.Escape(name) + "=" +
+             fetcher_.Escape(value);
+    }
+    return url;
+  }
+
+  // `url` without secrets, for messages and logs: an api_key in the query is masked.
+  std::string DisplayUrl(const std::string& url) {
+    const nlohmann::json auth = config_.value("auth", nlohmann::json());
+    if (!auth.is_object() || auth.value("type", "") != "api_key" ||
+        auth.value("in", "") != "query") {
+      return url;
+    }
+    std::string display = url;
+    const std::string secret = fetcher_.Escape(auth["value"].get<std::string>());
+    for (size_t at = display.find(secret); !secret.empty() && at != std::string::npos;
+         at = display.find(secret, at + 3)) {
+      display.replace(at, secret.size(), "***");
+    }
+    return display;
+  }
+
+  Status Spool(const std::string& records_json) {
+    if (spool_.empty()) {
+      spool_ = std::filesystem::temp_directory_path() / ("orc-api-" + NewUuidV4());
+      std::error_code error;
+      if (!std::filesystem::create_directories(spool_, error)) {
+        return UnavailableError("cannot create the spool directory " + spool_.string() + ": " +
+                                error.message());
+      }
+    }
+    char name[32];
+    std::snprintf(name, sizeof name, "page-%08zu.json", files_.size() + 1);
+    const std::filesystem::path file = spool_ / name;
+    std::ofstream out(file, std::ios::binary);
+    out.write(records_json.data(), static_cast<std::streamsize>(records_json.size()));
+    out.close();
+    if (!out) return UnavailableError("cannot write the spool file " + file.string());
+    files_.push_back(file.string());
+    return Status::Ok();
+  }
+
+  const nlohmann::json config_;
+  const nlohmann::json pagination_;
+  const std::string pagination_type_;
+  const nlohmann::json incremental_;
+  HttpFetcher fetcher_;
+  ApiPageReader reader_;
+  std::filesystem::path spool_;
+  std::vector<std::string> files_;
+  std::optional<std::string> max_cursor_;
+  std::optional<TimePoint> last_request_;
+  bool keys_changed_ = false;  // a page after the first had keys the first did not
+};
+
 }  // namespace
 
 PluginSpec ApiExtractorSpec() {
-  return {PluginKind::kExtractor,
-          "api",
-          {{"url", FieldType::kString, true, HttpUrl},
-           {"method", FieldType::kString, false, OneOf({"GET", "POST", "PUT", "PATCH"})},
-           {"headers", FieldType::kObject, false, StringValues},
-           {"params", FieldType::kObject, false, StringValues},
-           {"body", FieldType::kObject},
-           {"timeout_s", FieldType::kInteger, false, Between(1, 3600)},
-           {"auth", FieldType::kObject, false, Auth},
-           {"records_path", FieldType::kString},
-           {"pagination", FieldType::kObject, false, Pagination},
-           {"max_pages", FieldType::kInteger, false, Between(1, 10'000'000)},
-           {"rate_limit_per_s", FieldType::kNumber},
-           {"incremental", FieldType::kObject, false, Incremental}}};
+  return {.kind = PluginKind::kExtractor,
+          .type = "api",
+          .fields = {{"url", FieldType::kString, true, HttpUrl},
+                     {"method", FieldType::kString, false, OneOf({"GET", "POST", "PUT", "PATCH"})},
+                     {"headers", FieldType::kObject, false, StringValues},
+                     {"params", FieldType::kObject, false, StringValues},
+                     {"body", FieldType::kObject},
+                     {"timeout_s", FieldType::kInteger, false, Between(1, 3600)},
+                     {"auth", FieldType::kObject, false, Auth},
+                     {"records_path", FieldType::kString},
+                     {"pagination", FieldType::kObject, false, Pagination},
+                     {"max_pages", FieldType::kInteger, false, Between(1, 10'000'000)},
+                     {"rate_limit_per_s", FieldType::kNumber},
+                     {"incremental", FieldType::kObject, false, Incremental},
+                     {"max_retries", FieldType::kInteger, false, Between(0, 20)},
+                     {"compression", FieldType::kBool}},
+          .make_extractor = FactoryOf<Extractor, ApiExtractor>()};
 }
 
 }  // namespace orc

@@ -70,8 +70,8 @@ class CsvExtractor final : public Extractor {
     if (!rejected.ok() || rejected->rows.empty()) return Status::Ok();
     const auto& row = rejected->rows.front();
     const std::string count = row[0].value_or("0");
-    if (count != "0" && context.log) {
-      context.log("warn", "csv " + config_["path"].get<std::string>() + ": " + count +
+    if (count != "0") {
+      context.Log("warn", "csv " + config_["path"].get<std::string>() + ": " + count +
                               " malformed rows skipped (ignore_errors); first at line " +
                               row[1].value_or("?") + ": " + row[2].value_or(""));
     }

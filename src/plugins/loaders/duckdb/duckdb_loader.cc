@@ -92,11 +92,9 @@ class DuckDbLoader final : public Loader {
                                           " AND task_id = " + QuoteLiteral(context.task_id)));
     if (!earlier.rows.empty()) {
       const int64_t rows = std::stoll(earlier.rows[0][0].value_or("0"));
-      if (context.log) {
-        context.log("info", "attempt " + earlier.rows[0][1].value_or("?") + " already loaded " +
-                                std::to_string(rows) + " rows into " + table_name_ +
-                                "; not loading them again");
-      }
+      context.Log("info", "attempt " + earlier.rows[0][1].value_or("?") + " already loaded " +
+                              std::to_string(rows) + " rows into " + table_name_ +
+                              "; not loading them again");
       return LoadResult{.rows_loaded = rows, .already_loaded = true};
     }
 
@@ -108,8 +106,12 @@ class DuckDbLoader final : public Loader {
               .status());
     }
     ORC_ASSIGN_OR_RETURN(bool exists, TableExists(connection));
-    Result<int64_t> rows = InvalidArgumentError("unknown write_mode " + write_mode_);
-    if (write_mode_ == "replace" || !exists) {
+    Result<int64_t> rows = int64_t{0};
+    if (source.empty) {
+      // No records, so no columns either: replace empties an existing table, the others keep it.
+      if (write_mode_ == "replace" && exists) rows = connection.Execute("DELETE FROM " + table_);
+      if (rows.ok()) rows = int64_t{0};
+    } else if (write_mode_ == "replace" || !exists) {
       rows = connection.Execute("CREATE OR REPLACE TABLE " + table_ + " AS " + source.select_sql);
     } else if (write_mode_ == "append") {
       ORC_RETURN_IF_ERROR(Evolve(context, connection, source.select_sql));
@@ -124,9 +126,14 @@ class DuckDbLoader final : public Loader {
             .Execute("INSERT INTO _orc_loads VALUES (" + QuoteLiteral(context.run_id) + ", " +
                      QuoteLiteral(context.task_id) + ", " + std::to_string(context.attempt) + ", " +
                      QuoteLiteral(table_name_) + ", " + QuoteLiteral(write_mode_) + ", " +
-                     std::to_string(*rows) + ", NULL, current_timestamp)")
+                     std::to_string(*rows) + ", " +
+                     (source.cursor_value ? QuoteLiteral(*source.cursor_value) : "NULL") +
+                     ", current_timestamp)")
             .status());
-    context.progress->rows_extracted.fetch_add(*rows, std::memory_order_relaxed);
+    // Extractors that count while they read (an API, page by page) have counted already.
+    if (context.progress->rows_extracted.load(std::memory_order_relaxed) == 0) {
+      context.progress->rows_extracted.store(*rows, std::memory_order_relaxed);
+    }
     context.progress->rows_loaded.fetch_add(*rows, std::memory_order_relaxed);
     return LoadResult{.rows_loaded = *rows};
   }
@@ -166,9 +173,7 @@ class DuckDbLoader final : public Loader {
                                 .Execute("ALTER TABLE " + table_ + " ADD COLUMN " +
                                          QuoteIdentifier(name) + " " + type)
                                 .status());
-        if (context.log) {
-          context.log("info", "added column " + name + " " + type + " to " + table_name_);
-        }
+        context.Log("info", "added column " + name + " " + type + " to " + table_name_);
       } else if (!Reconciles(type, found->second)) {
         return InvalidArgumentError("column " + name + " is " + found->second + " in table " +
                                     table_name_ + " but " + type +
