@@ -123,10 +123,10 @@ Result<DuckDbRows> DuckDbConnection::Query(const std::string& sql) {
 
 void DuckDbConnection::Interrupt() { duckdb_interrupt(handle_->connection); }
 
-std::optional<int64_t> DuckDbConnection::RowsProcessed() {
+std::optional<double> DuckDbConnection::Progress() {
   const duckdb_query_progress_type progress = duckdb_query_progress(handle_->connection);
   if (progress.percentage < 0) return std::nullopt;
-  return static_cast<int64_t>(progress.rows_processed);
+  return progress.percentage / 100;
 }
 
 Result<std::unique_ptr<DuckDbConnection>> DuckDbEngine::Connect(const std::string& path) {
@@ -140,6 +140,13 @@ Result<std::unique_ptr<DuckDbConnection>> DuckDbEngine::Connect(const std::strin
   if (duckdb_connect(database->get(), &handle->connection) == DuckDBError) {
     return InternalError("cannot connect to the DuckDB database " + path);
   }
+  // Progress tracking from a statement's start (Progress()), without printing a bar.
+  duckdb_result result{};
+  duckdb_query(handle->connection,
+               "SET enable_progress_bar = true; SET enable_progress_bar_print = false; "
+               "SET progress_bar_time = 0",
+               &result);
+  duckdb_destroy_result(&result);
   return std::unique_ptr<DuckDbConnection>(
       new DuckDbConnection(std::move(database), std::move(handle), path));
 }

@@ -49,8 +49,9 @@ class DuckDbConnection {
   // Stops the statement running on this connection as soon as DuckDB can; it then fails with
   // Cancelled. Safe from any thread; does nothing when no statement runs.
   void Interrupt();
-  // The running statement's progress: rows processed so far, or nullopt when DuckDB cannot tell.
-  std::optional<int64_t> RowsProcessed();
+  // How far the running statement is, from 0 to 1, or nullopt when DuckDB cannot tell (no
+  // statement, or one too short to track).
+  std::optional<double> Progress();
 
   const std::string& path() const { return path_; }
 

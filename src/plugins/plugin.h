@@ -13,10 +13,12 @@
 // called from one thread; TaskContext::interrupter may be triggered from any.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +38,29 @@ struct TaskProgress {
   std::atomic<int64_t> rows_extracted{0};
   std::atomic<int64_t> rows_loaded{0};
   std::atomic<int64_t> bytes_read{0};
+  // The size of the input when known in advance (files), for progress while DuckDB reads it.
+  std::atomic<int64_t> bytes_to_read{0};
+
+  // While one long statement moves the data (DuckDB reading files into a table), `probe` tells how
+  // far it is (0 to 1); cleared with an empty function. Safe across threads.
+  void SetProbe(std::function<std::optional<double>()> probe) {
+    std::lock_guard lock(probe_mutex_);
+    probe_ = std::move(probe);
+  }
+  // Bytes read so far: the counter, or the probe's share of bytes_to_read when that is higher.
+  int64_t BytesReadNow() {
+    int64_t bytes = bytes_read.load(std::memory_order_relaxed);
+    std::lock_guard lock(probe_mutex_);
+    if (probe_) {
+      const double done = std::clamp(probe_().value_or(0), 0.0, 1.0);
+      bytes = std::max(bytes, static_cast<int64_t>(done * bytes_to_read.load()));
+    }
+    return bytes;
+  }
+
+ private:
+  std::mutex probe_mutex_;  // guards probe_
+  std::function<std::optional<double>()> probe_;
 };
 
 struct TaskContext {

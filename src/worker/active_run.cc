@@ -17,9 +17,11 @@ Status ActiveRun::stop_reason() const {
 }
 
 void ActiveRun::BeginAttempt(Interrupter* interrupter, std::optional<TimePoint> deadline,
-                             int timeout_s) {
+                             int timeout_s, const TaskRun& task_run, TaskProgress* progress) {
   std::lock_guard lock(mutex_);
   attempt_ = interrupter;
+  task_run_ = task_run;
+  progress_ = progress;
   deadline_ = deadline;
   timeout_s_ = timeout_s;
   if (!stop_reason_.ok()) attempt_->Interrupt(stop_reason_);
@@ -28,7 +30,18 @@ void ActiveRun::BeginAttempt(Interrupter* interrupter, std::optional<TimePoint> 
 void ActiveRun::EndAttempt() {
   std::lock_guard lock(mutex_);
   attempt_ = nullptr;
+  progress_ = nullptr;
   deadline_.reset();
+}
+
+void ActiveRun::ReportProgress(const std::function<void(const TaskRun&)>& save) {
+  std::lock_guard lock(mutex_);
+  if (attempt_ == nullptr || progress_ == nullptr) return;
+  TaskRun now = task_run_;
+  now.rows_extracted = progress_->rows_extracted.load(std::memory_order_relaxed);
+  now.rows_loaded = progress_->rows_loaded.load(std::memory_order_relaxed);
+  now.bytes_read = progress_->BytesReadNow();
+  save(now);
 }
 
 void ActiveRun::Enforce(TimePoint now) {

@@ -9,6 +9,7 @@
 // Thread safety: all methods are safe from any thread.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -16,6 +17,7 @@
 #include "common/interrupter.h"
 #include "common/status.h"
 #include "core/run.h"
+#include "plugins/plugin.h"
 
 namespace orc {
 
@@ -33,9 +35,16 @@ class ActiveRun {
   Status stop_reason() const;
 
   // The attempt now running, interruptible through `interrupter` until EndAttempt(); it times out
-  // at `deadline` (`timeout_s` seconds after its start) when one is given.
-  void BeginAttempt(Interrupter* interrupter, std::optional<TimePoint> deadline, int timeout_s);
+  // at `deadline` (`timeout_s` seconds after its start) when one is given. `task_run` (as saved
+  // when the attempt began) and `progress` describe it for ReportProgress().
+  void BeginAttempt(Interrupter* interrupter, std::optional<TimePoint> deadline, int timeout_s,
+                    const TaskRun& task_run, TaskProgress* progress);
   void EndAttempt();
+
+  // Calls `save` with the running attempt's task run and its counters so far (nothing between
+  // attempts). Runs under the lock that EndAttempt() takes, so a progress report is never saved
+  // after the attempt's final state.
+  void ReportProgress(const std::function<void(const TaskRun&)>& save);
 
   // Interrupts the running attempt if it passed its deadline or the run was stopped.
   void Enforce(TimePoint now);
@@ -49,6 +58,8 @@ class ActiveRun {
   mutable std::mutex mutex_;  // guards the members below
   Status stop_reason_;
   Interrupter* attempt_ = nullptr;
+  TaskRun task_run_;
+  TaskProgress* progress_ = nullptr;
   std::optional<TimePoint> deadline_;
   int timeout_s_ = 0;
 };

@@ -179,7 +179,7 @@ class RunExecution {
     active_.BeginAttempt(
         &interrupter,
         timeout_s ? std::optional(started + std::chrono::seconds(*timeout_s)) : std::nullopt,
-        timeout_s.value_or(0));
+        timeout_s.value_or(0), task_run, &progress);
     Result<TaskAttemptResult> result = RunTaskAttempt(task, environment_.plugins, context);
     active_.EndAttempt();
 

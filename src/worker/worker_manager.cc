@@ -212,6 +212,11 @@ void WorkerManager::Heartbeat() {
     } else if (!lease.ok()) {
       spdlog::warn("run {}: cannot renew its lease: {}", run_id, lease.status().message());
     }
+    entry.active->ReportProgress([this](const TaskRun& task_run) {
+      if (Status saved = store_.SaveTaskRun(task_run); !saved.ok()) {
+        spdlog::warn("run {}: cannot save progress: {}", task_run.run_id, saved.message());
+      }
+    });
     entry.log->Flush(store_);
   }
 }

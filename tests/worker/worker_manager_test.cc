@@ -3,6 +3,7 @@
 #include "worker/worker_manager.h"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -248,6 +249,49 @@ TEST_P(WorkerManagerTest, ARunWhoseWorkerWasLostIsRecoveredAtStart) {
   const orc::Run run = WaitFor(run_id, RunStatus::kSuccess);
   EXPECT_EQ(run.status, RunStatus::kSuccess) << run.error_message;
   EXPECT_EQ(run.attempt, 2);
+}
+
+TEST_P(WorkerManagerTest, ProgressIsSavedWhileATaskRuns) {
+  httplib::Server server;
+  server.Get("/pages", [](const httplib::Request& request, httplib::Response& response) {
+    const int page = std::stoi(request.get_param_value("page"));
+    std::this_thread::sleep_for(50ms);
+    json records = json::array();
+    for (int i = 0; page <= 20 && i < 100; ++i) records.push_back({{"id", page * 100 + i}});
+    response.set_content(records.dump(), "application/json");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread serving([&server] { server.listen_after_bind(); });
+  StartWorkers();
+  Task load{
+      .task_name = "load",
+      .extractor_config = json{{"type", "api"},
+                               {"url", "http://127.0.0.1:" + std::to_string(port) + "/pages"},
+                               {"pagination", {{"type", "page_number"}, {"page_param", "page"}}}}
+                              .dump(),
+      .loader_config =
+          json{{"type", "duckdb"}, {"db_path", "out.duckdb"}, {"table_name", "t"}}.dump()};
+  const std::string run_id = Trigger(CreateJob({load}));
+  int64_t seen_while_running = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::vector<TaskRun> task_runs = TaskRuns(run_id);
+    if (task_runs.empty()) {  // not claimed yet
+      std::this_thread::sleep_for(5ms);
+      continue;
+    }
+    const TaskRun& task_run = task_runs[0];
+    if (task_run.status != TaskRunStatus::kRunning) break;
+    seen_while_running = std::max(seen_while_running, task_run.rows_extracted);
+    std::this_thread::sleep_for(20ms);
+  }
+  server.stop();
+  serving.join();
+  EXPECT_GT(seen_while_running, 0) << "rows were reported before the task ended";
+  EXPECT_LT(seen_while_running, 2000);
+  const orc::Run run = WaitFor(run_id, RunStatus::kSuccess);
+  EXPECT_EQ(run.rows_loaded, 2000) << run.error_message;
+  EXPECT_EQ(TaskRuns(run_id).at(0).rows_extracted, 2000);
 }
 
 TEST(RetryDelayTest, DoublesUpToTheCapWithJitter) {

@@ -28,7 +28,7 @@ Result<std::string> MatchFiles(TaskContext& context, DuckDbConnection& connectio
     }
     bytes += static_cast<int64_t>(size);
   }
-  context.progress->bytes_read.fetch_add(bytes, std::memory_order_relaxed);
+  context.progress->bytes_to_read.fetch_add(bytes, std::memory_order_relaxed);
   return StringListLiteral(names);
 }
 

@@ -11,7 +11,7 @@ namespace orc {
 
 // The files matching `path` (a file or a glob, relative to the data directory), sorted, as a
 // DuckDB list literal (['a.csv', 'b.csv']) ready for read_csv/read_parquet/read_json. Adds their
-// size to the task's bytes_read. NotFound naming `plugin` and the path when nothing matches.
+// size to the task's bytes_to_read. NotFound naming `plugin` and the path when nothing matches.
 Result<std::string> MatchFiles(TaskContext& context, DuckDbConnection& connection,
                                const std::string& plugin, const std::string& path);
 

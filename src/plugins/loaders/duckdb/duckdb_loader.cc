@@ -106,6 +106,11 @@ class DuckDbLoader final : public Loader {
               .status());
     }
     ORC_ASSIGN_OR_RETURN(bool exists, TableExists(connection));
+    context.progress->SetProbe([&connection] { return connection.Progress(); });
+    struct ClearProbe {
+      TaskProgress* progress;
+      ~ClearProbe() { progress->SetProbe(nullptr); }
+    } clear_probe{context.progress};
     Result<int64_t> rows = int64_t{0};
     if (source.empty) {
       // No records, so no columns either: replace empties an existing table, the others keep it.
@@ -135,6 +140,9 @@ class DuckDbLoader final : public Loader {
       context.progress->rows_extracted.store(*rows, std::memory_order_relaxed);
     }
     context.progress->rows_loaded.fetch_add(*rows, std::memory_order_relaxed);
+    if (context.progress->bytes_read.load(std::memory_order_relaxed) == 0) {
+      context.progress->bytes_read.store(context.progress->bytes_to_read.load());
+    }
     return LoadResult{.rows_loaded = *rows};
   }
 
