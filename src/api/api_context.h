@@ -10,6 +10,7 @@ namespace orc {
 
 class StateStore;
 class PluginRegistry;
+class Scheduler;
 
 struct ApiContext {
   StateStore& store;
@@ -18,6 +19,8 @@ struct ApiContext {
   // The execution side of this process, told of new runs and cancel requests; may be null (an API
   // without workers, as in some tests).
   RunEvents* run_events = nullptr;
+  // The scheduler of this process, told of job changes and asked for backfills; may be null.
+  Scheduler* scheduler = nullptr;
 
   void RunEnqueued() const {
     if (run_events != nullptr) run_events->RunEnqueued();
@@ -25,6 +28,7 @@ struct ApiContext {
   void CancelRequested(const std::string& run_id) const {
     if (run_events != nullptr) run_events->CancelRequested(run_id);
   }
+  void JobChanged(const std::string& job_id) const;
 };
 
 }  // namespace orc

@@ -6,8 +6,10 @@
 #include "api/job_json.h"
 #include "api/request_helpers.h"
 #include "api/router.h"
+#include "common/time_format.h"
 #include "common/uuid.h"
 #include "cron/cron_schedule.h"
+#include "scheduler/scheduler.h"
 #include "state/state_store.h"
 
 namespace orc {
@@ -40,6 +42,7 @@ void CreateJob(ApiContext& context, const httplib::Request& request, httplib::Re
   if (!job.ok()) return WriteError(response, job.status());
   Result<Job> created = context.store.CreateJob(*job);
   if (!created.ok()) return WriteError(response, created.status(), "job_name");
+  context.JobChanged(created->job_id);
   response.set_header("Location", "/jobs/" + created->job_id);
   WriteJson(response, 201, Encode(*created, context));
 }
@@ -73,6 +76,7 @@ void StoreReplacement(ApiContext& context, const std::string& id, const nlohmann
   job->job_id = id;
   Result<Job> replaced = context.store.ReplaceJob(*job);
   if (!replaced.ok()) return WriteError(response, replaced.status(), "job_name");
+  context.JobChanged(id);
   WriteJson(response, 200, Encode(*replaced, context));
 }
 
@@ -131,7 +135,40 @@ void DeleteJob(ApiContext& context, const httplib::Request& request, httplib::Re
     }
     return WriteError(response, deleted);
   }
+  context.JobChanged(*id);
   response.status = 204;
+}
+
+void Backfill(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+  Result<std::string> id = JobId(request);
+  if (!id.ok()) return WriteError(response, id.status());
+  const std::optional<nlohmann::json> body = ReadJsonBody(request, response);
+  if (!body) return;
+  TimePoint bounds[2];
+  const char* names[2] = {"start", "end"};
+  for (int i = 0; i < 2; ++i) {
+    const auto value = body->find(names[i]);
+    if (value == body->end() || !value->is_string()) {
+      return WriteError(response,
+                        InvalidArgumentError(std::string(names[i]) + " is required (RFC 3339)")
+                            .WithField(names[i]));
+    }
+    Result<TimePoint> parsed = ParseRfc3339(value->get<std::string>());
+    if (!parsed.ok()) {
+      return WriteError(
+          response, InvalidArgumentError(std::string(names[i]) + ": " + parsed.status().message())
+                        .WithField(names[i]));
+    }
+    bounds[i] = *parsed;
+  }
+  if (context.scheduler == nullptr) {
+    return WriteError(response, UnavailableError("this orc runs no scheduler"));
+  }
+  Result<std::vector<Run>> runs = context.scheduler->Backfill(*id, bounds[0], bounds[1]);
+  if (!runs.ok()) return WriteError(response, runs.status());
+  nlohmann::json items = nlohmann::json::array();
+  for (const Run& run : *runs) items.push_back(RunToJson(run));
+  WriteJson(response, 200, items);
 }
 
 void TriggerRun(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
@@ -185,6 +222,10 @@ void InstallJobRoutes(Router& router, ApiContext& context) {
   router.Delete(kJobPath, "Delete a job (?force=true cancels its runs first)", bind(DeleteJob));
   router.Post("/jobs/{job_id}/run", "Queue a manual run", bind(TriggerRun));
   router.Get("/jobs/{job_id}/runs", "List a job's runs, newest first", bind(ListJobRuns));
+  router.Post("/jobs/{job_id}/backfill",
+              "Queue one run per schedule slot from start to end (RFC 3339), skipping slots "
+              "that have a run",
+              bind(Backfill));
 }
 
 }  // namespace orc

@@ -9,6 +9,7 @@
 
 #include "api/api_context.h"
 #include "api/api_server.h"
+#include "api/cron_handler.h"
 #include "api/health_handler.h"
 #include "api/jobs_handler.h"
 #include "api/metrics_handler.h"
@@ -21,6 +22,7 @@
 #include "common/version.h"
 #include "engine/duckdb_engine.h"
 #include "plugins/plugin_registry.h"
+#include "scheduler/scheduler.h"
 #include "state/database_url.h"
 #include "state/state_store.h"
 #include "worker/worker_manager.h"
@@ -80,15 +82,18 @@ int RunServe(const ServeOptions& options) {
     worker_options.protected_paths.push_back(std::filesystem::absolute(database->sqlite_path));
   }
   WorkerManager workers(**store, plugins, engine, SystemClock::Instance(), worker_options);
+  Scheduler scheduler(**store, SystemClock::Instance(), &workers);
   ApiContext context{.store = **store,
                      .plugins = plugins,
                      .clock = SystemClock::Instance(),
-                     .run_events = &workers};
+                     .run_events = &workers,
+                     .scheduler = &scheduler};
   server.AddRoutes([&](Router& routes) {
     InstallHealthRoutes(routes, store->get());
     InstallJobRoutes(routes, context);
     InstallRunRoutes(routes, context);
     InstallMetricsRoute(routes, **store, &workers);
+    InstallCronRoutes(routes);
     InstallOpenApiRoute(routes);
   });
   if (Status started = workers.Start(); !started.ok()) {
@@ -97,6 +102,12 @@ int RunServe(const ServeOptions& options) {
   }
   spdlog::info("{} workers running (data directory {})", worker_options.workers,
                worker_options.data_dir.string());
+  if (Status started = scheduler.Start(); !started.ok()) {
+    spdlog::error("cannot start the scheduler: {}", started.message());
+    workers.Shutdown(std::chrono::seconds(0));
+    return kExitFailure;
+  }
+  spdlog::info("scheduler running: {} scheduled jobs", scheduler.scheduled_jobs());
   spdlog::info("orc {} listening on http://{} (state: {})", kVersion,
                HostPort{bind->host, server.port()}.ToString(), database->redacted);
 
@@ -110,6 +121,7 @@ int RunServe(const ServeOptions& options) {
   termination_signals.Cancel();
   signal_waiter.join();
   // The API is closed: no new runs from this process. Running ones get the grace period.
+  scheduler.Stop();
   workers.Shutdown(std::chrono::seconds(options.shutdown_grace_s));
   if (!served.ok()) {
     spdlog::error("{}", served.message());

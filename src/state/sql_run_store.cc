@@ -141,6 +141,58 @@ Result<Run> SqlStateStore::EnqueueRun(const NewRun& new_run) {
   return run;
 }
 
+Result<std::vector<Run>> SqlStateStore::EnqueueSlots(const std::vector<NewRun>& new_runs) {
+  const TimePoint now = clock_.Now();
+  std::vector<Run> created;
+  if (new_runs.empty()) return created;
+  ORC_RETURN_IF_ERROR(
+      WithConnection(Access::kTransaction, [&](SqlConnection& connection) -> Status {
+        created.clear();  // a retried body starts over
+        for (const NewRun& new_run : new_runs) {
+          if (!new_run.scheduled_for) return InvalidArgumentError("a slot needs scheduled_for");
+          ORC_ASSIGN_OR_RETURN(
+              SqlRows inserted,
+              connection.Execute(
+                  JoinSql(
+                      {"INSERT INTO runs (run_id, job_id, status, triggered_by, scheduled_for, "
+                       "queued_at, available_at, max_attempts, created_at, updated_at) "
+                       "SELECT $1, job_id, 'queued', $2, $3, $4, $5, retry_max_attempts, $4, $4 "
+                       "FROM jobs WHERE job_id = $6 "
+                       "ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for IS NOT NULL "
+                       "DO NOTHING RETURNING ",
+                       kRunColumns}),
+                  {NewUuidV7(now), std::string(ToString(new_run.triggered_by)),
+                   NullableTime(new_run.scheduled_for), ToStoredTime(now),
+                   ToStoredTime(new_run.available_at.value_or(now)), new_run.job_id}));
+          if (!inserted.empty()) {
+            created.push_back(RunFromRow(inserted, 0));
+            continue;
+          }
+          // Nothing inserted: the slot had a run already, or the job does not exist.
+          ORC_ASSIGN_OR_RETURN(
+              SqlRows job,
+              connection.Execute("SELECT 1 FROM jobs WHERE job_id = $1", {new_run.job_id}));
+          if (job.empty()) return NotFoundError("no job with job_id '" + new_run.job_id + "'");
+        }
+        return Status::Ok();
+      }));
+  return created;
+}
+
+Result<std::map<std::string, TimePoint>> SqlStateStore::LatestSlots() {
+  std::map<std::string, TimePoint> latest;
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
+    ORC_ASSIGN_OR_RETURN(SqlRows rows,
+                         connection.Execute("SELECT job_id, max(scheduled_for) FROM runs "
+                                            "WHERE scheduled_for IS NOT NULL GROUP BY job_id",
+                                            {}));
+    latest.clear();
+    for (size_t r = 0; r < rows.size(); ++r) latest[rows.Text(r, 0)] = rows.Time(r, 1);
+    return Status::Ok();
+  }));
+  return latest;
+}
+
 Result<std::optional<Run>> SqlStateStore::ClaimRun(const std::string& owner, Duration lease) {
   // PostgreSQL: SKIP LOCKED lets concurrent claimers pass over each other's candidate instead of
   // queueing behind it. SQLite: the statement runs under the single write lock.

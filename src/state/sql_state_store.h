@@ -40,6 +40,8 @@ class SqlStateStore final : public StateStore {
   Status DeleteJob(const std::string& job_id) override;
 
   Result<Run> EnqueueRun(const NewRun& new_run) override;
+  Result<std::vector<Run>> EnqueueSlots(const std::vector<NewRun>& new_runs) override;
+  Result<std::map<std::string, TimePoint>> LatestSlots() override;
   Result<std::optional<Run>> ClaimRun(const std::string& owner, Duration lease) override;
   Result<LeaseState> RenewLease(const std::string& run_id, const std::string& owner,
                                 Duration lease) override;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -110,6 +111,12 @@ class StateStore {
   // Queues a run. NotFound for an unknown job; AlreadyExists when the job already has a run for
   // new_run.scheduled_for.
   virtual Result<Run> EnqueueRun(const NewRun& new_run) = 0;
+  // Queues one run per schedule slot (each new_run has scheduled_for), in one transaction; a slot
+  // that already has a run is skipped, so asking twice (or two processes asking) queues nothing
+  // new. Returns the runs created, in the order asked. NotFound for an unknown job.
+  virtual Result<std::vector<Run>> EnqueueSlots(const std::vector<NewRun>& new_runs) = 0;
+  // The latest schedule slot each job has a run for (runs with scheduled_for), by job_id.
+  virtual Result<std::map<std::string, TimePoint>> LatestSlots() = 0;
   // Atomically takes the oldest due queued run whose job is below its max_active_runs, marks it
   // running under `owner` with a lease until now + lease, and returns it; nullopt when none.
   virtual Result<std::optional<Run>> ClaimRun(const std::string& owner, Duration lease) = 0;

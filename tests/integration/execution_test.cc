@@ -227,6 +227,56 @@ TEST_F(ExecutionTest, LogsAndMetricsDescribeTheRuns) {
   }
 }
 
+TEST_F(ExecutionTest, SchedulesFireByThemselvesAndCanBePreviewedAndBackfilled) {
+  Subprocess orc(Orc(ServeArguments("sqlite:" + directory_.File("orc.db")), directory_));
+  const int port = AwaitListening(orc);
+  ASSERT_GT(port, 0) << orc.Stderr();
+  ApiClient api(port);
+
+  ApiClient::Reply preview =
+      api.Get("/cron/preview?schedule=0%209%20*%20*%20MON-FRI&timezone=Europe/Berlin&count=3");
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  ASSERT_EQ(preview.body["fire_times"].size(), 3u);
+  EXPECT_TRUE(preview.body["fire_times"][0].get<std::string>().ends_with(":00:00.000Z"))
+      << preview.body;
+  EXPECT_EQ(api.Get("/cron/preview?schedule=61%20*%20*%20*%20*").status, 400);
+  EXPECT_EQ(api.Get("/cron/preview?schedule=*%20*%20*%20*%20*&timezone=Mars/Base").status, 400);
+
+  ApiClient::Reply created = api.Post("/jobs", {{"job_name", "every second"},
+                                                {"schedule", "* * * * * *"},
+                                                {"tasks", {SqlTask("one", "SELECT 1")}}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string job_id = created.body["job_id"];
+  json runs;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    runs = api.Get("/runs?status=success&job_id=" + job_id).body;
+    if (runs.size() >= 2) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_GE(runs.size(), 2u) << runs;
+  EXPECT_EQ(runs[0]["triggered_by"], "scheduler");
+  EXPECT_NE(runs[0]["scheduled_for"], runs[1]["scheduled_for"]);
+
+  ApiClient::Reply paused = api.Post("/jobs", {{"job_name", "hourly"},
+                                               {"schedule", "0 * * * *"},
+                                               {"is_active", false},
+                                               {"tasks", {SqlTask("one", "SELECT 1")}}});
+  ASSERT_EQ(paused.status, 201) << paused.body;
+  const std::string backfill = "/jobs/" + paused.body["job_id"].get<std::string>() + "/backfill";
+  ApiClient::Reply filled =
+      api.Post(backfill, {{"start", "2026-01-01T00:00:00Z"}, {"end", "2026-01-01T02:00:00Z"}});
+  ASSERT_EQ(filled.status, 200) << filled.body;
+  ASSERT_EQ(filled.body.size(), 3u);
+  EXPECT_EQ(filled.body[0]["triggered_by"], "backfill");
+  EXPECT_EQ(filled.body[0]["scheduled_for"], "2026-01-01T00:00:00.000Z");
+  EXPECT_EQ(api.Post(backfill, {{"start", "2026-01-01T00:00:00Z"}, {"end", "2026-01-01T02:00:00Z"}})
+                .body.size(),
+            0u);
+  EXPECT_EQ(api.Post(backfill, {{"start", "yesterday"}, {"end", "2026-01-01T02:00:00Z"}}).status,
+            400);
+}
+
 TEST_F(ExecutionTest, TwoProcessesOnOnePostgresExecuteEachOfAThousandRunsOnce) {
   constexpr int kRuns = 1000;
   testing::TestDatabase database(testing::TestBackend::kPostgres);

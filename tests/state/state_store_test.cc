@@ -625,6 +625,34 @@ TEST_P(StateStoreTest, ConcurrentClaimersNeverExceedMaxActiveRuns) {
   EXPECT_LE(most_running, 2);
 }
 
+TEST_P(StateStoreTest, EnqueueSlotsSkipsSlotsThatHaveARunAndReportsTheLatest) {
+  const Job job = Create("slots");
+  const TimePoint first = kStart + std::chrono::minutes(1);
+  const TimePoint second = kStart + std::chrono::minutes(2);
+  auto slot = [&](TimePoint at) {
+    return NewRun{
+        .job_id = job.job_id, .triggered_by = TriggeredBy::kScheduler, .scheduled_for = at};
+  };
+  Result<std::vector<orc::Run>> created = store_->EnqueueSlots({slot(first)});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_EQ(created->size(), 1u);
+  EXPECT_EQ((*created)[0].scheduled_for, first);
+  EXPECT_EQ((*created)[0].triggered_by, TriggeredBy::kScheduler);
+
+  created = store_->EnqueueSlots({slot(first), slot(second)});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_EQ(created->size(), 1u) << "the first slot had its run already";
+  EXPECT_EQ((*created)[0].scheduled_for, second);
+
+  Result<std::map<std::string, TimePoint>> latest = store_->LatestSlots();
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  EXPECT_EQ(latest->at(job.job_id), second);
+
+  Result<std::vector<orc::Run>> unknown = store_->EnqueueSlots(
+      {NewRun{.job_id = "00000000-0000-4000-8000-000000000000", .scheduled_for = first}});
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StateStoreTest,
                          ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
                          [](const auto& info) { return testing::BackendName(info.param); });

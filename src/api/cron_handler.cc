@@ -1,0 +1,56 @@
+#include "api/cron_handler.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/error_response.h"
+#include "api/request_helpers.h"
+#include "api/router.h"
+#include "common/clock.h"
+#include "common/time_format.h"
+#include "cron/cron_schedule.h"
+
+namespace orc {
+namespace {
+
+constexpr int kDefaultCount = 5;
+constexpr int kMaxCount = 1000;
+
+void Preview(const httplib::Request& request, httplib::Response& response) {
+  if (!request.has_param("schedule")) {
+    return WriteError(response,
+                      InvalidArgumentError("schedule is required, e.g. ?schedule=0 9 * * MON-FRI")
+                          .WithField("schedule"));
+  }
+  const std::string expression = request.get_param_value("schedule");
+  const std::string timezone =
+      request.has_param("timezone") ? request.get_param_value("timezone") : "UTC";
+  Result<int> count = IntParam(request, "count", kDefaultCount, 1, kMaxCount);
+  if (!count.ok()) return WriteError(response, count.status());
+  nlohmann::json fire_times = nlohmann::json::array();
+  if (!IsManualSchedule(expression)) {
+    Result<CronSchedule> schedule = CronSchedule::Parse(expression, timezone);
+    if (!schedule.ok()) {
+      const std::string field =
+          schedule.status().field().empty() ? "schedule" : schedule.status().field();
+      return WriteError(response,
+                        InvalidArgumentError(schedule.status().message()).WithField(field));
+    }
+    std::optional<TimePoint> at = SystemClock::Instance().Now();
+    for (int i = 0; i < *count && (at = schedule->NextAfter(*at)); ++i) {
+      fire_times.push_back(FormatRfc3339(*at));
+    }
+  }
+  WriteJson(response, 200,
+            {{"schedule", expression}, {"timezone", timezone}, {"fire_times", fire_times}});
+}
+
+}  // namespace
+
+void InstallCronRoutes(Router& router) {
+  router.Get("/cron/preview",
+             "The next fire times of a schedule (?schedule, ?timezone, ?count), in UTC", Preview);
+}
+
+}  // namespace orc

@@ -1,0 +1,270 @@
+#include "scheduler/scheduler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <deque>
+
+#include "common/time_format.h"
+
+namespace orc {
+namespace {
+
+// Bounds the slots walked to find what was missed during a long downtime (a one-second schedule
+// down for 115 days); past it, the slots walked so far stand.
+constexpr int64_t kMaxSlotsWalked = 10'000'000;
+
+// The most recent slot in (from, now], found by walking ever longer windows back from now so that
+// a frequent schedule after a long downtime is not walked slot by slot from the start.
+std::optional<TimePoint> LatestSlot(const CronSchedule& schedule, TimePoint from, TimePoint now) {
+  using std::chrono::hours;
+  using std::chrono::minutes;
+  for (const Duration window :
+       {Duration(minutes(1)), Duration(hours(1)), Duration(hours(24)), Duration(hours(24 * 32)),
+        Duration(hours(24 * 367)), Duration::max()}) {
+    const TimePoint start = window == Duration::max() || now - from <= window ? from : now - window;
+    std::optional<TimePoint> latest;
+    int64_t walked = 0;
+    for (std::optional<TimePoint> slot = schedule.NextAfter(start); slot && *slot <= now;
+         slot = schedule.NextAfter(*slot)) {
+      latest = slot;
+      if (++walked >= kMaxSlotsWalked) break;
+    }
+    if (latest || start == from) return latest;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(StateStore& store, Clock& clock, RunEvents* run_events,
+                     SchedulerOptions options)
+    : store_(store), clock_(clock), run_events_(run_events), options_(options) {}
+
+Scheduler::~Scheduler() { Stop(); }
+
+Status Scheduler::Start() {
+  ORC_RETURN_IF_ERROR(Resync(/*recover=*/true));
+  started_ = true;
+  thread_ = std::thread([this] { Loop(); });
+  return Status::Ok();
+}
+
+void Scheduler::Stop() {
+  if (!started_ || stopping_.exchange(true)) return;
+  wake_.Wake();
+  thread_.join();
+}
+
+void Scheduler::JobChanged(const std::string& job_id) {
+  {
+    std::lock_guard lock(mutex_);
+    changed_.insert(job_id);
+  }
+  wake_.Wake();
+}
+
+size_t Scheduler::scheduled_jobs() const {
+  std::lock_guard lock(mutex_);
+  return plans_.size();
+}
+
+void Scheduler::Loop() {
+  TimePoint next_resync = clock_.Now() + options_.resync_interval;
+  while (!stopping_.load()) {
+    const TimePoint now = clock_.Now();
+    // Fire first: a re-plan starts after `now`, and must not pass over a slot due at `now`.
+    FireDue(now);
+    std::set<std::string> changed;
+    {
+      std::lock_guard lock(mutex_);
+      changed.swap(changed_);
+    }
+    for (const std::string& job_id : changed) Replan(job_id);
+    if (now >= next_resync) {
+      if (Status synced = Resync(/*recover=*/false); !synced.ok()) {
+        spdlog::warn("scheduler: cannot read the jobs: {}", synced.message());
+      }
+      next_resync = now + options_.resync_interval;
+    }
+    TimePoint deadline = next_resync;
+    {
+      std::lock_guard lock(mutex_);
+      if (!fires_.empty()) deadline = std::min(deadline, fires_.top().at);
+    }
+    clock_.WaitUntil(wake_, deadline);
+  }
+}
+
+Status Scheduler::Resync(bool recover) {
+  std::vector<Job> jobs;
+  for (int offset = 0;; offset += 1000) {
+    ORC_ASSIGN_OR_RETURN(Page<Job> page,
+                         store_.ListJobs({.limit = 1000, .offset = offset, .is_active = true}));
+    for (Job& job : page.items) {
+      if (job.schedule && !IsManualSchedule(*job.schedule)) jobs.push_back(std::move(job));
+    }
+    if (page.items.size() < 1000) break;
+  }
+  ORC_ASSIGN_OR_RETURN(auto latest_slots, store_.LatestSlots());
+  const TimePoint now = clock_.Now();
+  std::vector<NewRun> missed;
+  std::map<std::string, std::pair<Planned, TimePoint>> planned;  // job -> plan, plan after
+  for (const Job& job : jobs) {
+    Result<CronSchedule> schedule = CronSchedule::Parse(*job.schedule, job.timezone);
+    if (!schedule.ok()) {
+      spdlog::warn("scheduler: job {} has an unusable schedule: {}", job.job_name,
+                   schedule.status().message());
+      continue;
+    }
+    // The schedule applies from when it was written, or after the last slot that has a run.
+    TimePoint from = job.updated_at;
+    if (const auto found = latest_slots.find(job.job_id); found != latest_slots.end()) {
+      from = std::max(from, found->second);
+    }
+    if (recover && from < now) {
+      auto slot = [&job](TimePoint at) {
+        return NewRun{.job_id = job.job_id,
+                      .triggered_by = TriggeredBy::kScheduler,
+                      .scheduled_for = at,
+                      .available_at = at};
+      };
+      if (!job.catchup) {
+        if (std::optional<TimePoint> latest = LatestSlot(*schedule, from, now)) {
+          missed.push_back(slot(*latest));
+        }
+      } else {
+        // The most recent max_catchup missed slots, oldest first.
+        std::deque<TimePoint> slots;
+        int64_t total = 0;
+        for (std::optional<TimePoint> at = schedule->NextAfter(from); at && *at <= now;
+             at = schedule->NextAfter(*at)) {
+          slots.push_back(*at);
+          if (static_cast<int>(slots.size()) > options_.max_catchup) slots.pop_front();
+          if (++total >= kMaxSlotsWalked) break;
+        }
+        if (total > options_.max_catchup) {
+          spdlog::warn("scheduler: job {} missed {} slots; catching up the latest {}", job.job_name,
+                       total, options_.max_catchup);
+        }
+        for (TimePoint at : slots) missed.push_back(slot(at));
+      }
+    }
+    planned.emplace(job.job_id,
+                    std::pair(Planned{.schedule = std::move(*schedule), .catchup = job.catchup},
+                              std::max(from, now)));
+  }
+  {
+    std::lock_guard lock(mutex_);
+    plans_.clear();
+    fires_ = {};
+    for (auto& [job_id, entry] : planned) Plan(job_id, std::move(entry.first), entry.second);
+  }
+  if (!missed.empty()) {
+    spdlog::info("scheduler: queuing {} run{} for slots missed while orc was down", missed.size(),
+                 missed.size() == 1 ? "" : "s");
+    Enqueue(std::move(missed));
+  }
+  return Status::Ok();
+}
+
+void Scheduler::Replan(const std::string& job_id) {
+  Result<Job> job = store_.GetJob(job_id);
+  std::lock_guard lock(mutex_);
+  plans_.erase(job_id);  // its queued fires go stale
+  if (!job.ok() || !job->is_active || !job->schedule || IsManualSchedule(*job->schedule)) return;
+  Result<CronSchedule> schedule = CronSchedule::Parse(*job->schedule, job->timezone);
+  if (!schedule.ok()) return;
+  Plan(job_id, Planned{.schedule = std::move(*schedule), .catchup = job->catchup}, clock_.Now());
+}
+
+// Requires mutex_.
+void Scheduler::Plan(const std::string& job_id, Planned planned, TimePoint after) {
+  planned.generation = next_generation_++;
+  const std::optional<TimePoint> next = planned.schedule.NextAfter(after);
+  if (next) fires_.push(Fire{*next, job_id, planned.generation});
+  plans_.insert_or_assign(job_id, std::move(planned));
+}
+
+void Scheduler::FireDue(TimePoint now) {
+  std::vector<NewRun> slots;
+  {
+    std::lock_guard lock(mutex_);
+    while (!fires_.empty() && fires_.top().at <= now) {
+      const Fire fire = fires_.top();
+      fires_.pop();
+      const auto plan = plans_.find(fire.job_id);
+      if (plan == plans_.end() || plan->second.generation != fire.generation) continue;  // stale
+      const CronSchedule& schedule = plan->second.schedule;
+      auto slot = [&fire](TimePoint at) {
+        return NewRun{.job_id = fire.job_id,
+                      .triggered_by = TriggeredBy::kScheduler,
+                      .scheduled_for = at,
+                      .available_at = at};
+      };
+      // Normally the next slot is in the future; after a stall, catch up or take the latest.
+      TimePoint latest = fire.at;
+      std::optional<TimePoint> next = schedule.NextAfter(fire.at);
+      int caught_up = 0;
+      slots.push_back(slot(fire.at));
+      while (next && *next <= now) {
+        if (plan->second.catchup && ++caught_up < options_.max_catchup) {
+          slots.push_back(slot(*next));
+        } else {
+          latest = *next;
+        }
+        next = schedule.NextAfter(*next);
+      }
+      if (!plan->second.catchup && latest != fire.at) slots.back() = slot(latest);
+      if (next) fires_.push(Fire{*next, fire.job_id, fire.generation});
+    }
+  }
+  if (!slots.empty()) Enqueue(std::move(slots));
+}
+
+void Scheduler::Enqueue(std::vector<NewRun> slots) {
+  Result<std::vector<Run>> created = store_.EnqueueSlots(slots);
+  if (!created.ok()) {
+    // One job deleted meanwhile fails the batch: enqueue the others one by one.
+    spdlog::warn("scheduler: cannot queue {} runs together ({}); queuing them one by one",
+                 slots.size(), created.status().message());
+    size_t queued = 0;
+    for (const NewRun& slot : slots) {
+      Result<std::vector<Run>> one = store_.EnqueueSlots({slot});
+      if (one.ok()) {
+        queued += one->size();
+      } else if (one.status().code() != StatusCode::kNotFound) {
+        spdlog::error("scheduler: cannot queue the run of job {} for {}: {}", slot.job_id,
+                      FormatRfc3339(*slot.scheduled_for), one.status().message());
+      }
+    }
+    if (queued > 0 && run_events_ != nullptr) run_events_->RunEnqueued();
+    return;
+  }
+  if (!created->empty() && run_events_ != nullptr) run_events_->RunEnqueued();
+}
+
+Result<std::vector<Run>> Scheduler::Backfill(const std::string& job_id, TimePoint start,
+                                             TimePoint end) {
+  ORC_ASSIGN_OR_RETURN(Job job, store_.GetJob(job_id));
+  if (!job.schedule || IsManualSchedule(*job.schedule)) {
+    return InvalidArgumentError("job " + job.job_name + " has no schedule to backfill");
+  }
+  if (end < start) return InvalidArgumentError("end is before start").WithField("end");
+  ORC_ASSIGN_OR_RETURN(CronSchedule schedule, CronSchedule::Parse(*job.schedule, job.timezone));
+  std::vector<NewRun> slots;
+  for (std::optional<TimePoint> at = schedule.NextAfter(start - std::chrono::microseconds(1));
+       at && *at <= end; at = schedule.NextAfter(*at)) {
+    if (static_cast<int>(slots.size()) >= options_.max_catchup) {
+      return ResourceExhaustedError("more than " + std::to_string(options_.max_catchup) +
+                                    " slots from " + FormatRfc3339(start) + " to " +
+                                    FormatRfc3339(end) + "; backfill a shorter range at a time");
+    }
+    slots.push_back(
+        NewRun{.job_id = job_id, .triggered_by = TriggeredBy::kBackfill, .scheduled_for = *at});
+  }
+  ORC_ASSIGN_OR_RETURN(std::vector<Run> created, store_.EnqueueSlots(slots));
+  if (!created.empty() && run_events_ != nullptr) run_events_->RunEnqueued();
+  return created;
+}
+
+}  // namespace orc

@@ -1,0 +1,105 @@
+// Scheduler: fires the cron schedules of active jobs. Each slot becomes exactly one queued run
+// (triggered_by "scheduler", scheduled_for = the slot): the state store's unique (job_id,
+// scheduled_for) key makes restarts, several orc processes on one database and schedule edits
+// unable to create a duplicate.
+//
+// Timer-driven: the scheduler thread sleeps on the injected Clock until the earliest next fire time
+// and is woken by JobChanged(). All slots that fall due together are enqueued in one transaction.
+// Jobs changed by other processes are picked up at the next resync (resync_interval).
+//
+// Semantics: a schedule applies from when it was written; an edit never replays past slots; a
+// paused job gets no new slots. After downtime (at start), a job whose slots were missed gets one
+// run for the most recent missed slot, or with catchup one per missed slot, oldest first, at most
+// max_catchup (logged when capped). Backfill() enqueues past slots on request.
+//
+// Thread safety: all public methods are safe from any thread.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "core/run_events.h"
+#include "cron/cron_schedule.h"
+#include "state/state_store.h"
+
+namespace orc {
+
+struct SchedulerOptions {
+  Duration resync_interval = std::chrono::seconds(30);
+  int max_catchup = 1000;  // runs per job and per backfill
+};
+
+class Scheduler {
+ public:
+  // `run_events` (may be null) is told when runs were queued, so local workers start at once.
+  Scheduler(StateStore& store, Clock& clock, RunEvents* run_events, SchedulerOptions options = {});
+  ~Scheduler();  // Stop()
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Loads the active scheduled jobs, enqueues what was missed while no scheduler ran, and starts
+  // the scheduler thread.
+  Status Start();
+  void Stop();
+
+  // `job_id` was created, replaced, patched (paused, resumed) or deleted: re-plan it now, from now
+  // on. Does not block.
+  void JobChanged(const std::string& job_id);
+
+  // One run per slot of `job_id` with start <= slot <= end (triggered_by "backfill"), skipping
+  // slots that have a run; also for paused jobs. Returns the runs created. InvalidArgument for a
+  // job without schedule or end < start; ResourceExhausted past max_catchup slots.
+  Result<std::vector<Run>> Backfill(const std::string& job_id, TimePoint start, TimePoint end);
+
+  // How many jobs are scheduled now (for tests and metrics).
+  size_t scheduled_jobs() const;
+
+ private:
+  struct Planned {
+    CronSchedule schedule;
+    bool catchup = false;
+    uint64_t generation = 0;  // matches the heap entries that are still current
+  };
+  struct Fire {
+    TimePoint at;
+    std::string job_id;
+    uint64_t generation;
+    bool operator>(const Fire& other) const { return at > other.at; }
+  };
+
+  void Loop();
+  // Re-plans every job from the store; `recover` also enqueues slots missed since the last run.
+  Status Resync(bool recover);
+  // Re-plans one job (after a change): from now on, no replay.
+  void Replan(const std::string& job_id);
+  // Enqueues every fire due at `now` and plans each job's next one.
+  void FireDue(TimePoint now);
+  void Plan(const std::string& job_id, Planned planned, TimePoint after);
+  void Enqueue(std::vector<NewRun> slots);
+
+  StateStore& store_;
+  Clock& clock_;
+  RunEvents* run_events_;
+  const SchedulerOptions options_;
+
+  WakeSignal wake_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  bool started_ = false;
+
+  mutable std::mutex mutex_;              // guards the members below
+  std::set<std::string> changed_;         // jobs to re-plan (JobChanged)
+  std::map<std::string, Planned> plans_;  // scheduled jobs
+  std::priority_queue<Fire, std::vector<Fire>, std::greater<>> fires_;
+  uint64_t next_generation_ = 1;
+};
+
+}  // namespace orc

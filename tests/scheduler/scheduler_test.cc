@@ -1,0 +1,196 @@
+// The scheduler on fake time against a real state store (SQLite and PostgreSQL).
+#include "scheduler/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "common/time_format.h"
+#include "support/printers.h"
+#include "support/test_database.h"
+
+namespace orc {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TestBackend;
+
+const TimePoint kStart = *ParseRfc3339("2026-03-01T12:00:00.500Z");
+
+class SchedulerTest : public ::testing::TestWithParam<TestBackend> {
+ protected:
+  void SetUp() override { store_ = Open(); }
+
+  std::unique_ptr<StateStore> Open() {
+    Result<std::unique_ptr<StateStore>> store =
+        OpenStateStore(*ParseDatabaseUrl(database_.url()), clock_);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return std::move(*store);
+  }
+
+  std::unique_ptr<Scheduler> StartScheduler(StateStore& store, SchedulerOptions options = {}) {
+    auto scheduler = std::make_unique<Scheduler>(store, clock_, nullptr, options);
+    EXPECT_TRUE(scheduler->Start().ok());
+    WaitUntilAsleep(1);
+    return scheduler;
+  }
+
+  Job CreateJob(const std::string& schedule, bool catchup = false) {
+    static int count = 0;
+    Result<Job> job = store_->CreateJob(
+        Job{.job_name = "job " + std::to_string(++count),
+            .schedule = schedule,
+            .catchup = catchup,
+            .tasks = {Task{
+                .task_name = "t",
+                .transform_config = R"({"type":"sql","db_path":":memory:","sql":"select 1"})"}}});
+    EXPECT_TRUE(job.ok()) << job.status();
+    return *job;
+  }
+
+  // Waits (real time) until `sleepers` threads wait on the fake clock: the schedulers are idle.
+  void WaitUntilAsleep(int sleepers) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (clock_.WaiterCount() < sleepers && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
+    std::this_thread::sleep_for(20ms);  // let a woken scheduler go back to sleep
+    while (clock_.WaiterCount() < sleepers && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+
+  void Advance(Duration by, int sleepers = 1) {
+    clock_.Advance(by);
+    WaitUntilAsleep(sleepers);
+  }
+
+  // The slots of the job's runs, oldest first, as "HH:MM:SS".
+  std::vector<std::string> Slots(const std::string& job_id) {
+    Result<Page<orc::Run>> runs = store_->ListRuns({.limit = 1000, .job_id = job_id});
+    EXPECT_TRUE(runs.ok()) << runs.status();
+    std::vector<std::string> slots;
+    for (const orc::Run& run : runs->items) {
+      slots.insert(slots.begin(),
+                   run.scheduled_for ? FormatRfc3339(*run.scheduled_for).substr(11, 8) : "manual");
+    }
+    return slots;
+  }
+
+  FakeClock clock_{kStart};
+  testing::TestDatabase database_{GetParam()};
+  std::unique_ptr<StateStore> store_;
+};
+
+TEST_P(SchedulerTest, EachSlotBecomesOneRunOnTime) {
+  const Job job = CreateJob("*/10 * * * * *");
+  auto scheduler = StartScheduler(*store_);
+  EXPECT_EQ(scheduler->scheduled_jobs(), 1u);
+  EXPECT_TRUE(Slots(job.job_id).empty());
+  Advance(9500ms);  // 12:00:10.000
+  EXPECT_EQ(Slots(job.job_id), std::vector<std::string>{"12:00:10"});
+  Advance(5s);
+  EXPECT_EQ(Slots(job.job_id), std::vector<std::string>{"12:00:10"});
+  Advance(5s);
+  EXPECT_EQ(Slots(job.job_id), (std::vector<std::string>{"12:00:10", "12:00:20"}));
+  Result<Page<orc::Run>> runs = store_->ListRuns({.job_id = job.job_id});
+  EXPECT_EQ(runs->items[0].triggered_by, TriggeredBy::kScheduler);
+  EXPECT_EQ(runs->items[0].available_at, *runs->items[0].scheduled_for);
+}
+
+TEST_P(SchedulerTest, TwoSchedulersOnOneDatabaseQueueEachSlotOnce) {
+  const Job job = CreateJob("*/10 * * * * *");
+  std::unique_ptr<StateStore> other_store = Open();
+  auto first = StartScheduler(*store_);
+  auto second = std::make_unique<Scheduler>(*other_store, clock_, nullptr);
+  ASSERT_TRUE(second->Start().ok());
+  WaitUntilAsleep(2);
+  for (int i = 0; i < 3; ++i) Advance(10s, 2);
+  EXPECT_EQ(Slots(job.job_id), (std::vector<std::string>{"12:00:10", "12:00:20", "12:00:30"}));
+}
+
+TEST_P(SchedulerTest, AnEditAppliesFromNowAndAPauseStopsNewSlots) {
+  Job job = CreateJob("*/10 * * * * *");
+  auto scheduler = StartScheduler(*store_);
+  Advance(9500ms);
+  ASSERT_EQ(Slots(job.job_id), std::vector<std::string>{"12:00:10"});
+
+  job.schedule = "0 * * * * *";  // every minute, from now on
+  ASSERT_TRUE(store_->ReplaceJob(job).ok());
+  scheduler->JobChanged(job.job_id);
+  WaitUntilAsleep(1);
+  Advance(20s);  // 12:00:30: the old schedule's 12:00:20 and :30 do not fire
+  EXPECT_EQ(Slots(job.job_id), std::vector<std::string>{"12:00:10"});
+  Advance(30s);  // 12:01:00
+  EXPECT_EQ(Slots(job.job_id), (std::vector<std::string>{"12:00:10", "12:01:00"}));
+
+  job.is_active = false;
+  ASSERT_TRUE(store_->ReplaceJob(job).ok());
+  scheduler->JobChanged(job.job_id);
+  WaitUntilAsleep(1);
+  EXPECT_EQ(scheduler->scheduled_jobs(), 0u);
+  Advance(120s);
+  EXPECT_EQ(Slots(job.job_id).size(), 2u) << "a paused job gets no new slots";
+}
+
+TEST_P(SchedulerTest, AfterDowntimeOneRunForTheLatestMissedSlot) {
+  const Job job = CreateJob("*/10 * * * * *");
+  clock_.Advance(95s);  // orc was down from 12:00:00.5 to 12:01:35.5
+  auto scheduler = StartScheduler(*store_);
+  EXPECT_EQ(Slots(job.job_id), std::vector<std::string>{"12:01:30"});
+  Advance(5s);
+  EXPECT_EQ(Slots(job.job_id), (std::vector<std::string>{"12:01:30", "12:01:40"}));
+}
+
+TEST_P(SchedulerTest, WithCatchupOneRunPerMissedSlotCapped) {
+  const Job job = CreateJob("*/10 * * * * *", /*catchup=*/true);
+  clock_.Advance(95s);  // 9 missed slots: 12:00:10 ... 12:01:30
+  auto scheduler = StartScheduler(*store_, {.max_catchup = 5});
+  // Queued together; each run is available from its slot, so workers take the oldest first.
+  std::vector<std::string> slots = Slots(job.job_id);
+  std::sort(slots.begin(), slots.end());
+  EXPECT_EQ(slots,
+            (std::vector<std::string>{"12:00:50", "12:01:00", "12:01:10", "12:01:20", "12:01:30"}));
+}
+
+TEST_P(SchedulerTest, ARestartQueuesNoSlotTwice) {
+  const Job job = CreateJob("*/10 * * * * *");
+  {
+    auto scheduler = StartScheduler(*store_);
+    Advance(9500ms);
+  }
+  auto again = StartScheduler(*store_);
+  Advance(1s);
+  EXPECT_EQ(Slots(job.job_id), std::vector<std::string>{"12:00:10"});
+}
+
+TEST_P(SchedulerTest, BackfillQueuesEachSlotOnceAlsoForAPausedJob) {
+  Job job = CreateJob("0 * * * * *");
+  job.is_active = false;
+  ASSERT_TRUE(store_->ReplaceJob(job).ok());
+  auto scheduler = StartScheduler(*store_);
+  const TimePoint start = *ParseRfc3339("2026-03-01T10:00:00Z");
+  const TimePoint end = *ParseRfc3339("2026-03-01T10:03:00Z");
+  Result<std::vector<orc::Run>> runs = scheduler->Backfill(job.job_id, start, end);
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_EQ(runs->size(), 4u);
+  EXPECT_EQ((*runs)[0].triggered_by, TriggeredBy::kBackfill);
+  EXPECT_EQ((*runs)[0].scheduled_for, start);
+  Result<std::vector<orc::Run>> again = scheduler->Backfill(job.job_id, start, end);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->empty()) << "asking twice queues nothing new";
+
+  EXPECT_EQ(scheduler->Backfill(job.job_id, end, start).status().code(),
+            StatusCode::kInvalidArgument);
+  Result<std::vector<orc::Run>> too_many =
+      scheduler->Backfill(job.job_id, start, start + std::chrono::hours(24));
+  EXPECT_EQ(too_many.status().code(), StatusCode::kResourceExhausted) << too_many.status();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SchedulerTest,
+                         ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
+                         [](const auto& info) { return testing::BackendName(info.param); });
+
+}  // namespace
+}  // namespace orc
