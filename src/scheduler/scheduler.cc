@@ -255,9 +255,10 @@ Result<std::vector<Run>> Scheduler::Backfill(const std::string& job_id, TimePoin
   for (std::optional<TimePoint> at = schedule.NextAfter(start - std::chrono::microseconds(1));
        at && *at <= end; at = schedule.NextAfter(*at)) {
     if (static_cast<int>(slots.size()) >= options_.max_catchup) {
-      return ResourceExhaustedError("more than " + std::to_string(options_.max_catchup) +
-                                    " slots from " + FormatRfc3339(start) + " to " +
-                                    FormatRfc3339(end) + "; backfill a shorter range at a time");
+      return InvalidArgumentError("more than " + std::to_string(options_.max_catchup) +
+                                  " slots from " + FormatRfc3339(start) + " to " +
+                                  FormatRfc3339(end) + "; backfill a shorter range at a time")
+          .WithField("end");
     }
     slots.push_back(
         NewRun{.job_id = job_id, .triggered_by = TriggeredBy::kBackfill, .scheduled_for = *at});

@@ -56,7 +56,7 @@ class Scheduler {
 
   // One run per slot of `job_id` with start <= slot <= end (triggered_by "backfill"), skipping
   // slots that have a run; also for paused jobs. Returns the runs created. InvalidArgument for a
-  // job without schedule or end < start; ResourceExhausted past max_catchup slots.
+  // job without schedule, end < start, or more than max_catchup slots.
   Result<std::vector<Run>> Backfill(const std::string& job_id, TimePoint start, TimePoint end);
 
   // How many jobs are scheduled now (for tests and metrics).
