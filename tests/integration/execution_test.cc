@@ -2,6 +2,7 @@
 // mid-run; two processes sharing one PostgreSQL database.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <thread>
@@ -145,6 +146,75 @@ TEST_F(ExecutionTest, KillNineMidRunThenRestartEndsTheRunWithEachRowLoadedOnce) 
   EXPECT_EQ(second.Wait(kExitTimeout), 0) << second.Stderr();
   EXPECT_EQ(QueryOut("SELECT count(*) FROM t"), "3");
   EXPECT_EQ(QueryOut("SELECT count(*) FROM _orc_loads"), "1");
+}
+
+// An HTTP source on loopback that answers 503 `failures` times, then two records.
+class FlakySource {
+ public:
+  explicit FlakySource(int failures) : failures_(failures) {
+    server_.Get("/records", [this](const httplib::Request&, httplib::Response& response) {
+      if (calls_++ < failures_) {
+        response.status = 503;
+        response.set_content("upstream overloaded", "text/plain");
+        return;
+      }
+      response.set_content(R"([{"id": 1}, {"id": 2}])", "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~FlakySource() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/records"; }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::atomic<int> calls_{0};
+  const int failures_;
+};
+
+json ApiLoadTask(const std::string& url) {
+  // max_retries 0: each 503 fails the attempt, so the worker's retries are what heal it.
+  return {{"task_name", "load"},
+          {"extractor_config", {{"type", "api"}, {"url", url}, {"max_retries", 0}}},
+          {"loader_config", {{"type", "duckdb"}, {"db_path", "out.duckdb"}, {"table_name", "t"}}}};
+}
+
+TEST_F(ExecutionTest, ASourceThatFailsTwiceThenSucceedsEndsInSuccessAfterThreeAttempts) {
+  FlakySource source(2);
+  Subprocess orc(Orc(ServeArguments("sqlite:" + directory_.File("orc.db")), directory_));
+  const int port = AwaitListening(orc);
+  ASSERT_GT(port, 0) << orc.Stderr();
+  ApiClient api(port);
+  const std::string run_id = Trigger(api, CreateJob(api, {ApiLoadTask(source.url())}));
+  const json run = WaitForRun(api, run_id, Final);
+  EXPECT_EQ(run["status"], "success") << run;
+  EXPECT_EQ(run["rows_loaded"], 2);
+  const json task_run = run["task_runs"][0];
+  EXPECT_EQ(task_run["attempts"], 3) << task_run;
+  ASSERT_EQ(task_run["errors"].size(), 2u) << task_run;
+  EXPECT_NE(task_run["errors"][0].get<std::string>().find("HTTP 503: upstream overloaded"),
+            std::string::npos)
+      << task_run;
+}
+
+TEST_F(ExecutionTest, APermanentlyFailingSourceFailsWithItsRootCause) {
+  FlakySource source(1000);
+  Subprocess orc(Orc(ServeArguments("sqlite:" + directory_.File("orc.db")), directory_));
+  const int port = AwaitListening(orc);
+  ASSERT_GT(port, 0) << orc.Stderr();
+  ApiClient api(port);
+  const std::string run_id = Trigger(api, CreateJob(api, {ApiLoadTask(source.url())}));
+  const json run = WaitForRun(api, run_id, Final);
+  EXPECT_EQ(run["status"], "failed") << run;
+  const std::string error = run.value("error_message", "");
+  EXPECT_NE(error.find("task load failed after 3 attempts"), std::string::npos) << error;
+  EXPECT_NE(error.find("api GET " + source.url()), std::string::npos) << error;
+  EXPECT_NE(error.find("HTTP 503: upstream overloaded"), std::string::npos) << error;
 }
 
 TEST_F(ExecutionTest, SigtermGivesARunningRunBackToTheQueue) {

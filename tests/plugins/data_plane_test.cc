@@ -132,6 +132,32 @@ TEST_F(DataPlaneTest, ParquetAndJsonKeepTheirTypes) {
   EXPECT_EQ(Rows("SELECT id, user.name, tags[2] FROM j"), std::vector<std::string>{"1|a|y"});
 }
 
+TEST_F(DataPlaneTest, CompressedCsvAndHivePartitionedParquet) {
+  {
+    auto connection = engine_.Connect(":memory:");
+    ASSERT_TRUE(connection.ok());
+    ASSERT_TRUE((*connection)
+                    ->Execute("COPY (SELECT range AS id FROM range(5)) TO " +
+                              QuoteLiteral(dir_.File("rows.csv.gz")) + " (HEADER)")
+                    .ok());
+    ASSERT_TRUE((*connection)
+                    ->Execute("COPY (SELECT range AS id, range % 2 AS part FROM range(6)) TO " +
+                              QuoteLiteral(dir_.File("lake")) +
+                              " (FORMAT parquet, PARTITION_BY (part))")
+                    .ok());
+  }
+  Result<LoadResult> csv = Load({{"type", "csv"}, {"path", "rows.csv.gz"}}, DuckDb("c"));
+  ASSERT_TRUE(csv.ok()) << csv.status();
+  EXPECT_EQ(csv->rows_loaded, 5);
+  context_.task_id = "task-2";
+  Result<LoadResult> parquet =
+      Load({{"type", "parquet"}, {"path", "lake/*/*.parquet"}, {"hive_partitioning", true}},
+           DuckDb("p"));
+  ASSERT_TRUE(parquet.ok()) << parquet.status();
+  EXPECT_EQ(Rows("SELECT part, count(*) FROM p GROUP BY part ORDER BY part"),
+            (std::vector<std::string>{"0|3", "1|3"}));
+}
+
 TEST_F(DataPlaneTest, ASqlTransformRunsInOneTransaction) {
   auto transform = [&](const std::string& sql) {
     Result<std::unique_ptr<Transform>> made = registry_.MakeTransform(
