@@ -40,6 +40,15 @@ class ResultHolder {
   duckdb_result result_{};
 };
 
+// Opens the database at `path` (nullptr: in memory). On failure, `error` says why.
+duckdb_state Open(const char* path, duckdb_database* database, std::string* error) {
+  char* message = nullptr;
+  const duckdb_state state = duckdb_open_ext(path, database, nullptr, &message);
+  if (state == DuckDBError) *error = message != nullptr ? message : "unknown error";
+  duckdb_free(message);
+  return state;
+}
+
 Status ErrorOf(duckdb_result* result) {
   const char* error = duckdb_result_error(result);
   std::string message = error != nullptr ? error : "DuckDB failed without a message";
@@ -123,6 +132,14 @@ Result<DuckDbRows> DuckDbConnection::Query(const std::string& sql) {
 
 void DuckDbConnection::Interrupt() { duckdb_interrupt(handle_->connection); }
 
+Status DuckDbConnection::TrackProgress() {
+  // Session settings (DuckDB refuses them as database options).
+  return Execute(
+             "SET enable_progress_bar = true; SET enable_progress_bar_print = false; "
+             "SET progress_bar_time = 0")
+      .status();
+}
+
 std::optional<double> DuckDbConnection::Progress() {
   const duckdb_query_progress_type progress = duckdb_query_progress(handle_->connection);
   if (progress.percentage < 0) return std::nullopt;
@@ -140,13 +157,7 @@ Result<std::unique_ptr<DuckDbConnection>> DuckDbEngine::Connect(const std::strin
   if (duckdb_connect(database->get(), &handle->connection) == DuckDBError) {
     return InternalError("cannot connect to the DuckDB database " + path);
   }
-  // Progress tracking from a statement's start (Progress()), without printing a bar.
-  duckdb_result result{};
-  duckdb_query(handle->connection,
-               "SET enable_progress_bar = true; SET enable_progress_bar_print = false; "
-               "SET progress_bar_time = 0",
-               &result);
-  duckdb_destroy_result(&result);
+
   return std::unique_ptr<DuckDbConnection>(
       new DuckDbConnection(std::move(database), std::move(handle), path));
 }
@@ -155,12 +166,9 @@ Result<std::shared_ptr<DuckDbDatabase>> DuckDbEngine::OpenMemory() {
   std::lock_guard lock(mutex_);
   if (memory_) return memory_;
   duckdb_database raw = nullptr;
-  char* error = nullptr;
-  if (duckdb_open_ext(nullptr, &raw, nullptr, &error) == DuckDBError) {
-    Status status = InternalError(std::string("cannot open an in-memory DuckDB database: ") +
-                                  (error != nullptr ? error : "unknown error"));
-    duckdb_free(error);
-    return status;
+  std::string error;
+  if (Open(nullptr, &raw, &error) == DuckDBError) {
+    return InternalError("cannot open an in-memory DuckDB database: " + error);
   }
   memory_ = std::make_shared<DuckDbDatabase>(raw);
   return memory_;
@@ -177,10 +185,8 @@ Result<std::shared_ptr<DuckDbDatabase>> DuckDbEngine::OpenShared(
     if (std::shared_ptr<DuckDbDatabase> open = found->second.lock()) return open;
   }
   duckdb_database raw = nullptr;
-  char* error = nullptr;
-  if (duckdb_open_ext(key.c_str(), &raw, nullptr, &error) == DuckDBError) {
-    std::string reason = error != nullptr ? error : "unknown error";
-    duckdb_free(error);
+  std::string reason;
+  if (Open(key.c_str(), &raw, &reason) == DuckDBError) {
     if (!std::filesystem::is_directory(key.parent_path())) {
       return NotFoundError("cannot open the DuckDB database " + path.string() + ": directory " +
                            key.parent_path().string() + " does not exist");

@@ -49,8 +49,11 @@ class DuckDbConnection {
   // Stops the statement running on this connection as soon as DuckDB can; it then fails with
   // Cancelled. Safe from any thread; does nothing when no statement runs.
   void Interrupt();
+  // Makes DuckDB track the progress of this connection's statements from their start, for
+  // Progress(). Costs a little on every statement, so only connections that run long ones ask.
+  Status TrackProgress();
   // How far the running statement is, from 0 to 1, or nullopt when DuckDB cannot tell (no
-  // statement, or one too short to track).
+  // statement, or progress not tracked).
   std::optional<double> Progress();
 
   const std::string& path() const { return path_; }

@@ -78,6 +78,7 @@ class DuckDbLoader final : public Loader {
     // Outside the load's transaction: concurrent loads into one file would otherwise conflict on
     // creating it. Idempotent.
     ORC_RETURN_IF_ERROR(connection->Execute(kCreateLedger).status());
+    ORC_RETURN_IF_ERROR(connection->TrackProgress());
     return InTransaction<LoadResult>(context, *connection, [&]() -> Result<LoadResult> {
       return LoadInTransaction(context, *connection, extractor);
     });
