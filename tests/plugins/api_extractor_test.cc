@@ -184,6 +184,23 @@ TEST_F(ApiExtractorTest, AFieldThatAppearsOnALaterPageIsKept) {
   EXPECT_EQ(Rows("SELECT extra FROM t WHERE id = 40000"), std::vector<std::string>{"new"});
 }
 
+TEST_F(ApiExtractorTest, RateLimitSpacesTheRequests) {
+  std::vector<std::chrono::steady_clock::time_point> arrivals;
+  server_.Get("/items", [&arrivals](const httplib::Request& request, httplib::Response& response) {
+    arrivals.push_back(std::chrono::steady_clock::now());
+    const int page = std::stoi(request.get_param_value("page"));
+    Reply(response, page <= 4 ? Records(page, page + 1) : json::array());
+  });
+  json config = Api("/items", {{"rate_limit_per_s", 10},
+                               {"pagination", {{"type", "page_number"}, {"page_param", "page"}}}});
+  Result<LoadResult> loaded = Load(config, DuckDb("t"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ(arrivals.size(), 5u);
+  for (size_t i = 1; i < arrivals.size(); ++i) {
+    EXPECT_GE(arrivals[i] - arrivals[i - 1], 90ms) << "request " << i;
+  }
+}
+
 TEST_F(ApiExtractorTest, MaxPagesIsAGuard) {
   server_.Get("/endless", [](const httplib::Request& request, httplib::Response& response) {
     Reply(response, Records(0, 5));
