@@ -4,6 +4,7 @@
 
 #include "api/error_response.h"
 #include "api/job_json.h"
+#include "api/job_list_cache.h"
 #include "api/request_helpers.h"
 #include "api/router.h"
 #include "common/time_format.h"
@@ -47,17 +48,19 @@ void CreateJob(ApiContext& context, const httplib::Request& request, httplib::Re
   WriteJson(response, 201, Encode(*created, context));
 }
 
-void ListJobs(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+void ListJobs(ApiContext& context, JobListCache& cache, const httplib::Request& request,
+              httplib::Response& response) {
   Result<PageParams> page_params = ReadPageParams(request);
   if (!page_params.ok()) return WriteError(response, page_params.status());
   Result<std::optional<bool>> is_active = BoolParam(request, "is_active");
   if (!is_active.ok()) return WriteError(response, is_active.status());
-  Result<Page<Job>> page = context.store.ListJobs(
+  Result<EncodedJobPage> page = cache.Get(
+      context,
       {.limit = page_params->limit, .offset = page_params->offset, .is_active = *is_active});
   if (!page.ok()) return WriteError(response, page.status());
-  nlohmann::json items = nlohmann::json::array();
-  for (const Job& job : page->items) items.push_back(Encode(job, context));
-  WritePage(response, items, page->total);
+  response.set_header("X-Total-Count", std::to_string(page->total));
+  response.status = 200;
+  response.set_content(*page->body, "application/json");
 }
 
 void GetJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
@@ -215,7 +218,12 @@ void InstallJobRoutes(Router& router, ApiContext& context) {
     };
   };
   router.Post("/jobs", "Create a job with its tasks", bind(CreateJob));
-  router.Get("/jobs", "List jobs (?limit, ?offset, ?is_active)", bind(ListJobs));
+  // Shared with the route's handler, which lives as long as the router.
+  auto cache = std::make_shared<JobListCache>();
+  router.Get("/jobs", "List jobs (?limit, ?offset, ?is_active)",
+             [&context, cache](const httplib::Request& request, httplib::Response& response) {
+               ListJobs(context, *cache, request, response);
+             });
   router.Get(kJobPath, "Read a job with its tasks and next_run_at", bind(GetJob));
   router.Put(kJobPath, "Replace a job and its tasks", bind(ReplaceJob));
   router.Patch(kJobPath, "Change some fields of a job (JSON merge patch)", bind(PatchJob));

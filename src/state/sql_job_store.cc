@@ -142,6 +142,7 @@ Result<Job> SqlStateStore::CreateJob(const Job& input) {
                                 .status();
     if (inserted.code() == StatusCode::kAlreadyExists) return NameTaken(job);
     ORC_RETURN_IF_ERROR(inserted);
+    ORC_RETURN_IF_ERROR(CountJobChange(connection));
     return InsertTasks(connection, job);
   }));
   // Read back what was stored, so callers see exactly the persisted form (time precision).
@@ -172,6 +173,7 @@ Result<Job> SqlStateStore::ReplaceJob(const Job& input) {
     ORC_RETURN_IF_ERROR(updated);
     ORC_RETURN_IF_ERROR(
         connection.Execute("DELETE FROM tasks WHERE job_id = $1", {job.job_id}).status());
+    ORC_RETURN_IF_ERROR(CountJobChange(connection));
     return InsertTasks(connection, job);
   }));
   return GetJob(job.job_id);
@@ -227,6 +229,22 @@ Result<Page<Job>> SqlStateStore::ListJobs(const JobFilter& filter) {
   return page;
 }
 
+Result<std::string> SqlStateStore::JobsVersion() {
+  std::string version;
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
+    ORC_ASSIGN_OR_RETURN(SqlRows rows,
+                         connection.Execute("SELECT version FROM job_changes WHERE id = 1", {}));
+    version = std::to_string(rows.Int(0, 0));
+    return Status::Ok();
+  }));
+  return version;
+}
+
+Status SqlStateStore::CountJobChange(SqlConnection& connection) {
+  return connection.Execute("UPDATE job_changes SET version = version + 1 WHERE id = 1", {})
+      .status();
+}
+
 Status SqlStateStore::DeleteJob(const std::string& job_id) {
   return WithConnection(Access::kTransaction, [&](SqlConnection& connection) -> Status {
     ORC_ASSIGN_OR_RETURN(
@@ -242,7 +260,7 @@ Status SqlStateStore::DeleteJob(const std::string& job_id) {
         SqlRows deleted,
         connection.Execute("DELETE FROM jobs WHERE job_id = $1 RETURNING job_id", {job_id}));
     if (deleted.empty()) return NotFoundError("no job with job_id '" + job_id + "'");
-    return Status::Ok();
+    return CountJobChange(connection);
   });
 }
 

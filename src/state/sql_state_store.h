@@ -39,6 +39,7 @@ class SqlStateStore final : public StateStore {
   Result<Page<Job>> ListJobs(const JobFilter& filter) override;
   Status DeleteJob(const std::string& job_id) override;
 
+  Result<std::string> JobsVersion() override;
   Result<Run> EnqueueRun(const NewRun& new_run) override;
   Result<std::vector<Run>> EnqueueSlots(const std::vector<NewRun>& new_runs) override;
   Result<std::map<std::string, TimePoint>> LatestSlots() override;
@@ -84,6 +85,8 @@ class SqlStateStore final : public StateStore {
   Status WithConnection(Access access, const Body& body, Commit commit = Commit::kDurable);
 
   static Status UpsertTaskRun(SqlConnection& connection, const TaskRun& task_run);
+  // Raises the job change counter (JobsVersion), inside a job write's transaction.
+  static Status CountJobChange(SqlConnection& connection);
 
   Result<Job> LoadJob(SqlConnection& connection, std::string_view where, const std::string& key);
   Status InsertTasks(SqlConnection& connection, const Job& job);

@@ -104,6 +104,9 @@ class StateStore {
   virtual Result<Job> GetJobByName(const std::string& job_name) = 0;
   // Ordered by (created_at, job_id).
   virtual Result<Page<Job>> ListJobs(const JobFilter& filter) = 0;
+  // Changes whenever a job is created, changed or deleted (by any process sharing the database);
+  // cheap, for caches of job listings.
+  virtual Result<std::string> JobsVersion() = 0;
   // Deletes the job with its runs and history. Conflict while a run of it is queued or running.
   virtual Status DeleteJob(const std::string& job_id) = 0;
 

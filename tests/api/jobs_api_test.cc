@@ -165,6 +165,30 @@ TEST_P(JobsApiTest, ReplaceAppliesTheSameValidation) {
   EXPECT_NE(error["message"].get<std::string>().find("'FRY'"), std::string::npos);
 }
 
+TEST_P(JobsApiTest, ListingsFollowChangesAndTheClock) {
+  const json job = CreateJob();
+  const std::string path = "/jobs/" + job["job_id"].get<std::string>();
+  auto list = [this] { return json::parse(client_->Get("/jobs")->body); };
+  const json before = list();
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(list(), before) << "unchanged: the same page";
+
+  ASSERT_EQ(client_->Patch(path.c_str(), R"({"description": "new"})", "application/json")->status,
+            200);
+  EXPECT_EQ(list()[0]["description"], "new");
+
+  // next_run_at moves with the clock once the shown fire time has passed.
+  const std::string next = list()[0].value("next_run_at", "");
+  ASSERT_FALSE(next.empty());
+  clock_.Set(*ParseRfc3339(next) + std::chrono::seconds(1));
+  EXPECT_NE(list()[0].value("next_run_at", ""), next);
+
+  CreateJob("Another");
+  EXPECT_EQ(list().size(), 2u);
+  ASSERT_EQ(client_->Delete(path.c_str())->status, 204);
+  EXPECT_EQ(list().size(), 1u);
+}
+
 TEST_P(JobsApiTest, PatchChangesOnlyTheGivenFields) {
   const json job = CreateJob();
   const std::string path = "/jobs/" + job["job_id"].get<std::string>();
