@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # API latency under load: wrk (keep-alive, 2 threads, 50 connections) against a real orc serve on
-# SQLite with 1,000 jobs, for GET /health, GET /jobs?limit=100 and GET /runs/{id}.
-# Bar (this 2-core machine): p99 under 10 ms for all three; requests/s reported.
+# SQLite with 1,000 jobs, for GET /health, GET /jobs?limit=100 and GET /runs/{id}; then the same
+# while 8 runs load CSV files into DuckDB (orc serve --workers 8).
+# Bars (this 2-core machine): p99 under 10 ms for the three; under 50 ms while the 8 runs load.
 #   bench/api_bench.sh [build/release/orc] [seconds per endpoint]
 set -euo pipefail
 orc="${1:-build/release/orc}"
@@ -12,7 +13,7 @@ work="$(mktemp -d)"
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
 "$orc" serve --bind 127.0.0.1:0 --database-url "sqlite:$work/orc.db" --log-level warn \
-  2>"$work/serve.log" &
+  --workers 8 2>"$work/serve.log" &
 pid=$!
 # The port is in the startup line; warn level hides it, so ask the kernel which port orc holds.
 for _ in $(seq 100); do
@@ -28,11 +29,42 @@ done | xargs -P 4 -d '\n' -I{} curl -s -o /dev/null -X POST -H 'Content-Type: ap
 job="$(curl -s "$base/jobs?limit=1" | sed -E 's/.*"job_id":"([^"]+)".*/\1/')"
 run="$(curl -s -X POST "$base/jobs/$job/run" | sed -E 's/.*"run_id":"([^"]+)".*/\1/')"
 echo "api: wrk -t2 -c50 -d${seconds}s, SQLite, 1000 jobs"
-for path in /health "/jobs?limit=100" "/runs/$run"; do
-  out="$(wrk -t2 -c50 -d"${seconds}s" --latency "$base$path")"
+# measure PATH BAR_MS: one line of requests/s and p99 against the bar.
+measure() {
+  local out rps p99 ms verdict
+  out="$(wrk -t2 -c50 -d"${seconds}s" --latency "$base$1")"
   rps="$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
   p99="$(echo "$out" | awk '$1 == "99%" {print $2}')"
   ms="$(echo "$p99" | awk '/us$/ {sub("us",""); print $1/1000; next} /ms$/ {sub("ms",""); print $1; next} /s$/ {sub("s",""); print $1*1000}')"
-  verdict="$(awk -v ms="$ms" 'BEGIN {print (ms < 10 ? "(met)" : "(NOT met)")}')"
-  printf '  %-24s %10s req/s   p99 %8s   bar 10ms: %s\n' "${path%%\?*}$( [[ $path == *\?* ]] && echo "?${path#*\?}")" "$rps" "$p99" "$verdict"
+  verdict="$(awk -v ms="$ms" -v bar="$2" 'BEGIN {print (ms < bar ? "(met)" : "(NOT met)")}')"
+  printf '  %-24s %10s req/s   p99 %8s   bar %sms: %s\n' "${1:0:24}" "$rps" "$p99" "$2" "$verdict"
+}
+for path in /health "/jobs?limit=100" "/runs/$run"; do measure "$path" 10; done
+
+# 8 jobs each loading a 2M-row CSV into its own DuckDB file, 3 runs queued per job, so that the
+# loads go on for the whole measurement.
+post() { curl -s -X POST -H 'Content-Type: application/json' -d @"$2" "$base$1"; }
+cat >"$work/maker.json" <<JSON
+{"job_name": "make data", "tasks": [{"task_name": "csv", "transform_config": {"type": "sql",
+ "db_path": ":memory:", "sql": "COPY (SELECT i AS id, md5(i::VARCHAR) AS name, i * 0.5 AS amount FROM range(2000000) t(i)) TO '$work/data.csv' (HEADER)"}}]}
+JSON
+maker="$(post /jobs "$work/maker.json" | sed -E 's/.*"job_id":"([^"]+)".*/\1/')"
+curl -s -X POST "$base/jobs/$maker/run" >/dev/null
+for _ in $(seq 600); do
+  curl -s "$base/runs?job_id=$maker&status=success" | grep -q run_id && break
+  sleep 0.1
 done
+for i in $(seq 1 8); do
+  cat >"$work/load$i.json" <<JSON
+{"job_name": "load $i", "tasks": [{"task_name": "load",
+ "extractor_config": {"type": "csv", "path": "$work/data.csv"},
+ "loader_config": {"type": "duckdb", "db_path": "$work/out$i.duckdb", "table_name": "t"}}]}
+JSON
+  load="$(post /jobs "$work/load$i.json" | sed -E 's/.*"job_id":"([^"]+)".*/\1/')"
+  for _ in 1 2 3; do curl -s -X POST "$base/jobs/$load/run" >/dev/null; done
+done
+active() { curl -s "$base/metrics" | awk '$1 == "orc_active_workers" {print $2}'; }
+for _ in $(seq 100); do [ "$(active)" = "8" ] && break; sleep 0.1; done
+echo "while runs load CSV files into DuckDB ($(active) running):"
+for path in /health "/jobs?limit=100" "/runs/$run"; do measure "$path" 50; done
+echo "  (still running at the end: $(active))"

@@ -67,6 +67,7 @@ struct ApiServer::Impl {
   // consistent), so at least one of them sees the other: either Serve() sees the stop request and
   // does not listen, or Stop() sees that Serve() started and stops the accept loop.
   std::atomic<bool> stop_requested{false};
+  int listening_fd = -1;  // the bound socket, from the socket-options callback
   std::atomic<bool> serve_started{false};
   std::atomic<bool> serve_returned{false};
 };
@@ -75,7 +76,10 @@ ApiServer::ApiServer(ApiServerOptions options) : impl_(std::make_unique<Impl>())
   impl_->options = std::move(options);
   impl_->router.RequireToken(impl_->options.api_token);
   httplib::Server& server = impl_->server;
-  server.set_socket_options(SetSocketOptions);
+  server.set_socket_options([impl = impl_.get()](int socket_fd) {
+    SetSocketOptions(socket_fd);
+    impl->listening_fd = socket_fd;  // the last socket configured is the one that got bound
+  });
   server.set_payload_max_length(impl_->options.max_body_bytes);
   // Small JSON responses must leave at once: without TCP_NODELAY, Nagle's algorithm holds them
   // until the client's delayed ACK (~40 ms on Linux) on keep-alive connections.
@@ -130,6 +134,10 @@ Status ApiServer::Bind() {
     return UnavailableError("cannot listen on " + address.ToString() + ": " +
                             DescribeBindFailure(address));
   }
+  // httplib listens with a backlog of 5: a burst of new connections (a client opening its pool)
+  // overflows it, and each dropped handshake costs the client a TCP retransmission (0.2-1 s).
+  // Listening again on the bound socket raises the backlog.
+  if (impl_->listening_fd >= 0) ::listen(impl_->listening_fd, SOMAXCONN);
   impl_->port = port;
   impl_->bound = true;
   return Status::Ok();
