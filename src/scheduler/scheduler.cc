@@ -121,34 +121,8 @@ Status Scheduler::Resync(bool recover) {
     if (const auto found = latest_slots.find(job.job_id); found != latest_slots.end()) {
       from = std::max(from, found->second);
     }
-    if (recover && from < now) {
-      auto slot = [&job](TimePoint at) {
-        return NewRun{.job_id = job.job_id,
-                      .triggered_by = TriggeredBy::kScheduler,
-                      .scheduled_for = at,
-                      .available_at = at};
-      };
-      if (!job.catchup) {
-        if (std::optional<TimePoint> latest = LatestSlot(*schedule, from, now)) {
-          missed.push_back(slot(*latest));
-        }
-      } else {
-        // The most recent max_catchup missed slots, oldest first.
-        std::deque<TimePoint> slots;
-        int64_t total = 0;
-        for (std::optional<TimePoint> at = schedule->NextAfter(from); at && *at <= now;
-             at = schedule->NextAfter(*at)) {
-          slots.push_back(*at);
-          if (static_cast<int>(slots.size()) > options_.max_catchup) slots.pop_front();
-          if (++total >= kMaxSlotsWalked) break;
-        }
-        if (total > options_.max_catchup) {
-          spdlog::warn("scheduler: job {} missed {} slots; catching up the latest {}", job.job_name,
-                       total, options_.max_catchup);
-        }
-        for (TimePoint at : slots) missed.push_back(slot(at));
-      }
-    }
+    if (recover && from < now)
+      AddDueSlots(job.job_name, job.job_id, *schedule, job.catchup, from, now, missed);
     planned.emplace(job.job_id,
                     std::pair(Planned{.schedule = std::move(*schedule), .catchup = job.catchup},
                               std::max(from, now)));
@@ -194,31 +168,44 @@ void Scheduler::FireDue(TimePoint now) {
       fires_.pop();
       const auto plan = plans_.find(fire.job_id);
       if (plan == plans_.end() || plan->second.generation != fire.generation) continue;  // stale
+      // Normally only this fire is due; after a stall, later slots may be too.
       const CronSchedule& schedule = plan->second.schedule;
-      auto slot = [&fire](TimePoint at) {
-        return NewRun{.job_id = fire.job_id,
-                      .triggered_by = TriggeredBy::kScheduler,
-                      .scheduled_for = at,
-                      .available_at = at};
-      };
-      // Normally the next slot is in the future; after a stall, catch up or take the latest.
-      TimePoint latest = fire.at;
-      std::optional<TimePoint> next = schedule.NextAfter(fire.at);
-      int caught_up = 0;
-      slots.push_back(slot(fire.at));
-      while (next && *next <= now) {
-        if (plan->second.catchup && ++caught_up < options_.max_catchup) {
-          slots.push_back(slot(*next));
-        } else {
-          latest = *next;
-        }
-        next = schedule.NextAfter(*next);
-      }
-      if (!plan->second.catchup && latest != fire.at) slots.back() = slot(latest);
+      AddDueSlots(fire.job_id, fire.job_id, schedule, plan->second.catchup,
+                  fire.at - std::chrono::microseconds(1), now, slots);
+      const std::optional<TimePoint> next = schedule.NextAfter(now);
       if (next) fires_.push(Fire{*next, fire.job_id, fire.generation});
     }
   }
   if (!slots.empty()) Enqueue(std::move(slots));
+}
+
+void Scheduler::AddDueSlots(const std::string& label, const std::string& job_id,
+                            const CronSchedule& schedule, bool catchup, TimePoint after,
+                            TimePoint now, std::vector<NewRun>& slots) const {
+  auto add = [&](TimePoint at) {
+    slots.push_back(NewRun{.job_id = job_id,
+                           .triggered_by = TriggeredBy::kScheduler,
+                           .scheduled_for = at,
+                           .available_at = at});
+  };
+  if (!catchup) {
+    if (std::optional<TimePoint> latest = LatestSlot(schedule, after, now)) add(*latest);
+    return;
+  }
+  // The most recent max_catchup slots, oldest first.
+  std::deque<TimePoint> due;
+  int64_t total = 0;
+  for (std::optional<TimePoint> at = schedule.NextAfter(after); at && *at <= now;
+       at = schedule.NextAfter(*at)) {
+    due.push_back(*at);
+    if (static_cast<int>(due.size()) > options_.max_catchup) due.pop_front();
+    if (++total >= kMaxSlotsWalked) break;
+  }
+  if (total > options_.max_catchup) {
+    spdlog::warn("scheduler: job {} missed {} slots; catching up the latest {}", label, total,
+                 options_.max_catchup);
+  }
+  for (TimePoint at : due) add(at);
 }
 
 void Scheduler::Enqueue(std::vector<NewRun> slots) {

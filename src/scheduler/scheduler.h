@@ -83,6 +83,11 @@ class Scheduler {
   // Enqueues every fire due at `now` and plans each job's next one.
   void FireDue(TimePoint now);
   void Plan(const std::string& job_id, Planned planned, TimePoint after);
+  // Appends the runs for `job_id`'s slots in (after, now]: the latest one, or with catchup the
+  // latest max_catchup, oldest first (logged, naming `label`, when more were due).
+  void AddDueSlots(const std::string& label, const std::string& job_id,
+                   const CronSchedule& schedule, bool catchup, TimePoint after, TimePoint now,
+                   std::vector<NewRun>& slots) const;
   void Enqueue(std::vector<NewRun> slots);
 
   StateStore& store_;
