@@ -166,25 +166,28 @@ Result<const PluginSpec*> PluginRegistry::Prepare(PluginKind kind, const std::st
   return &plugins_.at({kind, config["type"].get<std::string>()});
 }
 
-Result<std::unique_ptr<Extractor>> PluginRegistry::MakeExtractor(const std::string& text) const {
+template <typename Plugin>
+Result<std::unique_ptr<Plugin>> PluginRegistry::Make(
+    PluginKind kind, const std::string& text, PluginFactory<Plugin> PluginSpec::*factory) const {
   nlohmann::json config;
-  ORC_ASSIGN_OR_RETURN(const PluginSpec* spec, Prepare(PluginKind::kExtractor, text, config));
-  if (!spec->make_extractor) return InternalError("extractor " + spec->type + " has no factory");
-  return spec->make_extractor(config);
+  ORC_ASSIGN_OR_RETURN(const PluginSpec* spec, Prepare(kind, text, config));
+  if (!(spec->*factory)) {
+    return InternalError(std::string(ConfigFieldName(kind)) + " type " + spec->type +
+                         " has no factory");
+  }
+  return (spec->*factory)(config);
+}
+
+Result<std::unique_ptr<Extractor>> PluginRegistry::MakeExtractor(const std::string& text) const {
+  return Make(PluginKind::kExtractor, text, &PluginSpec::make_extractor);
 }
 
 Result<std::unique_ptr<Loader>> PluginRegistry::MakeLoader(const std::string& text) const {
-  nlohmann::json config;
-  ORC_ASSIGN_OR_RETURN(const PluginSpec* spec, Prepare(PluginKind::kLoader, text, config));
-  if (!spec->make_loader) return InternalError("loader " + spec->type + " has no factory");
-  return spec->make_loader(config);
+  return Make(PluginKind::kLoader, text, &PluginSpec::make_loader);
 }
 
 Result<std::unique_ptr<Transform>> PluginRegistry::MakeTransform(const std::string& text) const {
-  nlohmann::json config;
-  ORC_ASSIGN_OR_RETURN(const PluginSpec* spec, Prepare(PluginKind::kTransform, text, config));
-  if (!spec->make_transform) return InternalError("transform " + spec->type + " has no factory");
-  return spec->make_transform(config);
+  return Make(PluginKind::kTransform, text, &PluginSpec::make_transform);
 }
 
 Result<nlohmann::json> ResolveSecrets(const nlohmann::json& value) {

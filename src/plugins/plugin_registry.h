@@ -85,6 +85,10 @@ class PluginRegistry {
  private:
   Result<const PluginSpec*> Prepare(PluginKind kind, const std::string& config_text,
                                     nlohmann::json& config) const;
+  // Prepare(), then the plugin's `factory`.
+  template <typename Plugin>
+  Result<std::unique_ptr<Plugin>> Make(PluginKind kind, const std::string& config_text,
+                                       PluginFactory<Plugin> PluginSpec::*factory) const;
 
   std::map<std::pair<PluginKind, std::string>, PluginSpec> plugins_;
 };
