@@ -1,5 +1,7 @@
 #include "plugins/extractors/file_source.h"
 
+#include <nlohmann/json.hpp>
+
 #include <system_error>
 
 #include "engine/duckdb_engine.h"
@@ -30,6 +32,15 @@ Result<std::string> MatchFiles(TaskContext& context, DuckDbConnection& connectio
   }
   context.progress->bytes_to_read.fetch_add(bytes, std::memory_order_relaxed);
   return StringListLiteral(names);
+}
+
+std::string ColumnsLiteral(const nlohmann::json& columns) {
+  std::string literal;
+  for (const auto& [name, type] : columns.items()) {
+    literal += (literal.empty() ? "" : ", ") + QuoteLiteral(name) + ": " +
+               QuoteLiteral(type.get<std::string>());
+  }
+  return "{" + literal + "}";
 }
 
 std::string StringListLiteral(const std::vector<std::string>& items) {

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "common/status.h"
 #include "plugins/plugin.h"
 
@@ -15,7 +17,11 @@ namespace orc {
 Result<std::string> MatchFiles(TaskContext& context, DuckDbConnection& connection,
                                const std::string& plugin, const std::string& path);
 
-// `text` as a DuckDB list of string literals.
+// `items` as a DuckDB list of string literals.
 std::string StringListLiteral(const std::vector<std::string>& items);
+
+// A `columns` configuration ({"name": "TYPE", ...}) as the struct literal DuckDB's readers take
+// ({'name': 'TYPE', ...}).
+std::string ColumnsLiteral(const nlohmann::json& columns);
 
 }  // namespace orc

@@ -46,14 +46,7 @@ class CsvExtractor final : public Extractor {
     if (config_.contains("header")) option("header", config_["header"] ? "true" : "false");
     if (config_.contains("skip_rows"))
       option("skip", std::to_string(config_["skip_rows"].get<int64_t>()));
-    if (config_.contains("columns")) {
-      std::string columns;
-      for (const auto& [name, type] : config_["columns"].items()) {
-        columns += (columns.empty() ? "" : ", ") + QuoteLiteral(name) + ": " +
-                   QuoteLiteral(type.get<std::string>());
-      }
-      option("columns", "{" + columns + "}");
-    }
+    if (config_.contains("columns")) option("columns", ColumnsLiteral(config_["columns"]));
     if (ignore_errors()) {
       option("ignore_errors", "true");
       option("store_rejects", "true");

@@ -20,12 +20,7 @@ class JsonExtractor final : public Extractor {
     std::string options =
         ", format = " + QuoteLiteral(format == "ndjson" ? "newline_delimited" : format);
     if (config_.contains("columns")) {
-      std::string columns;
-      for (const auto& [name, type] : config_["columns"].items()) {
-        columns += (columns.empty() ? "" : ", ") + QuoteLiteral(name) + ": " +
-                   QuoteLiteral(type.get<std::string>());
-      }
-      options += ", columns = {" + columns + "}";
+      options += ", columns = " + ColumnsLiteral(config_["columns"]);
     }
     return Source{.select_sql = "SELECT * FROM read_json(" + files + options + ")",
                   .description = "json " + path};
