@@ -146,6 +146,45 @@ std::optional<Duration> RetryAfter(const std::optional<std::string>& header, Tim
   return std::max<Duration>(Duration::zero(), *at - now);
 }
 
+// The parts of every request that come from the configuration: method, timeout, headers, body
+// and auth (an api_key sent in the query is added to each URL instead).
+HttpRequest BaseRequestOf(const nlohmann::json& config) {
+  HttpRequest request{.method = config.value("method", "GET"),
+                      .timeout = std::chrono::seconds(config.value("timeout_s", 30)),
+                      .accept_compressed = config.value("compression", false)};
+  request.headers.push_back("Accept: application/json");
+  if (config.contains("headers")) {
+    for (const auto& [name, value] : config["headers"].items()) {
+      request.headers.push_back(name + ": " + ScalarText(value));
+    }
+  }
+  if (config.contains("body")) {
+    request.body = config["body"].dump();
+    request.headers.push_back("Content-Type: application/json");
+  }
+  const nlohmann::json auth = config.value("auth", nlohmann::json());
+  const std::string auth_type = auth.is_object() ? auth.value("type", "") : "";
+  if (auth_type == "bearer") {
+    request.headers.push_back("Authorization: Bearer " + auth["token"].get<std::string>());
+  } else if (auth_type == "basic") {
+    request.username = auth["username"];
+    request.password = auth["password"];
+  } else if (auth_type == "api_key" && auth.value("in", "header") == "header") {
+    request.headers.push_back(auth["name"].get<std::string>() + ": " +
+                              auth["value"].get<std::string>());
+  }
+  return request;
+}
+
+// The api_key auth's name and value when it goes in the query.
+std::optional<std::pair<std::string, std::string>> QueryKeyOf(const nlohmann::json& config) {
+  const nlohmann::json auth = config.value("auth", nlohmann::json());
+  if (!auth.is_object() || auth.value("type", "") != "api_key" || auth.value("in", "") != "query") {
+    return std::nullopt;
+  }
+  return std::pair(auth["name"].get<std::string>(), auth["value"].get<std::string>());
+}
+
 class ApiExtractor final : public Extractor {
  public:
   explicit ApiExtractor(nlohmann::json config)
@@ -153,6 +192,8 @@ class ApiExtractor final : public Extractor {
         pagination_(config_.value("pagination", nlohmann::json::object())),
         pagination_type_(pagination_.value("type", "")),
         incremental_(config_.value("incremental", nlohmann::json())),
+        base_request_(BaseRequestOf(config_)),
+        query_key_(QueryKeyOf(config_)),
         reader_(config_.value("records_path", ""),
                 pagination_type_ == "cursor"     ? pagination_.value("cursor_path", "")
                 : pagination_type_ == "next_url" ? pagination_.value("next_url_path", "")
@@ -277,7 +318,7 @@ class ApiExtractor final : public Extractor {
   // One request, retried on connection errors, timeouts, 408, 429 and 5xx with exponential
   // backoff (or the server's Retry-After); any other non-2xx status fails at once.
   Result<HttpResponse> FetchWithRetries(TaskContext& context, const std::string& url) {
-    HttpRequest request = BaseRequest();
+    HttpRequest request = base_request_;
     request.url = url;
     const std::string display = DisplayUrl(url);
     const std::string what = request.method + " " + display;
@@ -339,34 +380,6 @@ class ApiExtractor final : public Extractor {
     last_request_ = context.clock->Now();
   }
 
-  HttpRequest BaseRequest() {
-    HttpRequest request{.method = config_.value("method", "GET"),
-                        .timeout = std::chrono::seconds(config_.value("timeout_s", 30)),
-                        .accept_compressed = config_.value("compression", false)};
-    request.headers.push_back("Accept: application/json");
-    if (config_.contains("headers")) {
-      for (const auto& [name, value] : config_["headers"].items()) {
-        request.headers.push_back(name + ": " + ScalarText(value));
-      }
-    }
-    if (config_.contains("body")) {
-      request.body = config_["body"].dump();
-      request.headers.push_back("Content-Type: application/json");
-    }
-    const nlohmann::json auth = config_.value("auth", nlohmann::json());
-    const std::string auth_type = auth.is_object() ? auth.value("type", "") : "";
-    if (auth_type == "bearer") {
-      request.headers.push_back("Authorization: Bearer " + auth["token"].get<std::string>());
-    } else if (auth_type == "basic") {
-      request.username = auth["username"];
-      request.password = auth["password"];
-    } else if (auth_type == "api_key" && auth.value("in", "header") == "header") {
-      request.headers.push_back(auth["name"].get<std::string>() + ": " +
-                                auth["value"].get<std::string>());
-    }
-    return request;
-  }
-
   // `base` with the configured params (when `with_params`), `extra` and an api_key in the query.
   std::string BuildUrl(const std::string& base,
                        const std::vector<std::pair<std::string, std::string>>& extra,
@@ -378,11 +391,7 @@ class ApiExtractor final : public Extractor {
       }
     }
     params.insert(params.end(), extra.begin(), extra.end());
-    const nlohmann::json auth = config_.value("auth", nlohmann::json());
-    if (auth.is_object() && auth.value("type", "") == "api_key" &&
-        auth.value("in", "") == "query") {
-      params.emplace_back(auth["name"].get<std::string>(), auth["value"].get<std::string>());
-    }
+    if (query_key_) params.push_back(*query_key_);
     std::string url = base;
     for (const auto& [name, value] : params) {
       url += (url.find('?') == std::string::npos ? "?" : "&") + fetcher_.Escape(name) + "=" +
@@ -393,13 +402,9 @@ class ApiExtractor final : public Extractor {
 
   // `url` without secrets, for messages and logs: an api_key in the query is masked.
   std::string DisplayUrl(const std::string& url) {
-    const nlohmann::json auth = config_.value("auth", nlohmann::json());
-    if (!auth.is_object() || auth.value("type", "") != "api_key" ||
-        auth.value("in", "") != "query") {
-      return url;
-    }
+    if (!query_key_) return url;
     std::string display = url;
-    const std::string secret = fetcher_.Escape(auth["value"].get<std::string>());
+    const std::string secret = fetcher_.Escape(query_key_->second);
     for (size_t at = display.find(secret); !secret.empty() && at != std::string::npos;
          at = display.find(secret, at + 3)) {
       display.replace(at, secret.size(), "***");
@@ -431,6 +436,8 @@ class ApiExtractor final : public Extractor {
   const nlohmann::json pagination_;
   const std::string pagination_type_;
   const nlohmann::json incremental_;
+  const HttpRequest base_request_;
+  const std::optional<std::pair<std::string, std::string>> query_key_;
   HttpFetcher fetcher_;
   ApiPageReader reader_;
   std::filesystem::path spool_;
