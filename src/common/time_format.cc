@@ -113,4 +113,10 @@ Result<TimePoint> ParseRfc3339(std::string_view text) {
   return TimePoint(std::chrono::duration_cast<Duration>((local - offset).time_since_epoch()));
 }
 
+std::string FormatSeconds(Duration duration) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f s", std::chrono::duration<double>(duration).count());
+  return text;
+}
+
 }  // namespace orc

@@ -20,4 +20,7 @@ std::string FormatRfc3339(TimePoint time);
 // Parses an RFC 3339 date-time; InvalidArgument naming the text and the fault otherwise.
 Result<TimePoint> ParseRfc3339(std::string_view text);
 
+// A duration for people, in seconds with milliseconds: "0.500 s".
+std::string FormatSeconds(Duration duration);
+
 }  // namespace orc

@@ -5,16 +5,11 @@
 #include <map>
 #include <random>
 
+#include "common/time_format.h"
 #include "worker/task_runner.h"
 
 namespace orc {
 namespace {
-
-std::string Seconds(Duration duration) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3f s", std::chrono::duration<double>(duration).count());
-  return text;
-}
 
 double Jitter() {
   thread_local std::mt19937_64 generator{std::random_device{}()};
@@ -139,7 +134,7 @@ class RunExecution {
       const Duration delay = RetryDelay(policy, attempt + 1, Jitter());
       log_.Add("warn", task.task_name,
                "attempt " + std::to_string(attempt) + " failed: " + failure.message() +
-                   "; retrying in " + Seconds(delay));
+                   "; retrying in " + FormatSeconds(delay));
       task_run.status = TaskRunStatus::kPending;
       SaveTaskRun(task_run);
       environment_.clock.WaitUntil(active_.stop_signal(), environment_.clock.Now() + delay);
@@ -201,7 +196,7 @@ class RunExecution {
              "succeeded (attempt " + std::to_string(attempt) + ", " +
                  std::to_string(result->rows_loaded) +
                  (task.transform_config.empty() ? " rows loaded, " : " rows changed, ") +
-                 Seconds(took) + ")");
+                 FormatSeconds(took) + ")");
     return Status::Ok();
   }
 

@@ -65,5 +65,10 @@ TEST(ParseRfc3339Test, RejectsMalformedWithAReason) {
   }
 }
 
+TEST(TimeFormatTest, SecondsHaveMilliseconds) {
+  EXPECT_EQ(FormatSeconds(std::chrono::milliseconds(500)), "0.500 s");
+  EXPECT_EQ(FormatSeconds(std::chrono::seconds(90)), "90.000 s");
+}
+
 }  // namespace
 }  // namespace orc

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "common/time_format.h"
 #include "common/uuid.h"
 #include "engine/duckdb_engine.h"
 #include "plugins/builtin_specs.h"
@@ -347,8 +348,7 @@ class ApiExtractor final : public Extractor {
       const Duration backoff =
           std::min(kMaxRetryDelay, kFirstRetryDelay * (1 << std::min(retry, 16)));
       const Duration delay = std::min(kMaxRetryAfter, retry_after.value_or(backoff));
-      context.Log("warn", failure.message() + "; retrying in " +
-                              std::to_string(std::chrono::duration<double>(delay).count()) + " s");
+      context.Log("warn", failure.message() + "; retrying in " + FormatSeconds(delay));
       context.Sleep(delay);
     }
   }
