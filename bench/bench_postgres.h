@@ -11,6 +11,13 @@
 
 namespace orc {
 
+// Whether to measure `backend` ("sqlite" or "postgres"): ORC_BENCH_BACKENDS names the one to
+// measure; unset or empty, both.
+inline bool BenchBackendWanted(const std::string& backend) {
+  const char* only = std::getenv("ORC_BENCH_BACKENDS");
+  return only == nullptr || *only == '\0' || backend == only;
+}
+
 class BenchPostgres {
  public:
   BenchPostgres() {

@@ -149,9 +149,7 @@ int main() {
       "run, finish the run), %d runs each\n",
       kRuns);
   // ORC_BENCH_BACKENDS=sqlite (or postgres) measures one backend only.
-  const char* backends = std::getenv("ORC_BENCH_BACKENDS");
-  const std::string only = backends != nullptr ? backends : "";
-  if (only.empty() || only == "sqlite") {
+  if (BenchBackendWanted("sqlite")) {
     testing::TempDir directory;
     for (int threads : {1, 2, 4, 8}) {
       const std::string url = "sqlite:" + directory.File("bench" + std::to_string(threads) + ".db");
@@ -159,7 +157,7 @@ int main() {
       Report("sqlite", threads, per_second, kSqliteBar);
     }
   }
-  if (!only.empty() && only != "postgres") return 0;
+  if (!BenchBackendWanted("postgres")) return 0;
   BenchPostgres postgres;
   if (postgres.url().empty()) {
     std::printf("  postgres: could not start a server (see above)\n");

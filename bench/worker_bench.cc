@@ -194,16 +194,14 @@ int main() {
   using namespace orc;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::signal(SIGPIPE, SIG_IGN);
-  const char* only_env = std::getenv("ORC_BENCH_BACKENDS");
-  const std::string only = only_env != nullptr ? only_env : "";
   std::printf("workers: 2 workers, API and workers in one process, trivial tasks (select 1)\n");
-  if (only.empty() || only == "sqlite") {
+  if (BenchBackendWanted("sqlite")) {
     testing::TempDir directory;
     DispatchLatency("sqlite:" + directory.File("dispatch.db"));
     FortyTasks("sqlite:" + directory.File("forty.db"));
     Throughput("sqlite", "sqlite:" + directory.File("throughput.db"), 10000, true);
   }
-  if (only.empty() || only == "postgres") {
+  if (BenchBackendWanted("postgres")) {
     BenchPostgres postgres;
     if (postgres.url().empty()) {
       std::printf("  postgres: could not start a server\n");
