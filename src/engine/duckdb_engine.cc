@@ -83,8 +83,8 @@ Status ErrorOf(duckdb_result* result) {
 }  // namespace
 
 DuckDbConnection::DuckDbConnection(std::shared_ptr<DuckDbDatabase> database,
-                                   std::unique_ptr<Handle> handle, std::string path)
-    : database_(std::move(database)), handle_(std::move(handle)), path_(std::move(path)) {}
+                                   std::unique_ptr<Handle> handle)
+    : database_(std::move(database)), handle_(std::move(handle)) {}
 
 // The handle (connection) must close before the database it belongs to.
 DuckDbConnection::~DuckDbConnection() { handle_.reset(); }
@@ -159,7 +159,7 @@ Result<std::unique_ptr<DuckDbConnection>> DuckDbEngine::Connect(const std::strin
   }
 
   return std::unique_ptr<DuckDbConnection>(
-      new DuckDbConnection(std::move(database), std::move(handle), path));
+      new DuckDbConnection(std::move(database), std::move(handle)));
 }
 
 Result<std::shared_ptr<DuckDbDatabase>> DuckDbEngine::OpenMemory() {

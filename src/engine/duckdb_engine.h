@@ -56,17 +56,13 @@ class DuckDbConnection {
   // statement, or progress not tracked).
   std::optional<double> Progress();
 
-  const std::string& path() const { return path_; }
-
  private:
   friend class DuckDbEngine;
   struct Handle;
-  DuckDbConnection(std::shared_ptr<DuckDbDatabase> database, std::unique_ptr<Handle> handle,
-                   std::string path);
+  DuckDbConnection(std::shared_ptr<DuckDbDatabase> database, std::unique_ptr<Handle> handle);
 
   std::shared_ptr<DuckDbDatabase> database_;  // shared by every connection to the same file
   std::unique_ptr<Handle> handle_;
-  std::string path_;
 };
 
 class DuckDbEngine {

@@ -74,8 +74,6 @@ class WorkerManager final : public RunEvents {
   void CancelRequested(const std::string& run_id) override;
 
   WorkerStats stats() const;
-  // This process's owner name on the runs it holds: host:pid:random.
-  const std::string& owner() const { return owner_; }
 
  private:
   struct Worker {
@@ -95,7 +93,7 @@ class WorkerManager final : public RunEvents {
   Clock& clock_;
   const WorkerManagerOptions options_;
   ExecutionEnvironment environment_;
-  const std::string owner_;
+  const std::string owner_;  // this process's name on the runs it holds: host:pid:random
 
   std::atomic<bool> stopping_{false};             // no more claims
   std::atomic<bool> supervisor_stopping_{false};  // set once the workers have exited
