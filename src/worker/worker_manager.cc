@@ -133,6 +133,9 @@ void WorkerManager::Execute(const Run& run) {
   {
     std::lock_guard lock(mutex_);
     held_[run.run_id] = Held{active, log};
+    // Claimed while Shutdown() runs: its stop pass may already be over (it saw no run held), so
+    // give the run straight back instead of executing it after the workers were told to stop.
+    if (stopping_.load()) active->Stop(UnavailableError("orc is shutting down"));
     ++stats_.runs_started;
     Observe(stats_.dispatch_buckets, stats_.dispatch_sum, stats_.dispatch_count,
             SecondsBetween(std::max(run.queued_at, run.available_at), claimed_at));
