@@ -17,7 +17,7 @@ release: deps
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: release
-	$(BUILD_DIR)/orc serve
+	@scripts/run-with-examples $(BUILD_DIR)/orc
 
 test: release
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)

@@ -11,6 +11,7 @@ find_package(SQLite3 REQUIRED)
 find_package(PostgreSQL REQUIRED)
 find_package(CURL REQUIRED)
 find_package(simdjson REQUIRED)
+find_package(yaml-cpp REQUIRED)
 # Debian's cpp-httplib is a compiled library whose ABI depends on the feature macros its .pc file
 # sets (OpenSSL, zlib, brotli), so it must be consumed through pkg-config.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

@@ -7,11 +7,16 @@
 #include <set>
 
 #include "common/time_format.h"
+#include "cron/cron_describe.h"
 #include "cron/cron_schedule.h"
 #include "plugins/plugin_registry.h"
 
 namespace orc {
 namespace {
+
+// Fields the server sets; a body may carry them (what GET returned), they are ignored.
+constexpr const char* kReadOnlyJobFields[] = {"job_id", "created_at", "updated_at", "next_run_at",
+                                              "schedule_description"};
 
 using nlohmann::json;
 
@@ -267,13 +272,19 @@ Status ValidateJob(const Job& job, const PluginRegistry& plugins) {
   return ValidateTaskGraph(job.tasks);
 }
 
+json JobDefinition(json job) {
+  for (const char* read_only : kReadOnlyJobFields) job.erase(read_only);
+  if (job.contains("tasks") && job["tasks"].is_array()) {
+    for (json& task : job["tasks"]) task.erase("task_id");
+  }
+  return job;
+}
+
 Result<Job> JobFromJson(const json& body, const PluginRegistry& plugins) {
   if (!body.is_object()) return InvalidArgumentError("the body must be a JSON object (a job)");
   ObjectReader reader(body, "");
   Job job;
-  for (const char* read_only : {"job_id", "created_at", "updated_at", "next_run_at"}) {
-    reader.Find(read_only);
-  }
+  for (const char* read_only : kReadOnlyJobFields) reader.Find(read_only);
   ORC_RETURN_IF_ERROR(reader.ReadString("job_name", &job.job_name, /*required=*/true));
   ORC_RETURN_IF_ERROR(reader.ReadString("description", &job.description));
   if (const json* schedule = reader.Find("schedule")) {
@@ -296,6 +307,7 @@ Result<Job> JobFromJson(const json& body, const PluginRegistry& plugins) {
   for (size_t i = 0; i < tasks->size(); ++i) {
     ORC_ASSIGN_OR_RETURN(Task task, TaskFromJson((*tasks)[i], TaskPath(i)));
     if (task.task_order == 0) task.task_order = static_cast<int>(i + 1);  // default: position
+    if (task.task_name.empty()) task.task_name = "task_" + std::to_string(i + 1);
     job.tasks.push_back(std::move(task));
   }
   ORC_RETURN_IF_ERROR(reader.RejectUnknown());
@@ -320,6 +332,7 @@ json JobToJson(const Job& job, std::optional<TimePoint> next_run_at) {
           {"job_name", job.job_name},
           {"description", job.description},
           {"schedule", job.schedule ? json(*job.schedule) : json()},
+          {"schedule_description", DescribeSchedule(job.schedule.value_or(""))},
           {"timezone", job.timezone},
           {"is_active", job.is_active},
           {"catchup", job.catchup},

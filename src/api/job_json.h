@@ -4,8 +4,8 @@
 // naming the field path ("tasks[1].loader_config.table_name"), so a typo never silently vanishes.
 // A decoded job is also validated: its schedule and time zone by the cron module, its plugin
 // configurations by the plugin registry, its task names and depends_on as a graph without cycles.
-// Read-only fields (job_id, task_id, created_at, updated_at, next_run_at) are accepted and
-// ignored, so a job fetched with GET can be sent back with PUT.
+// Read-only fields (job_id, task_id, created_at, updated_at, next_run_at, schedule_description)
+// are accepted and ignored, so a job fetched with GET can be sent back with PUT.
 #pragma once
 
 #include <optional>
@@ -28,6 +28,10 @@ Status ValidateJob(const Job& job, const PluginRegistry& plugins);
 
 // The job with its tasks; next_run_at null for manual or paused jobs.
 nlohmann::json JobToJson(const Job& job, std::optional<TimePoint> next_run_at);
+
+// The job's JSON form without the fields the server sets (ids, times, next_run_at,
+// schedule_description): what a person writes, and what a job file keeps.
+nlohmann::json JobDefinition(nlohmann::json job);
 
 nlohmann::json RunToJson(const Run& run);
 // The run with its task runs (GET /runs/{run_id}).

@@ -5,6 +5,7 @@
 #include "api/error_response.h"
 #include "api/job_json.h"
 #include "api/job_list_cache.h"
+#include "api/job_yaml.h"
 #include "api/request_helpers.h"
 #include "api/router.h"
 #include "common/time_format.h"
@@ -31,21 +32,68 @@ nlohmann::json Encode(const Job& job, ApiContext& context) {
   return JobToJson(job, NextRunAt(job, context.clock.Now()));
 }
 
+bool IsYaml(const std::string& media_type) {
+  for (const char* yaml : {"application/yaml", "application/x-yaml", "text/yaml"}) {
+    if (media_type.find(yaml) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// A job sent as JSON, or as YAML (Content-Type: application/yaml): a job written in YAML keeps
+// its lines, so that an error about a field also names the line.
+struct JobBody {
+  nlohmann::json json;
+  std::optional<YamlJob> yaml;
+
+  Status Explain(const Status& error) const {
+    if (!yaml || error.field().empty()) return error;
+    return Status(error.code(),
+                  "line " + std::to_string(yaml->LineOf(error.field())) + ": " + error.message())
+        .WithField(error.field());
+  }
+};
+
+std::optional<JobBody> ReadJobBody(const httplib::Request& request, httplib::Response& response) {
+  if (!IsYaml(request.get_header_value("Content-Type"))) {
+    std::optional<nlohmann::json> body = ReadJsonBody(request, response);
+    if (!body) return std::nullopt;
+    return JobBody{std::move(*body), std::nullopt};
+  }
+  Result<std::vector<YamlJob>> jobs = ParseYamlJobs(request.body);
+  if (jobs.ok() && jobs->size() != 1) {
+    jobs = InvalidArgumentError("the body must hold one job, not " + std::to_string(jobs->size()));
+  }
+  if (!jobs.ok()) {
+    WriteError(response, jobs.status());
+    return std::nullopt;
+  }
+  return JobBody{jobs->front().body, std::move(jobs->front())};
+}
+
+// The job as JSON, or as its YAML definition (a job file) when the client asks for it with
+// Accept: application/yaml.
+void WriteJob(const httplib::Request& request, httplib::Response& response, int status,
+              const nlohmann::json& job) {
+  if (!IsYaml(request.get_header_value("Accept"))) return WriteJson(response, status, job);
+  response.status = status;
+  response.set_content(JobToYaml(job), "application/yaml");
+}
+
 void WritePage(httplib::Response& response, const nlohmann::json& items, int64_t total) {
   response.set_header("X-Total-Count", std::to_string(total));
   WriteJson(response, 200, items);
 }
 
 void CreateJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
-  const std::optional<nlohmann::json> body = ReadJsonBody(request, response);
+  const std::optional<JobBody> body = ReadJobBody(request, response);
   if (!body) return;
-  Result<Job> job = JobFromJson(*body, context.plugins);
-  if (!job.ok()) return WriteError(response, job.status());
+  Result<Job> job = JobFromJson(body->json, context.plugins);
+  if (!job.ok()) return WriteError(response, body->Explain(job.status()));
   Result<Job> created = context.store.CreateJob(*job);
   if (!created.ok()) return WriteError(response, created.status(), "job_name");
   context.JobChanged(created->job_id);
   response.set_header("Location", "/jobs/" + created->job_id);
-  WriteJson(response, 201, Encode(*created, context));
+  WriteJob(request, response, 201, Encode(*created, context));
 }
 
 void ListJobs(ApiContext& context, JobListCache& cache, const httplib::Request& request,
@@ -68,32 +116,33 @@ void GetJob(ApiContext& context, const httplib::Request& request, httplib::Respo
   if (!id.ok()) return WriteError(response, id.status());
   Result<Job> job = context.store.GetJob(*id);
   if (!job.ok()) return WriteError(response, job.status());
-  WriteJson(response, 200, Encode(*job, context));
+  WriteJob(request, response, 200, Encode(*job, context));
 }
 
 // Validates `document` as a whole job and stores it as job `id` (PUT and PATCH end here).
-void StoreReplacement(ApiContext& context, const std::string& id, const nlohmann::json& document,
-                      httplib::Response& response) {
-  Result<Job> job = JobFromJson(document, context.plugins);
-  if (!job.ok()) return WriteError(response, job.status());
+void StoreReplacement(ApiContext& context, const std::string& id, const JobBody& document,
+                      const httplib::Request& request, httplib::Response& response) {
+  Result<Job> job = JobFromJson(document.json, context.plugins);
+  if (!job.ok()) return WriteError(response, document.Explain(job.status()));
   job->job_id = id;
   Result<Job> replaced = context.store.ReplaceJob(*job);
   if (!replaced.ok()) return WriteError(response, replaced.status(), "job_name");
   context.JobChanged(id);
-  WriteJson(response, 200, Encode(*replaced, context));
+  WriteJob(request, response, 200, Encode(*replaced, context));
 }
 
 void ReplaceJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
   Result<std::string> id = JobId(request);
   if (!id.ok()) return WriteError(response, id.status());
-  const std::optional<nlohmann::json> body = ReadJsonBody(request, response);
+  const std::optional<JobBody> body = ReadJobBody(request, response);
   if (!body) return;
-  if (body->is_object() && body->contains("job_id") && (*body)["job_id"] != *id) {
+  if (body->json.is_object() && body->json.contains("job_id") && body->json["job_id"] != *id) {
     return WriteError(
         response,
-        InvalidArgumentError("job_id in the body differs from the path").WithField("job_id"));
+        body->Explain(
+            InvalidArgumentError("job_id in the body differs from the path").WithField("job_id")));
   }
-  StoreReplacement(context, *id, *body, response);
+  StoreReplacement(context, *id, *body, request, response);
 }
 
 // A JSON merge patch (RFC 7386) on the job's JSON form: fields present replace, null removes
@@ -112,7 +161,7 @@ void PatchJob(ApiContext& context, const httplib::Request& request, httplib::Res
   nlohmann::json document = JobToJson(*current, std::nullopt);
   document.merge_patch(*patch);
   // Tasks the patch does not replace keep their names, and so their ids.
-  StoreReplacement(context, *id, document, response);
+  StoreReplacement(context, *id, JobBody{std::move(document), std::nullopt}, request, response);
 }
 
 void DeleteJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {

@@ -2,10 +2,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "cli/apply_command.h"
+#include "cli/client_support.h"
+#include "cli/cron_command.h"
+#include "cli/query_command.h"
+#include "cli/run_commands.h"
 #include "cli/serve_command.h"
 #include "common/version.h"
 #include "engine/duckdb_library.h"
@@ -54,6 +61,124 @@ void AddServeOptions(CLI::App& serve, ServeOptions& options) {
       ->envname("ORC_DATA_DIR");
 }
 
+// Several commands bind the same ClientOptions, so the environment is read once, here, as the
+// default (CLI11 would let every command's envname overwrite what the command line gave).
+void AddClientOptions(CLI::App& command, ClientOptions& options) {
+  if (const char* server = std::getenv("ORC_SERVER"); server != nullptr && *server != '\0') {
+    options.api.server = server;
+  }
+  if (const char* token = std::getenv("ORC_API_TOKEN"); token != nullptr) options.api.token = token;
+  command.add_option("--server", options.api.server, "The orc server's address (env ORC_SERVER)")
+      ->capture_default_str();
+  command.add_option("--token", options.api.token,
+                     "The server's API token, if it has one (env ORC_API_TOKEN)");
+  command.add_option("-o,--output", options.output, "table (for people) or json (for scripts)")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+}
+
+// What the client commands read from the command line; `action` is what the chosen one runs
+// once every argument is parsed.
+struct ClientArguments {
+  ClientOptions client;
+  ApplyOptions apply;
+  RunOptions run;
+  RunsListOptions runs_list;
+  CronOptions cron;
+  QueryOptions query;
+  std::string job;
+  std::string run_id;
+  bool follow = false;
+  std::function<int()> action;
+};
+
+void AddClientCommands(CLI::App& app, ClientArguments& arguments) {
+  // The callbacks run while the arguments are parsed and capture `a`, which outlives them.
+  ClientArguments* a = &arguments;
+  CLI::App* apply =
+      app.add_subcommand("apply", "Create or update the server's jobs from YAML/JSON job files");
+  AddClientOptions(*apply, a->client);
+  apply->add_option("-f,--filename", a->apply.paths, "A job file, or a directory of them")
+      ->required();
+  apply->add_flag("--dry-run", a->apply.dry_run, "Show what would change; change nothing");
+  apply->add_flag("--prune", a->apply.prune, "Delete the jobs that no file defines");
+  apply->callback([a] { a->action = [a] { return RunApply(a->client, a->apply); }; });
+
+  CLI::App* jobs = app.add_subcommand("jobs", "List, show, pause and resume jobs");
+  AddClientOptions(*jobs, a->client);
+  jobs->require_subcommand(1);
+  jobs->fallthrough();
+  jobs->add_subcommand("list", "The jobs, their schedules and last runs")->callback([a] {
+    a->action = [a] { return RunJobsList(a->client); };
+  });
+  CLI::App* show = jobs->add_subcommand("show", "A job's definition (YAML) and recent runs");
+  show->add_option("job", a->job, "Job name or id")->required();
+  show->callback([a] { a->action = [a] { return RunJobsShow(a->client, a->job); }; });
+  for (const bool active : {false, true}) {
+    CLI::App* toggle =
+        jobs->add_subcommand(active ? "resume" : "pause",
+                             active ? "Let the job's schedule fire again"
+                                    : "Stop the job's schedule (manual runs stay possible)");
+    toggle->add_option("job", a->job, "Job name or id")->required();
+    toggle->callback([a, active] {
+      a->action = [a, active] { return RunJobsSetActive(a->client, a->job, active); };
+    });
+  }
+
+  CLI::App* run = app.add_subcommand("run", "Trigger a run of a job");
+  AddClientOptions(*run, a->client);
+  run->add_option("job", a->run.job, "Job name or id")->required();
+  run->add_flag("--wait", a->run.wait, "Wait for the run to finish; exit 0 if it succeeds");
+  run->add_flag("--follow", a->run.follow, "Stream the run's log and progress until it ends");
+  run->callback([a] { a->action = [a] { return RunRun(a->client, a->run); }; });
+
+  CLI::App* runs = app.add_subcommand("runs", "List runs (orc runs list)");
+  AddClientOptions(*runs, a->client);
+  runs->fallthrough();
+  CLI::App* list = runs->add_subcommand("list", "Runs, newest first");
+  for (CLI::App* command : {runs, list}) {
+    command->add_option("--job", a->runs_list.job, "Only this job's runs (name or id)");
+    command
+        ->add_option("--status", a->runs_list.status,
+                     "queued, running, success, failed or cancelled")
+        ->check(CLI::IsMember({"queued", "running", "success", "failed", "cancelled"}));
+    command->add_option("--limit", a->runs_list.limit, "How many")->check(CLI::Range(1, 1000));
+  }
+  runs->callback([a] { a->action = [a] { return RunRunsList(a->client, a->runs_list); }; });
+
+  CLI::App* logs = app.add_subcommand("logs", "A run's log");
+  AddClientOptions(*logs, a->client);
+  logs->add_option("run_id", a->run_id, "The run")->required();
+  logs->add_flag("-f,--follow", a->follow, "Keep printing new lines until the run ends");
+  logs->callback([a] { a->action = [a] { return RunLogs(a->client, a->run_id, a->follow); }; });
+
+  CLI::App* cancel = app.add_subcommand("cancel", "Cancel a queued or running run");
+  AddClientOptions(*cancel, a->client);
+  cancel->add_option("run_id", a->run_id, "The run")->required();
+  cancel->callback([a] { a->action = [a] { return RunCancel(a->client, a->run_id); }; });
+
+  CLI::App* cron =
+      app.add_subcommand("cron", "A cron expression in words and its next fire times (offline)");
+  cron->add_option("expression", a->cron.expression, "e.g. \"0 9 * * MON-FRI\"")->required();
+  cron->add_option("--tz", a->cron.timezone, "IANA time zone")->capture_default_str();
+  cron->add_option("-n,--count", a->cron.count, "How many fire times")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cron->add_option("-o,--output", a->client.output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  cron->callback([a] { a->action = [a] { return RunCron(a->client, a->cron); }; });
+
+  CLI::App* query = app.add_subcommand("query", "Run SQL on a DuckDB file that jobs loaded");
+  query->add_option("db_path", a->query.db_path, "The DuckDB file")->required();
+  query->add_option("sql", a->query.sql, "e.g. \"SELECT count(*) FROM orders\"")->required();
+  query->add_option("--max-rows", a->query.max_rows, "Print at most this many rows")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  query->add_option("-o,--output", a->client.output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  query->callback([a] { a->action = [a] { return RunQuery(a->client, a->query); }; });
+}
+
 // Plain `orc`, or `orc --bind ...` without a subcommand, means `orc serve ...`.
 std::vector<std::string> ArgumentsWithDefaultCommand(int argc, char** argv) {
   std::vector<std::string> arguments(argv + 1, argv + argc);
@@ -83,6 +208,8 @@ int RunCli(int argc, char** argv) {
       app.add_subcommand("serve", "Run the API server, scheduler and workers (the default)");
   AddServeOptions(*serve, serve_options);
   CLI::App* version = app.add_subcommand("version", "Print the version of orc and of DuckDB");
+  ClientArguments client_arguments;
+  AddClientCommands(app, client_arguments);
 
   std::vector<std::string> arguments = ArgumentsWithDefaultCommand(argc, argv);
   std::reverse(arguments.begin(), arguments.end());  // CLI11 takes them last-first
@@ -101,6 +228,7 @@ int RunCli(int argc, char** argv) {
     std::cout << VersionText() << "\n";
     return kExitOk;
   }
+  if (client_arguments.action) return client_arguments.action();
   return RunServe(serve_options);
 }
 

@@ -249,6 +249,7 @@ Result<CronSchedule> CronSchedule::Parse(std::string_view expression, std::strin
   ParsedField parsed[7];
   for (size_t i = 0; i < 7; ++i) {
     const std::string_view text = i < fields.size() ? fields[i] : "*";
+    schedule.fields_[i] = std::string(text);
     ORC_ASSIGN_OR_RETURN(parsed[i],
                          FieldParser(*specs[i], static_cast<int>(i) + offset, count).Parse(text));
   }

@@ -61,6 +61,9 @@ class CronSchedule {
   std::optional<TimePoint> NextAfter(TimePoint after) const;
 
   const std::string& expression() const { return expression_; }
+  // The seven fields as written, macros expanded: second, minute, hour, day-of-month, month,
+  // day-of-week, year ("0" and "*" stand in for the ones a shorter expression leaves out).
+  const std::array<std::string, 7>& fields() const { return fields_; }
   const std::string& timezone() const { return timezone_; }
 
  private:
@@ -78,6 +81,7 @@ class CronSchedule {
 
   std::string expression_;
   std::string timezone_;
+  std::array<std::string, 7> fields_;
   const date::time_zone* zone_ = nullptr;  // null for UTC; zones live for the whole process
   // next_X[i]: the smallest allowed value >= i; the table's last index (one past the largest
   // value) when there is none. Finding the next match jumps instead of stepping.

@@ -1,0 +1,119 @@
+#include "cli/client_support.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "common/time_format.h"
+#include "common/uuid.h"
+
+namespace orc {
+
+int ReportFailure(const Status& status) {
+  std::cerr << "orc: " << status.message();
+  if (!status.field().empty() && status.message().find(status.field()) == std::string::npos) {
+    std::cerr << " (field " << status.field() << ")";
+  }
+  std::cerr << "\n";
+  return 1;
+}
+
+std::unique_ptr<ApiClient> ConnectOrReport(const ClientOptions& options) {
+  Result<std::unique_ptr<ApiClient>> client = ApiClient::Connect(options.api);
+  if (!client.ok()) {
+    ReportFailure(client.status());
+    return nullptr;
+  }
+  return std::move(*client);
+}
+
+void PrintTable(std::ostream& out, const std::vector<std::string>& headers,
+                const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths(headers.size());
+  for (size_t i = 0; i < headers.size(); ++i) widths[i] = headers[i].size();
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  }
+  auto print_row = [&](const std::vector<std::string>& cells) {
+    std::string line;
+    for (size_t i = 0; i < cells.size() && i < widths.size(); ++i) {
+      line += cells[i];
+      if (i + 1 < cells.size()) line += std::string(widths[i] - cells[i].size() + 2, ' ');
+    }
+    out << line << "\n";
+  };
+  print_row(headers);
+  for (const auto& row : rows) print_row(row);
+}
+
+std::string Cell(const nlohmann::json& value) {
+  if (value.is_null()) return "-";
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump();
+}
+
+std::string ShortTime(const nlohmann::json& value) {
+  if (!value.is_string()) return "-";
+  std::string text = value.get<std::string>();
+  if (text.size() >= 19) {
+    text = text.substr(0, 19);
+    text[10] = ' ';
+  }
+  return text;
+}
+
+std::string RunDuration(const nlohmann::json& run) {
+  if (!run.value("started_at", nlohmann::json()).is_string()) return "-";
+  Result<TimePoint> started = ParseRfc3339(run["started_at"].get<std::string>());
+  if (!started.ok()) return "-";
+  TimePoint end = std::chrono::system_clock::now();
+  if (run.value("finished_at", nlohmann::json()).is_string()) {
+    Result<TimePoint> finished = ParseRfc3339(run["finished_at"].get<std::string>());
+    if (finished.ok()) end = *finished;
+  }
+  const double seconds = std::chrono::duration<double>(end - *started).count();
+  char text[32];
+  if (seconds < 60) {
+    std::snprintf(text, sizeof(text), seconds < 10 ? "%.2fs" : "%.1fs", seconds);
+  } else {
+    const long whole = static_cast<long>(seconds);
+    std::snprintf(text, sizeof(text), "%ldm%02lds", whole / 60, whole % 60);
+  }
+  return text;
+}
+
+Result<std::vector<nlohmann::json>> ListAllJobs(ApiClient& client) {
+  constexpr int kPage = 1000;
+  std::vector<nlohmann::json> jobs;
+  for (int offset = 0;; offset += kPage) {
+    int64_t total = 0;
+    Result<nlohmann::json> page = client.GetPage(
+        "/jobs?limit=" + std::to_string(kPage) + "&offset=" + std::to_string(offset), &total);
+    if (!page.ok()) return page.status();
+    for (nlohmann::json& job : *page) jobs.push_back(std::move(job));
+    if (page->size() < kPage || static_cast<int64_t>(jobs.size()) >= total) return jobs;
+  }
+}
+
+Result<nlohmann::json> FindJob(ApiClient& client, const std::string& name_or_id) {
+  if (IsUuid(name_or_id)) {
+    Result<nlohmann::json> job = client.Get("/jobs/" + name_or_id);
+    if (job.ok() || job.status().code() != StatusCode::kNotFound) return job;
+  }
+  ORC_ASSIGN_OR_RETURN(std::vector<nlohmann::json> jobs, ListAllJobs(client));
+  for (nlohmann::json& job : jobs) {
+    if (job.value("job_name", "") == name_or_id) return std::move(job);
+  }
+  return NotFoundError("no job named '" + name_or_id + "' on " + client.server() +
+                       " (orc jobs list shows them)");
+}
+
+bool IsFinished(const nlohmann::json& run) {
+  const std::string status = run.value("status", "");
+  return status == "success" || status == "failed" || status == "cancelled";
+}
+
+}  // namespace orc

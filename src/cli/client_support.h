@@ -1,0 +1,57 @@
+// What the CLI's client commands (apply, jobs, run, runs, logs, cancel) share: the connection
+// options, the output format, tables, and finding a job by name or id.
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/api_client.h"
+#include "common/status.h"
+
+namespace orc {
+
+enum class OutputFormat { kTable, kJson };
+
+struct ClientOptions {
+  ApiClientOptions api;
+  std::string output = "table";  // --output table|json
+
+  OutputFormat format() const {
+    return output == "json" ? OutputFormat::kJson : OutputFormat::kTable;
+  }
+};
+
+// Prints `status` for a person ("orc: ...") and returns the exit code for it.
+int ReportFailure(const Status& status);
+
+// A client for options.api; null after printing why when the server address is unusable.
+std::unique_ptr<ApiClient> ConnectOrReport(const ClientOptions& options);
+
+// Rows under a header line, each column as wide as its widest cell.
+void PrintTable(std::ostream& out, const std::vector<std::string>& headers,
+                const std::vector<std::vector<std::string>>& rows);
+
+// A JSON value as a table cell: strings as they are, null as "-", numbers and booleans as JSON.
+std::string Cell(const nlohmann::json& value);
+
+// "2026-11-27T09:00:00.123Z" as "2026-11-27 09:00:00"; "-" for null.
+std::string ShortTime(const nlohmann::json& value);
+
+// The time from started_at to finished_at (or to now while running) as "1.2s", "3m04s"; "-"
+// before the start.
+std::string RunDuration(const nlohmann::json& run);
+
+// Every job on the server, in creation order (all pages).
+Result<std::vector<nlohmann::json>> ListAllJobs(ApiClient& client);
+
+// The job named `name_or_id` (a job_name, or a job_id); NotFound naming it otherwise.
+Result<nlohmann::json> FindJob(ApiClient& client, const std::string& name_or_id);
+
+// True when the run's status is one it never leaves.
+bool IsFinished(const nlohmann::json& run);
+
+}  // namespace orc

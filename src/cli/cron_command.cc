@@ -1,0 +1,55 @@
+#include "cli/cron_command.h"
+
+#include <date/tz.h>
+
+#include <iostream>
+
+#include "common/time_format.h"
+#include "cron/cron_describe.h"
+#include "cron/cron_schedule.h"
+
+namespace orc {
+
+int RunCron(const ClientOptions& options, const CronOptions& cron) {
+  Result<CronSchedule> schedule = CronSchedule::Parse(cron.expression, cron.timezone);
+  if (!schedule.ok()) return ReportFailure(schedule.status());
+  const Result<const date::time_zone*> zone = FindTimeZone(cron.timezone);
+  std::vector<TimePoint> times;
+  TimePoint after = std::chrono::system_clock::now();
+  for (int i = 0; i < cron.count; ++i) {
+    std::optional<TimePoint> next = schedule->NextAfter(after);
+    if (!next) break;
+    times.push_back(*next);
+    after = *next;
+  }
+  const std::string words = DescribeSchedule(*schedule);
+  if (options.format() == OutputFormat::kJson) {
+    nlohmann::json fire_times = nlohmann::json::array();
+    for (TimePoint time : times) fire_times.push_back(FormatRfc3339(time));
+    std::cout << nlohmann::json{{"schedule", cron.expression},
+                                {"timezone", cron.timezone},
+                                {"description", words},
+                                {"fire_times", fire_times}}
+                     .dump(2)
+              << "\n";
+    return 0;
+  }
+  std::cout << cron.expression << ": " << words
+            << (cron.timezone == "UTC" ? "" : " (" + cron.timezone + " time)") << "\n";
+  std::vector<std::vector<std::string>> rows;
+  for (TimePoint time : times) {
+    const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
+    std::vector<std::string> row = {date::format("%a %F %T", seconds)};
+    if (zone.ok() && *zone != nullptr) {
+      row.push_back(date::format("%a %F %T %Z", date::make_zoned(*zone, seconds)));
+    }
+    rows.push_back(std::move(row));
+  }
+  std::vector<std::string> headers = {"UTC"};
+  if (zone.ok() && *zone != nullptr) headers.push_back(cron.timezone);
+  PrintTable(std::cout, headers, rows);
+  if (times.empty()) std::cout << "(no fire time before " << CronSchedule::kMaxYear << ")\n";
+  return 0;
+}
+
+}  // namespace orc

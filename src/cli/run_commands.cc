@@ -1,0 +1,299 @@
+#include "cli/run_commands.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "api/job_yaml.h"
+#include "common/time_format.h"
+
+namespace orc {
+namespace {
+
+using nlohmann::json;
+
+constexpr auto kPollInterval = std::chrono::milliseconds(250);
+
+std::string Thousands(int64_t value) {
+  std::string digits = std::to_string(value < 0 ? -value : value);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) {
+    digits.insert(static_cast<size_t>(i), ",");
+  }
+  return (value < 0 ? "-" : "") + digits;
+}
+
+// "running" or "failed (2 attempts)"...
+std::string LastRunCell(ApiClient& client, const json& job) {
+  Result<json> runs = client.Get("/jobs/" + job["job_id"].get<std::string>() + "/runs?limit=1");
+  if (!runs.ok() || runs->empty()) return "-";
+  const json& run = runs->front();
+  return run.value("status", "?") + " " + ShortTime(run["queued_at"]);
+}
+
+void PrintLogLine(const json& line, OutputFormat format) {
+  if (format == OutputFormat::kJson) {
+    std::cout << line.dump() << "\n";
+    return;
+  }
+  const std::string time = line.value("time", "");
+  const std::string clock = time.size() >= 23 ? time.substr(11, 12) : time;
+  std::string level = line.value("level", "info");
+  level.resize(5, ' ');
+  std::cout << clock << " " << level << " ";
+  if (line["task_name"].is_string())
+    std::cout << "[" << line["task_name"].get<std::string>() << "] ";
+  std::cout << line.value("message", "") << "\n";
+}
+
+// The progress line of a running run: its running tasks, rows so far and rows per second.
+std::string ProgressLine(const json& run) {
+  std::string line = "  " + run.value("status", "") + " " + RunDuration(run);
+  for (const json& task : run.value("task_runs", json::array())) {
+    if (task.value("status", "") != "running") continue;
+    const int64_t rows =
+        std::max(task.value("rows_extracted", int64_t{0}), task.value("rows_loaded", int64_t{0}));
+    line += "  | " + task.value("task_name", "") + ": " + Thousands(rows) + " rows";
+    const json& started = task["started_at"];
+    if (started.is_string()) {
+      Result<TimePoint> start = ParseRfc3339(started.get<std::string>());
+      const double seconds =
+          start.ok()
+              ? std::chrono::duration<double>(std::chrono::system_clock::now() - *start).count()
+              : 0;
+      if (seconds > 0.05) {
+        line += ", " + Thousands(static_cast<int64_t>(rows / seconds)) + " rows/s";
+      }
+    }
+    const int64_t bytes = task.value("bytes_read", int64_t{0});
+    if (bytes > 0) line += ", " + Thousands(bytes / (1 << 20)) + " MiB read";
+  }
+  return line;
+}
+
+// Polls the run until it finishes; prints its new log lines when `show_logs`, and a progress
+// line on a terminal. Returns the finished run.
+Result<json> FollowRun(ApiClient& client, const std::string& run_id, bool show_logs,
+                       OutputFormat format) {
+  const bool progress = format == OutputFormat::kTable && isatty(STDERR_FILENO);
+  int64_t after = 0;
+  size_t progress_width = 0;
+  auto clear_progress = [&] {
+    if (progress_width == 0) return;
+    std::cerr << "\r" << std::string(progress_width, ' ') << "\r" << std::flush;
+    progress_width = 0;
+  };
+  while (true) {
+    ORC_ASSIGN_OR_RETURN(json run, client.Get("/runs/" + run_id));
+    const bool finished = IsFinished(run);  // read before the logs: no line is missed
+    if (show_logs) {
+      while (true) {
+        ORC_ASSIGN_OR_RETURN(json lines, client.Get("/runs/" + run_id + "/logs?after=" +
+                                                    std::to_string(after) + "&limit=10000"));
+        if (lines.empty()) break;
+        clear_progress();
+        for (const json& line : lines) {
+          PrintLogLine(line, format);
+          after = line.value("line", after);
+        }
+        std::cout << std::flush;
+        if (lines.size() < 10000) break;
+      }
+    }
+    if (finished) {
+      clear_progress();
+      return run;
+    }
+    if (progress) {
+      const std::string line = ProgressLine(run);
+      clear_progress();
+      std::cerr << line << std::flush;
+      progress_width = line.size();
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+}
+
+int ExitFor(const json& run) { return run.value("status", "") == "success" ? 0 : 1; }
+
+void PrintRunSummary(const json& run, OutputFormat format) {
+  if (format == OutputFormat::kJson) {
+    std::cout << run.dump(2) << "\n";
+    return;
+  }
+  std::cout << "run " << run.value("run_id", "") << " " << run.value("status", "") << " in "
+            << RunDuration(run) << ", " << Thousands(run.value("rows_loaded", int64_t{0}))
+            << " rows loaded";
+  if (run["error_message"].is_string())
+    std::cout << ": " << run["error_message"].get<std::string>();
+  std::cout << "\n";
+}
+
+}  // namespace
+
+int RunJobsList(const ClientOptions& options) {
+  std::unique_ptr<ApiClient> client = ConnectOrReport(options);
+  if (!client) return 1;
+  Result<std::vector<json>> jobs = ListAllJobs(*client);
+  if (!jobs.ok()) return ReportFailure(jobs.status());
+  if (options.format() == OutputFormat::kJson) {
+    std::cout << json(*jobs).dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const json& job : *jobs) {
+    rows.push_back({job.value("job_name", ""), Cell(job["schedule"]),
+                    job.value("schedule_description", ""),
+                    job.value("is_active", false) ? "active" : "paused",
+                    ShortTime(job["next_run_at"]), LastRunCell(*client, job)});
+  }
+  PrintTable(std::cout, {"NAME", "SCHEDULE", "WHEN", "STATE", "NEXT RUN", "LAST RUN"}, rows);
+  return 0;
+}
+
+int RunJobsShow(const ClientOptions& options, const std::string& name) {
+  std::unique_ptr<ApiClient> client = ConnectOrReport(options);
+  if (!client) return 1;
+  Result<json> job = FindJob(*client, name);
+  if (!job.ok()) return ReportFailure(job.status());
+  if (options.format() == OutputFormat::kJson) {
+    std::cout << job->dump(2) << "\n";
+    return 0;
+  }
+  // Comments, then the definition: the output is a job file `orc apply -f` takes back.
+  std::cout << "# job_id: " << job->value("job_id", "") << "\n# schedule: "
+            << (job->value("schedule_description", "").empty()
+                    ? "manual only"
+                    : job->value("schedule_description", ""))
+            << "\n# next run: " << ShortTime((*job)["next_run_at"]) << "\n"
+            << JobToYaml(*job);
+  Result<json> runs = client->Get("/jobs/" + (*job)["job_id"].get<std::string>() + "/runs?limit=5");
+  if (runs.ok() && !runs->empty()) {
+    std::cout << "\nrecent runs:\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const json& run : *runs) {
+      rows.push_back({run.value("run_id", ""), run.value("status", ""),
+                      run.value("triggered_by", ""), ShortTime(run["queued_at"]), RunDuration(run),
+                      Thousands(run.value("rows_loaded", int64_t{0}))});
+    }
+    PrintTable(std::cout, {"RUN_ID", "STATUS", "TRIGGER", "QUEUED", "DURATION", "ROWS"}, rows);
+  }
+  return 0;
+}
+
+int RunJobsSetActive(const ClientOptions& options, const std::string& name, bool active) {
+  std::unique_ptr<ApiClient> client = ConnectOrReport(options);
+  if (!client) return 1;
+  Result<json> job = FindJob(*client, name);
+  if (!job.ok()) return ReportFailure(job.status());
+  Result<json> changed =
+      client->Patch("/jobs/" + (*job)["job_id"].get<std::string>(), json{{"is_active", active}});
+  if (!changed.ok()) return ReportFailure(changed.status());
+  if (options.format() == OutputFormat::kJson) {
+    std::cout << changed->dump(2) << "\n";
+  } else {
+    std::cout << (active ? "resumed " : "paused ") << name << "\n";
+  }
+  return 0;
+}
+
+int RunRun(const ClientOptions& options, const RunOptions& run_options) {
+  std::unique_ptr<ApiClient> client = ConnectOrReport(options);
+  if (!client) return 1;
+  Result<json> job = FindJob(*client, run_options.job);
+  if (!job.ok()) return ReportFailure(job.status());
+  Result<json> run = client->Post("/jobs/" + (*job)["job_id"].get<std::string>() + "/run", json());
+  if (!run.ok()) return ReportFailure(run.status());
+  const std::string run_id = (*run)["run_id"];
+  if (!run_options.wait && !run_options.follow) {
+    if (options.format() == OutputFormat::kJson) {
+      std::cout << run->dump(2) << "\n";
+    } else {
+      std::cout << "queued run " << run_id << " of " << run_options.job << "\n";
+    }
+    return 0;
+  }
+  if (options.format() == OutputFormat::kTable) {
+    std::cerr << "run " << run_id << " of " << run_options.job << " queued\n";
+  }
+  Result<json> finished = FollowRun(*client, run_id, run_options.follow, options.format());
+  if (!finished.ok()) return ReportFailure(finished.status());
+  PrintRunSummary(*finished, options.format());
+  return ExitFor(*finished);
+}
+
+int RunRunsList(const ClientOptions& options, const RunsListOptions& list) {
+  std::unique_ptr<ApiClient> client = ConnectOrReport(options);
+  if (!client) return 1;
+  std::string path = "/runs?limit=" + std::to_string(list.limit);
+  if (!list.job.empty()) {
+    Result<json> job = FindJob(*client, list.job);
+    if (!job.ok()) return ReportFailure(job.status());
+    path += "&job_id=" + (*job)["job_id"].get<std::string>();
+  }
+  if (!list.status.empty()) path += "&status=" + UrlEncode(list.status);
+  Result<json> runs = client->Get(path);
+  if (!runs.ok()) return ReportFailure(runs.status());
+  if (options.format() == OutputFormat::kJson) {
+    std::cout << runs->dump(2) << "\n";
+    return 0;
+  }
+  Result<std::vector<json>> jobs = ListAllJobs(*client);
+  if (!jobs.ok()) return ReportFailure(jobs.status());
+  std::map<std::string, std::string> names;
+  for (const json& job : *jobs) names[job.value("job_id", "")] = job.value("job_name", "");
+  std::vector<std::vector<std::string>> rows;
+  for (const json& run : *runs) {
+    const auto name = names.find(run.value("job_id", ""));
+    rows.push_back({run.value("run_id", ""), name == names.end() ? "-" : name->second,
+                    run.value("status", ""), run.value("triggered_by", ""),
+                    ShortTime(run["queued_at"]), RunDuration(run),
+                    Thousands(run.value("rows_loaded", int64_t{0}))});
+  }
+  PrintTable(std::cout, {"RUN_ID", "JOB", "STATUS", "TRIGGER", "QUEUED", "DURATION", "ROWS"}, rows);
+  return 0;
+}
+
+int RunLogs(const ClientOptions& options, const std::string& run_id, bool follow) {
+  std::unique_ptr<ApiClient> client = ConnectOrReport(options);
+  if (!client) return 1;
+  if (follow) {
+    Result<json> finished = FollowRun(*client, run_id, /*show_logs=*/true, options.format());
+    if (!finished.ok()) return ReportFailure(finished.status());
+    if (options.format() == OutputFormat::kTable) PrintRunSummary(*finished, options.format());
+    return ExitFor(*finished);
+  }
+  Result<json> run = client->Get("/runs/" + run_id);  // a clear 404 for an unknown run
+  if (!run.ok()) return ReportFailure(run.status());
+  int64_t after = 0;
+  while (true) {
+    Result<json> lines =
+        client->Get("/runs/" + run_id + "/logs?limit=10000&after=" + std::to_string(after));
+    if (!lines.ok()) return ReportFailure(lines.status());
+    for (const json& line : *lines) {
+      PrintLogLine(line, options.format());
+      after = line.value("line", after);
+    }
+    if (lines->size() < 10000) return 0;
+  }
+}
+
+int RunCancel(const ClientOptions& options, const std::string& run_id) {
+  std::unique_ptr<ApiClient> client = ConnectOrReport(options);
+  if (!client) return 1;
+  Result<json> run = client->Post("/runs/" + run_id + "/cancel", json());
+  if (!run.ok()) return ReportFailure(run.status());
+  if (options.format() == OutputFormat::kJson) {
+    std::cout << run->dump(2) << "\n";
+  } else if (run->value("status", "") == "cancelled") {
+    std::cout << "cancelled run " << run_id << "\n";
+  } else {
+    std::cout << "asked run " << run_id << " to stop; it ends within a second\n";
+  }
+  return 0;
+}
+
+}  // namespace orc

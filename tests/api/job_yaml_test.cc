@@ -1,0 +1,134 @@
+#include "api/job_yaml.h"
+
+#include <gtest/gtest.h>
+
+#include "api/job_json.h"
+#include "plugins/plugin_registry.h"
+
+namespace orc {
+namespace {
+
+using nlohmann::json;
+
+const char* kTwoJobs = R"(# jobs kept in git
+jobs:
+  - job_name: orders
+    schedule: "*/15 * * * *"
+    is_active: true
+    max_active_runs: 2
+    tasks:
+      - task_name: load
+        extractor_config: {type: csv, path: data/orders.csv, header: true}
+        loader_config:
+          type: duckdb
+          db_path: warehouse.duckdb
+          table_name: orders
+  - job_name: revenue
+    tasks:
+      - transform_config:
+          type: sql
+          db_path: warehouse.duckdb
+          sql: |
+            CREATE OR REPLACE TABLE revenue AS
+            SELECT sum(amount) AS total FROM orders
+)";
+
+TEST(JobYamlTest, ReadsAJobsListWithTypedScalarsAndLines) {
+  Result<std::vector<YamlJob>> jobs = ParseYamlJobs(kTwoJobs);
+  ASSERT_TRUE(jobs.ok()) << jobs.status().message();
+  ASSERT_EQ(jobs->size(), 2u);
+  const YamlJob& orders = (*jobs)[0];
+  EXPECT_EQ(orders.body["job_name"], "orders");
+  EXPECT_EQ(orders.body["schedule"], "*/15 * * * *");
+  EXPECT_EQ(orders.body["is_active"], true);
+  EXPECT_EQ(orders.body["max_active_runs"], 2);
+  EXPECT_EQ(orders.body["tasks"][0]["extractor_config"]["header"], true);
+  EXPECT_EQ(orders.line, 3);
+  EXPECT_EQ(orders.LineOf("schedule"), 4);
+  EXPECT_EQ(orders.LineOf("tasks[0].loader_config.table_name"), 13);
+  // A field the file does not have falls back to the nearest one it does.
+  EXPECT_EQ(orders.LineOf("tasks[0].loader_config.write_mode"), 11);
+  EXPECT_EQ(orders.LineOf("nonexistent"), 3);
+  const YamlJob& revenue = (*jobs)[1];
+  EXPECT_EQ(revenue.body["tasks"][0]["transform_config"]["sql"],
+            "CREATE OR REPLACE TABLE revenue AS\nSELECT sum(amount) AS total FROM orders\n");
+}
+
+TEST(JobYamlTest, ReadsOneJobAListAndSeveralDocuments) {
+  const char* text = R"(job_name: a
+tasks: []
+---
+- job_name: b
+  tasks: []
+- job_name: c
+  tasks: []
+---
+)";
+  Result<std::vector<YamlJob>> jobs = ParseYamlJobs(text);
+  ASSERT_TRUE(jobs.ok()) << jobs.status().message();
+  ASSERT_EQ(jobs->size(), 3u);
+  EXPECT_EQ((*jobs)[2].body["job_name"], "c");
+  EXPECT_EQ((*jobs)[2].line, 6);
+}
+
+TEST(JobYamlTest, QuotedScalarsStayStrings) {
+  Result<std::vector<YamlJob>> jobs = ParseYamlJobs(
+      "job_name: '123'\ndescription: \"true\"\ntimezone: null\ntimeout_s: 30\nx: 1.5\ny: ~\n"
+      "z: yes\n");
+  ASSERT_TRUE(jobs.ok());
+  const json& body = (*jobs)[0].body;
+  EXPECT_EQ(body["job_name"], "123");
+  EXPECT_EQ(body["description"], "true");
+  EXPECT_TRUE(body["timezone"].is_null());
+  EXPECT_EQ(body["timeout_s"], 30);
+  EXPECT_EQ(body["x"], 1.5);
+  EXPECT_TRUE(body["y"].is_null());
+  EXPECT_EQ(body["z"], "yes");  // YAML 1.2: only true/false are booleans
+}
+
+TEST(JobYamlTest, ErrorsNameTheLine) {
+  Result<std::vector<YamlJob>> bad = ParseYamlJobs("job_name: a\ntasks: [\n  {x: 1\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("not valid YAML"), std::string::npos);
+  EXPECT_EQ(bad.status().message().rfind("line ", 0), 0u) << bad.status().message();
+
+  Result<std::vector<YamlJob>> duplicate = ParseYamlJobs("job_name: a\ntasks: []\njob_name: b\n");
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.status().message(), "line 3: duplicate key 'job_name'");
+
+  Result<std::vector<YamlJob>> scalar = ParseYamlJobs("- just a string\n");
+  ASSERT_FALSE(scalar.ok());
+  EXPECT_NE(scalar.status().message().find("line 1: a job must be a mapping"), std::string::npos);
+}
+
+TEST(JobYamlTest, JobToYamlReadsBackAsTheSameJob) {
+  PluginRegistry plugins;
+  RegisterBuiltinPlugins(plugins);
+  Result<std::vector<YamlJob>> parsed = ParseYamlJobs(kTwoJobs);
+  ASSERT_TRUE(parsed.ok());
+  for (const YamlJob& yaml : *parsed) {
+    Result<Job> job = JobFromJson(yaml.body, plugins);
+    ASSERT_TRUE(job.ok()) << job.status().message();
+    const json encoded = JobToJson(*job, std::nullopt);
+    const std::string text = JobToYaml(encoded);
+    EXPECT_EQ(text.find("job_id"), std::string::npos) << "read-only fields are left out";
+    EXPECT_EQ(text.find("~"), std::string::npos) << "null fields are left out";
+    EXPECT_EQ(text.rfind("job_name: ", 0), 0u) << text;
+    Result<std::vector<YamlJob>> again = ParseYamlJobs(text);
+    ASSERT_TRUE(again.ok()) << again.status().message() << "\n" << text;
+    Result<Job> round_trip = JobFromJson((*again)[0].body, plugins);
+    ASSERT_TRUE(round_trip.ok()) << round_trip.status().message() << "\n" << text;
+    EXPECT_EQ(JobDefinition(JobToJson(*round_trip, std::nullopt)), JobDefinition(encoded)) << text;
+  }
+}
+
+TEST(JobYamlTest, StringsThatLookLikeOtherTypesAreQuoted) {
+  const json value = {{"a", "true"}, {"b", "12"}, {"c", "null"}, {"d", ""}, {"e", "plain"}};
+  Result<std::vector<YamlJob>> back = ParseYamlJobs(JsonToYaml(value));
+  ASSERT_TRUE(back.ok()) << JsonToYaml(value);
+  EXPECT_EQ((*back)[0].body, value) << JsonToYaml(value);
+}
+
+}  // namespace
+}  // namespace orc

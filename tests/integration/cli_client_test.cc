@@ -1,0 +1,293 @@
+// End-to-end tests of orc's CLI client (apply, jobs, run, runs, logs, cancel, cron) against a
+// real `orc serve` with an API token: the commands a user types, their output and exit codes.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "integration/orc_process.h"
+#include "support/subprocess.h"
+#include "support/temp_dir.h"
+
+namespace orc {
+namespace {
+
+using testing::AwaitListening;
+using testing::kExitTimeout;
+using testing::Orc;
+using testing::RunToCompletion;
+using testing::Subprocess;
+using testing::TempDir;
+
+constexpr const char* kToken = "cli-test-token";
+
+const char* kJobs = R"(jobs:
+  - job_name: orders
+    schedule: "*/15 * * * *"
+    tasks:
+      - task_name: load
+        extractor_config: {type: csv, path: orders.csv}
+        loader_config: {type: duckdb, db_path: warehouse.duckdb, table_name: orders}
+  - job_name: broken
+    tasks:
+      - task_name: load
+        retry: {max_attempts: 1}
+        extractor_config: {type: csv, path: missing.csv}
+        loader_config: {type: duckdb, db_path: warehouse.duckdb, table_name: nothing}
+)";
+
+struct Outcome {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+class CliClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Write("orders.csv", "id,amount\n1,10\n2,20\n3,30\n");
+    Write("jobs.yaml", kJobs);
+    server_ = std::make_unique<Subprocess>(
+        Orc({"serve", "--bind", "127.0.0.1:0", "--database-url", "sqlite:orc.db"}, directory_,
+            {{"ORC_API_TOKEN", kToken}}));
+    port_ = AwaitListening(*server_);
+    ASSERT_GT(port_, 0) << server_->Stderr();
+  }
+
+  void TearDown() override {
+    server_->Signal(SIGTERM);
+    server_->Wait(kExitTimeout);
+  }
+
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(std::filesystem::path(directory_.path()) / name) << text;
+  }
+
+  std::string Server() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  // Runs `orc ARGUMENTS...` as a client of the test's server.
+  Outcome Cli(std::vector<std::string> arguments, std::string token = kToken) {
+    auto orc = RunToCompletion(
+        Orc(std::move(arguments), directory_, {{"ORC_SERVER", Server()}, {"ORC_API_TOKEN", token}}),
+        std::chrono::seconds(60));
+    return {orc->Wait(kExitTimeout).value_or(-1), orc->Stdout(), orc->Stderr()};
+  }
+
+  nlohmann::json Json(std::vector<std::string> arguments) {
+    arguments.push_back("--output");
+    arguments.push_back("json");
+    Outcome outcome = Cli(std::move(arguments));
+    EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+    return nlohmann::json::parse(outcome.out, nullptr, false);
+  }
+
+  TempDir directory_;
+  std::unique_ptr<Subprocess> server_;
+  int port_ = -1;
+};
+
+TEST_F(CliClientTest, ApplyCreatesUpdatesAndIsIdempotent) {
+  Outcome dry = Cli({"apply", "-f", "jobs.yaml", "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("would create  orders"), std::string::npos) << dry.out;
+  EXPECT_TRUE(Json({"jobs", "list"}).empty()) << "a dry run changes nothing";
+
+  Outcome first = Cli({"apply", "-f", "jobs.yaml"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("created  orders"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("created  broken"), std::string::npos) << first.out;
+
+  Outcome again = Cli({"apply", "-f", "."});  // a directory: every *.yaml in it
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, "unchanged  orders\nunchanged  broken\n");
+
+  std::string changed = kJobs;
+  changed.replace(changed.find("*/15"), 4, "*/30");
+  Write("jobs.yaml", changed.substr(0, changed.find("  - job_name: broken")));
+  Outcome update = Cli({"apply", "-f", "jobs.yaml", "--prune"});
+  ASSERT_EQ(update.exit_code, 0) << update.err;
+  EXPECT_EQ(update.out, "updated  orders  (schedule)\ndeleted  broken\n");
+  const nlohmann::json jobs = Json({"jobs", "list"});
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["schedule"], "*/30 * * * *");
+  EXPECT_EQ(jobs[0]["schedule_description"], "every 30 minutes");
+}
+
+TEST_F(CliClientTest, ApplyNamesFileLineAndFieldAndChangesNothing) {
+  std::string bad = kJobs;
+  bad.replace(bad.find("table_name: orders"), 10, "table_nam");
+  Write("bad.yaml", bad);
+  Outcome outcome = Cli({"apply", "-f", "bad.yaml"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.err.find("bad.yaml:7: unknown field 'table_nam' in tasks[0].loader_config"),
+            std::string::npos)
+      << outcome.err;
+  EXPECT_NE(outcome.err.find("nothing was applied"), std::string::npos) << outcome.err;
+  EXPECT_TRUE(Json({"jobs", "list"}).empty());
+
+  Write("syntax.yaml", "job_name: x\ntasks: [\n");
+  outcome = Cli({"apply", "-f", "syntax.yaml"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.err.find("syntax.yaml:"), std::string::npos) << outcome.err;
+
+  outcome = Cli({"apply", "-f", "no-such-file.yaml"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.err.find("no-such-file.yaml: no such file"), std::string::npos);
+}
+
+TEST_F(CliClientTest, RunWaitFollowLogsAndExitCodes) {
+  ASSERT_EQ(Cli({"apply", "-f", "jobs.yaml"}).exit_code, 0);
+
+  Outcome follow = Cli({"run", "orders", "--follow"});
+  EXPECT_EQ(follow.exit_code, 0) << follow.err;
+  EXPECT_NE(follow.out.find("[load] succeeded (attempt 1, 3 rows loaded"), std::string::npos)
+      << follow.out;
+  EXPECT_NE(follow.out.find("success in"), std::string::npos) << follow.out;
+
+  Outcome failed = Cli({"run", "broken", "--wait"});
+  EXPECT_EQ(failed.exit_code, 1) << failed.out << failed.err;
+  EXPECT_NE(failed.out.find("failed"), std::string::npos) << failed.out;
+
+  const nlohmann::json runs = Json({"runs", "list", "--job", "orders"});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["status"], "success");
+  const std::string run_id = runs[0]["run_id"];
+  EXPECT_EQ(Json({"runs", "--status", "failed"}).size(), 1u);
+
+  Outcome logs = Cli({"logs", run_id});
+  EXPECT_EQ(logs.exit_code, 0);
+  EXPECT_NE(logs.out.find("run success"), std::string::npos) << logs.out;
+
+  Outcome cancel = Cli({"cancel", run_id});
+  EXPECT_EQ(cancel.exit_code, 1);
+  EXPECT_NE(cancel.err.find("already finished"), std::string::npos) << cancel.err;
+
+  Outcome table = Cli({"runs", "list"});
+  EXPECT_NE(table.out.find("RUN_ID"), std::string::npos);
+  EXPECT_NE(table.out.find("orders"), std::string::npos) << table.out;
+}
+
+TEST_F(CliClientTest, JobsListShowPauseResume) {
+  ASSERT_EQ(Cli({"apply", "-f", "jobs.yaml"}).exit_code, 0);
+  Outcome list = Cli({"jobs", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("every 15 minutes"), std::string::npos) << list.out;
+
+  ASSERT_EQ(Cli({"jobs", "pause", "orders"}).exit_code, 0);
+  EXPECT_EQ(Json({"jobs", "show", "orders"})["is_active"], false);
+  ASSERT_EQ(Cli({"jobs", "resume", "orders"}).exit_code, 0);
+  EXPECT_EQ(Json({"jobs", "show", "orders"})["is_active"], true);
+
+  // `jobs show` prints a job file: applying it back changes nothing.
+  Outcome show = Cli({"jobs", "show", "orders"});
+  ASSERT_EQ(show.exit_code, 0);
+  Write("shown.yaml", show.out.substr(0, show.out.find("\nrecent runs:")));
+  Outcome apply = Cli({"apply", "-f", "shown.yaml"});
+  EXPECT_EQ(apply.out, "unchanged  orders\n") << show.out << apply.err;
+
+  Outcome missing = Cli({"jobs", "show", "nope"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("no job named 'nope'"), std::string::npos);
+}
+
+TEST_F(CliClientTest, ClearMessagesForAWrongTokenOrNoServer) {
+  Outcome wrong = Cli({"jobs", "list"}, "not-the-token");
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("API token is missing or wrong"), std::string::npos) << wrong.err;
+
+  Outcome nobody = Cli({"jobs", "list", "--server", "http://127.0.0.1:1"});
+  EXPECT_EQ(nobody.exit_code, 1);
+  EXPECT_NE(nobody.err.find("cannot reach orc at http://127.0.0.1:1"), std::string::npos)
+      << nobody.err;
+}
+
+TEST_F(CliClientTest, CronNeedsNoServer) {
+  server_->Signal(SIGTERM);  // no server is needed
+  server_->Wait(kExitTimeout);
+  Outcome cron = Cli({"cron", "0 9 * * MON-FRI", "--tz", "Europe/Berlin", "-n", "3"});
+  ASSERT_EQ(cron.exit_code, 0) << cron.err;
+  EXPECT_NE(cron.out.find("at 09:00 on weekdays"), std::string::npos) << cron.out;
+  EXPECT_NE(cron.out.find("09:00:00 CE"), std::string::npos) << cron.out;  // CET or CEST
+  Outcome bad = Cli({"cron", "0 9 * * FRY"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("'FRY'"), std::string::npos) << bad.err;
+}
+
+TEST_F(CliClientTest, TheApiTakesAndGivesYaml) {
+  httplib::Client client("127.0.0.1", port_);
+  client.set_bearer_token_auth(kToken);
+  auto refused = client.Post("/jobs", "job_name: y\ntasks:\n  - extractor_config: {type: csv}\n",
+                             "application/yaml");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  const nlohmann::json error = nlohmann::json::parse(refused->body)["error"];
+  EXPECT_EQ(error["field"], "tasks[0].extractor_config.path");
+  EXPECT_EQ(error["message"].get<std::string>().rfind("line 3: ", 0), 0u) << error;
+
+  auto created =
+      client.Post("/jobs",
+                  "job_name: orders\ntasks:\n"
+                  "  - extractor_config: {type: csv, path: orders.csv}\n"
+                  "    loader_config: {type: duckdb, db_path: w.duckdb, table_name: t}\n",
+                  "application/yaml");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string id = nlohmann::json::parse(created->body)["job_id"];
+  auto yaml = client.Get("/jobs/" + id, {{"Accept", "application/yaml"}});
+  ASSERT_TRUE(yaml);
+  EXPECT_EQ(yaml->get_header_value("Content-Type"), "application/yaml");
+  EXPECT_EQ(yaml->body.rfind("job_name: orders\n", 0), 0u) << yaml->body;
+}
+
+// examples/jobs.yaml, as `make run` applies it: every job runs to success offline (the API job
+// reads the server's own /runs, so the port in its URL is the test server's).
+TEST_F(CliClientTest, TheExamplesRunOffline) {
+  namespace fs = std::filesystem;
+  const fs::path examples = fs::path(directory_.path()) / "examples";
+  fs::create_directories(examples / "data");
+  for (const auto& entry : fs::directory_iterator(fs::path(ORC_SOURCE_DIR) / "examples/data")) {
+    fs::copy_file(entry.path(), examples / "data" / entry.path().filename());
+  }
+  std::ifstream in(fs::path(ORC_SOURCE_DIR) / "examples/jobs.yaml");
+  std::string jobs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t port_at = jobs.find("127.0.0.1:8080");
+  ASSERT_NE(port_at, std::string::npos);
+  jobs.replace(port_at, 14, "127.0.0.1:" + std::to_string(port_));
+  Write("examples/jobs.yaml", jobs);
+
+  // A server whose data directory is the examples' (as `make run` starts it).
+  server_->Signal(SIGTERM);
+  server_->Wait(kExitTimeout);
+  server_ = std::make_unique<Subprocess>(
+      Orc({"serve", "--bind", "127.0.0.1:" + std::to_string(port_), "--database-url",
+           "sqlite:orc.db", "--data-dir", examples.string()},
+          directory_, {{"ORC_API_TOKEN", ""}}));
+  ASSERT_EQ(AwaitListening(*server_), port_) << server_->Stderr();
+
+  Outcome applied = Cli({"apply", "-f", "examples/jobs.yaml"}, "");
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  for (const char* job : {"orders_csv", "trips_parquet", "events_json", "orc_runs_api"}) {
+    Outcome run = Cli({"run", job, "--follow"}, "");
+    EXPECT_EQ(run.exit_code, 0) << job << "\n" << run.out << run.err;
+  }
+  auto orc = RunToCompletion(Orc({"query", (examples / "warehouse.duckdb").string(),
+                                  "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM "
+                                  "trips), (SELECT count(*) FROM events), (SELECT count(*) FROM "
+                                  "trips_per_day) > 0, (SELECT count(*) FROM orc_runs) >= 3",
+                                  "--output", "json"},
+                                 directory_),
+                             kExitTimeout);
+  ASSERT_EQ(orc->Wait(kExitTimeout), 0) << orc->Stderr();
+  const nlohmann::json counts = nlohmann::json::parse(orc->Stdout())[0];
+  std::vector<std::string> values;
+  for (const auto& [column, value] : counts.items()) values.push_back(value);
+  EXPECT_EQ(std::multiset<std::string>(values.begin(), values.end()),
+            (std::multiset<std::string>{"1000", "5000", "300", "true", "true"}))
+      << counts;
+}
+
+}  // namespace
+}  // namespace orc
