@@ -69,7 +69,7 @@ void Router::Add(const std::string& method, const std::string& path, const std::
 }
 
 bool Router::PreRoute(const httplib::Request& request, httplib::Response& response) const {
-  if (!token_.empty() && request.path != "/health") {
+  if (!token_.empty() && !public_paths_.contains(request.path)) {
     const std::string header = request.get_header_value("Authorization");
     const std::string prefix = "Bearer ";
     const bool bearer = header.rfind(prefix, 0) == 0;

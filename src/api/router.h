@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,9 +28,13 @@ class Router {
 
   explicit Router(httplib::Server& server);
 
-  // Requires "Authorization: Bearer <token>" on every route but /health (401 otherwise); an
-  // empty token turns the check off. Compared in constant time.
+  // Requires "Authorization: Bearer <token>" on every route but the public ones (401 otherwise);
+  // an empty token turns the check off. Compared in constant time.
   void RequireToken(std::string token) { token_ = std::move(token); }
+
+  // Serves `path` without a token: /health, and pages that hold no data themselves (the
+  // dashboard's shell, which then asks for the token).
+  void MakePublic(const std::string& path) { public_paths_.insert(path); }
 
   // `path` is an OpenAPI path template: "/jobs/{job_id}/run". Each {name} matches one path
   // segment and is request.matches[1], [2], ... in order. `summary` says what the route does; it
@@ -61,6 +66,7 @@ class Router {
   httplib::Server& server_;
   std::vector<Route> routes_;
   std::string token_;
+  std::set<std::string> public_paths_ = {"/health"};
 };
 
 }  // namespace orc

@@ -10,6 +10,7 @@
 #include "api/api_context.h"
 #include "api/api_server.h"
 #include "api/cron_handler.h"
+#include "api/dashboard_handler.h"
 #include "api/health_handler.h"
 #include "api/jobs_handler.h"
 #include "api/metrics_handler.h"
@@ -95,6 +96,7 @@ int RunServe(const ServeOptions& options) {
     InstallMetricsRoute(routes, **store, &workers);
     InstallCronRoutes(routes);
     InstallOpenApiRoute(routes);
+    InstallDashboardRoute(routes);
   });
   if (Status started = workers.Start(); !started.ok()) {
     spdlog::error("{}", started.message());
