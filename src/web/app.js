@@ -142,12 +142,16 @@ function isFinished(run) {
   return ['success', 'failed', 'cancelled'].includes(run.status);
 }
 
-function every(milliseconds, action) {
-  const generation = pageGeneration;
+// Runs `action` every `milliseconds` while page `generation` is shown, until it returns false.
+function every(generation, milliseconds, action) {
+  if (generation !== pageGeneration) return;
   const tick = async () => {
     if (generation !== pageGeneration) return;
-    try { await action(); } catch (error) { /* shown by the next successful refresh */ }
-    if (generation === pageGeneration) pageTimers.push(setTimeout(tick, milliseconds));
+    let again = true;
+    try {
+      again = (await action()) !== false;
+    } catch (error) { /* a failed refresh is retried at the next tick */ }
+    if (again && generation === pageGeneration) pageTimers.push(setTimeout(tick, milliseconds));
   };
   pageTimers.push(setTimeout(tick, milliseconds));
 }
@@ -158,12 +162,16 @@ function fill(element, ...nodes) {
     node !== false));
 }
 
-function render(...nodes) {
+// Shows `nodes` as page `generation`, unless the user has gone to another page meanwhile (a show
+// function awaits the API first); returns whether it did.
+function render(generation, ...nodes) {
+  if (generation !== pageGeneration) return false;
   fill(view, ...nodes);
+  return true;
 }
 
-function showError(error) {
-  render(h('div', { className: 'errorbox' }, error.message || String(error)));
+function showError(generation, error) {
+  render(generation, h('div', { className: 'errorbox' }, error.message || String(error)));
 }
 
 async function runNow(job, after) {
@@ -227,6 +235,7 @@ function matchesFilter(job, name, status) {
 }
 
 async function showJobs() {
+  const page = pageGeneration;
   const nameFilter = h('input', { type: 'search', placeholder: 'Filter by name',
     'aria-label': 'Filter by name', id: 'job-filter' });
   const statusFilter = h('select', { 'aria-label': 'Filter by status', id: 'status-filter' },
@@ -269,13 +278,13 @@ async function showJobs() {
   nameFilter.addEventListener('input', draw);
   statusFilter.addEventListener('change', draw);
   draw();
-  render(
+  if (!render(page,
     h('div', { className: 'toolbar' }, h('h1', {}, 'Jobs'), h('span', { className: 'spacer' }),
       nameFilter, statusFilter, h('a', { className: 'button', href: '#/new' }, 'New job')),
     notice,
     h('table', { id: 'jobs' }, h('thead', {}, h('tr', {}, ['Job', 'Schedule', 'Next run',
-      'Last run', 'Active', ''].map((title) => h('th', {}, title)))), body));
-  every(3000, async () => { jobs = await loadJobsWithLastRun(); draw(); });
+      'Last run', 'Active', ''].map((title) => h('th', {}, title)))), body))) return;
+  every(page, 3000, async () => { jobs = await loadJobsWithLastRun(); draw(); });
 }
 
 // ---------------------------------------------------------------- One job
@@ -366,6 +375,7 @@ function definitionEditor(job, onSaved) {
 }
 
 async function showJob(jobId) {
+  const page = pageGeneration;
   let job = await api('GET', `/jobs/${jobId}`);
   const runsBox = h('div');
   const header = h('div');
@@ -402,9 +412,9 @@ async function showJob(jobId) {
   };
   drawHeader();
   await drawRuns();
-  render(header, h('h2', {}, 'Runs'), runsBox, h('h2', {}, 'Definition'),
-    definitionEditor(job, (changed) => { job = changed; drawHeader(); }));
-  every(2000, drawRuns);
+  if (!render(page, header, h('h2', {}, 'Runs'), runsBox, h('h2', {}, 'Definition'),
+    definitionEditor(job, (changed) => { job = changed; drawHeader(); }))) return;
+  every(page, 2000, drawRuns);
 }
 
 // ---------------------------------------------------------------- Runs
@@ -416,6 +426,7 @@ async function jobNames() {
 }
 
 async function showRuns() {
+  const page = pageGeneration;
   const statusFilter = h('select', { 'aria-label': 'Filter by status' },
     ['', 'queued', 'running', 'success', 'failed', 'cancelled'].map((value) =>
       h('option', { value }, value || 'all runs')));
@@ -427,9 +438,9 @@ async function showRuns() {
   };
   statusFilter.addEventListener('change', draw);
   await draw();
-  render(h('div', { className: 'toolbar' }, h('h1', {}, 'Runs'), h('span', { className: 'spacer' }),
-    statusFilter), box);
-  every(2000, draw);
+  if (!render(page, h('div', { className: 'toolbar' }, h('h1', {}, 'Runs'),
+    h('span', { className: 'spacer' }), statusFilter), box)) return;
+  every(page, 2000, draw);
 }
 
 function progressText(run) {
@@ -453,6 +464,7 @@ function logLine(line) {
 }
 
 async function showRun(runId) {
+  const page = pageGeneration;
   let run = await api('GET', `/runs/${runId}`);
   const job = await api('GET', `/jobs/${run.job_id}`).catch(() => null);
   const summary = h('div');
@@ -508,18 +520,13 @@ async function showRun(runId) {
   };
   drawSummary();
   await appendLog();
-  render(summary, h('h2', {}, 'Log'), log);
-  if (isFinished(run)) return;
-  const generation = pageGeneration;
-  every(1000, async () => {
-    const finishedBefore = isFinished(run);
+  if (!render(page, summary, h('h2', {}, 'Log'), log) || isFinished(run)) return;
+  every(page, 1000, async () => {
+    // The run before its log: a run seen finished has written every line the log then returns.
     run = await api('GET', `/runs/${runId}`);
     await appendLog();
     drawSummary();
-    if (isFinished(run) && !finishedBefore) {
-      await appendLog();
-      if (generation === pageGeneration) stopTimers();
-    }
+    return !isFinished(run);
   });
 }
 
@@ -689,6 +696,7 @@ function pasteForm() {
 }
 
 async function showNew() {
+  const page = pageGeneration;
   const body = h('div');
   const tabs = {};
   const pick = (name) => {
@@ -697,7 +705,7 @@ async function showNew() {
   };
   tabs.form = h('button', { type: 'button', onclick: () => pick('form') }, 'Form');
   tabs.paste = h('button', { type: 'button', onclick: () => pick('paste') }, 'Paste JSON / YAML');
-  render(h('h1', {}, 'New job'), h('div', { className: 'tabs' }, tabs.form, tabs.paste), body);
+  render(page, h('h1', {}, 'New job'), h('div', { className: 'tabs' }, tabs.form, tabs.paste), body);
   pick('form');
 }
 
@@ -725,10 +733,11 @@ async function route() {
     if (!match) continue;
     document.querySelectorAll('[data-nav]').forEach((link) =>
       link.classList.toggle('active', link.dataset.nav === section));
+    const page = pageGeneration;
     try {
       await show(...match.slice(1));
     } catch (error) {
-      showError(error);
+      showError(page, error);
     }
     return;
   }
