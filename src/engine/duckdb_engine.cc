@@ -2,7 +2,9 @@
 
 #include <duckdb.h>
 
+#include <algorithm>
 #include <system_error>
+#include <thread>
 
 namespace orc {
 
@@ -16,8 +18,19 @@ class DuckDbDatabase {
 
   duckdb_database get() { return database_; }
 
+  // Sets how many threads DuckDB runs this database's statements on (DuckDB's `threads`).
+  void SetThreads(size_t threads) {
+    if (threads == threads_) return;
+    duckdb_connection connection = nullptr;
+    if (duckdb_connect(database_, &connection) == DuckDBError) return;
+    const std::string sql = "SET threads = " + std::to_string(threads);
+    if (duckdb_query(connection, sql.c_str(), nullptr) == DuckDBSuccess) threads_ = threads;
+    duckdb_disconnect(&connection);
+  }
+
  private:
   duckdb_database database_;
+  size_t threads_ = 0;  // 0: DuckDB's default (one per core); guarded by the engine's mutex
 };
 
 struct DuckDbConnection::Handle {
@@ -153,6 +166,7 @@ Result<std::unique_ptr<DuckDbConnection>> DuckDbEngine::Connect(const std::strin
   } else {
     ORC_ASSIGN_OR_RETURN(database, OpenShared(path));
   }
+  ShareCores();
   auto handle = std::make_unique<DuckDbConnection::Handle>();
   if (duckdb_connect(database->get(), &handle->connection) == DuckDBError) {
     return InternalError("cannot connect to the DuckDB database " + path);
@@ -201,6 +215,18 @@ Result<std::shared_ptr<DuckDbDatabase>> DuckDbEngine::OpenShared(
   // Forget entries whose database has closed, so the map does not grow with every file ever used.
   std::erase_if(databases_, [](const auto& entry) { return entry.second.expired(); });
   return database;
+}
+
+void DuckDbEngine::ShareCores() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<DuckDbDatabase>> open;
+  if (memory_.use_count() > 1) open.push_back(memory_);  // a connection uses it
+  for (const auto& [path, weak] : databases_) {
+    if (std::shared_ptr<DuckDbDatabase> database = weak.lock()) open.push_back(database);
+  }
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const size_t threads = std::max<size_t>(1, cores / std::max<size_t>(1, open.size()));
+  for (const std::shared_ptr<DuckDbDatabase>& database : open) database->SetThreads(threads);
 }
 
 size_t DuckDbEngine::open_databases() {

@@ -80,6 +80,10 @@ class DuckDbEngine {
 
  private:
   Result<std::shared_ptr<DuckDbDatabase>> OpenShared(const std::filesystem::path& path);
+  // DuckDB gives every database one thread per core, so databases loading at once multiply: eight
+  // loads on two cores would be sixteen busy threads, and the API and the scheduler wait behind
+  // them. Each Connect shares the cores out again among the databases open at that moment.
+  void ShareCores();
   Result<std::shared_ptr<DuckDbDatabase>> OpenMemory();
 
   std::mutex mutex_;                        // guards databases_ and memory_

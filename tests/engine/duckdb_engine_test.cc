@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
+#include <vector>
 
 #include "support/printers.h"
 #include "support/temp_dir.h"
@@ -27,6 +29,30 @@ TEST(DuckDbEngineTest, ConnectionsToOneFileShareOneDatabase) {
   first->reset();
   second->reset();
   EXPECT_EQ(engine.open_databases(), 0u) << "the database closes with its last connection";
+}
+
+// The databases open at once share the machine's cores instead of taking them all each.
+TEST(DuckDbEngineTest, OpenDatabasesShareTheCores) {
+  testing::TempDir dir;
+  DuckDbEngine engine;
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  auto threads_of = [](DuckDbConnection& connection) {
+    Result<DuckDbRows> rows = connection.Query("SELECT current_setting('threads')");
+    return rows.ok() ? std::stoul(*rows->rows.at(0).at(0)) : 0ul;
+  };
+  std::vector<std::unique_ptr<DuckDbConnection>> connections;
+  for (size_t i = 0; i < 4; ++i) {
+    Result<std::unique_ptr<DuckDbConnection>> connection =
+        engine.Connect(dir.File("db" + std::to_string(i) + ".duckdb"));
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    connections.push_back(std::move(*connection));
+    const size_t share = std::max<size_t>(1, cores / (i + 1));
+    for (const auto& open : connections) EXPECT_EQ(threads_of(*open), share) << i;
+  }
+  connections.resize(1);  // three close; the next connect gives the cores back
+  Result<std::unique_ptr<DuckDbConnection>> again = engine.Connect(dir.File("db0.duckdb"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(threads_of(**again), cores);
 }
 
 TEST(DuckDbEngineTest, MemoryIsOneDatabasePerEngineThatOutlivesItsConnections) {
