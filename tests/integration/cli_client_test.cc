@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "integration/orc_process.h"
 #include "support/subprocess.h"
@@ -168,6 +169,37 @@ TEST_F(CliClientTest, RunWaitFollowLogsAndExitCodes) {
   Outcome table = Cli({"runs", "list"});
   EXPECT_NE(table.out.find("RUN_ID"), std::string::npos);
   EXPECT_NE(table.out.find("orders"), std::string::npos) << table.out;
+}
+
+// On a terminal, `run --follow` draws a progress line while the run goes; a run cancelled
+// meanwhile ends the command with exit code 1. (util-linux `script` gives the command a terminal.)
+TEST_F(CliClientTest, FollowShowsProgressOnATerminalAndFailsWhenCancelled) {
+  Write("slow.yaml", R"(job_name: slow
+tasks:
+  - task_name: spin
+    transform_config:
+      type: sql
+      db_path: slow.duckdb
+      sql: CREATE TABLE spin AS SELECT sum(i * i % 7) AS s FROM range(100000000000) t(i)
+)");
+  ASSERT_EQ(Cli({"apply", "-f", "slow.yaml"}).exit_code, 0);
+  const std::string command = std::string(ORC_BINARY_PATH) + " run slow --follow";
+  Subprocess follow(testing::SubprocessOptions{
+      .argv = {"/usr/bin/script", "-qec", command, "/dev/null"},
+      .set_env = {{"ORC_SERVER", Server()}, {"ORC_API_TOKEN", kToken}, {"TERM", "xterm"}},
+      .unset_env = {"LD_LIBRARY_PATH"},
+      .working_directory = directory_.path()});
+  nlohmann::json runs;
+  for (int i = 0; i < 200 && follow.Stdout().find("| spin: ") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(follow.Stdout().find("running"), std::string::npos) << follow.Stdout();
+  EXPECT_NE(follow.Stdout().find("| spin: 0 rows"), std::string::npos) << follow.Stdout();
+  runs = Json({"runs", "list", "--job", "slow"});
+  ASSERT_EQ(runs.size(), 1u);
+  ASSERT_EQ(Cli({"cancel", runs[0]["run_id"]}).exit_code, 0);
+  EXPECT_EQ(follow.Wait(kExitTimeout), 1) << follow.Stdout();
+  EXPECT_NE(follow.Stdout().find("cancelled in"), std::string::npos) << follow.Stdout();
 }
 
 TEST_F(CliClientTest, JobsListShowPauseResume) {
