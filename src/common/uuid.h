@@ -16,9 +16,10 @@ namespace orc {
 std::string NewUuidV4();
 
 // A new time-ordered (version 7, RFC 9562) UUID: the first 48 bits are `time` in milliseconds
-// since the Unix epoch, the remaining 74 free bits random. Ids made later sort after earlier ones
-// (to the millisecond), so a table keyed by them grows at one end of its index instead of
-// splitting pages all over it.
+// since the Unix epoch, the next 12 the fraction of that millisecond, the remaining 62 free bits
+// random. Ids made later sort after earlier ones (to the microsecond), so a table keyed by them
+// grows at one end of its index instead of splitting pages all over it, and listing by id is
+// listing by time.
 std::string NewUuidV7(TimePoint time);
 
 // True when `text` is a UUID in canonical 8-4-4-4-12 hex form (any case, any version).

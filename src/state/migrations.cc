@@ -168,10 +168,21 @@ CREATE TABLE job_changes (
 INSERT INTO job_changes (id, version) VALUES (1, 0);
 )sql";
 
+// Every index on runs is written again by each claim, heartbeat and finish (they change indexed
+// columns, so PostgreSQL cannot update in place). Run ids are time-ordered (UUIDv7), so the
+// primary key already lists runs by creation time: the created_at indexes go, and a job's runs
+// are found by (job_id, run_id). One index fewer to write per update, and a narrower one.
+constexpr std::string_view kLeanerRunIndexes = R"sql(
+DROP INDEX runs_created;
+DROP INDEX runs_job_created;
+CREATE INDEX runs_job ON runs (job_id, run_id);
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
       {2, "job change counter", kJobChanges, "", ""},
+      {3, "runs listed by their time-ordered ids", kLeanerRunIndexes, "", ""},
   };
   return migrations;
 }

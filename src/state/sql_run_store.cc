@@ -415,7 +415,7 @@ Result<Page<Run>> SqlStateStore::ListRuns(const RunFilter& filter) {
     ORC_ASSIGN_OR_RETURN(
         SqlRows rows,
         connection.Execute(JoinSql({"SELECT ", kRunColumns, kMatching,
-                                    " ORDER BY created_at DESC, run_id DESC LIMIT $3 OFFSET $4"}),
+                                    " ORDER BY run_id DESC LIMIT $3 OFFSET $4"}),
                            {job_id, status, int64_t{filter.limit}, int64_t{filter.offset}}));
     for (size_t r = 0; r < rows.size(); ++r) page.items.push_back(RunFromRow(rows, r));
     return Status::Ok();

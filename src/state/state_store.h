@@ -139,7 +139,7 @@ class StateStore {
   // with "worker lost"; cancelled if a cancel was requested.
   virtual Result<ReclaimedRuns> ReclaimExpiredLeases() = 0;
   virtual Result<Run> GetRun(const std::string& run_id) = 0;
-  // Newest first: ordered by (created_at, run_id) descending.
+  // Newest first: ordered by run_id descending (run ids are time-ordered, to the microsecond).
   virtual Result<Page<Run>> ListRuns(const RunFilter& filter) = 0;
 
   // --- task runs ----------------------------------------------------------------------------

@@ -45,6 +45,17 @@ TEST(UuidTest, VersionSevenStartsWithTheTimeAndSortsByIt) {
   }
 }
 
+TEST(UuidTest, VersionSevenSortsWithinAMillisecondToTheMicrosecond) {
+  const TimePoint start = TimePoint(std::chrono::milliseconds(0x0123456789AB));
+  std::string previous = NewUuidV7(start);
+  for (int i = 1; i < 3000; ++i) {  // three milliseconds, a microsecond apart
+    const std::string next = NewUuidV7(start + std::chrono::microseconds(i));
+    ASSERT_LT(previous, next) << i;
+    ASSERT_EQ(next[14], '7') << next;
+    previous = next;
+  }
+}
+
 TEST(UuidTest, RecognizesCanonicalForm) {
   EXPECT_TRUE(IsUuid("123e4567-e89b-12d3-a456-426614174000"));
   EXPECT_TRUE(IsUuid("123E4567-E89B-12D3-A456-426614174000"));
