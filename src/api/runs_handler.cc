@@ -15,7 +15,29 @@
 namespace orc {
 namespace {
 
+// GET /runs?latest_per_job=true: each job's newest run, one request for a whole job list.
+void ListLatestRunPerJob(ApiContext& context, const httplib::Request& request,
+                         httplib::Response& response) {
+  for (const char* other : {"job_id", "status", "limit", "offset"}) {
+    if (request.has_param(other)) {
+      return WriteError(response, InvalidArgumentError(std::string("latest_per_job does not "
+                                                                   "combine with ") +
+                                                       other)
+                                      .WithField(other));
+    }
+  }
+  Result<std::vector<Run>> runs = context.store.LatestRunPerJob();
+  if (!runs.ok()) return WriteError(response, runs.status());
+  nlohmann::json items = nlohmann::json::array();
+  for (const Run& run : *runs) items.push_back(RunToJson(run));
+  response.set_header("X-Total-Count", std::to_string(runs->size()));
+  WriteJson(response, 200, items);
+}
+
 void ListRuns(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+  Result<std::optional<bool>> latest_per_job = BoolParam(request, "latest_per_job");
+  if (!latest_per_job.ok()) return WriteError(response, latest_per_job.status());
+  if (latest_per_job->value_or(false)) return ListLatestRunPerJob(context, request, response);
   RunFilter filter;
   Result<PageParams> page_params = ReadPageParams(request);
   if (!page_params.ok()) return WriteError(response, page_params.status());
@@ -96,10 +118,13 @@ void GetRunLogs(ApiContext& context, const httplib::Request& request, httplib::R
 }  // namespace
 
 void InstallRunRoutes(Router& router, ApiContext& context) {
-  router.Get("/runs", "List runs, newest first (?job_id, ?status, ?limit, ?offset)",
-             [&context](const httplib::Request& request, httplib::Response& response) {
-               ListRuns(context, request, response);
-             });
+  router.Get(
+      "/runs",
+      "List runs, newest first (?job_id, ?status, ?limit, ?offset; ?latest_per_job=true: each "
+      "job's newest run)",
+      [&context](const httplib::Request& request, httplib::Response& response) {
+        ListRuns(context, request, response);
+      });
   router.Get("/runs/{run_id}", "Read a run with its task runs",
              [&context](const httplib::Request& request, httplib::Response& response) {
                GetRun(context, request, response);

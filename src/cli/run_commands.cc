@@ -26,12 +26,11 @@ std::string Thousands(int64_t value) {
   return (value < 0 ? "-" : "") + digits;
 }
 
-// "running" or "failed (2 attempts)"...
-std::string LastRunCell(ApiClient& client, const json& job) {
-  Result<json> runs = client.Get("/jobs/" + job["job_id"].get<std::string>() + "/runs?limit=1");
-  if (!runs.ok() || runs->empty()) return "-";
-  const json& run = runs->front();
-  return run.value("status", "?") + " " + ShortTime(run["queued_at"]);
+// A job's newest run as a table cell: "success 2026-11-27 09:00:00", or "-".
+std::string LastRunCell(const std::map<std::string, json>& latest, const json& job) {
+  const auto found = latest.find(job.value("job_id", ""));
+  if (found == latest.end()) return "-";
+  return found->second.value("status", "?") + " " + ShortTime(found->second["queued_at"]);
 }
 
 void PrintLogLine(const json& line, OutputFormat format) {
@@ -143,12 +142,16 @@ int RunJobsList(const ClientOptions& options) {
     std::cout << json(*jobs).dump(2) << "\n";
     return 0;
   }
+  Result<json> newest = client->Get("/runs?latest_per_job=true");
+  if (!newest.ok()) return ReportFailure(newest.status());
+  std::map<std::string, json> latest;
+  for (json& run : *newest) latest[run.value("job_id", "")] = std::move(run);
   std::vector<std::vector<std::string>> rows;
   for (const json& job : *jobs) {
     rows.push_back({job.value("job_name", ""), Cell(job["schedule"]),
                     job.value("schedule_description", ""),
                     job.value("is_active", false) ? "active" : "paused",
-                    ShortTime(job["next_run_at"]), LastRunCell(*client, job)});
+                    ShortTime(job["next_run_at"]), LastRunCell(latest, job)});
   }
   PrintTable(std::cout, {"NAME", "SCHEDULE", "WHEN", "STATE", "NEXT RUN", "LAST RUN"}, rows);
   return 0;

@@ -423,6 +423,25 @@ Result<Page<Run>> SqlStateStore::ListRuns(const RunFilter& filter) {
   return page;
 }
 
+Result<std::vector<Run>> SqlStateStore::LatestRunPerJob() {
+  std::vector<Run> runs;
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
+    // One descent of runs_job (job_id, run_id) per job: run ids are time-ordered.
+    ORC_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        connection.Execute(
+            JoinSql({"SELECT ", kRunColumns,
+                     " FROM runs WHERE run_id IN (SELECT (SELECT r.run_id FROM runs r "
+                     "WHERE r.job_id = j.job_id ORDER BY r.run_id DESC LIMIT 1) FROM jobs j) "
+                     "ORDER BY run_id DESC"}),
+            {}));
+    runs.clear();
+    for (size_t r = 0; r < rows.size(); ++r) runs.push_back(RunFromRow(rows, r));
+    return Status::Ok();
+  }));
+  return runs;
+}
+
 Status SqlStateStore::UpsertTaskRun(SqlConnection& connection, const TaskRun& task_run) {
   const Status saved =
       connection

@@ -53,6 +53,7 @@ class SqlStateStore final : public StateStore {
   Result<ReclaimedRuns> ReclaimExpiredLeases() override;
   Result<Run> GetRun(const std::string& run_id) override;
   Result<Page<Run>> ListRuns(const RunFilter& filter) override;
+  Result<std::vector<Run>> LatestRunPerJob() override;
 
   Status SaveTaskRun(const TaskRun& task_run) override;
   Result<std::vector<TaskRun>> GetTaskRuns(const std::string& run_id) override;

@@ -141,6 +141,9 @@ class StateStore {
   virtual Result<Run> GetRun(const std::string& run_id) = 0;
   // Newest first: ordered by run_id descending (run ids are time-ordered, to the microsecond).
   virtual Result<Page<Run>> ListRuns(const RunFilter& filter) = 0;
+  // The newest run of each job that has one, newest first: one query however many jobs there are
+  // (what a job list shows as "last run").
+  virtual Result<std::vector<Run>> LatestRunPerJob() = 0;
 
   // --- task runs ----------------------------------------------------------------------------
   // Inserts or replaces the row for (run_id, task_id). NotFound when the run does not exist.

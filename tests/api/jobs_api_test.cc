@@ -259,6 +259,11 @@ TEST_P(JobsApiTest, TriggerQueuesAManualRunEvenWithoutABody) {
   EXPECT_EQ(listed->get_header_value("X-Total-Count"), "1");
   EXPECT_EQ(json::parse(client_->Get(("/jobs/" + id + "/runs").c_str())->body).size(), 1u);
   EXPECT_EQ(Error(client_->Get("/runs?status=lost"), 400)["field"], "status");
+  const json latest = json::parse(client_->Get("/runs?latest_per_job=true")->body);
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_EQ(latest[0]["run_id"], run["run_id"]);
+  EXPECT_EQ(Error(client_->Get("/runs?latest_per_job=true&status=failed"), 400)["field"], "status");
+  EXPECT_EQ(Error(client_->Get("/runs?latest_per_job=maybe"), 400)["field"], "latest_per_job");
   EXPECT_EQ(Error(Post("/jobs/00000000-0000-4000-8000-000000000000/run", ""), 404)["code"],
             "not_found");
 }

@@ -431,6 +431,28 @@ TEST_P(StateStoreTest, ListRunsNewestFirstWithFilters) {
   EXPECT_EQ(store_->ListRuns({.job_id = b.job_id, .status = RunStatus::kCancelled})->total, 0);
 }
 
+TEST_P(StateStoreTest, LatestRunPerJobIsEachJobsNewestRun) {
+  Job a = Create("a", 10);
+  Job b = Create("b", 10);
+  Create("never run");
+  EXPECT_TRUE(store_->LatestRunPerJob()->empty());
+  std::string newest_of_a;
+  for (int i = 0; i < 3; ++i) {
+    newest_of_a = Enqueue(a.job_id).run_id;
+    clock_.Advance(std::chrono::microseconds(5));  // runs a few microseconds apart still order
+  }
+  const std::string only_of_b = Enqueue(b.job_id).run_id;
+  clock_.Advance(milliseconds(1));
+  const std::string newest = Enqueue(a.job_id).run_id;
+
+  Result<std::vector<orc::Run>> latest = store_->LatestRunPerJob();
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  ASSERT_EQ(latest->size(), 2u);
+  EXPECT_EQ((*latest)[0].run_id, newest);  // newest first
+  EXPECT_EQ((*latest)[1].run_id, only_of_b);
+  EXPECT_NE(newest, newest_of_a);
+}
+
 TEST_P(StateStoreTest, TaskRunsAreSavedAndReplaced) {
   Job job = Create("daily sales");
   orc::Run run = Enqueue(job.job_id);
