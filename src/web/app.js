@@ -207,10 +207,19 @@ function activeSwitch(job, onChange) {
 
 // ---------------------------------------------------------------- Jobs
 
-// The jobs with their newest runs: two requests however many jobs there are.
+// Every job, a page of 1,000 at a time.
+async function allJobs() {
+  const jobs = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = await api('GET', `/jobs?limit=1000&offset=${offset}`);
+    jobs.push(...page);
+    if (page.length < 1000) return jobs;
+  }
+}
+
+// The jobs with their newest runs: two requests (per 1,000 jobs), however many jobs there are.
 async function loadJobsWithLastRun() {
-  const [jobs, latest] = await Promise.all([api('GET', '/jobs?limit=1000'),
-    api('GET', '/runs?latest_per_job=true')]);
+  const [jobs, latest] = await Promise.all([allJobs(), api('GET', '/runs?latest_per_job=true')]);
   const byJob = new Map(latest.map((run) => [run.job_id, run]));
   for (const job of jobs) job.last_run = byJob.get(job.job_id) || null;
   return jobs;
@@ -421,7 +430,7 @@ async function showJob(jobId) {
 
 async function jobNames() {
   const names = {};
-  for (const job of await api('GET', '/jobs?limit=1000')) names[job.job_id] = job.job_name;
+  for (const job of await allJobs()) names[job.job_id] = job.job_name;
   return names;
 }
 
