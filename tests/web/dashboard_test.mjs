@@ -125,8 +125,11 @@ async function main() {
     // Edit the definition as YAML: an error names the line, a fix is saved.
     await row.locator('a').first().click();
     const editor = page.getByLabel('Job definition');
-    await page.waitForFunction(() => document.querySelector('textarea[aria-label="Job definition"]')
-      .value.includes('job_name: web_orders'));
+    await page.locator('h1', { hasText: 'web_orders' }).waitFor();
+    await page.waitForFunction(() => {
+      const definition = document.querySelector('textarea[aria-label="Job definition"]');
+      return definition !== null && definition.value.includes('job_name: web_orders');
+    });
     const yaml = await editor.inputValue();
     await editor.fill(yaml.replace('table_name: orders', 'table_nam: orders'));
     await page.getByRole('button', { name: 'Save definition' }).click();
