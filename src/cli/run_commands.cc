@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -17,6 +18,7 @@ namespace {
 using nlohmann::json;
 
 constexpr auto kPollInterval = std::chrono::milliseconds(250);
+constexpr size_t kLogPage = 10000;  // the most log lines the API returns at once
 
 std::string Thousands(int64_t value) {
   std::string digits = std::to_string(value < 0 ? -value : value);
@@ -73,6 +75,25 @@ std::string ProgressLine(const json& run) {
   return line;
 }
 
+// Prints the run's log lines after line *after, every page of them, and sets *after to the last
+// one printed. `before_printing` runs ahead of printing (it clears a progress line).
+Status PrintLogLinesAfter(ApiClient& client, const std::string& run_id, OutputFormat format,
+                          int64_t* after, const std::function<void()>& before_printing = {}) {
+  while (true) {
+    ORC_ASSIGN_OR_RETURN(json lines,
+                         client.Get("/runs/" + run_id + "/logs?limit=" + std::to_string(kLogPage) +
+                                    "&after=" + std::to_string(*after)));
+    if (lines.empty()) return Status::Ok();
+    if (before_printing) before_printing();
+    for (const json& line : lines) {
+      PrintLogLine(line, format);
+      *after = line.value("line", *after);
+    }
+    std::cout << std::flush;
+    if (lines.size() < kLogPage) return Status::Ok();
+  }
+}
+
 // Polls the run until it finishes; prints its new log lines when `show_logs`, and a progress
 // line on a terminal. Returns the finished run.
 Result<json> FollowRun(ApiClient& client, const std::string& run_id, bool show_logs,
@@ -89,18 +110,7 @@ Result<json> FollowRun(ApiClient& client, const std::string& run_id, bool show_l
     ORC_ASSIGN_OR_RETURN(json run, client.Get("/runs/" + run_id));
     const bool finished = IsFinished(run);  // read before the logs: no line is missed
     if (show_logs) {
-      while (true) {
-        ORC_ASSIGN_OR_RETURN(json lines, client.Get("/runs/" + run_id + "/logs?after=" +
-                                                    std::to_string(after) + "&limit=10000"));
-        if (lines.empty()) break;
-        clear_progress();
-        for (const json& line : lines) {
-          PrintLogLine(line, format);
-          after = line.value("line", after);
-        }
-        std::cout << std::flush;
-        if (lines.size() < 10000) break;
-      }
+      ORC_RETURN_IF_ERROR(PrintLogLinesAfter(client, run_id, format, &after, clear_progress));
     }
     if (finished) {
       clear_progress();
@@ -272,16 +282,8 @@ int RunLogs(const ClientOptions& options, const std::string& run_id, bool follow
   Result<json> run = client->Get("/runs/" + run_id);  // a clear 404 for an unknown run
   if (!run.ok()) return ReportFailure(run.status());
   int64_t after = 0;
-  while (true) {
-    Result<json> lines =
-        client->Get("/runs/" + run_id + "/logs?limit=10000&after=" + std::to_string(after));
-    if (!lines.ok()) return ReportFailure(lines.status());
-    for (const json& line : *lines) {
-      PrintLogLine(line, options.format());
-      after = line.value("line", after);
-    }
-    if (lines->size() < 10000) return 0;
-  }
+  const Status printed = PrintLogLinesAfter(*client, run_id, options.format(), &after);
+  return printed.ok() ? 0 : ReportFailure(printed);
 }
 
 int RunCancel(const ClientOptions& options, const std::string& run_id) {
