@@ -7,6 +7,7 @@
 
 #include "common/time_format.h"
 #include "common/uuid.h"
+#include "core/run.h"
 
 namespace orc {
 
@@ -112,8 +113,8 @@ Result<nlohmann::json> FindJob(ApiClient& client, const std::string& name_or_id)
 }
 
 bool IsFinished(const nlohmann::json& run) {
-  const std::string status = run.value("status", "");
-  return status == "success" || status == "failed" || status == "cancelled";
+  const std::optional<RunStatus> status = ParseRunStatus(run.value("status", ""));
+  return status && IsFinal(*status);
 }
 
 }  // namespace orc
