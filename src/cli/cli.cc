@@ -35,7 +35,8 @@ void AddServeOptions(CLI::App& serve, ServeOptions& options) {
       ->capture_default_str();
   serve
       .add_option("--api-token", options.api_token,
-                  "Require 'Authorization: Bearer TOKEN' on every route but /health")
+                  "Require 'Authorization: Bearer TOKEN' on every route but /health and the "
+                  "dashboard page /")
       ->envname("ORC_API_TOKEN");
   serve.add_option("--workers", options.workers, "Runs executed at once (0: one per core)")
       ->envname("ORC_WORKERS")
@@ -61,13 +62,16 @@ void AddServeOptions(CLI::App& serve, ServeOptions& options) {
       ->envname("ORC_DATA_DIR");
 }
 
-// Several commands bind the same ClientOptions, so the environment is read once, here, as the
+// Several commands bind the same ClientOptions, so the environment is read once, as their
 // default (CLI11 would let every command's envname overwrite what the command line gave).
-void AddClientOptions(CLI::App& command, ClientOptions& options) {
+void ReadClientEnvironment(ClientOptions& options) {
   if (const char* server = std::getenv("ORC_SERVER"); server != nullptr && *server != '\0') {
     options.api.server = server;
   }
   if (const char* token = std::getenv("ORC_API_TOKEN"); token != nullptr) options.api.token = token;
+}
+
+void AddClientOptions(CLI::App& command, ClientOptions& options) {
   command.add_option("--server", options.api.server, "The orc server's address (env ORC_SERVER)")
       ->capture_default_str();
   command.add_option("--token", options.api.token,
@@ -95,6 +99,7 @@ struct ClientArguments {
 void AddClientCommands(CLI::App& app, ClientArguments& arguments) {
   // The callbacks run while the arguments are parsed and capture `a`, which outlives them.
   ClientArguments* a = &arguments;
+  ReadClientEnvironment(a->client);
   CLI::App* apply =
       app.add_subcommand("apply", "Create or update the server's jobs from YAML/JSON job files");
   AddClientOptions(*apply, a->client);
