@@ -9,7 +9,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <functional>
 #include <limits>
 #include <optional>
 
@@ -166,6 +165,23 @@ void Emit(YAML::Emitter& out, const json& value) {
   }
 }
 
+// Removes the fields whose value is null from every object in `value`.
+void DropNullFields(json& value) {
+  if (value.is_array()) {
+    for (json& item : value) DropNullFields(item);
+    return;
+  }
+  if (!value.is_object()) return;
+  for (auto it = value.begin(); it != value.end();) {
+    if (it->is_null()) {
+      it = value.erase(it);
+    } else {
+      DropNullFields(*it);
+      ++it;
+    }
+  }
+}
+
 }  // namespace
 
 int YamlJob::LineOf(std::string_view field) const {
@@ -192,22 +208,7 @@ Result<std::vector<YamlJob>> ParseYamlJobs(std::string_view text) {
 
 std::string JobToYaml(const nlohmann::json& job) {
   nlohmann::json definition = JobDefinition(job);
-  std::function<void(nlohmann::json&)> drop_nulls = [&](nlohmann::json& value) {
-    if (value.is_array()) {
-      for (nlohmann::json& item : value) drop_nulls(item);
-      return;
-    }
-    if (!value.is_object()) return;
-    for (auto it = value.begin(); it != value.end();) {
-      if (it->is_null()) {
-        it = value.erase(it);
-      } else {
-        drop_nulls(*it);
-        ++it;
-      }
-    }
-  };
-  drop_nulls(definition);
+  DropNullFields(definition);
   return JsonToYaml(definition);
 }
 
