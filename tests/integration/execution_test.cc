@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/run.h"
 #include "engine/duckdb_engine.h"
 #include "integration/orc_process.h"
 #include "state/state_store.h"
@@ -82,9 +83,20 @@ class ExecutionTest : public ::testing::Test {
     return run;
   }
 
+  // Starts orc (SQLite), runs one job of `tasks` and returns the run once it finished; orc
+  // stops when the call returns.
+  json RunToTheEnd(json tasks) {
+    Subprocess orc(Orc(ServeArguments("sqlite:" + directory_.File("orc.db")), directory_));
+    const int port = AwaitListening(orc);
+    EXPECT_GT(port, 0) << orc.Stderr();
+    if (port <= 0) return json();
+    ApiClient api(port);
+    return WaitForRun(api, Trigger(api, CreateJob(api, std::move(tasks))), Final);
+  }
+
   static bool Final(const json& run) {
-    const std::string status = run.value("status", "");
-    return status == "success" || status == "failed" || status == "cancelled";
+    const std::optional<RunStatus> status = ParseRunStatus(run.value("status", ""));
+    return status && IsFinal(*status);
   }
 
   static bool TaskRunning(const json& run, size_t index) {
@@ -186,12 +198,7 @@ json ApiLoadTask(const std::string& url) {
 
 TEST_F(ExecutionTest, ASourceThatFailsTwiceThenSucceedsEndsInSuccessAfterThreeAttempts) {
   FlakySource source(2);
-  Subprocess orc(Orc(ServeArguments("sqlite:" + directory_.File("orc.db")), directory_));
-  const int port = AwaitListening(orc);
-  ASSERT_GT(port, 0) << orc.Stderr();
-  ApiClient api(port);
-  const std::string run_id = Trigger(api, CreateJob(api, {ApiLoadTask(source.url())}));
-  const json run = WaitForRun(api, run_id, Final);
+  const json run = RunToTheEnd({ApiLoadTask(source.url())});
   EXPECT_EQ(run["status"], "success") << run;
   EXPECT_EQ(run["rows_loaded"], 2);
   const json task_run = run["task_runs"][0];
@@ -204,12 +211,7 @@ TEST_F(ExecutionTest, ASourceThatFailsTwiceThenSucceedsEndsInSuccessAfterThreeAt
 
 TEST_F(ExecutionTest, APermanentlyFailingSourceFailsWithItsRootCause) {
   FlakySource source(1000);
-  Subprocess orc(Orc(ServeArguments("sqlite:" + directory_.File("orc.db")), directory_));
-  const int port = AwaitListening(orc);
-  ASSERT_GT(port, 0) << orc.Stderr();
-  ApiClient api(port);
-  const std::string run_id = Trigger(api, CreateJob(api, {ApiLoadTask(source.url())}));
-  const json run = WaitForRun(api, run_id, Final);
+  const json run = RunToTheEnd({ApiLoadTask(source.url())});
   EXPECT_EQ(run["status"], "failed") << run;
   const std::string error = run.value("error_message", "");
   EXPECT_NE(error.find("task load failed after 3 attempts"), std::string::npos) << error;
