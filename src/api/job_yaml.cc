@@ -17,8 +17,14 @@ namespace {
 
 using nlohmann::json;
 
-Status LineError(const YAML::Mark& mark, const std::string& message) {
-  return InvalidArgumentError("line " + std::to_string(mark.line + 1) + ": " + message);
+// "jobs.yaml:12", or "line 12" for text that has no name.
+std::string Place(std::string_view source, int line) {
+  return (source.empty() ? "line " : std::string(source) + ":") + std::to_string(line);
+}
+
+// An error at `mark` of the YAML text named `source`.
+Status LineError(std::string_view source, const YAML::Mark& mark, const std::string& message) {
+  return InvalidArgumentError(Place(source, mark.line + 1) + ": " + message);
 }
 
 // The value a plain (unquoted) scalar stands for under the YAML 1.2 core schema.
@@ -51,7 +57,7 @@ std::string ChildPath(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "." + key;
 }
 
-Result<json> ToJson(const YAML::Node& node, const std::string& path,
+Result<json> ToJson(std::string_view source, const YAML::Node& node, const std::string& path,
                     std::map<std::string, int>& lines) {
   lines.emplace(path, node.Mark().line + 1);
   switch (node.Type()) {
@@ -64,7 +70,7 @@ Result<json> ToJson(const YAML::Node& node, const std::string& path,
     case YAML::NodeType::Sequence: {
       json array = json::array();
       for (size_t i = 0; i < node.size(); ++i) {
-        Result<json> item = ToJson(node[i], path + "[" + std::to_string(i) + "]", lines);
+        Result<json> item = ToJson(source, node[i], path + "[" + std::to_string(i) + "]", lines);
         if (!item.ok()) return item.status();
         array.push_back(std::move(*item));
       }
@@ -74,14 +80,14 @@ Result<json> ToJson(const YAML::Node& node, const std::string& path,
       json object = json::object();
       for (const auto& entry : node) {
         if (!entry.first.IsScalar()) {
-          return LineError(entry.first.Mark(), "a key must be a plain name");
+          return LineError(source, entry.first.Mark(), "a key must be a plain name");
         }
         const std::string key = entry.first.Scalar();
         if (object.contains(key)) {
-          return LineError(entry.first.Mark(),
+          return LineError(source, entry.first.Mark(),
                            "duplicate key '" + key + "'" + (path.empty() ? "" : " in " + path));
         }
-        Result<json> value = ToJson(entry.second, ChildPath(path, key), lines);
+        Result<json> value = ToJson(source, entry.second, ChildPath(path, key), lines);
         if (!value.ok()) return value.status();
         object[key] = std::move(*value);
       }
@@ -91,25 +97,27 @@ Result<json> ToJson(const YAML::Node& node, const std::string& path,
   return json(nullptr);
 }
 
-Status AddJob(const YAML::Node& node, std::vector<YamlJob>& jobs) {
+Status AddJob(std::string_view source, const YAML::Node& node, std::vector<YamlJob>& jobs) {
   if (!node.IsMap()) {
-    return LineError(node.Mark(), "a job must be a mapping of fields (job_name: ..., tasks: ...)");
+    return LineError(source, node.Mark(),
+                     "a job must be a mapping of fields (job_name: ..., tasks: ...)");
   }
   YamlJob job;
+  job.source = std::string(source);
   job.line = node.Mark().line + 1;
-  Result<json> body = ToJson(node, "", job.field_lines);
+  Result<json> body = ToJson(source, node, "", job.field_lines);
   if (!body.ok()) return body.status();
   job.body = std::move(*body);
   jobs.push_back(std::move(job));
   return Status::Ok();
 }
 
-Status AddJobs(const YAML::Node& document, std::vector<YamlJob>& jobs) {
+Status AddJobs(std::string_view source, const YAML::Node& document, std::vector<YamlJob>& jobs) {
   if (document.IsNull()) return Status::Ok();  // an empty document
   YAML::Node list = document;
   if (document.IsMap() && document.size() == 1 && document["jobs"]) list = document["jobs"];
-  if (!list.IsSequence()) return AddJob(list, jobs);
-  for (const YAML::Node& item : list) ORC_RETURN_IF_ERROR(AddJob(item, jobs));
+  if (!list.IsSequence()) return AddJob(source, list, jobs);
+  for (const YAML::Node& item : list) ORC_RETURN_IF_ERROR(AddJob(source, item, jobs));
   return Status::Ok();
 }
 
@@ -194,14 +202,19 @@ int YamlJob::LineOf(std::string_view field) const {
   }
 }
 
-Result<std::vector<YamlJob>> ParseYamlJobs(std::string_view text) {
+Status YamlJob::Locate(const Status& error) const {
+  return Status(error.code(), Place(source, LineOf(error.field())) + ": " + error.message())
+      .WithField(error.field());
+}
+
+Result<std::vector<YamlJob>> ParseYamlJobs(std::string_view text, std::string_view source) {
   std::vector<YamlJob> jobs;
   try {
     for (const YAML::Node& document : YAML::LoadAll(std::string(text))) {
-      ORC_RETURN_IF_ERROR(AddJobs(document, jobs));
+      ORC_RETURN_IF_ERROR(AddJobs(source, document, jobs));
     }
   } catch (const YAML::Exception& error) {
-    return LineError(error.mark, "not valid YAML: " + error.msg);
+    return LineError(source, error.mark, "not valid YAML: " + error.msg);
   }
   return jobs;
 }

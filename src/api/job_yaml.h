@@ -25,15 +25,21 @@ struct YamlJob {
   nlohmann::json body;
   std::map<std::string, int> field_lines;  // "" is the job itself
   int line = 0;
+  std::string source;  // the file's name; empty for text that has none (an API request body)
 
   // The line of `field`, or of the nearest enclosing field that has one (the job's own line when
   // none does). "tasks[1].loader_config.table_name" falls back to "tasks[1].loader_config".
   int LineOf(std::string_view field) const;
+
+  // `error` (about this job) with the place of its field in front: "jobs.yaml:12: ...", or
+  // "line 12: ..." without a source.
+  Status Locate(const Status& error) const;
 };
 
-// The jobs in `text`. InvalidArgument "line N: ..." for YAML that does not parse, a duplicate key,
-// or a document that is neither a job, a list of jobs nor a `jobs:` list.
-Result<std::vector<YamlJob>> ParseYamlJobs(std::string_view text);
+// The jobs in `text`, read from the file named `source` (empty when it has no name).
+// InvalidArgument "jobs.yaml:N: ..." (or "line N: ...") for YAML that does not parse, a duplicate
+// key, or a document that is neither a job, a list of jobs nor a `jobs:` list.
+Result<std::vector<YamlJob>> ParseYamlJobs(std::string_view text, std::string_view source = {});
 
 // A job's JSON form as a job file holds it: without the fields the server sets (JobDefinition)
 // and without null fields (null means the default). ParseYamlJobs reads it back as the same job.

@@ -47,9 +47,7 @@ struct JobBody {
 
   Status Explain(const Status& error) const {
     if (!yaml || error.field().empty()) return error;
-    return Status(error.code(),
-                  "line " + std::to_string(yaml->LineOf(error.field())) + ": " + error.message())
-        .WithField(error.field());
+    return yaml->Locate(error);
   }
 };
 

@@ -19,13 +19,8 @@ using nlohmann::json;
 
 // One job as a file defines it.
 struct FileJob {
-  std::string file;
-  YamlJob yaml;
+  YamlJob yaml;  // yaml.source is the file
   json desired;  // the job's JSON form with every default filled in, as the server would store it
-
-  std::string Where(const Status& error) const {
-    return file + ":" + std::to_string(yaml.LineOf(error.field())) + ": " + error.message();
-  }
 };
 
 struct Change {
@@ -90,16 +85,16 @@ Result<std::vector<FileJob>> ReadJobs(const std::vector<std::string>& files) {
   for (const std::string& file : files) {
     Result<std::string> text = ReadFile(file);
     if (!text.ok()) return text.status();
-    Result<std::vector<YamlJob>> parsed = ParseYamlJobs(*text);
+    Result<std::vector<YamlJob>> parsed = ParseYamlJobs(*text, file);
     if (!parsed.ok()) {
-      errors.push_back(file + ":" + parsed.status().message().substr(5));  // "line N: ..."
+      errors.push_back(parsed.status().message());
       continue;
     }
     for (YamlJob& yaml : *parsed) {
-      FileJob job{file, std::move(yaml), json()};
+      FileJob job{std::move(yaml), json()};
       Result<Job> decoded = JobFromJson(job.yaml.body, plugins);
       if (!decoded.ok()) {
-        errors.push_back(job.Where(decoded.status()));
+        errors.push_back(job.yaml.Locate(decoded.status()).message());
         continue;
       }
       const std::string place = file + ":" + std::to_string(job.yaml.line);
@@ -188,7 +183,7 @@ int RunApply(const ClientOptions& client_options, const ApplyOptions& options) {
           sent.status().code() == StatusCode::kUnauthenticated) {
         return ReportFailure(sent.status());
       }
-      change.error = job.Where(sent.status());
+      change.error = job.yaml.Locate(sent.status()).message();
       failed = true;
     }
     changes.push_back(std::move(change));
