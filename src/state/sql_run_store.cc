@@ -195,13 +195,15 @@ Result<std::map<std::string, TimePoint>> SqlStateStore::LatestSlots() {
 
 Result<std::optional<Run>> SqlStateStore::ClaimRun(const std::string& owner, Duration lease) {
   // PostgreSQL: SKIP LOCKED lets concurrent claimers pass over each other's candidate instead of
-  // queueing behind it. SQLite: the statement runs under the single write lock.
+  // queueing behind it, and the row it locks is checked again as queued. SQLite: the statement
+  // runs under the single write lock. The outer UPDATE finds the run by its id alone: naming its
+  // status too would let the planner read it from the queue index, dead entries and all.
   const std::string_view lock =
       backend_ == DatabaseBackend::kPostgres ? " FOR UPDATE OF r SKIP LOCKED" : "";
   const std::string claim = JoinSql(
       {"UPDATE runs SET status = 'running', lease_owner = $1, lease_expires_at = $2, "
        "started_at = COALESCE(started_at, $3), attempt = attempt + 1, updated_at = $3 "
-       "WHERE status = 'queued' AND run_id = ("
+       "WHERE run_id = ("
        "SELECT r.run_id FROM runs r JOIN jobs j ON j.job_id = r.job_id "
        "WHERE r.status = 'queued' AND r.available_at <= $3 AND j.active_runs < j.max_active_runs "
        "ORDER BY r.available_at, r.queued_at, r.run_id LIMIT 1",

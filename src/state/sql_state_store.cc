@@ -150,16 +150,19 @@ Result<std::unique_ptr<StateStore>> OpenStateStore(const DatabaseUrl& url, Clock
         url.sqlite_path == ":memory:" ? pools.writes : add_pool(factory, options.max_connections);
   } else {
     pools.reads = pools.writes = add_pool(factory, options.max_connections);
-    pools.bookkeeping = pools.writes;
-    if (options.relaxed_bookkeeping_commits) {
-      pools.bookkeeping = add_pool(
-          [factory]() -> Result<std::unique_ptr<SqlConnection>> {
-            ORC_ASSIGN_OR_RETURN(std::unique_ptr<SqlConnection> connection, factory());
-            ORC_RETURN_IF_ERROR(connection->ExecuteScript("SET synchronous_commit = off"));
-            return connection;
-          },
-          options.max_connections);
-    }
+    // Bookkeeping statements (claims, heartbeats, task runs, finishes, logs) each find their rows
+    // through an index made for them. A connection keeps its plans, and a plan made while a table
+    // was nearly empty (a new database, the first minute before statistics) reads the whole table,
+    // on every call, as it grows: these sessions are told to use the indexes.
+    std::string setup = "SET enable_seqscan = off; SET enable_bitmapscan = off";
+    if (options.relaxed_bookkeeping_commits) setup += "; SET synchronous_commit = off";
+    pools.bookkeeping = add_pool(
+        [factory, setup]() -> Result<std::unique_ptr<SqlConnection>> {
+          ORC_ASSIGN_OR_RETURN(std::unique_ptr<SqlConnection> connection, factory());
+          ORC_RETURN_IF_ERROR(connection->ExecuteScript(setup));
+          return connection;
+        },
+        options.max_connections);
   }
   pools.writes->Adopt(std::move(first));
   return std::unique_ptr<StateStore>(

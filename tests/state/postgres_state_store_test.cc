@@ -116,5 +116,60 @@ TEST(PostgresStateStoreTest, SchemaNewerThanTheBinaryIsRefused) {
   EXPECT_NE(store.status().message().find("schema version 999"), std::string::npos);
 }
 
+TEST(PostgresStateStoreTest, RunsAreFoundThroughIndexesFromTheFirstRunOn) {
+  // Statistics taken while the tables were small (a new or quiet installation) make plans that
+  // read the whole table, and a connection keeps its plans while the table grows under a burst.
+  // The statements of running runs must look runs up through an index all the same.
+  TestDatabase database(TestBackend::kPostgres);
+  constexpr int kSmall = 5;
+  constexpr int kRuns = 300;
+  {
+    Result<std::unique_ptr<StateStore>> opened = OpenUrl(database.url(), {.max_connections = 2});
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    StateStore& store = **opened;
+    Job job;
+    job.job_name = "busy from the start";
+    job.tasks.push_back(Task{.task_name = "load", .transform_config = R"({"type":"sql"})"});
+    Result<Job> created = store.CreateJob(job);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    for (int i = 0; i < kSmall + kRuns; ++i) {
+      if (i == kSmall) {
+        ExecuteOnPostgresTestServer("VACUUM ANALYZE " + database.name() + ".runs, " +
+                                    database.name() + ".task_runs, " + database.name() + ".jobs");
+      }
+      ASSERT_TRUE(store.EnqueueRun({.job_id = created->job_id}).ok());
+      Result<std::optional<orc::Run>> run = store.ClaimRun("worker", std::chrono::seconds(60));
+      ASSERT_TRUE(run.ok() && *run) << run.status().ToString();
+      const std::string& run_id = (*run)->run_id;
+      TaskRun task_run{.run_id = run_id,
+                       .task_id = created->tasks[0].task_id,
+                       .task_name = "load",
+                       .task_order = 1,
+                       .status = TaskRunStatus::kRunning,
+                       .attempts = 1};
+      ASSERT_TRUE(store.SaveTaskRun(task_run).ok());
+      ASSERT_TRUE(store.RenewLease(run_id, "worker", std::chrono::seconds(60)).ok());
+      task_run.status = TaskRunStatus::kSuccess;
+      ASSERT_TRUE(store.FinishRun(run_id, "worker", {.task_runs = {task_run}}).ok());
+    }
+  }  // the store's sessions end, and report their statistics as they go
+  // Updates of runs, its rows read by sequential scans, and the scans of its queue and lease
+  // indexes: each claim reads the queue once (and then its run by id), nothing else reads them.
+  const std::string schema = "schemaname = '" + database.name() + "'";
+  const std::string stats =
+      "SELECT CONCAT(t.n_tup_upd, ' ', t.seq_tup_read, ' ', q.idx_scan, ' ', l.idx_scan) "
+      "FROM pg_stat_user_tables t, pg_stat_user_indexes q, pg_stat_user_indexes l WHERE t." +
+      schema + " AND t.relname = 'runs' AND q." + schema + " AND q.indexrelname = 'runs_queue' " +
+      "AND l." + schema + " AND l.indexrelname = 'runs_lease'";
+  const int total = kSmall + kRuns;
+  std::string counts;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    counts = ExecuteOnPostgresTestServer(stats);
+    if (counts.starts_with(std::to_string(3 * total) + " ")) break;  // claims, heartbeats, finishes
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(counts, std::to_string(3 * total) + " 0 " + std::to_string(total) + " 0");
+}
+
 }  // namespace
 }  // namespace orc

@@ -32,7 +32,7 @@ std::string PostgresTestServerUrl() {
   return url;
 }
 
-void ExecuteOnPostgresTestServer(const std::string& sql) {
+std::string ExecuteOnPostgresTestServer(const std::string& sql) {
   PGconn* connection = PQconnectdb(PostgresTestServerUrl().c_str());
   if (PQstatus(connection) != CONNECTION_OK) {
     std::string error = PQerrorMessage(connection);
@@ -43,9 +43,12 @@ void ExecuteOnPostgresTestServer(const std::string& sql) {
   const bool ok =
       PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK;
   std::string error = PQresultErrorMessage(result);
+  const std::string value =
+      ok && PQntuples(result) > 0 && PQnfields(result) > 0 ? PQgetvalue(result, 0, 0) : "";
   PQclear(result);
   PQfinish(connection);
   if (!ok) throw std::runtime_error("'" + sql + "' failed on the test server: " + error);
+  return value;
 }
 
 std::string QuerySqliteFile(const std::string& path, const std::string& sql) {

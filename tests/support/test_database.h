@@ -38,8 +38,9 @@ class TestDatabase {
 // The URL of the test PostgreSQL server's `orc` database; throws when the server is not there.
 std::string PostgresTestServerUrl();
 
-// Runs one SQL statement on the test server as `orc` (for tests that poke at the server).
-void ExecuteOnPostgresTestServer(const std::string& sql);
+// Runs one SQL statement on the test server as `orc` (for tests that poke at the server) and
+// returns the first column of the first row as text ("" when there is none); throws on error.
+std::string ExecuteOnPostgresTestServer(const std::string& sql);
 
 // Runs `sql` on the SQLite file at `path`, outside orc, and returns the first column of the first
 // row as text ("" when there is none); throws on error.
