@@ -116,7 +116,7 @@ TEST(PostgresStateStoreTest, SchemaNewerThanTheBinaryIsRefused) {
   EXPECT_NE(store.status().message().find("schema version 999"), std::string::npos);
 }
 
-TEST(PostgresStateStoreTest, RunsAreFoundThroughIndexesFromTheFirstRunOn) {
+TEST(PostgresStateStoreTest, RunsAreFoundThroughIndexesWhenStatisticsSayTheTableIsSmall) {
   // Statistics taken while the tables were small (a new or quiet installation) make plans that
   // read the whole table, and a connection keeps its plans while the table grows under a burst.
   // The statements of running runs must look runs up through an index all the same.
