@@ -188,12 +188,33 @@ DROP INDEX runs_lease;
 CREATE INDEX runs_lease ON runs (lease_expires_at) WHERE lease_expires_at IS NOT NULL;
 )sql";
 
+// PostgreSQL re-reads a CHECK constraint from its stored text on every statement that writes the
+// row, which costs a claim or a finish more than its index lookups. Enum types keep the same
+// guarantee (a value outside the list is refused, on the parameter's way in) for a catalog
+// lookup, and store 4 bytes instead of the word. SQLite compiles its CHECKs into each prepared
+// statement, so it keeps them.
+constexpr std::string_view kPostgresRunEnums = R"sql(
+CREATE TYPE run_status AS ENUM ('queued', 'running', 'success', 'failed', 'cancelled');
+CREATE TYPE run_trigger AS ENUM ('manual', 'scheduler', 'backfill');
+DROP INDEX runs_queue;
+DROP TRIGGER runs_active_runs ON runs;
+ALTER TABLE runs
+  DROP CONSTRAINT runs_status_check,
+  DROP CONSTRAINT runs_triggered_by_check,
+  ALTER COLUMN status TYPE run_status USING status::run_status,
+  ALTER COLUMN triggered_by TYPE run_trigger USING triggered_by::run_trigger;
+CREATE INDEX runs_queue ON runs (available_at, queued_at, run_id) WHERE status = 'queued';
+CREATE TRIGGER runs_active_runs AFTER UPDATE OF status ON runs
+FOR EACH ROW EXECUTE FUNCTION orc_count_active_runs();
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
       {2, "job change counter", kJobChanges, "", ""},
       {3, "runs listed by their time-ordered ids", kLeanerRunIndexes, "", ""},
       {4, "lease index partial on the lease", kLeaseIndexOnTheLease, "", ""},
+      {5, "run status and trigger as enum types", "", "", kPostgresRunEnums},
   };
   return migrations;
 }
@@ -236,8 +257,10 @@ Status ApplyInTransaction(SqlConnection& connection, DatabaseBackend backend, Cl
         backend == DatabaseBackend::kPostgres ? migration.postgres : migration.sqlite;
     const std::string what = "applying schema migration " + std::to_string(migration.version) +
                              " (" + std::string(migration.name) + ")";
-    ORC_RETURN_IF_ERROR(
-        connection.ExecuteScript(ForBackend(migration.both, backend)).WithContext(what));
+    if (!migration.both.empty()) {
+      ORC_RETURN_IF_ERROR(
+          connection.ExecuteScript(ForBackend(migration.both, backend)).WithContext(what));
+    }
     if (!specific.empty()) {
       ORC_RETURN_IF_ERROR(connection.ExecuteScript(specific).WithContext(what));
     }

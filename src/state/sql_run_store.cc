@@ -354,23 +354,30 @@ Result<ReclaimedRuns> SqlStateStore::ReclaimExpiredLeases() {
       [&](SqlConnection& connection) -> Status {
         reclaimed = {};
         const int64_t now = ToStoredTime(clock_.Now());
+        // A run whose cancel was requested ends cancelled; one out of attempts ends failed; the
+        // rest are queued again. One statement per outcome: each sets a constant status (a
+        // status chosen by CASE would be text, which PostgreSQL's enum column does not take).
+        constexpr std::string_view kEnd =
+            "finished_at = $1, lease_owner = '', lease_expires_at = NULL, updated_at = $1 "
+            "WHERE status = 'running' AND lease_expires_at < $1 AND ";
         ORC_ASSIGN_OR_RETURN(
-            SqlRows ended,
-            connection.Execute(
-                "UPDATE runs SET "
-                "status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'failed' END, "
-                "error_message = CASE WHEN cancel_requested "
-                "THEN 'cancelled (its worker ' || lease_owner || ' was lost)' "
-                "ELSE 'worker lost: the lease of ' || lease_owner || ' expired, attempt ' || "
-                "attempt || ' of ' || max_attempts END, "
-                "finished_at = $1, lease_owner = '', lease_expires_at = NULL, updated_at = $1 "
-                "WHERE status = 'running' AND lease_expires_at < $1 "
-                "AND (attempt >= max_attempts OR cancel_requested) RETURNING run_id, status",
-                {now}));
-        for (size_t r = 0; r < ended.size(); ++r) {
-          (ended.Text(r, 1) == "cancelled" ? reclaimed.cancelled : reclaimed.failed)
-              .push_back(ended.Text(r, 0));
+            SqlRows cancelled,
+            connection.Execute(JoinSql({"UPDATE runs SET status = 'cancelled', error_message = "
+                                        "'cancelled (its worker ' || lease_owner || ' was lost)', ",
+                                        kEnd, "cancel_requested RETURNING run_id"}),
+                               {now}));
+        for (size_t r = 0; r < cancelled.size(); ++r) {
+          reclaimed.cancelled.push_back(cancelled.Text(r, 0));
         }
+        ORC_ASSIGN_OR_RETURN(
+            SqlRows failed,
+            connection.Execute(
+                JoinSql({"UPDATE runs SET status = 'failed', error_message = 'worker lost: the "
+                         "lease of ' || lease_owner || ' expired, attempt ' || attempt || ' of ' "
+                         "|| max_attempts, ",
+                         kEnd, "attempt >= max_attempts RETURNING run_id"}),
+                {now}));
+        for (size_t r = 0; r < failed.size(); ++r) reclaimed.failed.push_back(failed.Text(r, 0));
         ORC_ASSIGN_OR_RETURN(
             SqlRows requeued,
             connection.Execute(
@@ -406,7 +413,7 @@ Result<Page<Run>> SqlStateStore::ListRuns(const RunFilter& filter) {
   Page<Run> page;
   constexpr std::string_view kMatching =
       " FROM runs WHERE (CAST($1 AS TEXT) IS NULL OR job_id = $1) "
-      "AND (CAST($2 AS TEXT) IS NULL OR status = $2)";
+      "AND (CAST($2 AS TEXT) IS NULL OR CAST(status AS TEXT) = $2)";
   const SqlValue job_id = filter.job_id ? SqlValue(*filter.job_id) : SqlValue();
   const SqlValue status =
       filter.status ? SqlValue(std::string(ToString(*filter.status))) : SqlValue();

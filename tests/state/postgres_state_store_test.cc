@@ -171,5 +171,26 @@ TEST(PostgresStateStoreTest, RunsAreFoundThroughIndexesWhenStatisticsSayTheTable
   EXPECT_EQ(counts, std::to_string(3 * total) + " 0 " + std::to_string(total) + " 0");
 }
 
+TEST(PostgresStateStoreTest, StatusesOutsideTheirListsAreRefused) {
+  TestDatabase database(TestBackend::kPostgres);
+  Result<std::unique_ptr<StateStore>> opened = OpenUrl(database.url());
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  Job job;
+  job.job_name = "strict";
+  Result<Job> created = (*opened)->CreateJob(job);
+  ASSERT_TRUE(created.ok());
+  Result<orc::Run> run = (*opened)->EnqueueRun({.job_id = created->job_id});
+  ASSERT_TRUE(run.ok());
+  const std::string runs = database.name() + ".runs";
+  const std::string where = " WHERE run_id = '" + run->run_id + "'";
+  EXPECT_THROW(ExecuteOnPostgresTestServer("UPDATE " + runs + " SET status = 'done'" + where),
+               std::runtime_error);
+  EXPECT_THROW(ExecuteOnPostgresTestServer("UPDATE " + runs + " SET triggered_by = 'cron'" + where),
+               std::runtime_error);
+  EXPECT_EQ(
+      ExecuteOnPostgresTestServer("SELECT status || ' ' || triggered_by FROM " + runs + where),
+      "queued manual");
+}
+
 }  // namespace
 }  // namespace orc
