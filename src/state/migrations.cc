@@ -208,6 +208,16 @@ CREATE TRIGGER runs_active_runs AFTER UPDATE OF status ON runs
 FOR EACH ROW EXECUTE FUNCTION orc_count_active_runs();
 )sql";
 
+// The trigger counting a job's running runs ran a PL/pgSQL function, and through it a second
+// statement, for every claim and every finish: the statements that change a run's status count
+// it themselves now (SqlStateStore::ClaimRun, LeavingRunning). The counts are taken afresh.
+constexpr std::string_view kPostgresCountInStatements = R"sql(
+DROP TRIGGER runs_active_runs ON runs;
+DROP FUNCTION orc_count_active_runs();
+UPDATE jobs SET active_runs =
+  (SELECT COUNT(*) FROM runs WHERE runs.job_id = jobs.job_id AND runs.status = 'running');
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
@@ -215,6 +225,7 @@ const std::vector<Migration>& AllMigrations() {
       {3, "runs listed by their time-ordered ids", kLeanerRunIndexes, "", ""},
       {4, "lease index partial on the lease", kLeaseIndexOnTheLease, "", ""},
       {5, "run status and trigger as enum types", "", "", kPostgresRunEnums},
+      {6, "running runs counted by the statements", "", "", kPostgresCountInStatements},
   };
   return migrations;
 }

@@ -99,6 +99,15 @@ Status NoRun(const std::string& run_id) {
 
 }  // namespace
 
+std::string SqlStateStore::LeavingRunning(std::string_view update, std::string_view more) const {
+  if (backend_ != DatabaseBackend::kPostgres) return std::string(update);
+  return JoinSql({"WITH changed AS (", update,
+                  "), uncounted AS (UPDATE jobs SET active_runs = active_runs - c.runs "
+                  "FROM (SELECT job_id, COUNT(*) AS runs FROM changed GROUP BY job_id) c "
+                  "WHERE jobs.job_id = c.job_id)",
+                  more, " SELECT * FROM changed"});
+}
+
 Status SqlStateStore::NotHeldError(SqlConnection& connection, const std::string& run_id,
                                    const std::string& owner) {
   ORC_ASSIGN_OR_RETURN(
@@ -194,20 +203,30 @@ Result<std::map<std::string, TimePoint>> SqlStateStore::LatestSlots() {
 }
 
 Result<std::optional<Run>> SqlStateStore::ClaimRun(const std::string& owner, Duration lease) {
-  // PostgreSQL: SKIP LOCKED lets concurrent claimers pass over each other's candidate instead of
-  // queueing behind it, and the row it locks is checked again as queued. SQLite: the statement
-  // runs under the single write lock. The outer UPDATE finds the run by its id alone: naming its
-  // status too would let the planner read it from the queue index, dead entries and all.
-  const std::string_view lock =
-      backend_ == DatabaseBackend::kPostgres ? " FOR UPDATE OF r SKIP LOCKED" : "";
-  const std::string claim = JoinSql(
-      {"UPDATE runs SET status = 'running', lease_owner = $1, lease_expires_at = $2, "
-       "started_at = COALESCE(started_at, $3), attempt = attempt + 1, updated_at = $3 "
-       "WHERE run_id = ("
-       "SELECT r.run_id FROM runs r JOIN jobs j ON j.job_id = r.job_id "
-       "WHERE r.status = 'queued' AND r.available_at <= $3 AND j.active_runs < j.max_active_runs "
-       "ORDER BY r.available_at, r.queued_at, r.run_id LIMIT 1",
-       lock, ") RETURNING ", kRunColumns});
+  // The oldest due queued run whose job is under its max_active_runs, marked running. The outer
+  // UPDATE finds the run by its id alone: naming its status too would let the planner read it from
+  // the queue index, dead entries and all.
+  constexpr std::string_view kClaim =
+      "UPDATE runs SET status = 'running', lease_owner = $1, lease_expires_at = $2, "
+      "started_at = COALESCE(started_at, $3), attempt = attempt + 1, updated_at = $3 "
+      "WHERE run_id = ";
+  constexpr std::string_view kQueueHead =
+      " FROM runs r JOIN jobs j ON j.job_id = r.job_id "
+      "WHERE r.status = 'queued' AND r.available_at <= $3 AND j.active_runs < j.max_active_runs "
+      "ORDER BY r.available_at, r.queued_at, r.run_id LIMIT 1";
+  // SQLite: the statement runs under the single write lock, and a trigger counts the job's
+  // running runs. PostgreSQL: the candidate run and its job are locked together; SKIP LOCKED lets
+  // concurrent claimers pass over a run or a job another claimer holds instead of queueing behind
+  // it, and the locked rows are checked again (still queued, job still under its limit) before
+  // the claim counts the run on its job in the same statement.
+  const std::string claim =
+      backend_ == DatabaseBackend::kPostgres
+          ? JoinSql({"WITH candidate AS (SELECT r.run_id, r.job_id", kQueueHead,
+                     " FOR NO KEY UPDATE OF r, j SKIP LOCKED), "
+                     "counted AS (UPDATE jobs SET active_runs = active_runs + 1 "
+                     "WHERE job_id = (SELECT job_id FROM candidate)) ",
+                     kClaim, "(SELECT run_id FROM candidate) RETURNING ", kRunColumns})
+          : JoinSql({kClaim, "(SELECT r.run_id", kQueueHead, ") RETURNING ", kRunColumns});
   std::optional<Run> claimed;
   ORC_RETURN_IF_ERROR(WithConnection(
       Access::kWrite,
@@ -273,16 +292,18 @@ Result<Run> SqlStateStore::FinishRun(const std::string& run_id, const std::strin
         params.emplace_back(outcome.rows_loaded);
         if (in_one_statement) params.emplace_back(TaskRunsAsJson(outcome.task_runs));
         Result<SqlRows> rows = connection.Execute(
-            in_one_statement
-                ? JoinSql({"WITH finished AS (", kFinishRun, kRunColumns,
-                           "), saved AS (INSERT INTO task_runs (", kTaskRunColumns,
-                           ") SELECT t.* FROM json_to_recordset($8::json) AS t(run_id text, "
-                           "task_id text, task_name text, task_order integer, status text, "
-                           "attempts integer, errors text, error_message text, started_at bigint, "
-                           "finished_at bigint, rows_extracted bigint, rows_loaded bigint, "
-                           "bytes_read bigint) WHERE EXISTS (SELECT 1 FROM finished)",
-                           kTaskRunUpsert, ") SELECT ", kRunColumns, " FROM finished"})
-                : JoinSql({kFinishRun, kRunColumns}),
+            LeavingRunning(
+                JoinSql({kFinishRun, kRunColumns}),
+                in_one_statement
+                    ? JoinSql({", saved AS (INSERT INTO task_runs (", kTaskRunColumns,
+                               ") SELECT t.* FROM json_to_recordset($8::json) AS t(run_id text, "
+                               "task_id text, task_name text, task_order integer, status text, "
+                               "attempts integer, errors text, error_message text, "
+                               "started_at bigint, finished_at bigint, rows_extracted bigint, "
+                               "rows_loaded bigint, bytes_read bigint) "
+                               "WHERE EXISTS (SELECT 1 FROM changed)",
+                               kTaskRunUpsert, ")"})
+                    : ""),
             params);
         if (in_one_statement && rows.status().code() == StatusCode::kNotFound) {
           return NoRun(outcome.task_runs.front().run_id);
@@ -307,12 +328,13 @@ Status SqlStateStore::ReleaseRun(const std::string& run_id, const std::string& o
         const int64_t now = ToStoredTime(clock_.Now());
         ORC_ASSIGN_OR_RETURN(
             SqlRows rows,
-            connection.Execute("UPDATE runs SET status = 'queued', available_at = $3, "
+            connection.Execute(
+                LeavingRunning("UPDATE runs SET status = 'queued', available_at = $3, "
                                "attempt = attempt - 1, lease_owner = '', lease_expires_at = NULL, "
                                "updated_at = $3 "
                                "WHERE run_id = $1 AND status = 'running' AND lease_owner = $2 "
-                               "RETURNING run_id",
-                               {run_id, owner, now}));
+                               "RETURNING run_id, job_id"),
+                {run_id, owner, now}));
         if (rows.empty()) return NotHeldError(connection, run_id, owner);
         return Status::Ok();
       },
@@ -362,30 +384,33 @@ Result<ReclaimedRuns> SqlStateStore::ReclaimExpiredLeases() {
             "WHERE status = 'running' AND lease_expires_at < $1 AND ";
         ORC_ASSIGN_OR_RETURN(
             SqlRows cancelled,
-            connection.Execute(JoinSql({"UPDATE runs SET status = 'cancelled', error_message = "
+            connection.Execute(
+                LeavingRunning(JoinSql({"UPDATE runs SET status = 'cancelled', error_message = "
                                         "'cancelled (its worker ' || lease_owner || ' was lost)', ",
-                                        kEnd, "cancel_requested RETURNING run_id"}),
-                               {now}));
+                                        kEnd, "cancel_requested RETURNING run_id, job_id"})),
+                {now}));
         for (size_t r = 0; r < cancelled.size(); ++r) {
           reclaimed.cancelled.push_back(cancelled.Text(r, 0));
         }
         ORC_ASSIGN_OR_RETURN(
             SqlRows failed,
             connection.Execute(
-                JoinSql({"UPDATE runs SET status = 'failed', error_message = 'worker lost: the "
-                         "lease of ' || lease_owner || ' expired, attempt ' || attempt || ' of ' "
-                         "|| max_attempts, ",
-                         kEnd, "attempt >= max_attempts RETURNING run_id"}),
+                LeavingRunning(JoinSql(
+                    {"UPDATE runs SET status = 'failed', error_message = 'worker lost: the "
+                     "lease of ' || lease_owner || ' expired, attempt ' || attempt || ' of ' "
+                     "|| max_attempts, ",
+                     kEnd, "attempt >= max_attempts RETURNING run_id, job_id"})),
                 {now}));
         for (size_t r = 0; r < failed.size(); ++r) reclaimed.failed.push_back(failed.Text(r, 0));
         ORC_ASSIGN_OR_RETURN(
             SqlRows requeued,
             connection.Execute(
-                "UPDATE runs SET status = 'queued', available_at = $1, "
-                "error_message = 'requeued: the lease of ' || lease_owner || "
-                "' expired', lease_owner = '', lease_expires_at = NULL, "
-                "updated_at = $1 "
-                "WHERE status = 'running' AND lease_expires_at < $1 RETURNING run_id",
+                LeavingRunning("UPDATE runs SET status = 'queued', available_at = $1, "
+                               "error_message = 'requeued: the lease of ' || lease_owner || "
+                               "' expired', lease_owner = '', lease_expires_at = NULL, "
+                               "updated_at = $1 "
+                               "WHERE status = 'running' AND lease_expires_at < $1 "
+                               "RETURNING run_id, job_id"),
                 {now}));
         for (size_t r = 0; r < requeued.size(); ++r)
           reclaimed.requeued.push_back(requeued.Text(r, 0));

@@ -85,6 +85,12 @@ class SqlStateStore final : public StateStore {
   // failure) is run again, a few times; a broken connection is not retried.
   Status WithConnection(Access access, const Body& body, Commit commit = Commit::kDurable);
 
+  // An UPDATE of runs that takes runs out of `running` (RETURNING run_id and job_id first),
+  // made to count them off their jobs' active_runs: on PostgreSQL in the same statement (a CTE
+  // named `changed`, followed by `more` CTEs); SQLite's trigger counts them. ClaimRun counts the
+  // other way.
+  std::string LeavingRunning(std::string_view update, std::string_view more = "") const;
+
   static Status UpsertTaskRun(SqlConnection& connection, const TaskRun& task_run);
   // Raises the job change counter (JobsVersion), inside a job write's transaction.
   static Status CountJobChange(SqlConnection& connection);

@@ -329,6 +329,44 @@ TEST_P(StateStoreTest, ClaimRespectsMaxActiveRunsPerJob) {
   EXPECT_EQ(Claim()->run_id, b.run_id);
 }
 
+TEST_P(StateStoreTest, EveryWayOutOfRunningFreesTheJobsPlace) {
+  // A job that runs one run at a time: after each way a run stops running, the job's next run
+  // can be claimed, and no other while that one runs.
+  Job job = SampleJob("one at a time");
+  job.max_active_runs = 1;
+  job.retry.max_attempts = 2;
+  job = *store_->CreateJob(job);
+  auto claim_next = [&]() -> std::string {
+    clock_.Advance(milliseconds(1));
+    Enqueue(job.job_id);
+    std::optional<orc::Run> run = Claim();
+    EXPECT_TRUE(run) << "the job's place was not freed";
+    EXPECT_FALSE(Claim()) << "two runs of a one-at-a-time job";
+    return run ? run->run_id : "";
+  };
+  auto expire = [&] { clock_.Advance(kLease + milliseconds(1)); };
+
+  std::string run_id = claim_next();
+  ASSERT_TRUE(store_->FinishRun(run_id, "worker-1", {}).ok());
+  run_id = claim_next();
+  ASSERT_TRUE(store_->FinishRun(run_id, "worker-1", {.status = RunStatus::kFailed}).ok());
+  run_id = claim_next();
+  ASSERT_TRUE(store_->ReleaseRun(run_id, "worker-1").ok());
+  run_id = Claim()->run_id;  // the released run itself
+  expire();
+  EXPECT_EQ(store_->ReclaimExpiredLeases()->requeued, std::vector<std::string>{run_id});
+  EXPECT_EQ(Claim()->run_id, run_id);  // the requeued run, on its second attempt
+  expire();
+  EXPECT_EQ(store_->ReclaimExpiredLeases()->failed, std::vector<std::string>{run_id});
+  run_id = claim_next();
+  ASSERT_TRUE(store_->RequestCancel(run_id).ok());
+  expire();
+  EXPECT_EQ(store_->ReclaimExpiredLeases()->cancelled, std::vector<std::string>{run_id});
+  run_id = claim_next();
+  ASSERT_TRUE(store_->FinishRun(run_id, "worker-1", {.status = RunStatus::kCancelled}).ok());
+  claim_next();
+}
+
 TEST_P(StateStoreTest, ExpiredLeasesAreRequeuedThenFailedWhenAttemptsRunOut) {
   Job job = SampleJob("flaky");
   job.retry.max_attempts = 2;
