@@ -138,7 +138,7 @@ END;
 
 // On PostgreSQL two claimers can both see a job below its limit in their snapshots. The trigger's
 // UPDATE of the job row serializes them and re-checks the limit; the loser gets a serialization
-// failure and ClaimRun tries again.
+// failure and ClaimRun tries again. (Migration 6 replaces it: the statements count.)
 constexpr std::string_view kPostgresActiveRuns = R"sql(
 CREATE FUNCTION orc_count_active_runs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
