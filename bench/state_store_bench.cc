@@ -4,6 +4,10 @@
 //
 // Bars (this 2-core machine): >= 5,000 runs/s on SQLite, >= 2,000 runs/s on PostgreSQL.
 // Reference: graphile-worker publishes ~15,600 jobs/s unbatched on a 24-core desktop.
+//
+// ORC_BENCH_BACKENDS=sqlite|postgres measures one backend; ORC_BENCH_THREADS=N measures PostgreSQL
+// with N threads only; ORC_BENCH_STEPS=1 prints each step's time; ORC_BENCH_POSTGRES_URL names a
+// server to use instead of starting one.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
