@@ -215,14 +215,15 @@ Result<std::optional<Run>> SqlStateStore::ClaimRun(const std::string& owner, Dur
       "WHERE r.status = 'queued' AND r.available_at <= $3 AND j.active_runs < j.max_active_runs "
       "ORDER BY r.available_at, r.queued_at, r.run_id LIMIT 1";
   // SQLite: the statement runs under the single write lock, and a trigger counts the job's
-  // running runs. PostgreSQL: the candidate run and its job are locked together; SKIP LOCKED lets
-  // concurrent claimers pass over a run or a job another claimer holds instead of queueing behind
-  // it, and the locked rows are checked again (still queued, job still under its limit) before
-  // the claim counts the run on its job in the same statement.
+  // running runs. PostgreSQL: the candidate run and its job are locked together. SKIP LOCKED lets
+  // concurrent claimers pass over each other's runs; a job another claimer holds is waited for (it
+  // is held for one statement), so claimers of one job take turns instead of coming back empty.
+  // The locked rows are checked again (still queued, job still under its limit) before the claim
+  // counts the run on its job in the same statement.
   const std::string claim =
       backend_ == DatabaseBackend::kPostgres
           ? JoinSql({"WITH candidate AS (SELECT r.run_id, r.job_id", kQueueHead,
-                     " FOR NO KEY UPDATE OF r, j SKIP LOCKED), "
+                     " FOR NO KEY UPDATE OF r SKIP LOCKED FOR NO KEY UPDATE OF j), "
                      "counted AS (UPDATE jobs SET active_runs = active_runs + 1 "
                      "WHERE job_id = (SELECT job_id FROM candidate)) ",
                      kClaim, "(SELECT run_id FROM candidate) RETURNING ", kRunColumns})

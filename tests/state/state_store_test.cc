@@ -685,6 +685,36 @@ TEST_P(StateStoreTest, ConcurrentClaimersNeverExceedMaxActiveRuns) {
   EXPECT_LE(most_running, 2);
 }
 
+TEST_P(StateStoreTest, ClaimersOfOneJobTakeTurnsInsteadOfComingBackEmpty) {
+  // A backfill: many queued runs of one job, far under its limit. Claimers racing for the job
+  // must each get a run; a claim that finds nothing would send a worker to sleep with work left.
+  constexpr int kRuns = 300;
+  constexpr int kThreads = 6;
+  Job job = Create("backfill", 1000);
+  for (int i = 0; i < kRuns; ++i) Enqueue(job.job_id);
+  std::atomic<int> claimed{0};
+  std::atomic<int> empty{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string owner = "worker-" + std::to_string(t);
+      for (int i = 0; i < kRuns / kThreads; ++i) {
+        Result<std::optional<orc::Run>> run = store_->ClaimRun(owner, kLease);
+        ASSERT_TRUE(run.ok()) << run.status().ToString();
+        if (!*run) {
+          ++empty;
+          continue;
+        }
+        ++claimed;
+        EXPECT_TRUE(store_->FinishRun((*run)->run_id, owner, {}).ok());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(empty, 0);
+  EXPECT_EQ(claimed, kRuns);
+}
+
 TEST_P(StateStoreTest, EnqueueSlotsSkipsSlotsThatHaveARunAndReportsTheLatest) {
   const Job job = Create("slots");
   const TimePoint first = kStart + std::chrono::minutes(1);
