@@ -215,31 +215,43 @@ Result<std::optional<Run>> SqlStateStore::ClaimRun(const std::string& owner, Dur
       "WHERE r.status = 'queued' AND r.available_at <= $3 AND j.active_runs < j.max_active_runs "
       "ORDER BY r.available_at, r.queued_at, r.run_id LIMIT 1";
   // SQLite: the statement runs under the single write lock, and a trigger counts the job's
-  // running runs. PostgreSQL: the candidate run and its job are locked together. SKIP LOCKED lets
-  // concurrent claimers pass over each other's runs; a job another claimer holds is waited for (it
-  // is held for one statement), so claimers of one job take turns instead of coming back empty.
-  // The locked rows are checked again (still queued, job still under its limit) before the claim
-  // counts the run on its job in the same statement.
+  // running runs. PostgreSQL: SKIP LOCKED lets concurrent claimers pass over each other's
+  // candidate runs; then the statement counts the run on its job, where claimers of one job take
+  // turns (the job row is held for one statement, and only the job row is waited for: no claimer
+  // waits while holding another's). The count is checked again once it is this claimer's turn; a
+  // claimer that lost the job's last place gets its candidate back with the claimed columns NULL,
+  // and tries again (the candidate query then passes over that job).
+  const bool postgres = backend_ == DatabaseBackend::kPostgres;
   const std::string claim =
-      backend_ == DatabaseBackend::kPostgres
+      postgres
           ? JoinSql({"WITH candidate AS (SELECT r.run_id, r.job_id", kQueueHead,
-                     " FOR NO KEY UPDATE OF r SKIP LOCKED FOR NO KEY UPDATE OF j), "
+                     " FOR NO KEY UPDATE OF r SKIP LOCKED), "
                      "counted AS (UPDATE jobs SET active_runs = active_runs + 1 "
-                     "WHERE job_id = (SELECT job_id FROM candidate)) ",
-                     kClaim, "(SELECT run_id FROM candidate) RETURNING ", kRunColumns})
+                     "WHERE job_id = (SELECT job_id FROM candidate) "
+                     "AND active_runs < max_active_runs RETURNING job_id), "
+                     "claimed AS (",
+                     kClaim,
+                     "(SELECT run_id FROM candidate) AND EXISTS (SELECT 1 FROM counted) "
+                     "RETURNING ",
+                     kRunColumns, ") SELECT claimed.* FROM candidate LEFT JOIN claimed ON TRUE"})
           : JoinSql({kClaim, "(SELECT r.run_id", kQueueHead, ") RETURNING ", kRunColumns});
   std::optional<Run> claimed;
-  ORC_RETURN_IF_ERROR(WithConnection(
+  bool lost_the_race = false;
+  const Status status = WithConnection(
       Access::kWrite,
       [&](SqlConnection& connection) -> Status {
         const TimePoint now = clock_.Now();
         ORC_ASSIGN_OR_RETURN(
             SqlRows rows,
             connection.Execute(claim, {owner, ToStoredTime(now + lease), ToStoredTime(now)}));
+        lost_the_race = !rows.empty() && rows.IsNull(0, 0);
+        if (lost_the_race) return UnavailableError("another claimer took the job's last place");
         if (!rows.empty()) claimed = RunFromRow(rows, 0);
         return Status::Ok();
       },
-      Commit::kBookkeeping));
+      Commit::kBookkeeping);
+  // Losing the race again and again: other claimers are taking the work, there is none left now.
+  if (!status.ok() && !lost_the_race) return status;
   return claimed;
 }
 
