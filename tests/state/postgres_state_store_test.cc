@@ -171,6 +171,52 @@ TEST(PostgresStateStoreTest, RunsAreFoundThroughIndexesWhenStatisticsSayTheTable
   EXPECT_EQ(counts, std::to_string(3 * total) + " 0 " + std::to_string(total) + " 0");
 }
 
+TEST(PostgresStateStoreTest, BusyClaimersOfJobsAtTheirLimitNeverDeadlock) {
+  // Workers that each enqueue, claim and finish runs of three jobs that run one run at a time:
+  // claims keep meeting jobs at their limit and runs other claimers hold. The server counts the
+  // deadlocks it broke, for the whole database (a deadlock in a test running beside this one
+  // counts too, and would be as much a bug): none may happen, as each stalls its claims for a
+  // second and then fails them. A claim that locked its candidate's job row with the run deadlocked
+  // here 1 to 6 times in 1,600 lifecycles.
+  TestDatabase database(TestBackend::kPostgres);
+  constexpr int kThreads = 8;
+  constexpr int kJobs = 3;
+  constexpr int kLifecycles = 400;
+  const std::string deadlocks =
+      "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()";
+  const int64_t before = std::stoll(ExecuteOnPostgresTestServer(deadlocks));
+  {
+    Result<std::unique_ptr<StateStore>> opened =
+        OpenUrl(database.url(), {.max_connections = kThreads});
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    StateStore& store = **opened;
+    std::vector<std::string> jobs;
+    for (int t = 0; t < kJobs; ++t) {
+      Job job;
+      job.job_name = "one at a time " + std::to_string(t);
+      jobs.push_back(store.CreateJob(job)->job_id);
+    }
+    std::atomic<int> errors{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        const std::string owner = "worker-" + std::to_string(t);
+        for (int i = 0; i < kLifecycles; ++i) {
+          if (!store.EnqueueRun({.job_id = jobs[t % kJobs]}).ok()) ++errors;
+          Result<std::optional<orc::Run>> run = store.ClaimRun(owner, std::chrono::seconds(60));
+          if (!run.ok()) ++errors;
+          if (!run.ok() || !*run) continue;
+          if (!store.FinishRun((*run)->run_id, owner, {}).ok()) ++errors;
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(errors, 0);
+  }  // the sessions end and report what they counted
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(std::stoll(ExecuteOnPostgresTestServer(deadlocks)), before);
+}
+
 TEST(PostgresStateStoreTest, StatusesOutsideTheirListsAreRefused) {
   TestDatabase database(TestBackend::kPostgres);
   Result<std::unique_ptr<StateStore>> opened = OpenUrl(database.url());
