@@ -71,14 +71,18 @@ void ReadClientEnvironment(ClientOptions& options) {
   if (const char* token = std::getenv("ORC_API_TOKEN"); token != nullptr) options.api.token = token;
 }
 
+void AddOutputOption(CLI::App& command, std::string& output) {
+  command.add_option("-o,--output", output, "table (for people) or json (for scripts)")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+}
+
 void AddClientOptions(CLI::App& command, ClientOptions& options) {
   command.add_option("--server", options.api.server, "The orc server's address (env ORC_SERVER)")
       ->capture_default_str();
   command.add_option("--token", options.api.token,
                      "The server's API token, if it has one (env ORC_API_TOKEN)");
-  command.add_option("-o,--output", options.output, "table (for people) or json (for scripts)")
-      ->check(CLI::IsMember({"table", "json"}))
-      ->capture_default_str();
+  AddOutputOption(command, options.output);
 }
 
 // What the client commands read from the command line; `action` is what the chosen one runs
@@ -169,8 +173,7 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments) {
   cron->add_option("-n,--count", a->cron.count, "How many fire times")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
-  cron->add_option("-o,--output", a->client.output, "table or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  AddOutputOption(*cron, a->client.output);
   cron->callback([a] { a->action = [a] { return RunCron(a->client, a->cron); }; });
 
   CLI::App* query = app.add_subcommand("query", "Run SQL on a DuckDB file that jobs loaded");
@@ -179,8 +182,7 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments) {
   query->add_option("--max-rows", a->query.max_rows, "Print at most this many rows")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
-  query->add_option("-o,--output", a->client.output, "table or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  AddOutputOption(*query, a->client.output);
   query->callback([a] { a->action = [a] { return RunQuery(a->client, a->query); }; });
 }
 
