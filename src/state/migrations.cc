@@ -218,6 +218,16 @@ UPDATE jobs SET active_runs =
   (SELECT COUNT(*) FROM runs WHERE runs.job_id = jobs.job_id AND runs.status = 'running');
 )sql";
 
+// The same for the one CHECK left on a row every claim and finish writes (jobs.active_runs): a
+// domain's CHECK runs only where a value is stored into the column, which claims and finishes
+// never do.
+constexpr std::string_view kPostgresJobLimitDomain = R"sql(
+CREATE DOMAIN run_limit AS INTEGER CHECK (VALUE >= 1);
+ALTER TABLE jobs
+  DROP CONSTRAINT jobs_max_active_runs_check,
+  ALTER COLUMN max_active_runs TYPE run_limit;
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
@@ -226,6 +236,7 @@ const std::vector<Migration>& AllMigrations() {
       {4, "lease index partial on the lease", kLeaseIndexOnTheLease, "", ""},
       {5, "run status and trigger as enum types", "", "", kPostgresRunEnums},
       {6, "running runs counted by the statements", "", "", kPostgresCountInStatements},
+      {7, "max_active_runs checked by a domain", "", "", kPostgresJobLimitDomain},
   };
   return migrations;
 }
