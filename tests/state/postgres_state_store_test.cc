@@ -217,7 +217,7 @@ TEST(PostgresStateStoreTest, BusyClaimersOfJobsAtTheirLimitNeverDeadlock) {
   EXPECT_EQ(std::stoll(ExecuteOnPostgresTestServer(deadlocks)), before);
 }
 
-TEST(PostgresStateStoreTest, StatusesOutsideTheirListsAreRefused) {
+TEST(PostgresStateStoreTest, ValuesOutsideTheirRangesAreRefused) {
   TestDatabase database(TestBackend::kPostgres);
   Result<std::unique_ptr<StateStore>> opened = OpenUrl(database.url());
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
@@ -236,6 +236,11 @@ TEST(PostgresStateStoreTest, StatusesOutsideTheirListsAreRefused) {
   EXPECT_EQ(
       ExecuteOnPostgresTestServer("SELECT status || ' ' || triggered_by FROM " + runs + where),
       "queued manual");
+  const std::string jobs = database.name() + ".jobs";
+  const std::string job_row = " WHERE job_id = '" + created->job_id + "'";
+  EXPECT_THROW(ExecuteOnPostgresTestServer("UPDATE " + jobs + " SET max_active_runs = 0" + job_row),
+               std::runtime_error);
+  EXPECT_EQ(ExecuteOnPostgresTestServer("SELECT max_active_runs FROM " + jobs + job_row), "1");
 }
 
 }  // namespace
