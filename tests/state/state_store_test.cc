@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -230,6 +231,72 @@ TEST_P(StateStoreTest, OneRunPerScheduleSlot) {
   Enqueue(job.job_id);
   Enqueue(job.job_id);
   EXPECT_EQ(store_->ListRuns({.job_id = job.job_id})->total, 3);
+}
+
+// Enqueues arriving together (a burst of triggers, several scheduler slots asked for at once):
+// each caller gets its own run, or its own reason why not, and one slot never gets two runs.
+TEST_P(StateStoreTest, ConcurrentEnqueuesEachGetTheirOwnOutcome) {
+  constexpr int kThreads = 8;
+  constexpr int kEach = 60;
+  const Job job = Create("busy", kThreads);
+  const std::string unknown_job = "00000000-0000-4000-8000-000000000000";
+  std::mutex mutex;
+  std::vector<orc::Run> created;
+  std::map<int, int> stored_per_slot;
+  std::atomic<int> not_found{0};
+  std::atomic<int> taken{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        // A third for a job that does not exist; a third for slots every thread asks for (one of
+        // them gets each); a third manual.
+        NewRun new_run{.job_id = i % 3 == 0 ? unknown_job : job.job_id};
+        if (i % 3 == 1) {
+          new_run.triggered_by = TriggeredBy::kScheduler;
+          new_run.scheduled_for = kStart + std::chrono::hours(i);
+        }
+        Result<orc::Run> run = store_->EnqueueRun(new_run);
+        if (i % 3 == 0) {
+          EXPECT_EQ(run.status().code(), StatusCode::kNotFound) << run.status().ToString();
+          EXPECT_NE(run.status().message().find(unknown_job), std::string::npos);
+          ++not_found;
+          continue;
+        }
+        if (!run.ok()) {
+          EXPECT_EQ(run.status().code(), StatusCode::kAlreadyExists) << run.status().ToString();
+          EXPECT_EQ(i % 3, 1) << "a manual run was refused: " << run.status().ToString();
+          ++taken;
+          continue;
+        }
+        EXPECT_EQ(run->job_id, job.job_id);
+        EXPECT_EQ(run->status, RunStatus::kQueued);
+        EXPECT_EQ(run->triggered_by, new_run.triggered_by);
+        EXPECT_EQ(run->scheduled_for, new_run.scheduled_for);
+        EXPECT_EQ(run->queued_at, kStart);
+        EXPECT_EQ(run->available_at, kStart);
+        EXPECT_EQ(run->max_attempts, job.retry.max_attempts);
+        std::lock_guard lock(mutex);
+        created.push_back(*run);
+        if (i % 3 == 1) ++stored_per_slot[i];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  constexpr int kSlots = kEach / 3;
+  constexpr int kManual = kThreads * kEach / 3;
+  EXPECT_EQ(not_found, kThreads * kEach / 3);
+  EXPECT_EQ(stored_per_slot.size(), static_cast<size_t>(kSlots));
+  for (const auto& [slot, stored] : stored_per_slot) EXPECT_EQ(stored, 1) << "slot " << slot;
+  EXPECT_EQ(taken, kThreads * kSlots - kSlots);
+  ASSERT_EQ(created.size(), static_cast<size_t>(kManual + kSlots));
+  // What each caller got back is what was stored.
+  for (const orc::Run& run : created) {
+    Result<orc::Run> stored = store_->GetRun(run.run_id);
+    ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+    EXPECT_EQ(*stored, run);
+  }
+  EXPECT_EQ(store_->ListRuns({.job_id = job.job_id})->total, kManual + kSlots);
 }
 
 TEST_P(StateStoreTest, RunLifecycle) {
