@@ -9,6 +9,7 @@
 // with N threads only; ORC_BENCH_STEPS=1 prints each step's time; ORC_BENCH_POSTGRES_URL names a
 // server to use instead of starting one.
 #include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <csignal>
