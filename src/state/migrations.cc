@@ -218,9 +218,9 @@ UPDATE jobs SET active_runs =
   (SELECT COUNT(*) FROM runs WHERE runs.job_id = jobs.job_id AND runs.status = 'running');
 )sql";
 
-// The same for the one CHECK left on a row every claim and finish writes (jobs.active_runs): a
-// domain's CHECK runs only where a value is stored into the column, which claims and finishes
-// never do.
+// As migration 5 did for runs, for the one CHECK left on a row every claim and finish writes
+// (jobs.active_runs): the CHECK on max_active_runs moves into a domain, whose check runs only
+// where a value is stored into the column, which claims and finishes never do.
 constexpr std::string_view kPostgresJobLimitDomain = R"sql(
 CREATE DOMAIN run_limit AS INTEGER CHECK (VALUE >= 1);
 ALTER TABLE jobs
