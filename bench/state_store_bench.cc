@@ -75,7 +75,7 @@ Status Lifecycle(StateStore& store, const Job& job, const std::string& owner, in
                    .status = TaskRunStatus::kRunning,
                    .attempts = 1,
                    .started_at = SystemClock::Instance().Now()};
-  ORC_RETURN_IF_ERROR(store.SaveTaskRun(task_run));
+  ORC_RETURN_IF_ERROR(store.SaveTaskRun(task_run, owner));
   times->task_run_start += Since(mark);
   task_run.status = TaskRunStatus::kSuccess;
   task_run.finished_at = SystemClock::Instance().Now();

@@ -247,6 +247,13 @@ Status SqlStateStore::CountJobChange(SqlConnection& connection) {
 
 Status SqlStateStore::DeleteJob(const std::string& job_id) {
   return WithConnection(Access::kTransaction, [&](SqlConnection& connection) -> Status {
+    // The job's row first: enqueues (which lock it to share) and claims (which update it) of this
+    // job wait from here until it is gone, so the count below stays true.
+    ORC_ASSIGN_OR_RETURN(SqlRows job,
+                         connection.Execute(JoinSql({"SELECT 1 FROM jobs WHERE job_id = $1",
+                                                     OnPostgres(" FOR UPDATE")}),
+                                            {job_id}));
+    if (job.empty()) return NotFoundError("no job with job_id '" + job_id + "'");
     ORC_ASSIGN_OR_RETURN(
         SqlRows active,
         connection.Execute("SELECT COUNT(*) FROM runs WHERE job_id = $1 AND status IN "
@@ -256,10 +263,17 @@ Status SqlStateStore::DeleteJob(const std::string& job_id) {
       return ConflictError("job '" + job_id + "' has " + std::to_string(active.Int(0, 0)) +
                            " queued or running run(s); cancel them first");
     }
-    ORC_ASSIGN_OR_RETURN(
-        SqlRows deleted,
-        connection.Execute("DELETE FROM jobs WHERE job_id = $1 RETURNING job_id", {job_id}));
-    if (deleted.empty()) return NotFoundError("no job with job_id '" + job_id + "'");
+    // On PostgreSQL no foreign key cascades from jobs to runs, nor from runs to task runs (see
+    // migration 8); run logs go with their runs.
+    ORC_RETURN_IF_ERROR(connection
+                            .Execute("DELETE FROM task_runs WHERE run_id IN "
+                                     "(SELECT run_id FROM runs WHERE job_id = $1)",
+                                     {job_id})
+                            .status());
+    ORC_RETURN_IF_ERROR(
+        connection.Execute("DELETE FROM runs WHERE job_id = $1", {job_id}).status());
+    ORC_RETURN_IF_ERROR(
+        connection.Execute("DELETE FROM jobs WHERE job_id = $1", {job_id}).status());
     return CountJobChange(connection);
   });
 }

@@ -134,8 +134,8 @@ Result<Run> SqlStateStore::EnqueueRun(const NewRun& new_run) {
             {"INSERT INTO runs (run_id, job_id, status, triggered_by, scheduled_for, queued_at, "
              "available_at, max_attempts, created_at, updated_at) "
              "SELECT $1, job_id, 'queued', $2, $3, $4, $5, retry_max_attempts, $4, $4 "
-             "FROM jobs WHERE job_id = $6 RETURNING ",
-             kRunColumns}),
+             "FROM jobs WHERE job_id = $6",
+             OnPostgres(" FOR KEY SHARE"), " RETURNING ", kRunColumns}),
         {NewUuidV7(now), std::string(ToString(new_run.triggered_by)),
          NullableTime(new_run.scheduled_for), ToStoredTime(now),
          ToStoredTime(new_run.available_at.value_or(now)), new_run.job_id});
@@ -166,8 +166,9 @@ Result<std::vector<Run>> SqlStateStore::EnqueueSlots(const std::vector<NewRun>& 
                       {"INSERT INTO runs (run_id, job_id, status, triggered_by, scheduled_for, "
                        "queued_at, available_at, max_attempts, created_at, updated_at) "
                        "SELECT $1, job_id, 'queued', $2, $3, $4, $5, retry_max_attempts, $4, $4 "
-                       "FROM jobs WHERE job_id = $6 "
-                       "ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for IS NOT NULL "
+                       "FROM jobs WHERE job_id = $6",
+                       OnPostgres(" FOR KEY SHARE"),
+                       " ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for IS NOT NULL "
                        "DO NOTHING RETURNING ",
                        kRunColumns}),
                   {NewUuidV7(now), std::string(ToString(new_run.triggered_by)),
@@ -283,6 +284,12 @@ Result<Run> SqlStateStore::FinishRun(const std::string& run_id, const std::strin
     return InvalidArgumentError("a run can only finish as success, failed or cancelled, not " +
                                 std::string(ToString(outcome.status)));
   }
+  for (const TaskRun& task_run : outcome.task_runs) {
+    if (task_run.run_id != run_id) {
+      return InvalidArgumentError("the finish of run '" + run_id +
+                                  "' cannot save a task run of run '" + task_run.run_id + "'");
+    }
+  }
   Result<Run> run = NotFoundError("");
   const bool with_task_runs = !outcome.task_runs.empty();
   // PostgreSQL finishes the run and saves its task runs in one statement (a data-modifying CTE,
@@ -318,9 +325,6 @@ Result<Run> SqlStateStore::FinishRun(const std::string& run_id, const std::strin
                                kTaskRunUpsert, ")"})
                     : ""),
             params);
-        if (in_one_statement && rows.status().code() == StatusCode::kNotFound) {
-          return NoRun(outcome.task_runs.front().run_id);
-        }
         ORC_RETURN_IF_ERROR(rows.status());
         if (rows->empty()) return NotHeldError(connection, run_id, owner);
         run = RunFromRow(*rows, 0);
@@ -489,27 +493,44 @@ Result<std::vector<Run>> SqlStateStore::LatestRunPerJob() {
   return runs;
 }
 
-Status SqlStateStore::UpsertTaskRun(SqlConnection& connection, const TaskRun& task_run) {
-  const Status saved =
-      connection
-          .Execute(
-              JoinSql({"INSERT INTO task_runs (", kTaskRunColumns,
-                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                       kTaskRunUpsert}),
-              {task_run.run_id, task_run.task_id, task_run.task_name, int64_t{task_run.task_order},
-               std::string(ToString(task_run.status)), int64_t{task_run.attempts},
-               nlohmann::json(task_run.errors).dump(), task_run.error_message,
-               NullableTime(task_run.started_at), NullableTime(task_run.finished_at),
-               task_run.rows_extracted, task_run.rows_loaded, task_run.bytes_read})
-          .status();
-  if (saved.code() == StatusCode::kNotFound) return NoRun(task_run.run_id);
-  return saved;
+Status SqlStateStore::UpsertTaskRun(SqlConnection& connection, const TaskRun& task_run,
+                                    const std::string* owner) {
+  std::vector<SqlValue> params = {task_run.run_id,
+                                  task_run.task_id,
+                                  task_run.task_name,
+                                  int64_t{task_run.task_order},
+                                  std::string(ToString(task_run.status)),
+                                  int64_t{task_run.attempts},
+                                  nlohmann::json(task_run.errors).dump(),
+                                  task_run.error_message,
+                                  NullableTime(task_run.started_at),
+                                  NullableTime(task_run.finished_at),
+                                  task_run.rows_extracted,
+                                  task_run.rows_loaded,
+                                  task_run.bytes_read};
+  // With an owner, the row comes from the run's own row, which names the owner: a worker whose
+  // lease was lost cannot overwrite what the run's new owner records.
+  if (owner != nullptr) params.emplace_back(*owner);
+  Result<SqlRows> saved = connection.Execute(
+      owner != nullptr
+          ? JoinSql({"INSERT INTO task_runs (", kTaskRunColumns,
+                     ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM runs "
+                     "WHERE run_id = $1 AND status = 'running' AND lease_owner = $14",
+                     OnPostgres(" FOR KEY SHARE"), kTaskRunUpsert, " RETURNING task_order"})
+          : JoinSql({"INSERT INTO task_runs (", kTaskRunColumns,
+                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                     kTaskRunUpsert}),
+      params);
+  if (saved.status().code() == StatusCode::kNotFound) return NoRun(task_run.run_id);
+  ORC_RETURN_IF_ERROR(saved.status());
+  if (owner != nullptr && saved->empty()) return NotHeldError(connection, task_run.run_id, *owner);
+  return Status::Ok();
 }
 
-Status SqlStateStore::SaveTaskRun(const TaskRun& task_run) {
+Status SqlStateStore::SaveTaskRun(const TaskRun& task_run, const std::string& owner) {
   return WithConnection(
       Access::kWrite,
-      [&](SqlConnection& connection) { return UpsertTaskRun(connection, task_run); },
+      [&](SqlConnection& connection) { return UpsertTaskRun(connection, task_run, &owner); },
       Commit::kBookkeeping);
 }
 

@@ -55,7 +55,7 @@ class SqlStateStore final : public StateStore {
   Result<Page<Run>> ListRuns(const RunFilter& filter) override;
   Result<std::vector<Run>> LatestRunPerJob() override;
 
-  Status SaveTaskRun(const TaskRun& task_run) override;
+  Status SaveTaskRun(const TaskRun& task_run, const std::string& owner) override;
   Result<std::vector<TaskRun>> GetTaskRuns(const std::string& run_id) override;
 
   Status AppendRunLogs(const std::string& run_id, const std::vector<RunLogLine>& lines) override;
@@ -91,7 +91,17 @@ class SqlStateStore final : public StateStore {
   // other way.
   std::string LeavingRunning(std::string_view update, std::string_view more = "") const;
 
-  static Status UpsertTaskRun(SqlConnection& connection, const TaskRun& task_run);
+  // `clause` on PostgreSQL, nothing on SQLite: the row locks (FOR KEY SHARE, FOR UPDATE) that
+  // keep references whole there. SQLite writes one transaction at a time and checks its foreign
+  // keys itself.
+  std::string_view OnPostgres(std::string_view clause) const {
+    return backend_ == DatabaseBackend::kPostgres ? clause : std::string_view();
+  }
+
+  // Saves `task_run`. With an owner, only while its run is running under that owner (else the
+  // NotHeldError); without one, the caller has checked (FinishRun, in its transaction).
+  Status UpsertTaskRun(SqlConnection& connection, const TaskRun& task_run,
+                       const std::string* owner = nullptr);
   // Raises the job change counter (JobsVersion), inside a job write's transaction.
   static Status CountJobChange(SqlConnection& connection);
 

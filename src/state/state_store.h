@@ -127,7 +127,7 @@ class StateStore {
   virtual Result<LeaseState> RenewLease(const std::string& run_id, const std::string& owner,
                                         Duration lease) = 0;
   // Ends a run `owner` holds with a final status and saves outcome.task_runs, atomically.
-  // Conflict when it is not running under `owner`.
+  // Conflict when it is not running under `owner`; InvalidArgument for a task run of another run.
   virtual Result<Run> FinishRun(const std::string& run_id, const std::string& owner,
                                 const RunOutcome& outcome) = 0;
   // Gives a held run back to the queue without counting the attempt (graceful shutdown).
@@ -146,8 +146,10 @@ class StateStore {
   virtual Result<std::vector<Run>> LatestRunPerJob() = 0;
 
   // --- task runs ----------------------------------------------------------------------------
-  // Inserts or replaces the row for (run_id, task_id). NotFound when the run does not exist.
-  virtual Status SaveTaskRun(const TaskRun& task_run) = 0;
+  // Inserts or replaces the row for (run_id, task_id) of a run `owner` holds. Conflict when the
+  // run is not running under `owner` (its lease expired and another worker took it over, or it
+  // finished); NotFound when the run does not exist.
+  virtual Status SaveTaskRun(const TaskRun& task_run, const std::string& owner) = 0;
   // Ordered by task_order.
   virtual Result<std::vector<TaskRun>> GetTaskRuns(const std::string& run_id) = 0;
 

@@ -201,7 +201,7 @@ class RunExecution {
   }
 
   void SaveTaskRun(const TaskRun& task_run) {
-    if (Status saved = environment_.store.SaveTaskRun(task_run); !saved.ok()) {
+    if (Status saved = environment_.store.SaveTaskRun(task_run, run_.lease_owner); !saved.ok()) {
       log_.Add("warn", task_run.task_name, "cannot save the task's progress: " + saved.message());
     }
   }

@@ -216,7 +216,7 @@ void WorkerManager::Heartbeat() {
       spdlog::warn("run {}: cannot renew its lease: {}", run_id, lease.status().message());
     }
     entry.active->ReportProgress([this](const TaskRun& task_run) {
-      if (Status saved = store_.SaveTaskRun(task_run); !saved.ok()) {
+      if (Status saved = store_.SaveTaskRun(task_run, owner_); !saved.ok()) {
         spdlog::warn("run {}: cannot save progress: {}", task_run.run_id, saved.message());
       }
     });

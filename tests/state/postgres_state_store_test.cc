@@ -147,7 +147,7 @@ TEST(PostgresStateStoreTest, RunsAreFoundThroughIndexesWhenStatisticsSayTheTable
                        .task_order = 1,
                        .status = TaskRunStatus::kRunning,
                        .attempts = 1};
-      ASSERT_TRUE(store.SaveTaskRun(task_run).ok());
+      ASSERT_TRUE(store.SaveTaskRun(task_run, "worker").ok());
       ASSERT_TRUE(store.RenewLease(run_id, "worker", std::chrono::seconds(60)).ok());
       task_run.status = TaskRunStatus::kSuccess;
       ASSERT_TRUE(store.FinishRun(run_id, "worker", {.task_runs = {task_run}}).ok());

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -207,6 +208,62 @@ TEST_P(StateStoreTest, DeleteJobRefusedWhileARunIsActive) {
   EXPECT_EQ(store_->GetJob(job.job_id).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->GetRun(run.run_id).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->DeleteJob(job.job_id).code(), StatusCode::kNotFound);
+}
+
+TEST_P(StateStoreTest, DeleteJobTakesItsRunsTaskRunsAndLogsWithIt) {
+  const Job job = Create("daily sales");
+  const Job other = Create("hourly sales");
+  std::vector<std::string> run_ids;
+  for (const Job* owner_job : {&job, &other}) {
+    const orc::Run run = Enqueue(owner_job->job_id);
+    ASSERT_TRUE(Claim("worker-1"));
+    const TaskRun task_run{.run_id = run.run_id,
+                           .task_id = owner_job->tasks[0].task_id,
+                           .task_name = "extract",
+                           .task_order = 1,
+                           .status = TaskRunStatus::kSuccess,
+                           .attempts = 1};
+    ASSERT_TRUE(store_->SaveTaskRun(task_run, "worker-1").ok());
+    ASSERT_TRUE(store_->AppendRunLogs(run.run_id, {{.time = kStart, .message = "hello"}}).ok());
+    ASSERT_TRUE(store_->FinishRun(run.run_id, "worker-1", {.task_runs = {task_run}}).ok());
+    run_ids.push_back(run.run_id);
+  }
+  ASSERT_TRUE(store_->DeleteJob(job.job_id).ok());
+  EXPECT_EQ(store_->GetRun(run_ids[0]).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->GetTaskRuns(run_ids[0])->empty());
+  EXPECT_TRUE(store_->GetRunLogs(run_ids[0], 0, 10)->empty());
+  // The other job's history stays.
+  EXPECT_TRUE(store_->GetRun(run_ids[1]).ok());
+  EXPECT_EQ(store_->GetTaskRuns(run_ids[1])->size(), 1u);
+  EXPECT_EQ(store_->GetRunLogs(run_ids[1], 0, 10)->size(), 1u);
+}
+
+// An enqueue racing the job's deletion either lands first (and the deletion is refused, as the
+// run is queued) or finds the job gone: never a run of a deleted job.
+TEST_P(StateStoreTest, DeleteJobRacingAnEnqueueNeverLeavesARunWithoutItsJob) {
+  for (int round = 0; round < 40; ++round) {
+    const Job job = Create("racing " + std::to_string(round));
+    std::atomic<int> ready{0};
+    auto start_together = [&ready] {
+      ++ready;
+      while (ready < 2) std::this_thread::yield();
+    };
+    std::future<Result<orc::Run>> enqueued = std::async(std::launch::async, [&] {
+      start_together();
+      return store_->EnqueueRun({.job_id = job.job_id});
+    });
+    start_together();
+    const Status deleted = store_->DeleteJob(job.job_id);
+    const Result<orc::Run> run = enqueued.get();
+    if (run.ok()) {
+      EXPECT_EQ(deleted.code(), StatusCode::kConflict)
+          << "round " << round << ": " << deleted.ToString();
+      EXPECT_TRUE(store_->GetJob(job.job_id).ok()) << "round " << round;
+    } else {
+      EXPECT_EQ(run.status().code(), StatusCode::kNotFound) << run.status().ToString();
+      EXPECT_TRUE(deleted.ok()) << deleted.ToString();
+    }
+  }
 }
 
 TEST_P(StateStoreTest, EnqueueForUnknownJobIsNotFound) {
@@ -560,7 +617,8 @@ TEST_P(StateStoreTest, LatestRunPerJobIsEachJobsNewestRun) {
 
 TEST_P(StateStoreTest, TaskRunsAreSavedAndReplaced) {
   Job job = Create("daily sales");
-  orc::Run run = Enqueue(job.job_id);
+  const orc::Run run = Enqueue(job.job_id);
+  ASSERT_TRUE(Claim("worker-1"));
   TaskRun second{.run_id = run.run_id,
                  .task_id = job.tasks[1].task_id,
                  .task_name = "transform",
@@ -573,8 +631,8 @@ TEST_P(StateStoreTest, TaskRunsAreSavedAndReplaced) {
                 .status = TaskRunStatus::kRunning,
                 .attempts = 1,
                 .started_at = kStart};
-  ASSERT_TRUE(store_->SaveTaskRun(second).ok());
-  ASSERT_TRUE(store_->SaveTaskRun(first).ok());
+  ASSERT_TRUE(store_->SaveTaskRun(second, "worker-1").ok());
+  ASSERT_TRUE(store_->SaveTaskRun(first, "worker-1").ok());
 
   first.status = TaskRunStatus::kSuccess;
   first.attempts = 3;
@@ -584,7 +642,7 @@ TEST_P(StateStoreTest, TaskRunsAreSavedAndReplaced) {
   first.rows_extracted = 1000;
   first.rows_loaded = 998;
   first.bytes_read = 123456;
-  ASSERT_TRUE(store_->SaveTaskRun(first).ok());
+  ASSERT_TRUE(store_->SaveTaskRun(first, "worker-1").ok());
 
   Result<std::vector<TaskRun>> task_runs = store_->GetTaskRuns(run.run_id);
   ASSERT_TRUE(task_runs.ok()) << task_runs.status().ToString();
@@ -594,7 +652,48 @@ TEST_P(StateStoreTest, TaskRunsAreSavedAndReplaced) {
 
   TaskRun orphan = first;
   orphan.run_id = "00000000-0000-4000-8000-000000000000";
-  EXPECT_EQ(store_->SaveTaskRun(orphan).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->SaveTaskRun(orphan, "worker-1").code(), StatusCode::kNotFound);
+}
+
+// A worker whose lease expired while another took the run over must not overwrite what the new
+// owner records; nor may anyone write to a run that is not running.
+TEST_P(StateStoreTest, OnlyTheRunsOwnerSavesItsTaskRuns) {
+  Job job = Create("daily sales");
+  const orc::Run run = Enqueue(job.job_id);
+  TaskRun task_run{.run_id = run.run_id,
+                   .task_id = job.tasks[0].task_id,
+                   .task_name = "extract",
+                   .task_order = 1,
+                   .status = TaskRunStatus::kRunning,
+                   .attempts = 1,
+                   .started_at = kStart};
+  const Status queued = store_->SaveTaskRun(task_run, "worker-1");
+  EXPECT_EQ(queued.code(), StatusCode::kConflict) << queued.ToString();
+  EXPECT_NE(queued.message().find("is queued, not running"), std::string::npos) << queued.message();
+
+  ASSERT_TRUE(Claim("worker-1"));
+  ASSERT_TRUE(store_->SaveTaskRun(task_run, "worker-1").ok());
+  // worker-1's lease runs out and worker-2 gets the run.
+  clock_.Advance(kLease + seconds(1));
+  ASSERT_TRUE(store_->ReclaimExpiredLeases().ok());
+  ASSERT_TRUE(Claim("worker-2"));
+  task_run.attempts = 2;
+  ASSERT_TRUE(store_->SaveTaskRun(task_run, "worker-2").ok());
+
+  TaskRun stale = task_run;
+  stale.attempts = 1;
+  stale.status = TaskRunStatus::kFailed;
+  stale.error_message = "from the worker that lost the run";
+  const Status lost = store_->SaveTaskRun(stale, "worker-1");
+  EXPECT_EQ(lost.code(), StatusCode::kConflict) << lost.ToString();
+  EXPECT_NE(lost.message().find("held by 'worker-2'"), std::string::npos) << lost.message();
+  Result<std::vector<TaskRun>> saved = store_->GetTaskRuns(run.run_id);
+  ASSERT_TRUE(saved.ok()) << saved.status().ToString();
+  ASSERT_EQ(saved->size(), 1u);
+  EXPECT_EQ((*saved)[0], task_run);
+
+  ASSERT_TRUE(store_->FinishRun(run.run_id, "worker-2", {}).ok());
+  EXPECT_EQ(store_->SaveTaskRun(task_run, "worker-2").code(), StatusCode::kConflict);
 }
 
 TEST_P(StateStoreTest, FinishSavesTheFinalTaskRunsAtomically) {
@@ -609,12 +708,14 @@ TEST_P(StateStoreTest, FinishSavesTheFinalTaskRunsAtomically) {
                .attempts = 1,
                .finished_at = kStart,
                .rows_loaded = 7};
-  TaskRun orphan = done;
-  orphan.run_id = "00000000-0000-4000-8000-000000000000";
-  // A task run that cannot be saved undoes the whole finish.
-  Result<orc::Run> failed =
-      store_->FinishRun(run.run_id, "worker-1", {.task_runs = {done, orphan}});
-  EXPECT_EQ(failed.status().code(), StatusCode::kNotFound);
+  TaskRun other = done;
+  other.run_id = Enqueue(job.job_id).run_id;
+  // A task run of another run is refused, and nothing of the finish is saved.
+  Result<orc::Run> failed = store_->FinishRun(run.run_id, "worker-1", {.task_runs = {done, other}});
+  EXPECT_EQ(failed.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(failed.status().message().find("cannot save a task run of run '" + other.run_id),
+            std::string::npos)
+      << failed.status().message();
   EXPECT_EQ(store_->GetRun(run.run_id)->status, RunStatus::kRunning);
   EXPECT_TRUE(store_->GetTaskRuns(run.run_id)->empty());
 
