@@ -208,18 +208,22 @@ void WorkerManager::Heartbeat() {
   }
   for (auto& [run_id, entry] : held) {
     Result<LeaseState> lease = store_.RenewLease(run_id, owner_, options_.lease);
+    const bool lost = !lease.ok() && lease.status().code() == StatusCode::kConflict;
     if (lease.ok() && lease->cancel_requested) {
       entry.active->Stop(CancelledError("cancelled by request"));
-    } else if (!lease.ok() && lease.status().code() == StatusCode::kConflict) {
+    } else if (lost) {
       entry.active->Stop(ConflictError("the run's lease was lost; another process took it over"));
     } else if (!lease.ok()) {
       spdlog::warn("run {}: cannot renew its lease: {}", run_id, lease.status().message());
     }
-    entry.active->ReportProgress([this](const TaskRun& task_run) {
-      if (Status saved = store_.SaveTaskRun(task_run, owner_); !saved.ok()) {
-        spdlog::warn("run {}: cannot save progress: {}", task_run.run_id, saved.message());
-      }
-    });
+    // The run's task runs are no longer this worker's to write (the store would refuse them).
+    if (!lost) {
+      entry.active->ReportProgress([this](const TaskRun& task_run) {
+        if (Status saved = store_.SaveTaskRun(task_run, owner_); !saved.ok()) {
+          spdlog::warn("run {}: cannot save progress: {}", task_run.run_id, saved.message());
+        }
+      });
+    }
     entry.log->Flush(store_);
   }
 }

@@ -239,6 +239,39 @@ TEST_P(WorkerManagerTest, ShutdownGivesRunningRunsBackToTheQueue) {
   EXPECT_EQ(run->lease_owner, "");
 }
 
+// This worker's lease runs out (as if it had stalled) and another process takes the run over: at
+// its next heartbeat the worker stops the run and leaves it, task runs included, to the new owner.
+TEST_P(WorkerManagerTest, AWorkerWhoseRunWasTakenOverLeavesItsTaskRunsToTheNewOwner) {
+  StartWorkers(1);
+  const std::string run_id =
+      Trigger(CreateJob({SqlTask("hang", kEndlessQuery)}, {.max_attempts = 2}));
+  ASSERT_EQ(WaitFor(run_id, RunStatus::kRunning).status, RunStatus::kRunning);
+  while (TaskRuns(run_id).empty()) std::this_thread::sleep_for(5ms);
+
+  // The other process's clock is past this worker's lease.
+  FakeClock later(SystemClock::Instance().Now() + 1h);
+  Result<std::unique_ptr<StateStore>> other =
+      OpenStateStore(*ParseDatabaseUrl(database_.url()), later);
+  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_TRUE((*other)->ReclaimExpiredLeases().ok());
+  Result<std::optional<orc::Run>> taken = (*other)->ClaimRun("another-process", 1h);
+  ASSERT_TRUE(taken.ok() && taken->has_value()) << taken.status();
+  ASSERT_EQ((*taken)->run_id, run_id);
+  TaskRun theirs = TaskRuns(run_id).at(0);
+  theirs.attempts = 7;
+  ASSERT_TRUE((*other)->SaveTaskRun(theirs, "another-process").ok());
+
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (workers_->stats().active_runs > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(workers_->stats().active_runs, 0) << "the worker did not stop the run";
+  const orc::Run run = *store_->GetRun(run_id);
+  EXPECT_EQ(run.status, RunStatus::kRunning);
+  EXPECT_EQ(run.lease_owner, "another-process");
+  EXPECT_EQ(TaskRuns(run_id), std::vector<TaskRun>{theirs});
+}
+
 TEST_P(WorkerManagerTest, ARunWhoseWorkerWasLostIsRecoveredAtStart) {
   const std::string run_id =
       Trigger(CreateJob({SqlTask("quick", "SELECT 1")}, {.max_attempts = 3}));
