@@ -69,6 +69,17 @@ class StateStoreTest : public ::testing::TestWithParam<TestBackend> {
     return *created;
   }
 
+  // The first task of a SampleJob, running its first attempt since kStart.
+  static TaskRun Extracting(const Job& job, const std::string& run_id) {
+    return TaskRun{.run_id = run_id,
+                   .task_id = job.tasks[0].task_id,
+                   .task_name = "extract",
+                   .task_order = 1,
+                   .status = TaskRunStatus::kRunning,
+                   .attempts = 1,
+                   .started_at = kStart};
+  }
+
   orc::Run Enqueue(const std::string& job_id) {
     Result<orc::Run> run = store_->EnqueueRun(NewRun{.job_id = job_id});
     EXPECT_TRUE(run.ok()) << run.status().ToString();
@@ -217,12 +228,7 @@ TEST_P(StateStoreTest, DeleteJobTakesItsRunsTaskRunsAndLogsWithIt) {
   for (const Job* owner_job : {&job, &other}) {
     const orc::Run run = Enqueue(owner_job->job_id);
     ASSERT_TRUE(Claim("worker-1"));
-    const TaskRun task_run{.run_id = run.run_id,
-                           .task_id = owner_job->tasks[0].task_id,
-                           .task_name = "extract",
-                           .task_order = 1,
-                           .status = TaskRunStatus::kSuccess,
-                           .attempts = 1};
+    const TaskRun task_run = Extracting(*owner_job, run.run_id);
     ASSERT_TRUE(store_->SaveTaskRun(task_run, "worker-1").ok());
     ASSERT_TRUE(store_->AppendRunLogs(run.run_id, {{.time = kStart, .message = "hello"}}).ok());
     ASSERT_TRUE(store_->FinishRun(run.run_id, "worker-1", {.task_runs = {task_run}}).ok());
@@ -624,13 +630,7 @@ TEST_P(StateStoreTest, TaskRunsAreSavedAndReplaced) {
                  .task_name = "transform",
                  .task_order = 2,
                  .status = TaskRunStatus::kPending};
-  TaskRun first{.run_id = run.run_id,
-                .task_id = job.tasks[0].task_id,
-                .task_name = "extract",
-                .task_order = 1,
-                .status = TaskRunStatus::kRunning,
-                .attempts = 1,
-                .started_at = kStart};
+  TaskRun first = Extracting(job, run.run_id);
   ASSERT_TRUE(store_->SaveTaskRun(second, "worker-1").ok());
   ASSERT_TRUE(store_->SaveTaskRun(first, "worker-1").ok());
 
@@ -660,13 +660,7 @@ TEST_P(StateStoreTest, TaskRunsAreSavedAndReplaced) {
 TEST_P(StateStoreTest, OnlyTheRunsOwnerSavesItsTaskRuns) {
   Job job = Create("daily sales");
   const orc::Run run = Enqueue(job.job_id);
-  TaskRun task_run{.run_id = run.run_id,
-                   .task_id = job.tasks[0].task_id,
-                   .task_name = "extract",
-                   .task_order = 1,
-                   .status = TaskRunStatus::kRunning,
-                   .attempts = 1,
-                   .started_at = kStart};
+  TaskRun task_run = Extracting(job, run.run_id);
   const Status queued = store_->SaveTaskRun(task_run, "worker-1");
   EXPECT_EQ(queued.code(), StatusCode::kConflict) << queued.ToString();
   EXPECT_NE(queued.message().find("is queued, not running"), std::string::npos) << queued.message();
