@@ -32,7 +32,8 @@ class RunExecution {
     log_.Add("info", "",
              "run started (attempt " + std::to_string(run_.attempt) + ", " +
                  std::to_string(job_.tasks.size()) + " tasks)");
-    for (const size_t index : ExecutionOrder()) {
+    const std::vector<size_t> order = ExecutionOrder();
+    for (const size_t index : order) {
       TaskRun& task_run = task_runs_[index];
       if (task_run.status != TaskRunStatus::kPending) continue;  // succeeded on an earlier claim
       if (!active_.stop_reason().ok()) break;
@@ -43,7 +44,7 @@ class RunExecution {
         SaveTaskRun(task_run);
         continue;
       }
-      RunTask(job_.tasks[index], task_run);
+      RunTask(job_.tasks[index], task_run, /*last=*/index == order.back());
     }
     return Outcome();
   }
@@ -107,7 +108,9 @@ class RunExecution {
     return "";
   }
 
-  void RunTask(const Task& task, TaskRun& task_run) {
+  // `last`: no task runs after this one, so the run's finish follows and saves its final state
+  // with the others.
+  void RunTask(const Task& task, TaskRun& task_run, bool last) {
     const RetryPolicy policy = task.retry.value_or(job_.retry);
     const std::optional<int> timeout_s = task.timeout_s ? task.timeout_s : job_.timeout_s;
     const int max_attempts = std::max(1, policy.max_attempts);
@@ -144,7 +147,8 @@ class RunExecution {
       }
     }
     task_run.finished_at = environment_.clock.Now();
-    SaveTaskRun(task_run);
+    // A run that stops is given back to the queue or was taken over, not finished here.
+    if (!last || !active_.stop_reason().ok()) SaveTaskRun(task_run);
   }
 
   // One attempt; OK on success (task_run then records it), else the attempt's error.
