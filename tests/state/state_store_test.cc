@@ -750,6 +750,41 @@ TEST_P(StateStoreTest, RunLogsAreNumberedAndCapped) {
             StatusCode::kNotFound);
 }
 
+TEST_P(StateStoreTest, ConcurrentAppendersNumberTheirLinesWithoutGapsOrRepeats) {
+  constexpr int kThreads = 4;
+  constexpr int kAppends = 25;
+  Job job = Create("daily sales");
+  const orc::Run run = Enqueue(job.job_id);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kAppends; ++i) {
+        const std::string message = std::to_string(t) + "/" + std::to_string(i);
+        const Status appended =
+            store_->AppendRunLogs(run.run_id, {{.time = kStart, .message = message + " a"},
+                                               {.time = kStart, .message = message + " b"}});
+        EXPECT_TRUE(appended.ok()) << appended.ToString();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  Result<std::vector<RunLogLine>> all = store_->GetRunLogs(run.run_id, 0, 1000);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), static_cast<size_t>(kThreads * kAppends * 2));
+  std::map<int, int> next_append;  // per thread, in the order its lines were numbered
+  for (size_t i = 0; i < all->size(); i += 2) {
+    const RunLogLine& a = (*all)[i];
+    const RunLogLine& b = (*all)[i + 1];
+    ASSERT_EQ(a.line, static_cast<int64_t>(i) + 1);
+    ASSERT_EQ(b.line, static_cast<int64_t>(i) + 2);
+    // An append's two lines are numbered together, and each thread's appends in its order.
+    const std::string message = a.message.substr(0, a.message.size() - 2);
+    EXPECT_EQ(b.message, message + " b");
+    const int thread = std::stoi(message.substr(0, message.find('/')));
+    EXPECT_EQ(message, std::to_string(thread) + "/" + std::to_string(next_append[thread]++));
+  }
+}
+
 TEST_P(StateStoreTest, CursorsAreKeptPerTaskAndKey) {
   EXPECT_FALSE(store_->GetCursor("task-1", "updated_at")->has_value());
   ASSERT_TRUE(store_->SetCursor("task-1", "updated_at", "2026-01-01").ok());
