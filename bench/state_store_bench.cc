@@ -7,15 +7,19 @@
 //
 // ORC_BENCH_BACKENDS=sqlite|postgres measures one backend; ORC_BENCH_THREADS=N measures PostgreSQL
 // with N threads only; ORC_BENCH_STEPS=1 prints each step's time; ORC_BENCH_POSTGRES_URL names a
-// server to use instead of starting one.
+// server to use instead of starting one; ORC_BENCH_REPEAT=N takes the median of N measurements
+// (default 3).
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -198,6 +202,27 @@ double MeasureFloor(const std::string& url, int threads, int per_thread) {
   return failed ? -1 : threads * per_thread / seconds;
 }
 
+// This machine's speed drifts from minute to minute (the same build measures up to 20% apart), so
+// each figure is the median of a few measurements, all printed. ORC_BENCH_REPEAT=N changes how
+// many (default 3). -1 when one failed.
+double MedianOf(const std::function<double()>& measure) {
+  const char* repeat = std::getenv("ORC_BENCH_REPEAT");
+  const int repetitions = repeat != nullptr && std::atoi(repeat) > 0 ? std::atoi(repeat) : 3;
+  std::vector<double> rates;
+  for (int i = 0; i < repetitions; ++i) {
+    const double rate = measure();
+    if (rate < 0) return -1;
+    rates.push_back(rate);
+  }
+  std::string list;
+  for (const double rate : rates)
+    list += (list.empty() ? "" : ", ") + std::to_string(std::lround(rate));
+  std::printf("    %d measurements: %s runs/s; the median is reported\n", repetitions,
+              list.c_str());
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
+}
+
 void Report(const char* backend, int threads, double per_second, double bar) {
   std::printf(
       "  %-24s %d thread%s  %8.0f runs/s   bar %5.0f: %.2fx %s   graphile-worker %5.0f: %.2fx\n",
@@ -224,7 +249,7 @@ int main() {
     testing::TempDir directory;
     for (int threads : {1, 2, 4, 8}) {
       const std::string url = "sqlite:" + directory.File("bench" + std::to_string(threads) + ".db");
-      const double per_second = Measure(url, threads, kRuns);
+      const double per_second = MedianOf([&] { return Measure(url, threads, kRuns); });
       Report("sqlite", threads, per_second, kSqliteBar);
     }
   }
@@ -239,7 +264,7 @@ int main() {
   const bool only = only_threads != nullptr && *only_threads != '\0';
   double best = 0;
   for (int threads : only ? std::vector<int>{std::atoi(only_threads)} : std::vector<int>{1, 4, 8}) {
-    const double per_second = Measure(postgres.url(), threads, kRuns / 2);
+    const double per_second = MedianOf([&] { return Measure(postgres.url(), threads, kRuns / 2); });
     Report("postgres", threads, per_second, kPostgresBar);
     best = std::max(best, per_second);
   }
