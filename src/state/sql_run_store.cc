@@ -122,23 +122,27 @@ Status SqlStateStore::NotHeldError(SqlConnection& connection, const std::string&
                        owner + "'");
 }
 
+Result<SqlRows> SqlStateStore::InsertQueuedRun(SqlConnection& connection, const NewRun& new_run,
+                                               TimePoint now, std::string_view on_conflict) const {
+  // max_attempts: how often a run whose worker vanished is handed out again before it fails.
+  // Run ids are time-ordered (UUIDv7): runs are inserted in time order, so the table and its
+  // indexes grow at one end.
+  return connection.Execute(
+      JoinSql({"INSERT INTO runs (run_id, job_id, status, triggered_by, scheduled_for, queued_at, "
+               "available_at, max_attempts, created_at, updated_at) "
+               "SELECT $1, job_id, 'queued', $2, $3, $4, $5, retry_max_attempts, $4, $4 "
+               "FROM jobs WHERE job_id = $6",
+               OnPostgres(" FOR KEY SHARE"), on_conflict, " RETURNING ", kRunColumns}),
+      {NewUuidV7(now), std::string(ToString(new_run.triggered_by)),
+       NullableTime(new_run.scheduled_for), ToStoredTime(now),
+       ToStoredTime(new_run.available_at.value_or(now)), new_run.job_id});
+}
+
 Result<Run> SqlStateStore::EnqueueRun(const NewRun& new_run) {
   const TimePoint now = clock_.Now();
   Result<Run> run = NotFoundError("");
   ORC_RETURN_IF_ERROR(WithConnection(Access::kWrite, [&](SqlConnection& connection) -> Status {
-    // max_attempts: how often a run whose worker vanished is handed out again before it fails.
-    // Run ids are time-ordered (UUIDv7): runs are inserted in time order, so the table and its
-    // indexes grow at one end.
-    Result<SqlRows> inserted = connection.Execute(
-        JoinSql(
-            {"INSERT INTO runs (run_id, job_id, status, triggered_by, scheduled_for, queued_at, "
-             "available_at, max_attempts, created_at, updated_at) "
-             "SELECT $1, job_id, 'queued', $2, $3, $4, $5, retry_max_attempts, $4, $4 "
-             "FROM jobs WHERE job_id = $6",
-             OnPostgres(" FOR KEY SHARE"), " RETURNING ", kRunColumns}),
-        {NewUuidV7(now), std::string(ToString(new_run.triggered_by)),
-         NullableTime(new_run.scheduled_for), ToStoredTime(now),
-         ToStoredTime(new_run.available_at.value_or(now)), new_run.job_id});
+    Result<SqlRows> inserted = InsertQueuedRun(connection, new_run, now, "");
     if (inserted.status().code() == StatusCode::kAlreadyExists) {
       return AlreadyExistsError("job '" + new_run.job_id + "' already has a run for that slot");
     }
@@ -161,19 +165,9 @@ Result<std::vector<Run>> SqlStateStore::EnqueueSlots(const std::vector<NewRun>& 
           if (!new_run.scheduled_for) return InvalidArgumentError("a slot needs scheduled_for");
           ORC_ASSIGN_OR_RETURN(
               SqlRows inserted,
-              connection.Execute(
-                  JoinSql(
-                      {"INSERT INTO runs (run_id, job_id, status, triggered_by, scheduled_for, "
-                       "queued_at, available_at, max_attempts, created_at, updated_at) "
-                       "SELECT $1, job_id, 'queued', $2, $3, $4, $5, retry_max_attempts, $4, $4 "
-                       "FROM jobs WHERE job_id = $6",
-                       OnPostgres(" FOR KEY SHARE"),
-                       " ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for IS NOT NULL "
-                       "DO NOTHING RETURNING ",
-                       kRunColumns}),
-                  {NewUuidV7(now), std::string(ToString(new_run.triggered_by)),
-                   NullableTime(new_run.scheduled_for), ToStoredTime(now),
-                   ToStoredTime(new_run.available_at.value_or(now)), new_run.job_id}));
+              InsertQueuedRun(connection, new_run, now,
+                              " ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for IS NOT "
+                              "NULL DO NOTHING"));
           if (!inserted.empty()) {
             created.push_back(RunFromRow(inserted, 0));
             continue;

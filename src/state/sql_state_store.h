@@ -98,6 +98,12 @@ class SqlStateStore final : public StateStore {
     return backend_ == DatabaseBackend::kPostgres ? clause : std::string_view();
   }
 
+  // Inserts `new_run` queued, with its job's retry settings, locking the job's row to share on
+  // PostgreSQL (DeleteJob waits for it); `on_conflict` goes before RETURNING. No row when the job
+  // does not exist (or on_conflict skipped the insert).
+  Result<SqlRows> InsertQueuedRun(SqlConnection& connection, const NewRun& new_run, TimePoint now,
+                                  std::string_view on_conflict) const;
+
   // Saves `task_run`. With an owner, only while its run is running under that owner (else the
   // NotHeldError); without one, the caller has checked (FinishRun, in its transaction).
   Status UpsertTaskRun(SqlConnection& connection, const TaskRun& task_run,
