@@ -515,7 +515,6 @@ Status SqlStateStore::UpsertTaskRun(SqlConnection& connection, const TaskRun& ta
                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                      kTaskRunUpsert}),
       params);
-  if (saved.status().code() == StatusCode::kNotFound) return NoRun(task_run.run_id);
   ORC_RETURN_IF_ERROR(saved.status());
   if (owner != nullptr && saved->empty()) return NotHeldError(connection, task_run.run_id, *owner);
   return Status::Ok();
