@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -67,6 +68,16 @@ class StateStoreTest : public ::testing::TestWithParam<TestBackend> {
     Result<Job> created = store_->CreateJob(job);
     EXPECT_TRUE(created.ok()) << created.status().ToString();
     return *created;
+  }
+
+  // Runs `body` on `count` threads at once, each claiming as its own owner ("worker-N"), and
+  // waits for them.
+  static void OnWorkers(int count, const std::function<void(const std::string& owner)>& body) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < count; ++t) {
+      threads.emplace_back([&body, t] { body("worker-" + std::to_string(t)); });
+    }
+    for (auto& thread : threads) thread.join();
   }
 
   // The first task of a SampleJob, running its first attempt since kStart.
@@ -822,30 +833,24 @@ TEST_P(StateStoreTest, ConcurrentClaimersTakeEachRunExactlyOnce) {
 
   std::mutex mutex;
   std::multiset<std::string> claimed;
-  std::vector<std::thread> threads;
   std::atomic<int> errors{0};
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      const std::string owner = "worker-" + std::to_string(t);
-      while (true) {
-        Result<std::optional<orc::Run>> run = store_->ClaimRun(owner, kLease);
-        if (!run.ok()) {
-          ADD_FAILURE() << run.status().ToString();
-          ++errors;
-          continue;
-        }
-        if (!*run) break;
-        if (Status finished = store_->FinishRun((*run)->run_id, owner, {}).status();
-            !finished.ok()) {
-          ADD_FAILURE() << finished.ToString();
-          ++errors;
-        }
-        std::lock_guard lock(mutex);
-        claimed.insert((*run)->run_id);
+  OnWorkers(kThreads, [&](const std::string& owner) {
+    while (true) {
+      Result<std::optional<orc::Run>> run = store_->ClaimRun(owner, kLease);
+      if (!run.ok()) {
+        ADD_FAILURE() << run.status().ToString();
+        ++errors;
+        continue;
       }
-    });
-  }
-  for (auto& thread : threads) thread.join();
+      if (!*run) break;
+      if (Status finished = store_->FinishRun((*run)->run_id, owner, {}).status(); !finished.ok()) {
+        ADD_FAILURE() << finished.ToString();
+        ++errors;
+      }
+      std::lock_guard lock(mutex);
+      claimed.insert((*run)->run_id);
+    }
+  });
   EXPECT_EQ(errors, 0);
   EXPECT_EQ(claimed.size(), static_cast<size_t>(kRuns));
   EXPECT_EQ(std::set<std::string>(claimed.begin(), claimed.end()), enqueued);
@@ -858,25 +863,20 @@ TEST_P(StateStoreTest, ConcurrentClaimersNeverExceedMaxActiveRuns) {
   for (int i = 0; i < kRuns; ++i) Enqueue(job.job_id);
   std::atomic<int> done{0};
   std::atomic<int64_t> most_running{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 6; ++t) {
-    threads.emplace_back([&, t] {
-      const std::string owner = "worker-" + std::to_string(t);
-      while (done < kRuns) {
-        Result<std::optional<orc::Run>> run = store_->ClaimRun(owner, kLease);
-        if (!run.ok() || !*run) continue;
-        // While this claim is held, the store must show at most max_active_runs running.
-        const int64_t running =
-            store_->ListRuns({.job_id = job.job_id, .status = RunStatus::kRunning})->total;
-        int64_t seen = most_running;
-        while (running > seen && !most_running.compare_exchange_weak(seen, running)) {
-        }
-        EXPECT_TRUE(store_->FinishRun((*run)->run_id, owner, {}).ok());
-        ++done;
+  OnWorkers(6, [&](const std::string& owner) {
+    while (done < kRuns) {
+      Result<std::optional<orc::Run>> run = store_->ClaimRun(owner, kLease);
+      if (!run.ok() || !*run) continue;
+      // While this claim is held, the store must show at most max_active_runs running.
+      const int64_t running =
+          store_->ListRuns({.job_id = job.job_id, .status = RunStatus::kRunning})->total;
+      int64_t seen = most_running;
+      while (running > seen && !most_running.compare_exchange_weak(seen, running)) {
       }
-    });
-  }
-  for (auto& thread : threads) thread.join();
+      EXPECT_TRUE(store_->FinishRun((*run)->run_id, owner, {}).ok());
+      ++done;
+    }
+  });
   EXPECT_EQ(done, kRuns);
   EXPECT_GE(most_running, 1);
   EXPECT_LE(most_running, 2);
@@ -891,23 +891,18 @@ TEST_P(StateStoreTest, ClaimersOfOneJobTakeTurnsInsteadOfComingBackEmpty) {
   for (int i = 0; i < kRuns; ++i) Enqueue(job.job_id);
   std::atomic<int> claimed{0};
   std::atomic<int> empty{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      const std::string owner = "worker-" + std::to_string(t);
-      for (int i = 0; i < kRuns / kThreads; ++i) {
-        Result<std::optional<orc::Run>> run = store_->ClaimRun(owner, kLease);
-        ASSERT_TRUE(run.ok()) << run.status().ToString();
-        if (!*run) {
-          ++empty;
-          continue;
-        }
-        ++claimed;
-        EXPECT_TRUE(store_->FinishRun((*run)->run_id, owner, {}).ok());
+  OnWorkers(kThreads, [&](const std::string& owner) {
+    for (int i = 0; i < kRuns / kThreads; ++i) {
+      Result<std::optional<orc::Run>> run = store_->ClaimRun(owner, kLease);
+      ASSERT_TRUE(run.ok()) << run.status().ToString();
+      if (!*run) {
+        ++empty;
+        continue;
       }
-    });
-  }
-  for (auto& thread : threads) thread.join();
+      ++claimed;
+      EXPECT_TRUE(store_->FinishRun((*run)->run_id, owner, {}).ok());
+    }
+  });
   EXPECT_EQ(empty, 0);
   EXPECT_EQ(claimed, kRuns);
 }
