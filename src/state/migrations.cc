@@ -238,6 +238,36 @@ ALTER TABLE runs DROP CONSTRAINT runs_job_id_fkey;
 ALTER TABLE task_runs DROP CONSTRAINT task_runs_run_id_fkey;
 )sql";
 
+// Claims and finishes wrote the job's row (its running-run count): a wide row, locked to share by
+// every enqueue of the job, so each count was a copy of the whole row and often a MultiXact. The
+// count and the limit it is held to move to a narrow row of their own, which only claims,
+// finishes, releases and reclaims write; the job store keeps the limit in step with the job.
+constexpr std::string_view kJobConcurrency = R"sql(
+CREATE TABLE job_concurrency (
+  job_id          TEXT PRIMARY KEY,
+  max_active_runs INTEGER NOT NULL,
+  active_runs     INTEGER NOT NULL DEFAULT 0
+){without_rowid};
+INSERT INTO job_concurrency (job_id, max_active_runs, active_runs)
+  SELECT job_id, max_active_runs, active_runs FROM jobs;
+)sql";
+
+constexpr std::string_view kSqliteJobConcurrency = R"sql(
+DROP TRIGGER runs_active_runs;
+ALTER TABLE jobs DROP COLUMN active_runs;
+CREATE TRIGGER runs_active_runs AFTER UPDATE OF status ON runs
+WHEN (OLD.status = 'running') <> (NEW.status = 'running')
+BEGIN
+  UPDATE job_concurrency
+  SET active_runs = active_runs + CASE WHEN NEW.status = 'running' THEN 1 ELSE -1 END
+  WHERE job_id = NEW.job_id;
+END;
+)sql";
+
+constexpr std::string_view kPostgresJobConcurrency = R"sql(
+ALTER TABLE jobs DROP COLUMN active_runs;
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
@@ -248,6 +278,8 @@ const std::vector<Migration>& AllMigrations() {
       {6, "running runs counted by the statements", "", "", kPostgresCountInStatements},
       {7, "max_active_runs checked by a domain", "", "", kPostgresJobLimitDomain},
       {8, "run and task-run keys checked by the statements", "", "", kPostgresKeysInStatements},
+      {9, "running runs counted apart from the job", kJobConcurrency, kSqliteJobConcurrency,
+       kPostgresJobConcurrency},
   };
   return migrations;
 }

@@ -142,6 +142,11 @@ Result<Job> SqlStateStore::CreateJob(const Job& input) {
                                 .status();
     if (inserted.code() == StatusCode::kAlreadyExists) return NameTaken(job);
     ORC_RETURN_IF_ERROR(inserted);
+    ORC_RETURN_IF_ERROR(connection
+                            .Execute("INSERT INTO job_concurrency (job_id, max_active_runs) "
+                                     "VALUES ($1, $2)",
+                                     {job.job_id, int64_t{job.max_active_runs}})
+                            .status());
     ORC_RETURN_IF_ERROR(CountJobChange(connection));
     return InsertTasks(connection, job);
   }));
@@ -171,6 +176,11 @@ Result<Job> SqlStateStore::ReplaceJob(const Job& input) {
             .status();
     if (updated.code() == StatusCode::kAlreadyExists) return NameTaken(job);
     ORC_RETURN_IF_ERROR(updated);
+    ORC_RETURN_IF_ERROR(connection
+                            .Execute("UPDATE job_concurrency SET max_active_runs = $2 "
+                                     "WHERE job_id = $1",
+                                     {job.job_id, int64_t{job.max_active_runs}})
+                            .status());
     ORC_RETURN_IF_ERROR(
         connection.Execute("DELETE FROM tasks WHERE job_id = $1", {job.job_id}).status());
     ORC_RETURN_IF_ERROR(CountJobChange(connection));
@@ -247,8 +257,8 @@ Status SqlStateStore::CountJobChange(SqlConnection& connection) {
 
 Status SqlStateStore::DeleteJob(const std::string& job_id) {
   return WithConnection(Access::kTransaction, [&](SqlConnection& connection) -> Status {
-    // The job's row first: enqueues (which lock it to share) and claims (which update it) of this
-    // job wait from here until it is gone, so the count below stays true.
+    // The job's row first: enqueues of this job (which lock it to share) wait from here until it
+    // is gone, so the count below stays true (with no run queued, no claim can take one).
     ORC_ASSIGN_OR_RETURN(SqlRows job,
                          connection.Execute(JoinSql({"SELECT 1 FROM jobs WHERE job_id = $1",
                                                      OnPostgres(" FOR UPDATE")}),
@@ -272,6 +282,8 @@ Status SqlStateStore::DeleteJob(const std::string& job_id) {
                             .status());
     ORC_RETURN_IF_ERROR(
         connection.Execute("DELETE FROM runs WHERE job_id = $1", {job_id}).status());
+    ORC_RETURN_IF_ERROR(
+        connection.Execute("DELETE FROM job_concurrency WHERE job_id = $1", {job_id}).status());
     ORC_RETURN_IF_ERROR(
         connection.Execute("DELETE FROM jobs WHERE job_id = $1", {job_id}).status());
     return CountJobChange(connection);

@@ -85,11 +85,14 @@ class SqlStateStore final : public StateStore {
   // failure) is run again, a few times; a broken connection is not retried.
   Status WithConnection(Access access, const Body& body, Commit commit = Commit::kDurable);
 
+  // How many runs an UPDATE may change: one (by its run_id), or any number.
+  enum class Runs { kOne, kMany };
+
   // An UPDATE of runs that takes runs out of `running` (RETURNING run_id and job_id first),
-  // made to count them off their jobs' active_runs: on PostgreSQL in the same statement (a CTE
-  // named `changed`, followed by `more` CTEs); SQLite's trigger counts them. ClaimRun counts the
-  // other way.
-  std::string LeavingRunning(std::string_view update, std::string_view more = "") const;
+  // made to count them off their jobs' job_concurrency.active_runs: on PostgreSQL in the same
+  // statement (a CTE named `changed`, followed by `more` CTEs); SQLite's trigger counts them.
+  // ClaimRun counts the other way.
+  std::string LeavingRunning(Runs runs, std::string_view update, std::string_view more = "") const;
 
   // `clause` on PostgreSQL, nothing on SQLite: the row locks (FOR KEY SHARE, FOR UPDATE) that
   // keep references whole there. SQLite writes one transaction at a time and checks its foreign

@@ -470,6 +470,27 @@ TEST_P(StateStoreTest, ClaimRespectsMaxActiveRunsPerJob) {
   EXPECT_EQ(Claim()->run_id, b.run_id);
 }
 
+TEST_P(StateStoreTest, ReplacingAJobChangesHowManyOfItsRunsMayRun) {
+  Job job = Create("widened", 1);
+  orc::Run a = Enqueue(job.job_id);
+  clock_.Advance(milliseconds(1));
+  orc::Run b = Enqueue(job.job_id);
+  clock_.Advance(milliseconds(1));
+  orc::Run c = Enqueue(job.job_id);
+  EXPECT_EQ(Claim()->run_id, a.run_id);
+  EXPECT_FALSE(Claim());
+  job.max_active_runs = 2;
+  ASSERT_TRUE(store_->ReplaceJob(job).ok());
+  EXPECT_EQ(Claim()->run_id, b.run_id);
+  EXPECT_FALSE(Claim());
+  job.max_active_runs = 1;
+  ASSERT_TRUE(store_->ReplaceJob(job).ok());
+  ASSERT_TRUE(store_->FinishRun(a.run_id, "worker-1", {}).ok());
+  EXPECT_FALSE(Claim()) << "b still runs, and the job now allows one";
+  ASSERT_TRUE(store_->FinishRun(b.run_id, "worker-1", {}).ok());
+  EXPECT_EQ(Claim()->run_id, c.run_id);
+}
+
 TEST_P(StateStoreTest, EveryWayOutOfRunningFreesTheJobsPlace) {
   // A job that runs one run at a time: after each way a run stops running, the job's next run
   // can be claimed, and no other while that one runs.
