@@ -16,6 +16,8 @@
 #include "cli/serve_command.h"
 #include "common/version.h"
 #include "engine/duckdb_library.h"
+#include "executor/executor_main.h"
+#include "plugins/plugin_registry.h"
 #include "state/database_url.h"
 
 namespace orc {
@@ -215,6 +217,9 @@ int RunCli(int argc, char** argv) {
       app.add_subcommand("serve", "Run the API server, scheduler and workers (the default)");
   AddServeOptions(*serve, serve_options);
   CLI::App* version = app.add_subcommand("version", "Print the version of orc and of DuckDB");
+  // Started by `orc serve` for each worker, never by hand: not listed in --help.
+  CLI::App* executor = app.add_subcommand("executor", "Run task attempts for orc serve");
+  executor->group("");
   ClientArguments client_arguments;
   AddClientCommands(app, client_arguments);
 
@@ -234,6 +239,11 @@ int RunCli(int argc, char** argv) {
   if (version->parsed()) {
     std::cout << VersionText() << "\n";
     return kExitOk;
+  }
+  if (executor->parsed()) {
+    PluginRegistry plugins;
+    RegisterBuiltinPlugins(plugins);
+    return RunExecutor(kExecutorChannelFd, plugins);
   }
   if (client_arguments.action) return client_arguments.action();
   return RunServe(serve_options);

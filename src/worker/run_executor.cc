@@ -6,7 +6,7 @@
 #include <random>
 
 #include "common/time_format.h"
-#include "worker/task_runner.h"
+#include "executor/task_runner.h"
 
 namespace orc {
 namespace {
