@@ -59,9 +59,31 @@ void AddServeOptions(CLI::App& serve, ServeOptions& options) {
       ->capture_default_str();
   serve
       .add_option("--data-dir", options.data_dir,
-                  "Where relative paths in jobs (files, DuckDB databases) resolve (default: the "
-                  "working directory)")
+                  "Where relative paths in jobs (files, DuckDB databases) resolve; jobs may read "
+                  "and write in it (default: ./data, created when missing)")
       ->envname("ORC_DATA_DIR");
+  serve
+      .add_option("--allow-path", options.allow_paths,
+                  "Another directory jobs may use: DIR or DIR:ro (read only), DIR:rw (read and "
+                  "write); repeatable")
+      ->type_name("DIR[:ro|:rw]");
+  serve
+      .add_option("--allow-env", options.allow_env,
+                  "Environment variables jobs may reference as ${env:NAME}: a name or a pattern "
+                  "with * and ?; repeatable (replaces the default)")
+      ->type_name("PATTERN")
+      ->capture_default_str();
+  serve
+      .add_option("--allow-host", options.allow_hosts,
+                  "A host the api extractor may reach although it is on a loopback, private or "
+                  "link-local address: HOST or HOST:PORT; repeatable")
+      ->type_name("HOST[:PORT]");
+  serve
+      .add_option("--task-memory-mb", options.task_memory_mb,
+                  "Memory each task may use, in MiB, unless its job says otherwise (0: no limit)")
+      ->envname("ORC_TASK_MEMORY_MB")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
 }
 
 // Several commands bind the same ClientOptions, so the environment is read once, as their

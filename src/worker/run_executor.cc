@@ -5,8 +5,12 @@
 #include <map>
 #include <random>
 
+#include <nlohmann/json.hpp>
+
 #include "common/time_format.h"
+#include "executor/executor_process.h"
 #include "executor/task_runner.h"
+#include "worker/database_write_locks.h"
 
 namespace orc {
 namespace {
@@ -16,10 +20,23 @@ double Jitter() {
   return std::uniform_real_distribution<double>(0.5, 1.0)(generator);
 }
 
+// An attempt ready for the executor: its configurations with their secrets resolved, what hides
+// those secrets again, and the DuckDB files it writes.
+struct PreparedAttempt {
+  TaskAssignment assignment;
+  Redactor redactor;
+  std::vector<std::filesystem::path> databases;
+};
+
 class RunExecution {
  public:
-  RunExecution(ExecutionEnvironment& environment, ActiveRun& active, RunLog& log)
-      : environment_(environment), active_(active), log_(log), run_(active.run()) {}
+  RunExecution(ExecutionEnvironment& environment, ExecutorProcess& executor, ActiveRun& active,
+               RunLog& log)
+      : environment_(environment),
+        executor_(executor),
+        active_(active),
+        log_(log),
+        run_(active.run()) {}
 
   RunOutcome Execute() {
     Result<Job> job = environment_.store.GetJob(run_.job_id);
@@ -162,46 +179,101 @@ class RunExecution {
 
     Interrupter interrupter;
     TaskProgress progress;
-    TaskContext context{.run_id = run_.run_id,
-                        .task_id = task.task_id,
-                        .task_name = task.task_name,
-                        .attempt = attempt,
-                        .data_dir = environment_.data_dir,
-                        .protected_paths = environment_.protected_paths,
-                        .engine = &environment_.engine,
-                        .progress = &progress,
-                        .interrupter = &interrupter,
-                        .clock = &environment_.clock,
-                        .log = [this, &task](std::string_view level, std::string message) {
-                          log_.Add(level, task.task_name, message);
-                        }};
     active_.BeginAttempt(
         &interrupter,
         timeout_s ? std::optional(started + std::chrono::seconds(*timeout_s)) : std::nullopt,
         timeout_s.value_or(0), task_run, &progress);
-    Result<TaskAttemptResult> result = RunTaskAttempt(task, environment_.plugins, context);
+    const TaskReport report = Dispatch(task, attempt, interrupter, progress);
     active_.EndAttempt();
 
     task_run.rows_extracted = progress.rows_extracted.load(std::memory_order_relaxed);
     task_run.rows_loaded = progress.rows_loaded.load(std::memory_order_relaxed);
     task_run.bytes_read = progress.bytes_read.load(std::memory_order_relaxed);
     const Duration took = environment_.clock.Now() - started;
-    if (!result.ok()) {
-      Status failure = result.status();
+    if (!report.status.ok()) {
+      Status failure = report.status;
       if (failure.code() == StatusCode::kDeadlineExceeded) {
         failure = std::move(failure).WithContext("attempt " + std::to_string(attempt));
       }
       return failure;
     }
-    if (result->already_loaded) task_run.rows_loaded = result->rows_loaded;
+    if (report.already_loaded) task_run.rows_loaded = report.rows;
     task_run.status = TaskRunStatus::kSuccess;
     task_run.error_message.clear();
     log_.Add("info", task.task_name,
-             "succeeded (attempt " + std::to_string(attempt) + ", " +
-                 std::to_string(result->rows_loaded) +
+             "succeeded (attempt " + std::to_string(attempt) + ", " + std::to_string(report.rows) +
                  (task.transform_config.empty() ? " rows loaded, " : " rows changed, ") +
                  FormatSeconds(took) + ")");
     return Status::Ok();
+  }
+
+  // Runs one attempt in the executor process, once the DuckDB files it writes are free; its
+  // counters go to `progress` as they arrive, its log to the run's log.
+  TaskReport Dispatch(const Task& task, int attempt, Interrupter& interrupter,
+                      TaskProgress& progress) {
+    Result<PreparedAttempt> prepared = Prepare(task, attempt);
+    if (!prepared.ok()) return {.status = prepared.status()};
+    const Redactor& redactor = prepared->redactor;
+    Result<DatabaseWriteLocks::Held> held =
+        environment_.database_locks.Acquire(prepared->databases, interrupter, [&] {
+          log_.Add("info", task.task_name,
+                   "waiting for another task writing " + prepared->databases.front().string());
+        });
+    if (!held.ok()) return {.status = held.status()};
+    auto count = [&progress](const TaskCounters& counters) {
+      progress.rows_extracted.store(counters.rows_extracted, std::memory_order_relaxed);
+      progress.rows_loaded.store(counters.rows_loaded, std::memory_order_relaxed);
+      progress.bytes_read.store(counters.bytes_read, std::memory_order_relaxed);
+    };
+    TaskReport report = executor_.Run(
+        prepared->assignment, interrupter,
+        [&](std::string_view level, std::string message) {
+          log_.Add(level, task.task_name, redactor.Redact(std::move(message)));
+        },
+        count);
+    count(report.counters);
+    if (!report.status.ok()) {
+      report.status = Status(report.status.code(), redactor.Redact(report.status.message()))
+                          .WithField(report.status.field());
+    }
+    return report;
+  }
+
+  Result<PreparedAttempt> Prepare(const Task& task, int attempt) {
+    PreparedAttempt prepared{
+        .assignment = {.run_id = run_.run_id,
+                       .task_id = task.task_id,
+                       .task_name = task.task_name,
+                       .attempt = attempt,
+                       .memory_limit_mb = task.memory_mb.value_or(job_.memory_mb.value_or(
+                           static_cast<int>(environment_.task_memory_mb)))}};
+    std::vector<std::string> secrets;
+    auto resolve = [&](const std::string& text, const char* field, nlohmann::json& out) -> Status {
+      if (text.empty()) return Status::Ok();
+      nlohmann::json config = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+      if (config.is_discarded()) return InvalidArgumentError(std::string(field) + " is not JSON");
+      Result<ResolvedSecrets> resolved = ResolveSecrets(config, environment_.secrets);
+      if (!resolved.ok()) return resolved.status().WithContext(field);
+      secrets.insert(secrets.end(), resolved->values.begin(), resolved->values.end());
+      out = std::move(resolved->config);
+      return Status::Ok();
+    };
+    TaskAssignment& assignment = prepared.assignment;
+    ORC_RETURN_IF_ERROR(
+        resolve(task.extractor_config, "extractor_config", assignment.extractor_config));
+    ORC_RETURN_IF_ERROR(resolve(task.loader_config, "loader_config", assignment.loader_config));
+    ORC_RETURN_IF_ERROR(
+        resolve(task.transform_config, "transform_config", assignment.transform_config));
+    prepared.redactor = Redactor(secrets);
+    for (const nlohmann::json* config : {&assignment.loader_config, &assignment.transform_config}) {
+      const auto db_path = config->is_object() ? config->find("db_path") : config->end();
+      if (!config->is_object() || db_path == config->end() || !db_path->is_string()) continue;
+      Result<std::filesystem::path> file =
+          environment_.paths.Check(db_path->get<std::string>(), PathAccess::kWrite);
+      // A refused path fails the attempt in the executor, with its reason.
+      if (file.ok() && *file != ":memory:") prepared.databases.push_back(*file);
+    }
+    return prepared;
   }
 
   void SaveTaskRun(const TaskRun& task_run) {
@@ -246,6 +318,7 @@ class RunExecution {
   }
 
   ExecutionEnvironment& environment_;
+  ExecutorProcess& executor_;
   ActiveRun& active_;
   RunLog& log_;
   const Run& run_;
@@ -256,8 +329,9 @@ class RunExecution {
 
 }  // namespace
 
-RunOutcome ExecuteRun(ExecutionEnvironment& environment, ActiveRun& active, RunLog& log) {
-  return RunExecution(environment, active, log).Execute();
+RunOutcome ExecuteRun(ExecutionEnvironment& environment, ExecutorProcess& executor,
+                      ActiveRun& active, RunLog& log) {
+  return RunExecution(environment, executor, active, log).Execute();
 }
 
 Duration RetryDelay(const RetryPolicy& policy, int next_attempt, double jitter) {

@@ -108,7 +108,7 @@ class ExecutionTest : public ::testing::Test {
   std::string QueryOut(const std::string& sql) {
     DuckDbEngine engine;
     Result<std::unique_ptr<DuckDbConnection>> connection =
-        engine.Connect(directory_.File("out.duckdb"));
+        engine.Connect(directory_.File("data/out.duckdb"));
     EXPECT_TRUE(connection.ok()) << connection.status();
     Result<DuckDbRows> rows = (*connection)->Query(sql);
     EXPECT_TRUE(rows.ok()) << rows.status();
@@ -119,7 +119,8 @@ class ExecutionTest : public ::testing::Test {
 };
 
 TEST_F(ExecutionTest, KillNineMidRunThenRestartEndsTheRunWithEachRowLoadedOnce) {
-  std::ofstream(directory_.File("in.csv")) << "id\n1\n2\n3\n";
+  std::filesystem::create_directory(directory_.File("data"));  // the default data directory
+  std::ofstream(directory_.File("data/in.csv")) << "id\n1\n2\n3\n";
   const std::string url = "sqlite:" + directory_.File("orc.db");
   std::string run_id;
   {
