@@ -1,6 +1,6 @@
 #include "api/request_helpers.h"
 
-#include <httplib.h>
+#include "api/api_request.h"
 
 #include <charconv>
 #include <limits>
@@ -9,9 +9,8 @@
 
 namespace orc {
 
-std::optional<nlohmann::json> ReadJsonBody(const httplib::Request& request,
-                                           httplib::Response& response) {
-  const std::string content_type = request.get_header_value("Content-Type");
+std::optional<nlohmann::json> ReadJsonBody(const ApiRequest& request, ApiResponse& response) {
+  const std::string content_type = request.Header("Content-Type");
   if (content_type.rfind("application/json", 0) != 0 &&
       content_type.rfind("application/merge-patch+json", 0) != 0) {
     WriteError(response, 415, "unsupported_media_type",
@@ -29,10 +28,10 @@ std::optional<nlohmann::json> ReadJsonBody(const httplib::Request& request,
   }
 }
 
-Result<int> IntParam(const httplib::Request& request, const std::string& name, int fallback,
-                     int min, int max) {
-  if (!request.has_param(name.c_str())) return fallback;
-  const std::string text = request.get_param_value(name.c_str());
+Result<int> IntParam(const ApiRequest& request, const std::string& name, int fallback, int min,
+                     int max) {
+  if (!request.HasParam(name.c_str())) return fallback;
+  const std::string text = request.Param(name.c_str());
   int value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min ||
@@ -44,7 +43,7 @@ Result<int> IntParam(const httplib::Request& request, const std::string& name, i
   return value;
 }
 
-Result<PageParams> ReadPageParams(const httplib::Request& request) {
+Result<PageParams> ReadPageParams(const ApiRequest& request) {
   constexpr int kDefaultLimit = 100;
   constexpr int kMaxLimit = 1000;
   ORC_ASSIGN_OR_RETURN(int limit, IntParam(request, "limit", kDefaultLimit, 1, kMaxLimit));
@@ -53,18 +52,18 @@ Result<PageParams> ReadPageParams(const httplib::Request& request) {
   return PageParams{limit, offset};
 }
 
-Result<std::optional<bool>> BoolParam(const httplib::Request& request, const std::string& name) {
-  if (!request.has_param(name.c_str())) return std::optional<bool>();
-  const std::string text = request.get_param_value(name.c_str());
+Result<std::optional<bool>> BoolParam(const ApiRequest& request, const std::string& name) {
+  if (!request.HasParam(name.c_str())) return std::optional<bool>();
+  const std::string text = request.Param(name.c_str());
   if (text == "true") return std::optional<bool>(true);
   if (text == "false") return std::optional<bool>(false);
   return InvalidArgumentError(name + " must be true or false, not '" + text + "'").WithField(name);
 }
 
-void WriteJson(httplib::Response& response, int status, const nlohmann::json& body) {
+void WriteJson(ApiResponse& response, int status, const nlohmann::json& body) {
   response.status = status;
-  response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                       "application/json");
+  response.SetContent(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                      "application/json");
 }
 
 }  // namespace orc

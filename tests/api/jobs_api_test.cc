@@ -332,8 +332,8 @@ TEST(ApiTokenTest, EveryRouteButHealthNeedsTheToken) {
   ApiServer server(ApiServerOptions{.bind = {"127.0.0.1", 0}, .api_token = "s3cret-token"});
   server.AddRoutes([](Router& router) {
     InstallHealthRoutes(router);
-    router.Get("/jobs", "jobs", [](const httplib::Request&, httplib::Response& response) {
-      response.set_content("[]", "application/json");
+    router.Get("/jobs", "jobs", [](const ApiRequest&, ApiResponse& response) {
+      response.SetContent("[]", "application/json");
     });
   });
   ASSERT_TRUE(server.Bind().ok());
