@@ -28,8 +28,8 @@ Result<std::string> JobId(const ApiRequest& request) {
   return id;
 }
 
-nlohmann::json Encode(const Job& job, ApiContext& context) {
-  return JobToJson(job, NextRunAt(job, context.clock.Now()));
+Result<nlohmann::json> Encode(const Job& job, ApiContext& context) {
+  return StoredJobToJson(job, NextRunAt(job, context.clock.Now()));
 }
 
 bool IsYaml(const std::string& media_type) {
@@ -71,10 +71,11 @@ std::optional<JobBody> ReadJobBody(const ApiRequest& request, ApiResponse& respo
 // The job as JSON, or as its YAML definition (a job file) when the client asks for it with
 // Accept: application/yaml.
 void WriteJob(const ApiRequest& request, ApiResponse& response, int status,
-              const nlohmann::json& job) {
-  if (!IsYaml(request.Header("Accept"))) return WriteJson(response, status, job);
+              const Result<nlohmann::json>& job) {
+  if (!job.ok()) return WriteError(response, job.status());
+  if (!IsYaml(request.Header("Accept"))) return WriteJson(response, status, *job);
   response.status = status;
-  response.SetContent(JobToYaml(job), "application/yaml");
+  response.SetContent(JobToYaml(*job), "application/yaml");
 }
 
 void WritePage(ApiResponse& response, const nlohmann::json& items, int64_t total) {
@@ -156,7 +157,9 @@ void PatchJob(ApiContext& context, const ApiRequest& request, ApiResponse& respo
   }
   Result<Job> current = context.store.GetJob(*id);
   if (!current.ok()) return WriteError(response, current.status());
-  nlohmann::json document = JobToJson(*current, std::nullopt);
+  Result<nlohmann::json> stored = StoredJobToJson(*current, std::nullopt);
+  if (!stored.ok()) return WriteError(response, stored.status());
+  nlohmann::json document = std::move(stored).value();
   document.merge_patch(*patch);
   // Tasks the patch does not replace keep their names, and so their ids.
   StoreReplacement(context, *id, JobBody{std::move(document), std::nullopt}, request, response);

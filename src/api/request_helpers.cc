@@ -5,6 +5,7 @@
 #include <charconv>
 #include <limits>
 
+#include "api/bounded_json.h"
 #include "api/error_response.h"
 
 namespace orc {
@@ -18,14 +19,12 @@ std::optional<nlohmann::json> ReadJsonBody(const ApiRequest& request, ApiRespons
                    (content_type.empty() ? std::string() : " (not " + content_type + ")"));
     return std::nullopt;
   }
-  try {
-    return nlohmann::json::parse(request.body);
-  } catch (const nlohmann::json::parse_error& error) {
-    WriteError(
-        response, 400, "invalid_argument",
-        "the body is not valid JSON at byte " + std::to_string(error.byte) + ": " + error.what());
+  Result<nlohmann::json> body = ParseBoundedJson(request.body);
+  if (!body.ok()) {
+    WriteError(response, 400, "invalid_argument", "the body is " + body.status().message());
     return std::nullopt;
   }
+  return std::move(body).value();
 }
 
 Result<int> IntParam(const ApiRequest& request, const std::string& name, int fallback, int min,

@@ -11,8 +11,10 @@
 
 namespace orc {
 
-// The request body as JSON. When it is not JSON (415 for another Content-Type, 400 naming the
-// byte position for malformed JSON) writes the error to `response` and returns nullopt.
+// The request body as JSON, read by ParseBoundedJson (bounded_json.h): the one way a handler reads
+// a JSON body. When it is not JSON (415 for another Content-Type; 400 naming the byte position
+// for malformed JSON, or the limit for JSON nested too deeply or a number out of range) writes
+// the error to `response` and returns nullopt.
 std::optional<nlohmann::json> ReadJsonBody(const ApiRequest& request, ApiResponse& response);
 
 // An integer query parameter from `min` to `max`, `fallback` when absent; InvalidArgument with
