@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/bounded_json.h"
+
 #include <functional>
 #include <map>
 #include <set>
@@ -230,8 +232,12 @@ Status ValidateTaskGraph(const std::vector<Task>& tasks) {
   return Status::Ok();
 }
 
+// A stored configuration as JSON. Stored text that is not bounded JSON (StoredJobToJson refuses
+// such jobs first) reads as null rather than as a value too deep to handle.
 json ConfigOrNull(const std::string& text) {
-  return text.empty() ? json() : json::parse(text, nullptr, false);
+  if (text.empty()) return json();
+  Result<json> config = ParseBoundedJson(text);
+  return config.ok() ? std::move(config).value() : json();
 }
 
 json Time(const std::optional<TimePoint>& time) {
@@ -343,6 +349,25 @@ json JobToJson(const Job& job, std::optional<TimePoint> next_run_at) {
           {"updated_at", FormatRfc3339(job.updated_at)},
           {"next_run_at", Time(next_run_at)},
           {"tasks", std::move(tasks)}};
+}
+
+Result<json> StoredJobToJson(const Job& job, std::optional<TimePoint> next_run_at) {
+  // A configuration is an object in a task in the tasks array of the job: three levels down.
+  constexpr size_t kMaxConfigDepth = kMaxJsonDepth - 3;
+  for (size_t i = 0; i < job.tasks.size(); ++i) {
+    const Task& task = job.tasks[i];
+    for (const auto& [name, text] : {std::pair{"extractor_config", &task.extractor_config},
+                                     std::pair{"loader_config", &task.loader_config},
+                                     std::pair{"transform_config", &task.transform_config}}) {
+      if (JsonTextDepth(*text) <= kMaxConfigDepth) continue;
+      return InternalError("job '" + job.job_name + "' (" + job.job_id + "): " + TaskPath(i) + "." +
+                           name + " nests deeper than the limit of " +
+                           std::to_string(kMaxJsonDepth) +
+                           " levels; it was stored before that limit existed. Replace the job "
+                           "(PUT) or delete it.");
+    }
+  }
+  return JobToJson(job, next_run_at);
 }
 
 json RunToJson(const Run& run) {
