@@ -85,7 +85,7 @@ void WritePage(httplib::Response& response, const nlohmann::json& items, int64_t
 void CreateJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
   const std::optional<JobBody> body = ReadJobBody(request, response);
   if (!body) return;
-  Result<Job> job = JobFromJson(body->json, context.plugins);
+  Result<Job> job = JobFromJson(body->json, context.plugins, context.config_checks);
   if (!job.ok()) return WriteError(response, body->Explain(job.status()));
   Result<Job> created = context.store.CreateJob(*job);
   if (!created.ok()) return WriteError(response, created.status(), "job_name");
@@ -120,7 +120,7 @@ void GetJob(ApiContext& context, const httplib::Request& request, httplib::Respo
 // Validates `document` as a whole job and stores it as job `id` (PUT and PATCH end here).
 void StoreReplacement(ApiContext& context, const std::string& id, const JobBody& document,
                       const httplib::Request& request, httplib::Response& response) {
-  Result<Job> job = JobFromJson(document.json, context.plugins);
+  Result<Job> job = JobFromJson(document.json, context.plugins, context.config_checks);
   if (!job.ok()) return WriteError(response, document.Explain(job.status()));
   job->job_id = id;
   Result<Job> replaced = context.store.ReplaceJob(*job);
