@@ -164,7 +164,8 @@ Result<Task> TaskFromJson(const json& body, const std::string& path) {
 
 std::string TaskPath(size_t index) { return "tasks[" + std::to_string(index) + "]"; }
 
-Status ValidateTask(const Task& task, size_t index, const PluginRegistry& plugins) {
+Status ValidateTask(const Task& task, size_t index, const PluginRegistry& plugins,
+                    const ConfigChecks& checks) {
   const std::string path = TaskPath(index);
   const bool moves_data = !task.extractor_config.empty() || !task.loader_config.empty();
   const bool transforms = !task.transform_config.empty();
@@ -181,7 +182,7 @@ Status ValidateTask(const Task& task, size_t index, const PluginRegistry& plugin
   auto check = [&](PluginKind kind, const std::string& text) -> Status {
     const std::string field = path + "." + std::string(ConfigFieldName(kind));
     if (text.empty()) return Invalid(field, "is required with the other half of the pair");
-    return plugins.Validate(kind, json::parse(text), field);
+    return plugins.Validate(kind, json::parse(text), field, checks);
   };
   if (transforms) return check(PluginKind::kTransform, task.transform_config);
   ORC_RETURN_IF_ERROR(check(PluginKind::kExtractor, task.extractor_config));
@@ -252,7 +253,7 @@ json RetryToJson(const RetryPolicy& retry) {
 
 }  // namespace
 
-Status ValidateJob(const Job& job, const PluginRegistry& plugins) {
+Status ValidateJob(const Job& job, const PluginRegistry& plugins, const ConfigChecks& checks) {
   if (job.job_name.empty()) return Invalid("job_name", "must not be empty");
   if (job.job_name.size() > kMaxJobNameLength) {
     return Invalid("job_name",
@@ -273,7 +274,7 @@ Status ValidateJob(const Job& job, const PluginRegistry& plugins) {
     return InvalidArgumentError(zone.status().message()).WithField("timezone");
   }
   for (size_t i = 0; i < job.tasks.size(); ++i) {
-    ORC_RETURN_IF_ERROR(ValidateTask(job.tasks[i], i, plugins));
+    ORC_RETURN_IF_ERROR(ValidateTask(job.tasks[i], i, plugins, checks));
   }
   return ValidateTaskGraph(job.tasks);
 }
@@ -286,7 +287,8 @@ json JobDefinition(json job) {
   return job;
 }
 
-Result<Job> JobFromJson(const json& body, const PluginRegistry& plugins) {
+Result<Job> JobFromJson(const json& body, const PluginRegistry& plugins,
+                        const ConfigChecks& checks) {
   if (!body.is_object()) return InvalidArgumentError("the body must be a JSON object (a job)");
   ObjectReader reader(body, "");
   Job job;
@@ -317,7 +319,7 @@ Result<Job> JobFromJson(const json& body, const PluginRegistry& plugins) {
     job.tasks.push_back(std::move(task));
   }
   ORC_RETURN_IF_ERROR(reader.RejectUnknown());
-  ORC_RETURN_IF_ERROR(ValidateJob(job, plugins));
+  ORC_RETURN_IF_ERROR(ValidateJob(job, plugins, checks));
   return job;
 }
 

@@ -86,7 +86,7 @@ void WritePage(ApiResponse& response, const nlohmann::json& items, int64_t total
 void CreateJob(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
   const std::optional<JobBody> body = ReadJobBody(request, response);
   if (!body) return;
-  Result<Job> job = JobFromJson(body->json, context.plugins);
+  Result<Job> job = JobFromJson(body->json, context.plugins, context.config_checks);
   if (!job.ok()) return WriteError(response, body->Explain(job.status()));
   Result<Job> created = context.store.CreateJob(*job);
   if (!created.ok()) return WriteError(response, created.status(), "job_name");
@@ -121,7 +121,7 @@ void GetJob(ApiContext& context, const ApiRequest& request, ApiResponse& respons
 // Validates `document` as a whole job and stores it as job `id` (PUT and PATCH end here).
 void StoreReplacement(ApiContext& context, const std::string& id, const JobBody& document,
                       const ApiRequest& request, ApiResponse& response) {
-  Result<Job> job = JobFromJson(document.json, context.plugins);
+  Result<Job> job = JobFromJson(document.json, context.plugins, context.config_checks);
   if (!job.ok()) return WriteError(response, document.Explain(job.status()));
   job->job_id = id;
   Result<Job> replaced = context.store.ReplaceJob(*job);

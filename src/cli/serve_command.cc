@@ -68,6 +68,17 @@ int RunServe(const ServeOptions& options) {
   PluginRegistry plugins;
   RegisterBuiltinPlugins(plugins);
   DuckDbEngine engine;
+  // Jobs reach the data directory and nothing else; the state database not at all, by any name.
+  std::vector<std::filesystem::path> state_files;
+  if (database->backend == DatabaseBackend::kSqlite && database->sqlite_path != ":memory:") {
+    const std::string state = std::filesystem::absolute(database->sqlite_path).string();
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      state_files.push_back(state + suffix);
+  }
+  const PathPolicy paths(options.data_dir.empty() ? std::filesystem::current_path()
+                                                  : std::filesystem::absolute(options.data_dir),
+                         {}, std::move(state_files));
+  const SecretPolicy secrets;
   WorkerManagerOptions worker_options{
       .workers = options.workers > 0
                      ? options.workers
@@ -77,18 +88,16 @@ int RunServe(const ServeOptions& options) {
       .heartbeat =
           std::min<Duration>(std::chrono::seconds(1), std::chrono::seconds(options.lease_s) / 3),
       .reap_interval = std::chrono::seconds(std::max(1, options.lease_s / 2)),
-      .data_dir = options.data_dir.empty() ? std::filesystem::current_path()
-                                           : std::filesystem::absolute(options.data_dir)};
-  if (database->backend == DatabaseBackend::kSqlite && database->sqlite_path != ":memory:") {
-    worker_options.protected_paths.push_back(std::filesystem::absolute(database->sqlite_path));
-  }
+      .paths = paths,
+      .secrets = secrets};
   WorkerManager workers(**store, plugins, engine, SystemClock::Instance(), worker_options);
   Scheduler scheduler(**store, SystemClock::Instance(), &workers);
   ApiContext context{.store = **store,
                      .plugins = plugins,
                      .clock = SystemClock::Instance(),
                      .run_events = &workers,
-                     .scheduler = &scheduler};
+                     .scheduler = &scheduler,
+                     .config_checks = {.paths = &paths, .secrets = &secrets}};
   server.AddRoutes([&](Router& routes) {
     InstallHealthRoutes(routes, store->get());
     InstallJobRoutes(routes, context);
@@ -103,7 +112,7 @@ int RunServe(const ServeOptions& options) {
     return kExitFailure;
   }
   spdlog::info("{} workers running (data directory {})", worker_options.workers,
-               worker_options.data_dir.string());
+               paths.data_dir().string());
   if (Status started = scheduler.Start(); !started.ok()) {
     spdlog::error("cannot start the scheduler: {}", started.message());
     workers.Shutdown(std::chrono::seconds(0));

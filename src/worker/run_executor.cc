@@ -160,26 +160,30 @@ class RunExecution {
     if (!task_run.started_at) task_run.started_at = started;
     SaveTaskRun(task_run);
 
+    // Resolved for each attempt: a variable may have been set since the last one failed.
+    Result<ResolvedTask> resolved = ResolveTask(task, environment_.secrets);
+    if (!resolved.ok()) return resolved.status();
+    const Redactor& redactor = resolved->redactor;
     Interrupter interrupter;
     TaskProgress progress;
-    TaskContext context{.run_id = run_.run_id,
-                        .task_id = task.task_id,
-                        .task_name = task.task_name,
-                        .attempt = attempt,
-                        .data_dir = environment_.data_dir,
-                        .protected_paths = environment_.protected_paths,
-                        .engine = &environment_.engine,
-                        .progress = &progress,
-                        .interrupter = &interrupter,
-                        .clock = &environment_.clock,
-                        .log = [this, &task](std::string_view level, std::string message) {
-                          log_.Add(level, task.task_name, message);
-                        }};
+    TaskContext context{
+        .run_id = run_.run_id,
+        .task_id = task.task_id,
+        .task_name = task.task_name,
+        .attempt = attempt,
+        .paths = &environment_.paths,
+        .engine = &environment_.engine,
+        .progress = &progress,
+        .interrupter = &interrupter,
+        .clock = &environment_.clock,
+        .log = [this, &task, &redactor](std::string_view level, std::string message) {
+          log_.Add(level, task.task_name, redactor.Redact(std::move(message)));
+        }};
     active_.BeginAttempt(
         &interrupter,
         timeout_s ? std::optional(started + std::chrono::seconds(*timeout_s)) : std::nullopt,
         timeout_s.value_or(0), task_run, &progress);
-    Result<TaskAttemptResult> result = RunTaskAttempt(task, environment_.plugins, context);
+    Result<TaskAttemptResult> result = RunTaskAttempt(*resolved, environment_.plugins, context);
     active_.EndAttempt();
 
     task_run.rows_extracted = progress.rows_extracted.load(std::memory_order_relaxed);
@@ -187,7 +191,8 @@ class RunExecution {
     task_run.bytes_read = progress.bytes_read.load(std::memory_order_relaxed);
     const Duration took = environment_.clock.Now() - started;
     if (!result.ok()) {
-      Status failure = result.status();
+      // Errors may quote what a plugin sent or read: a URL with a key, a header.
+      Status failure(result.status().code(), redactor.Redact(result.status().message()));
       if (failure.code() == StatusCode::kDeadlineExceeded) {
         failure = std::move(failure).WithContext("attempt " + std::to_string(attempt));
       }

@@ -10,11 +10,11 @@
 // happening twice.
 #pragma once
 
-#include <filesystem>
 #include <string>
-#include <vector>
 
 #include "common/clock.h"
+#include "common/path_policy.h"
+#include "plugins/secrets.h"
 #include "state/state_store.h"
 #include "worker/active_run.h"
 #include "worker/run_log.h"
@@ -24,14 +24,15 @@ namespace orc {
 class DuckDbEngine;
 class PluginRegistry;
 
-// What executing runs needs from the process around it. Borrowed references.
+// What executing runs needs from the process around it. Borrowed references, and the policies
+// tasks run under: the files they may open, the environment variables they may reference.
 struct ExecutionEnvironment {
   StateStore& store;
   const PluginRegistry& plugins;
   DuckDbEngine& engine;
   Clock& clock;
-  std::filesystem::path data_dir;
-  std::vector<std::filesystem::path> protected_paths;
+  PathPolicy paths;
+  SecretPolicy secrets;
 };
 
 // Executes `active`'s run. Returns the outcome (success, failed or cancelled, with the final task

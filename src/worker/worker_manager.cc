@@ -45,8 +45,8 @@ WorkerManager::WorkerManager(StateStore& store, const PluginRegistry& plugins, D
                    .plugins = plugins,
                    .engine = engine,
                    .clock = clock,
-                   .data_dir = options_.data_dir,
-                   .protected_paths = options_.protected_paths},
+                   .paths = options_.paths,
+                   .secrets = options_.secrets},
       owner_(OwnerName()) {
   stats_.bucket_bounds = kBucketBounds;
   stats_.dispatch_buckets.assign(kBucketBounds.size(), 0);

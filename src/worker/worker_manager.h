@@ -36,8 +36,10 @@ struct WorkerManagerOptions {
   Duration poll_interval = std::chrono::seconds(1);
   // How often expired leases are looked for.
   Duration reap_interval = std::chrono::seconds(5);
-  std::filesystem::path data_dir;
-  std::vector<std::filesystem::path> protected_paths;
+  // The files tasks may open (orc serve confines them to the data directory and keeps the state
+  // database out) and the environment variables they may reference.
+  PathPolicy paths = PathPolicy::Unrestricted(".");
+  SecretPolicy secrets = SecretPolicy();
 };
 
 // Counters for GET /metrics.

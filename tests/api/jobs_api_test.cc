@@ -19,6 +19,7 @@
 #include "common/uuid.h"
 #include "plugins/plugin_registry.h"
 #include "state/state_store.h"
+#include "support/temp_dir.h"
 #include "support/test_database.h"
 
 namespace orc {
@@ -45,6 +46,8 @@ class JobsApiTest : public ::testing::TestWithParam<TestBackend> {
     store_ = std::move(store).value();
     RegisterBuiltinPlugins(plugins_);
     context_ = std::make_unique<ApiContext>(ApiContext{*store_, plugins_, clock_});
+    // As orc serve checks jobs: files in the data directory only, ${env:} names by the default.
+    context_->config_checks = {.paths = &paths_, .secrets = &secrets_};
     server_ = std::make_unique<ApiServer>(ApiServerOptions{.bind = {"127.0.0.1", 0}});
     server_->AddRoutes([this](Router& router) {
       InstallHealthRoutes(router, store_.get());
@@ -87,6 +90,9 @@ class JobsApiTest : public ::testing::TestWithParam<TestBackend> {
   std::unique_ptr<testing::TestDatabase> database_;
   std::unique_ptr<StateStore> store_;
   PluginRegistry plugins_;
+  testing::TempDir data_dir_;
+  PathPolicy paths_{data_dir_.path(), {}, {}};
+  SecretPolicy secrets_;
   std::unique_ptr<ApiContext> context_;
   std::unique_ptr<ApiServer> server_;
   std::future<Status> serving_;
@@ -235,6 +241,26 @@ TEST_P(JobsApiTest, BadBodiesGetClearErrors) {
   bad_table["tasks"][0]["loader_config"]["table_name"] = "x; drop table y";
   EXPECT_EQ(Error(Post("/jobs", bad_table.dump()), 400)["field"],
             "tasks[0].loader_config.table_name");
+}
+
+TEST_P(JobsApiTest, AJobReachingPastItsFilesOrVariablesIsRefused) {
+  json outside = json::parse(kDesignJob);
+  outside["tasks"][0]["loader_config"]["db_path"] = "/etc/x.duckdb";
+  const json error = Error(Post("/jobs", outside.dump()), 400);
+  EXPECT_EQ(error["field"], "tasks[0].loader_config.db_path");
+  EXPECT_NE(error["message"].get<std::string>().find("is outside the directories jobs may use"),
+            std::string::npos)
+      << error;
+  json home = json::parse(kDesignJob);
+  home["tasks"][0]["extractor_config"]["headers"] = {{"X-Home", "${env:HOME}"}};
+  EXPECT_EQ(Error(Post("/jobs", home.dump()), 400)["field"],
+            "tasks[0].extractor_config.headers.X-Home");
+  const json created = CreateJob();
+  outside["job_name"] = created["job_name"];
+  EXPECT_EQ(Error(client_->Put(("/jobs/" + created["job_id"].get<std::string>()).c_str(),
+                               outside.dump(), "application/json"),
+                  400)["field"],
+            "tasks[0].loader_config.db_path");
 }
 
 TEST_P(JobsApiTest, TriggerQueuesAManualRunEvenWithoutABody) {

@@ -26,16 +26,25 @@ using namespace std::chrono_literals;
 // shared counter), then succeeds.
 std::atomic<int> flaky_calls{0};
 
+struct FlakyConfig {
+  int64_t failures = 0;
+  std::vector<ConfigFile> Files() const { return {}; }
+};
+
+FlakyConfig ReadFlakyConfig(ConfigReader& in) {
+  return {.failures = in.Integer("failures", 0, 100, 0)};
+}
+
 class FlakyTransform final : public Transform {
  public:
-  explicit FlakyTransform(const json& config) : failures_(config["failures"]) {}
+  explicit FlakyTransform(const FlakyConfig& config) : failures_(config.failures) {}
   Result<int64_t> Run(TaskContext&) override {
     if (flaky_calls.fetch_add(1) < failures_) return UnavailableError("source busy (simulated)");
     return 1;
   }
 
  private:
-  int failures_;
+  int64_t failures_;
 };
 
 class WorkerManagerTest : public ::testing::TestWithParam<TestBackend> {
@@ -43,12 +52,7 @@ class WorkerManagerTest : public ::testing::TestWithParam<TestBackend> {
   void SetUp() override {
     flaky_calls = 0;
     RegisterBuiltinPlugins(plugins_);
-    ASSERT_TRUE(plugins_
-                    .Register({.kind = PluginKind::kTransform,
-                               .type = "flaky",
-                               .fields = {{"failures", FieldType::kInteger, true}},
-                               .make_transform = FactoryOf<Transform, FlakyTransform>()})
-                    .ok());
+    ASSERT_TRUE(plugins_.Register(SpecOf<FlakyTransform>("flaky", ReadFlakyConfig)).ok());
     Result<DatabaseUrl> url = ParseDatabaseUrl(database_.url());
     ASSERT_TRUE(url.ok());
     Result<std::unique_ptr<StateStore>> store = OpenStateStore(*url, SystemClock::Instance());
@@ -59,13 +63,14 @@ class WorkerManagerTest : public ::testing::TestWithParam<TestBackend> {
   void TearDown() override { workers_.reset(); }
 
   void StartWorkers(int count = 2) {
-    workers_ = std::make_unique<WorkerManager>(*store_, plugins_, engine_, SystemClock::Instance(),
-                                               WorkerManagerOptions{.workers = count,
-                                                                    .lease = 2s,
-                                                                    .heartbeat = 100ms,
-                                                                    .poll_interval = 100ms,
-                                                                    .reap_interval = 200ms,
-                                                                    .data_dir = dir_.path()});
+    workers_ = std::make_unique<WorkerManager>(
+        *store_, plugins_, engine_, SystemClock::Instance(),
+        WorkerManagerOptions{.workers = count,
+                             .lease = 2s,
+                             .heartbeat = 100ms,
+                             .poll_interval = 100ms,
+                             .reap_interval = 200ms,
+                             .paths = PathPolicy(dir_.path(), {}, {})});
     ASSERT_TRUE(workers_->Start().ok());
   }
 
@@ -174,6 +179,36 @@ TEST_P(WorkerManagerTest, APermanentErrorFailsAtOnceWithItsRootCause) {
             std::string::npos)
       << run.error_message;
   EXPECT_EQ(TaskRuns(run_id).at(0).attempts, 1) << "a missing file cannot heal: not retried";
+}
+
+TEST_P(WorkerManagerTest, SecretsAreResolvedForTheTaskAndKeptOutOfItsErrorsAndLog) {
+  setenv("ORC_SECRET_WORKER_TEST", "s3cret-value", 1);
+  StartWorkers(1);
+  // DuckDB's error quotes the value it could not convert: the secret.
+  const std::string run_id =
+      Trigger(CreateJob({SqlTask("convert", "SELECT '${env:ORC_SECRET_WORKER_TEST}'::INTEGER")}));
+  const orc::Run run = WaitFor(run_id, RunStatus::kFailed);
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_NE(run.error_message.find("Could not convert string '***'"), std::string::npos)
+      << run.error_message;
+  const TaskRun task_run = TaskRuns(run_id).at(0);
+  std::string everything = run.error_message + task_run.error_message;
+  for (const std::string& error : task_run.errors) everything += error;
+  for (const RunLogLine& line : *store_->GetRunLogs(run_id, 0, 1000)) everything += line.message;
+  EXPECT_EQ(everything.find("s3cret-value"), std::string::npos) << everything;
+}
+
+TEST_P(WorkerManagerTest, AReferenceToAVariableJobsMayNotReadFailsTheTask) {
+  StartWorkers(1);
+  // Stored directly, as a job written before the policy existed would be.
+  const std::string run_id =
+      Trigger(CreateJob({SqlTask("home", "SELECT '${env:HOME}'")}, {.max_attempts = 3}));
+  const orc::Run run = WaitFor(run_id, RunStatus::kFailed);
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_NE(run.error_message.find("${env:HOME} is not a variable jobs may read"),
+            std::string::npos)
+      << run.error_message;
+  EXPECT_EQ(TaskRuns(run_id).at(0).attempts, 1) << "a refused name cannot heal: not retried";
 }
 
 TEST_P(WorkerManagerTest, AHangingTaskTimesOutIsRetriedThenFailsAndTheWorkerIsFreeAgain) {
