@@ -1,14 +1,77 @@
 #!/usr/bin/env bash
 # API latency under load: wrk (keep-alive, 2 threads, 50 connections) against a real orc serve on
-# SQLite with 1,000 jobs, for GET /health, GET /jobs?limit=100 and GET /runs/{id}; then the same
-# while 8 runs load CSV files into DuckDB (orc serve --workers 8).
-# Bars (this 2-core machine): p99 under 10 ms for the three; under 50 ms while the 8 runs load.
+# SQLite with 1,000 jobs, for GET /health, GET /jobs?limit=100, GET /runs/{id} and
+# POST /jobs/{id}/run; then the same while 8 runs load CSV files into DuckDB (--workers 8).
+# Bars (this 2-core machine): p99 under 10 ms for the reads; under 50 ms while the 8 runs load.
 #   bench/api_bench.sh [build/release/orc] [seconds per endpoint]
+# Two binaries side by side (no loads): both serve at once, each endpoint is measured on them in
+# turn, ROUNDS times (default 3), and the medians and their ratios (new / old) are printed:
+#   bench/api_bench.sh build/release/orc 5 /path/to/old/orc
 set -euo pipefail
 orc="${1:-build/release/orc}"
 seconds="${2:-10}"
-orc="$(cd "$(dirname "$orc")" && pwd)/$(basename "$orc")"
+baseline="${3:-}"
+absolute() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+orc="$(absolute "$orc")"
 command -v wrk >/dev/null || { echo "api_bench: wrk is not installed (scripts/install-deps)"; exit 1; }
+if [ -n "$baseline" ]; then
+  baseline="$(absolute "$baseline")"
+  rounds="${ROUNDS:-3}"
+  work="$(mktemp -d)"
+  trap 'kill $(cat "$work/pids" 2>/dev/null) 2>/dev/null; sleep 0.5; rm -rf "$work"' EXIT
+  # start NAME BINARY: serves on a free port with 1,000 jobs; prints the base URL and a job id.
+  start() {
+    mkdir -p "$work/$1"
+    (cd "$work/$1" && exec "$2" serve --bind 127.0.0.1:0 --database-url "sqlite:$work/$1/orc.db" \
+      --log-level warn --workers 2 2>"$work/$1/serve.log") &
+    local pid=$! port=""
+    echo "$pid" >>"$work/pids"  # start runs in a subshell: the trap reads the file
+    for _ in $(seq 100); do
+      port="$(ss -ltnp 2>/dev/null | awk -v p="pid=$pid," '$0 ~ p {split($4, a, ":"); print a[length(a)]}' | head -1)"
+      [ -n "$port" ] && break
+      sleep 0.05
+    done
+    [ -n "$port" ] || { echo "api_bench: $2 did not start" >&2; cat "$work/$1/serve.log" >&2; exit 1; }
+    for i in $(seq 1 1000); do
+      printf '{"job_name":"job %d","schedule":"0 3 * * *","tasks":[{"transform_config":{"type":"sql","db_path":":memory:","sql":"select 1"}}]}\n' "$i"
+    done | xargs -P 4 -d '\n' -I{} curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{}' "http://127.0.0.1:$port/jobs"
+    # A paused job: its manual runs queue up without being executed during the measurement.
+    local job
+    job="$(curl -s -X POST -H 'Content-Type: application/json' -d '{"job_name":"target","is_active":false,"max_active_runs":1,"tasks":[{"transform_config":{"type":"sql","db_path":":memory:","sql":"select 1"}}]}' "http://127.0.0.1:$port/jobs" | sed -E 's/.*"job_id":"([^"]+)".*/\1/')"
+    echo "http://127.0.0.1:$port $job"
+  }
+  read -r new_base new_job < <(start new "$orc")
+  read -r old_base old_job < <(start old "$baseline")
+  echo 'wrk.method = "POST"' >"$work/post.lua"
+  # one URL [SCRIPT]: "requests/s p99_ms" of one wrk run.
+  one() {
+    wrk -t2 -c50 -d"${seconds}s" --latency ${2:+-s "$2"} "$1" | awk '
+      /Requests\/sec/ {rps = $2}
+      $1 == "99%" {v = $2; if (v ~ /us$/) {sub("us", "", v); v /= 1000} else if (v ~ /ms$/) {sub("ms", "", v)} else {sub("s", "", v); v *= 1000}; p99 = v}
+      END {printf "%s %s\n", rps, p99}'
+  }
+  median() { sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+  echo "api: wrk -t2 -c50 -d${seconds}s, SQLite, 1000 jobs; $rounds alternating rounds, medians"
+  echo "  new: $orc"
+  echo "  old: $baseline"
+  printf '  %-22s %10s %10s %6s   %9s %9s %6s\n' endpoint "new req/s" "old req/s" ratio "new p99" "old p99" ratio
+  for endpoint in "GET /health" "GET /jobs?limit=100" "POST /jobs/{id}/run"; do
+    path="${endpoint#* }"
+    script=""
+    [ "${endpoint%% *}" = POST ] && script="$work/post.lua"
+    : >"$work/new.txt"
+    : >"$work/old.txt"
+    for _ in $(seq "$rounds"); do
+      one "$new_base${path/\{id\}/$new_job}" "$script" >>"$work/new.txt"
+      one "$old_base${path/\{id\}/$old_job}" "$script" >>"$work/old.txt"
+    done
+    new_rps="$(cut -d' ' -f1 "$work/new.txt" | median)"; old_rps="$(cut -d' ' -f1 "$work/old.txt" | median)"
+    new_p99="$(cut -d' ' -f2 "$work/new.txt" | median)"; old_p99="$(cut -d' ' -f2 "$work/old.txt" | median)"
+    awk -v e="$endpoint" -v nr="$new_rps" -v or="$old_rps" -v np="$new_p99" -v op="$old_p99" 'BEGIN {
+      printf "  %-22s %10.0f %10.0f %5.2fx   %7.2fms %7.2fms %5.2fx\n", e, nr, or, nr / or, np, op, np / op}'
+  done
+  exit 0
+fi
 work="$(mktemp -d)"
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
@@ -31,17 +94,19 @@ done | xargs -P 4 -d '\n' -I{} curl -s -o /dev/null -X POST -H 'Content-Type: ap
 job="$(curl -s "$base/jobs?limit=1" | sed -E 's/.*"job_id":"([^"]+)".*/\1/')"
 run="$(curl -s -X POST "$base/jobs/$job/run" | sed -E 's/.*"run_id":"([^"]+)".*/\1/')"
 echo "api: wrk -t2 -c50 -d${seconds}s, SQLite, 1000 jobs"
-# measure PATH BAR_MS: one line of requests/s and p99 against the bar.
+echo 'wrk.method = "POST"' >"$work/post.lua"
+# measure PATH BAR_MS [METHOD]: one line of requests/s and p99 against the bar.
 measure() {
   local out rps p99 ms verdict
-  out="$(wrk -t2 -c50 -d"${seconds}s" --latency "$base$1")"
+  out="$(wrk -t2 -c50 -d"${seconds}s" --latency ${3:+-s "$work/post.lua"} "$base$1")"
   rps="$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
   p99="$(echo "$out" | awk '$1 == "99%" {print $2}')"
   ms="$(echo "$p99" | awk '/us$/ {sub("us",""); print $1/1000; next} /ms$/ {sub("ms",""); print $1; next} /s$/ {sub("s",""); print $1*1000}')"
   verdict="$(awk -v ms="$ms" -v bar="$2" 'BEGIN {print (ms < bar ? "(met)" : "(NOT met)")}')"
-  printf '  %-24s %10s req/s   p99 %8s   bar %sms: %s\n' "${1:0:24}" "$rps" "$p99" "$2" "$verdict"
+  printf '  %-24s %10s req/s   p99 %8s   bar %sms: %s\n' "${3:+POST }${1:0:24}" "$rps" "$p99" "$2" "$verdict"
 }
 for path in /health "/jobs?limit=100" "/runs/$run"; do measure "$path" 10; done
+measure "/jobs/$job/run" 10 POST
 
 # 8 jobs each loading a 2M-row CSV into its own DuckDB file, 3 runs queued per job, so that the
 # loads go on for the whole measurement.

@@ -72,9 +72,11 @@ int RunChild(const std::string& side, const std::string& format, const std::stri
     RegisterBuiltinPlugins(registry);
     TaskProgress progress;
     Interrupter interrupter;
+    const PathPolicy paths = PathPolicy::Unrestricted(std::filesystem::current_path());
     TaskContext context{.run_id = "bench",
                         .task_id = "bench",
                         .task_name = "load",
+                        .paths = &paths,
                         .engine = &engine,
                         .progress = &progress,
                         .interrupter = &interrupter};
@@ -84,10 +86,10 @@ int RunChild(const std::string& side, const std::string& format, const std::stri
                 {"url", file},
                 {"pagination", {{"type", "page_number"}, {"page_param", "page"}}}};
     }
-    auto extractor = registry.MakeExtractor(source.dump());
+    auto extractor = registry.MakeExtractor(source, paths);
     if (!extractor.ok()) return Fail(extractor.status());
     auto loader = registry.MakeLoader(
-        nlohmann::json{{"type", "duckdb"}, {"db_path", db}, {"table_name", "t"}}.dump());
+        nlohmann::json{{"type", "duckdb"}, {"db_path", db}, {"table_name", "t"}}, paths);
     if (!loader.ok()) return Fail(loader.status());
     Result<LoadResult> loaded = (*loader)->Load(context, **extractor);
     if (!loaded.ok()) return Fail(loaded.status());

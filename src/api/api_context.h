@@ -5,11 +5,11 @@
 
 #include "common/clock.h"
 #include "core/run_events.h"
+#include "plugins/plugin_registry.h"
 
 namespace orc {
 
 class StateStore;
-class PluginRegistry;
 class Scheduler;
 
 struct ApiContext {
@@ -21,6 +21,9 @@ struct ApiContext {
   RunEvents* run_events = nullptr;
   // The scheduler of this process, told of job changes and asked for backfills; may be null.
   Scheduler* scheduler = nullptr;
+  // What a job's plugin configurations are checked against when it is written: the files and
+  // environment variables jobs may use. Empty (nothing confined) unless the owner sets them.
+  ConfigChecks config_checks;
 
   void RunEnqueued() const {
     if (run_events != nullptr) run_events->RunEnqueued();

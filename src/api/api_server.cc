@@ -1,121 +1,67 @@
 #include "api/api_server.h"
 
-#include <httplib.h>
 #include <netdb.h>
-#include <spdlog/spdlog.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <thread>
+#include <mutex>
 
-#include "api/error_response.h"
+#include "api/http_server.h"
 #include "api/router.h"
 
 namespace orc {
 namespace {
 
-constexpr size_t kKeepAliveMaxRequests = 10000;
-
-// httplib's default socket options add SO_REUSEPORT, which would let a second orc process bind
-// the same port and silently share its traffic. SO_REUSEADDR alone keeps fast restarts working
-// (no wait for TIME_WAIT) while a port in use is reported as such.
-void SetSocketOptions(int socket_fd) {
+// A listening socket on `entry`, or -1 with errno set.
+int Listen(const addrinfo& entry) {
+  const int fd = ::socket(entry.ai_family, entry.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                          entry.ai_protocol);
+  if (fd < 0) return -1;
+  // SO_REUSEADDR keeps fast restarts working (no wait for TIME_WAIT). Not SO_REUSEPORT: that would
+  // let a second orc process bind the same port and silently share its traffic.
   const int yes = 1;
-  setsockopt(socket_fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  // A burst of new connections (a client opening its pool) must not overflow the backlog: each
+  // dropped handshake costs the client a TCP retransmission (0.2-1 s).
+  if (::bind(fd, entry.ai_addr, entry.ai_addrlen) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+    const int error = errno;
+    ::close(fd);
+    errno = error;
+    return -1;
+  }
+  return fd;
 }
 
-// httplib only says that binding failed; redo the steps to find out why, for the error message.
-std::string DescribeBindFailure(const HostPort& address) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* resolved = nullptr;
-  const std::string port = std::to_string(address.port);
-  if (const int error = getaddrinfo(address.host.c_str(), port.c_str(), &hints, &resolved)) {
-    return std::string("cannot resolve host '") + address.host + "' (" + gai_strerror(error) + ")";
+int BoundPort(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return -1;
+  if (address.ss_family == AF_INET6) {
+    return ntohs(reinterpret_cast<const sockaddr_in6&>(address).sin6_port);
   }
-  std::string reason = "the address could not be bound";
-  for (addrinfo* entry = resolved; entry != nullptr; entry = entry->ai_next) {
-    const int socket_fd = socket(entry->ai_family, entry->ai_socktype, entry->ai_protocol);
-    if (socket_fd < 0) {
-      reason = std::strerror(errno);
-      continue;
-    }
-    SetSocketOptions(socket_fd);
-    if (bind(socket_fd, entry->ai_addr, entry->ai_addrlen) != 0 || listen(socket_fd, 1) != 0) {
-      reason = std::strerror(errno);
-    }
-    close(socket_fd);
-  }
-  freeaddrinfo(resolved);
-  return reason;
+  return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
 }
 
 }  // namespace
 
 struct ApiServer::Impl {
   ApiServerOptions options;
-  httplib::Server server;
-  Router router{server};
+  Router router;
+  std::unique_ptr<HttpServer> http;  // set by Bind()
   int port = -1;
-  std::atomic<bool> bound{false};
-  // Stop() and Serve() may race. Each sets its own flag, then reads the other's (sequentially
-  // consistent), so at least one of them sees the other: either Serve() sees the stop request and
-  // does not listen, or Stop() sees that Serve() started and stops the accept loop.
-  std::atomic<bool> stop_requested{false};
-  int listening_fd = -1;  // the bound socket, from the socket-options callback
-  std::atomic<bool> serve_started{false};
-  std::atomic<bool> serve_returned{false};
+  // Stop() may come from any thread at any time: before Bind() it is remembered, and Bind() stops
+  // the server it creates. Guards http (its pointer, not the server) and stop_requested.
+  std::mutex mutex;
+  bool stop_requested = false;
 };
 
 ApiServer::ApiServer(ApiServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->router.RequireToken(impl_->options.api_token);
-  httplib::Server& server = impl_->server;
-  server.set_socket_options([impl = impl_.get()](int socket_fd) {
-    SetSocketOptions(socket_fd);
-    impl->listening_fd = socket_fd;  // the last socket configured is the one that got bound
-  });
-  server.set_payload_max_length(impl_->options.max_body_bytes);
-  // Small JSON responses must leave at once: without TCP_NODELAY, Nagle's algorithm holds them
-  // until the client's delayed ACK (~40 ms on Linux) on keep-alive connections.
-  server.set_tcp_nodelay(true);
-  // A client may send many requests over one connection (httplib's default closes after 5).
-  server.set_keep_alive_max_count(kKeepAliveMaxRequests);
-  const size_t threads = std::max<size_t>(1, impl_->options.request_threads);
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& request,
-                                                                   httplib::Response& response) {
-    if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (response.status == 404) {
-      WriteError(response, 404, "not_found", "no route for " + request.method + " " + request.path);
-    } else if (response.status == 413) {
-      WriteError(response, 413, "payload_too_large", "the request body is larger than allowed");
-    } else {
-      WriteError(response, response.status, "http_error",
-                 "HTTP " + std::to_string(response.status));
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  server.set_exception_handler(
-      [](const httplib::Request& request, httplib::Response& response, std::exception_ptr error) {
-        std::string what = "unknown exception";
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& exception) {
-          what = exception.what();
-        } catch (...) {
-        }
-        spdlog::error("{} {} failed: {}", request.method, request.path, what);
-        WriteError(response, 500, "internal", "internal error: " + what);
-      });
-  server.set_logger([](const httplib::Request& request, const httplib::Response& response) {
-    spdlog::debug("{} {} -> {}", request.method, request.path, response.status);
-  });
 }
 
 ApiServer::~ApiServer() = default;
@@ -124,44 +70,66 @@ void ApiServer::AddRoutes(const std::function<void(Router&)>& install) { install
 
 Status ApiServer::Bind() {
   const HostPort& address = impl_->options.bind;
-  int port = -1;
-  if (address.port == 0) {
-    port = impl_->server.bind_to_any_port(address.host);
-  } else if (impl_->server.bind_to_port(address.host, address.port)) {
-    port = address.port;
+  const auto failed = [&address](const std::string& reason) {
+    return UnavailableError("cannot listen on " + address.ToString() + ": " + reason);
+  };
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* resolved = nullptr;
+  const std::string port = std::to_string(address.port);
+  if (const int error = ::getaddrinfo(address.host.c_str(), port.c_str(), &hints, &resolved)) {
+    return failed("cannot resolve host '" + address.host + "' (" + gai_strerror(error) + ")");
   }
-  if (port < 0) {
-    return UnavailableError("cannot listen on " + address.ToString() + ": " +
-                            DescribeBindFailure(address));
+  int fd = -1;
+  std::string reason = "the address could not be bound";
+  for (addrinfo* entry = resolved; entry != nullptr && fd < 0; entry = entry->ai_next) {
+    fd = Listen(*entry);
+    if (fd < 0) reason = std::strerror(errno);
   }
-  // httplib listens with a backlog of 5: a burst of new connections (a client opening its pool)
-  // overflows it, and each dropped handshake costs the client a TCP retransmission (0.2-1 s).
-  // Listening again on the bound socket raises the backlog.
-  if (impl_->listening_fd >= 0) ::listen(impl_->listening_fd, SOMAXCONN);
-  impl_->port = port;
-  impl_->bound = true;
+  ::freeaddrinfo(resolved);
+  if (fd < 0) return failed(reason);
+  impl_->port = BoundPort(fd);
+
+  const ApiServerOptions& options = impl_->options;
+  HttpServerOptions http;
+  http.threads = options.request_threads;
+  http.max_connections = options.max_connections;
+  http.connection.limits.max_body_bytes = options.max_body_bytes;
+  http.connection.header_timeout = options.header_timeout;
+  http.connection.body_timeout = options.body_timeout;
+  http.connection.idle_timeout = options.idle_timeout;
+  http.connection.write_timeout = options.write_timeout;
+  http.connection.max_requests = options.max_requests_per_connection;
+  http.connection.handler = [router = &impl_->router](ApiRequest& request, ApiResponse& response) {
+    router->Dispatch(request, response);
+  };
+  Result<std::unique_ptr<HttpServer>> server = HttpServer::Create(fd, std::move(http));
+  if (!server.ok()) return failed(server.status().message());
+  std::lock_guard lock(impl_->mutex);
+  impl_->http = std::move(server).value();
+  if (impl_->stop_requested) impl_->http->Stop();
   return Status::Ok();
 }
 
 int ApiServer::port() const { return impl_->port; }
 
 Status ApiServer::Serve() {
-  if (!impl_->bound) return FailedPreconditionError("ApiServer::Serve() called before Bind()");
-  impl_->serve_started = true;
-  if (!impl_->stop_requested) impl_->server.listen_after_bind();
-  impl_->serve_returned = true;
+  HttpServer* http = nullptr;
+  {
+    std::lock_guard lock(impl_->mutex);
+    http = impl_->http.get();
+  }
+  if (http == nullptr) return FailedPreconditionError("ApiServer::Serve() called before Bind()");
+  http->Serve();
   return Status::Ok();
 }
 
 void ApiServer::Stop() {
+  std::lock_guard lock(impl_->mutex);
   impl_->stop_requested = true;
-  if (!impl_->serve_started) return;
-  // httplib ignores stop() until its accept loop runs; a Stop() racing with the start of Serve()
-  // waits for that loop (or for Serve() to have returned) so the request is not lost.
-  while (!impl_->server.is_running() && !impl_->serve_returned) {
-    std::this_thread::yield();
-  }
-  impl_->server.stop();
+  if (impl_->http != nullptr) impl_->http->Stop();
 }
 
 }  // namespace orc

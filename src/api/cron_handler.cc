@@ -1,6 +1,6 @@
 #include "api/cron_handler.h"
 
-#include <httplib.h>
+#include "api/api_request.h"
 
 #include <nlohmann/json.hpp>
 
@@ -17,15 +17,14 @@ namespace {
 constexpr int kDefaultCount = 5;
 constexpr int kMaxCount = 1000;
 
-void Preview(const httplib::Request& request, httplib::Response& response) {
-  if (!request.has_param("schedule")) {
+void Preview(const ApiRequest& request, ApiResponse& response) {
+  if (!request.HasParam("schedule")) {
     return WriteError(response,
                       InvalidArgumentError("schedule is required, e.g. ?schedule=0 9 * * MON-FRI")
                           .WithField("schedule"));
   }
-  const std::string expression = request.get_param_value("schedule");
-  const std::string timezone =
-      request.has_param("timezone") ? request.get_param_value("timezone") : "UTC";
+  const std::string expression = request.Param("schedule");
+  const std::string timezone = request.HasParam("timezone") ? request.Param("timezone") : "UTC";
   Result<int> count = IntParam(request, "count", kDefaultCount, 1, kMaxCount);
   if (!count.ok()) return WriteError(response, count.status());
   nlohmann::json fire_times = nlohmann::json::array();

@@ -1,6 +1,6 @@
 #include "api/error_response.h"
 
-#include <httplib.h>
+#include "api/api_request.h"
 
 #include <nlohmann/json.hpp>
 
@@ -37,20 +37,20 @@ int HttpStatusFor(StatusCode code) {
   return 500;
 }
 
-void WriteError(httplib::Response& response, const Status& status, std::string_view field) {
+void WriteError(ApiResponse& response, const Status& status, std::string_view field) {
   WriteError(response, HttpStatusFor(status.code()), StatusCodeName(status.code()),
              status.message(), field.empty() ? std::string_view(status.field()) : field);
 }
 
-void WriteError(httplib::Response& response, int http_status, std::string_view code,
+void WriteError(ApiResponse& response, int http_status, std::string_view code,
                 std::string_view message, std::string_view field) {
   nlohmann::json error = {{"code", code}, {"message", message}};
   if (!field.empty()) error["field"] = field;
   response.status = http_status;
   // Invalid UTF-8 from a request (echoed in a message) is replaced rather than failing the dump.
-  response.set_content(nlohmann::json{{"error", std::move(error)}}.dump(
-                           -1, ' ', false, nlohmann::json::error_handler_t::replace),
-                       "application/json");
+  response.SetContent(nlohmann::json{{"error", std::move(error)}}.dump(
+                          -1, ' ', false, nlohmann::json::error_handler_t::replace),
+                      "application/json");
 }
 
 }  // namespace orc

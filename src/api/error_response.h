@@ -6,11 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "api/api_request.h"
 #include "common/status.h"
-
-namespace httplib {
-struct Response;
-}
 
 namespace orc {
 
@@ -18,10 +15,10 @@ namespace orc {
 int HttpStatusFor(StatusCode code);
 
 // Sets `response` to the error body for `status` with the matching HTTP status.
-void WriteError(httplib::Response& response, const Status& status, std::string_view field = {});
+void WriteError(ApiResponse& response, const Status& status, std::string_view field = {});
 
 // Same, with an explicit HTTP status and code name (for errors with no Status behind them).
-void WriteError(httplib::Response& response, int http_status, std::string_view code,
+void WriteError(ApiResponse& response, int http_status, std::string_view code,
                 std::string_view message, std::string_view field = {});
 
 }  // namespace orc

@@ -1,6 +1,6 @@
 #include "api/health_handler.h"
 
-#include <httplib.h>
+#include "api/api_request.h"
 
 #include <nlohmann/json.hpp>
 
@@ -13,7 +13,7 @@ namespace orc {
 
 void InstallHealthRoutes(Router& router, StateStore* store) {
   router.Get("/health", "Whether orc and its state store answer",
-             [store](const httplib::Request&, httplib::Response& response) {
+             [store](const ApiRequest&, ApiResponse& response) {
                nlohmann::json body = {{"status", "ok"}, {"version", kVersion}};
                if (store != nullptr) {
                  const Status answered = store->Ping();
@@ -23,7 +23,7 @@ void InstallHealthRoutes(Router& router, StateStore* store) {
                    response.status = 503;
                  }
                }
-               response.set_content(body.dump(), "application/json");
+               response.SetContent(body.dump(), "application/json");
              });
 }
 

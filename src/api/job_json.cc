@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/bounded_json.h"
+
 #include <functional>
 #include <map>
 #include <set>
@@ -164,7 +166,8 @@ Result<Task> TaskFromJson(const json& body, const std::string& path) {
 
 std::string TaskPath(size_t index) { return "tasks[" + std::to_string(index) + "]"; }
 
-Status ValidateTask(const Task& task, size_t index, const PluginRegistry& plugins) {
+Status ValidateTask(const Task& task, size_t index, const PluginRegistry& plugins,
+                    const ConfigChecks& checks) {
   const std::string path = TaskPath(index);
   const bool moves_data = !task.extractor_config.empty() || !task.loader_config.empty();
   const bool transforms = !task.transform_config.empty();
@@ -181,7 +184,7 @@ Status ValidateTask(const Task& task, size_t index, const PluginRegistry& plugin
   auto check = [&](PluginKind kind, const std::string& text) -> Status {
     const std::string field = path + "." + std::string(ConfigFieldName(kind));
     if (text.empty()) return Invalid(field, "is required with the other half of the pair");
-    return plugins.Validate(kind, json::parse(text), field);
+    return plugins.Validate(kind, json::parse(text), field, checks);
   };
   if (transforms) return check(PluginKind::kTransform, task.transform_config);
   ORC_RETURN_IF_ERROR(check(PluginKind::kExtractor, task.extractor_config));
@@ -232,8 +235,12 @@ Status ValidateTaskGraph(const std::vector<Task>& tasks) {
   return Status::Ok();
 }
 
+// A stored configuration as JSON. Stored text that is not bounded JSON (StoredJobToJson refuses
+// such jobs first) reads as null rather than as a value too deep to handle.
 json ConfigOrNull(const std::string& text) {
-  return text.empty() ? json() : json::parse(text, nullptr, false);
+  if (text.empty()) return json();
+  Result<json> config = ParseBoundedJson(text);
+  return config.ok() ? std::move(config).value() : json();
 }
 
 json Time(const std::optional<TimePoint>& time) {
@@ -248,7 +255,7 @@ json RetryToJson(const RetryPolicy& retry) {
 
 }  // namespace
 
-Status ValidateJob(const Job& job, const PluginRegistry& plugins) {
+Status ValidateJob(const Job& job, const PluginRegistry& plugins, const ConfigChecks& checks) {
   if (job.job_name.empty()) return Invalid("job_name", "must not be empty");
   if (job.job_name.size() > kMaxJobNameLength) {
     return Invalid("job_name",
@@ -269,7 +276,7 @@ Status ValidateJob(const Job& job, const PluginRegistry& plugins) {
     return InvalidArgumentError(zone.status().message()).WithField("timezone");
   }
   for (size_t i = 0; i < job.tasks.size(); ++i) {
-    ORC_RETURN_IF_ERROR(ValidateTask(job.tasks[i], i, plugins));
+    ORC_RETURN_IF_ERROR(ValidateTask(job.tasks[i], i, plugins, checks));
   }
   return ValidateTaskGraph(job.tasks);
 }
@@ -282,7 +289,8 @@ json JobDefinition(json job) {
   return job;
 }
 
-Result<Job> JobFromJson(const json& body, const PluginRegistry& plugins) {
+Result<Job> JobFromJson(const json& body, const PluginRegistry& plugins,
+                        const ConfigChecks& checks) {
   if (!body.is_object()) return InvalidArgumentError("the body must be a JSON object (a job)");
   ObjectReader reader(body, "");
   Job job;
@@ -314,7 +322,7 @@ Result<Job> JobFromJson(const json& body, const PluginRegistry& plugins) {
     job.tasks.push_back(std::move(task));
   }
   ORC_RETURN_IF_ERROR(reader.RejectUnknown());
-  ORC_RETURN_IF_ERROR(ValidateJob(job, plugins));
+  ORC_RETURN_IF_ERROR(ValidateJob(job, plugins, checks));
   return job;
 }
 
@@ -348,6 +356,25 @@ json JobToJson(const Job& job, std::optional<TimePoint> next_run_at) {
           {"updated_at", FormatRfc3339(job.updated_at)},
           {"next_run_at", Time(next_run_at)},
           {"tasks", std::move(tasks)}};
+}
+
+Result<json> StoredJobToJson(const Job& job, std::optional<TimePoint> next_run_at) {
+  // A configuration is an object in a task in the tasks array of the job: three levels down.
+  constexpr size_t kMaxConfigDepth = kMaxJsonDepth - 3;
+  for (size_t i = 0; i < job.tasks.size(); ++i) {
+    const Task& task = job.tasks[i];
+    for (const auto& [name, text] : {std::pair{"extractor_config", &task.extractor_config},
+                                     std::pair{"loader_config", &task.loader_config},
+                                     std::pair{"transform_config", &task.transform_config}}) {
+      if (JsonTextDepth(*text) <= kMaxConfigDepth) continue;
+      return InternalError("job '" + job.job_name + "' (" + job.job_id + "): " + TaskPath(i) + "." +
+                           name + " nests deeper than the limit of " +
+                           std::to_string(kMaxJsonDepth) +
+                           " levels; it was stored before that limit existed. Replace the job "
+                           "(PUT) or delete it.");
+    }
+  }
+  return JobToJson(job, next_run_at);
 }
 
 json RunToJson(const Run& run) {

@@ -16,18 +16,26 @@
 #include "common/status.h"
 #include "core/job.h"
 #include "core/run.h"
+#include "plugins/plugin_registry.h"
 
 namespace orc {
 
-class PluginRegistry;
-
-Result<Job> JobFromJson(const nlohmann::json& body, const PluginRegistry& plugins);
+// `checks`: the files and environment variables the plugin configurations may use (the server's
+// policies); the default checks the fields alone.
+Result<Job> JobFromJson(const nlohmann::json& body, const PluginRegistry& plugins,
+                        const ConfigChecks& checks = {});
 
 // Checks a job built in code (or changed by a PATCH) the way JobFromJson checks a decoded one.
-Status ValidateJob(const Job& job, const PluginRegistry& plugins);
+Status ValidateJob(const Job& job, const PluginRegistry& plugins, const ConfigChecks& checks = {});
 
-// The job with its tasks; next_run_at null for manual or paused jobs.
+// The job with its tasks; next_run_at null for manual or paused jobs. For a job decoded by
+// JobFromJson; a job read from the store goes through StoredJobToJson.
 nlohmann::json JobToJson(const Job& job, std::optional<TimePoint> next_run_at);
+
+// JobToJson for a job read from the store: Internal, naming the job and the field, when one of its
+// configurations nests deeper than kMaxJsonDepth allows (stored before that limit existed), rather
+// than a value that encoding would recurse into without bound.
+Result<nlohmann::json> StoredJobToJson(const Job& job, std::optional<TimePoint> next_run_at);
 
 // The job's JSON form without the fields the server sets (ids, times, next_run_at,
 // schedule_description): what a person writes, and what a job file keeps.

@@ -26,7 +26,8 @@ Result<EncodedJobPage> JobListCache::Get(ApiContext& context, const JobFilter& f
   for (const Job& job : jobs.items) {
     const std::optional<TimePoint> next = NextRunAt(job, now);
     if (next && (!valid_until || *next < *valid_until)) valid_until = next;
-    items.push_back(JobToJson(job, next));
+    ORC_ASSIGN_OR_RETURN(nlohmann::json encoded, StoredJobToJson(job, next));
+    items.push_back(std::move(encoded));
   }
   Entry entry{
       .version = std::move(version),

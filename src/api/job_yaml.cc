@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "api/bounded_json.h"
 #include "api/job_json.h"
 
 #include <algorithm>
@@ -57,8 +58,33 @@ std::string ChildPath(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "." + key;
 }
 
+// What ToJson may still build: aliases let a few bytes of YAML stand for an exponential number
+// of nodes ("billion laughs"), and an alias inside its own anchor for an endless nesting.
+struct Budget {
+  size_t nodes_left;
+};
+
+// The number of JSON values the YAML text may expand to: far more than its plain nodes (each
+// takes at least a byte or two), with room for aliases reused a few times.
+size_t NodeBudget(std::string_view text) {
+  constexpr size_t kBase = 10000;
+  constexpr size_t kPerByte = 4;
+  constexpr size_t kMax = 1000000;
+  return std::min(kMax, kBase + kPerByte * text.size());
+}
+
 Result<json> ToJson(std::string_view source, const YAML::Node& node, const std::string& path,
-                    std::map<std::string, int>& lines) {
+                    std::map<std::string, int>& lines, size_t depth, Budget& budget) {
+  if (budget.nodes_left == 0) {
+    return LineError(source, node.Mark(),
+                     "the YAML expands to too many values (aliases repeated over and over?)");
+  }
+  --budget.nodes_left;
+  if (depth > kMaxJsonDepth) {
+    return LineError(source, node.Mark(),
+                     "mappings and sequences nest deeper than the limit of " +
+                         std::to_string(kMaxJsonDepth) + " levels");
+  }
   lines.emplace(path, node.Mark().line + 1);
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
@@ -70,7 +96,8 @@ Result<json> ToJson(std::string_view source, const YAML::Node& node, const std::
     case YAML::NodeType::Sequence: {
       json array = json::array();
       for (size_t i = 0; i < node.size(); ++i) {
-        Result<json> item = ToJson(source, node[i], path + "[" + std::to_string(i) + "]", lines);
+        Result<json> item =
+            ToJson(source, node[i], path + "[" + std::to_string(i) + "]", lines, depth + 1, budget);
         if (!item.ok()) return item.status();
         array.push_back(std::move(*item));
       }
@@ -87,7 +114,8 @@ Result<json> ToJson(std::string_view source, const YAML::Node& node, const std::
           return LineError(source, entry.first.Mark(),
                            "duplicate key '" + key + "'" + (path.empty() ? "" : " in " + path));
         }
-        Result<json> value = ToJson(source, entry.second, ChildPath(path, key), lines);
+        Result<json> value =
+            ToJson(source, entry.second, ChildPath(path, key), lines, depth + 1, budget);
         if (!value.ok()) return value.status();
         object[key] = std::move(*value);
       }
@@ -97,7 +125,8 @@ Result<json> ToJson(std::string_view source, const YAML::Node& node, const std::
   return json(nullptr);
 }
 
-Status AddJob(std::string_view source, const YAML::Node& node, std::vector<YamlJob>& jobs) {
+Status AddJob(std::string_view source, const YAML::Node& node, std::vector<YamlJob>& jobs,
+              Budget& budget) {
   if (!node.IsMap()) {
     return LineError(source, node.Mark(),
                      "a job must be a mapping of fields (job_name: ..., tasks: ...)");
@@ -105,19 +134,20 @@ Status AddJob(std::string_view source, const YAML::Node& node, std::vector<YamlJ
   YamlJob job;
   job.source = std::string(source);
   job.line = node.Mark().line + 1;
-  Result<json> body = ToJson(source, node, "", job.field_lines);
+  Result<json> body = ToJson(source, node, "", job.field_lines, 1, budget);
   if (!body.ok()) return body.status();
   job.body = std::move(*body);
   jobs.push_back(std::move(job));
   return Status::Ok();
 }
 
-Status AddJobs(std::string_view source, const YAML::Node& document, std::vector<YamlJob>& jobs) {
+Status AddJobs(std::string_view source, const YAML::Node& document, std::vector<YamlJob>& jobs,
+               Budget& budget) {
   if (document.IsNull()) return Status::Ok();  // an empty document
   YAML::Node list = document;
   if (document.IsMap() && document.size() == 1 && document["jobs"]) list = document["jobs"];
-  if (!list.IsSequence()) return AddJob(source, list, jobs);
-  for (const YAML::Node& item : list) ORC_RETURN_IF_ERROR(AddJob(source, item, jobs));
+  if (!list.IsSequence()) return AddJob(source, list, jobs, budget);
+  for (const YAML::Node& item : list) ORC_RETURN_IF_ERROR(AddJob(source, item, jobs, budget));
   return Status::Ok();
 }
 
@@ -137,55 +167,94 @@ size_t KeyRank(const std::string& key) {
   return 100;
 }
 
-void Emit(YAML::Emitter& out, const json& value) {
+// Writes a scalar, or opens a mapping or sequence and returns true (its items follow).
+bool EmitOpen(YAML::Emitter& out, const json& value) {
   switch (value.type()) {
-    case json::value_t::object: {
-      std::vector<std::string> keys;
-      for (const auto& [key, unused] : value.items()) keys.push_back(key);
-      std::stable_sort(keys.begin(), keys.end(), [](const std::string& a, const std::string& b) {
-        return KeyRank(a) != KeyRank(b) ? KeyRank(a) < KeyRank(b) : a < b;
-      });
+    case json::value_t::object:
       out << YAML::BeginMap;
-      for (const std::string& key : keys) {
-        out << YAML::Key << key << YAML::Value;
-        Emit(out, value[key]);
-      }
-      out << YAML::EndMap;
-      return;
-    }
+      return true;
     case json::value_t::array:
       out << (value.empty() ? YAML::Flow : YAML::Block) << YAML::BeginSeq;
-      for (const json& item : value) Emit(out, item);
-      out << YAML::EndSeq;
-      return;
+      return true;
     case json::value_t::string: {
       const std::string& text = value.get_ref<const std::string&>();
       if (!PlainScalar(text).is_string()) out << YAML::DoubleQuoted;
       if (text.find('\n') != std::string::npos) out << YAML::Literal;
       out << text;
-      return;
+      return false;
     }
     case json::value_t::null:
       out << YAML::Null;
-      return;
+      return false;
     default:
       out << value.dump();
+      return false;
   }
 }
 
-// Removes the fields whose value is null from every object in `value`.
-void DropNullFields(json& value) {
-  if (value.is_array()) {
-    for (json& item : value) DropNullFields(item);
-    return;
-  }
-  if (!value.is_object()) return;
-  for (auto it = value.begin(); it != value.end();) {
-    if (it->is_null()) {
-      it = value.erase(it);
+// `value` into `out` without recursion (with an explicit stack): a value may come from a job
+// stored before depths were limited, and the emitter keeps its own state on the heap.
+void Emit(YAML::Emitter& out, const json& value) {
+  struct Open {
+    const json* container;
+    std::vector<std::string> keys;  // an object's keys in the order they are written
+    size_t next = 0;
+  };
+  std::vector<Open> stack;
+  const auto open = [&out, &stack](const json& item) {
+    if (!EmitOpen(out, item)) return;
+    Open entry{&item, {}, 0};
+    if (item.is_object()) {
+      for (const auto& [key, unused] : item.items()) entry.keys.push_back(key);
+      std::stable_sort(entry.keys.begin(), entry.keys.end(),
+                       [](const std::string& a, const std::string& b) {
+                         return KeyRank(a) != KeyRank(b) ? KeyRank(a) < KeyRank(b) : a < b;
+                       });
+    }
+    stack.push_back(std::move(entry));
+  };
+  open(value);
+  while (!stack.empty()) {
+    Open& top = stack.back();
+    const json& container = *top.container;
+    if (container.is_object()) {
+      if (top.next == top.keys.size()) {
+        out << YAML::EndMap;
+        stack.pop_back();
+        continue;
+      }
+      const std::string& key = top.keys[top.next++];
+      out << YAML::Key << key << YAML::Value;
+      open(*container.find(key));  // may grow the stack: `top` is not used after this
     } else {
-      DropNullFields(*it);
-      ++it;
+      if (top.next == container.size()) {
+        out << YAML::EndSeq;
+        stack.pop_back();
+        continue;
+      }
+      open(container[top.next++]);
+    }
+  }
+}
+
+// Removes the fields whose value is null from every object in `value` (without recursion).
+void DropNullFields(json& value) {
+  std::vector<json*> pending = {&value};
+  while (!pending.empty()) {
+    json& item = *pending.back();
+    pending.pop_back();
+    if (item.is_array()) {
+      for (json& element : item) pending.push_back(&element);
+      continue;
+    }
+    if (!item.is_object()) continue;
+    for (auto it = item.begin(); it != item.end();) {
+      if (it->is_null()) {
+        it = item.erase(it);
+      } else {
+        pending.push_back(&*it);
+        ++it;
+      }
     }
   }
 }
@@ -209,9 +278,11 @@ Status YamlJob::Locate(const Status& error) const {
 
 Result<std::vector<YamlJob>> ParseYamlJobs(std::string_view text, std::string_view source) {
   std::vector<YamlJob> jobs;
+  Budget budget{NodeBudget(text)};
   try {
+    // yaml-cpp's parser stops nesting at 2000 levels itself (YAML::DeepRecursion).
     for (const YAML::Node& document : YAML::LoadAll(std::string(text))) {
-      ORC_RETURN_IF_ERROR(AddJobs(source, document, jobs));
+      ORC_RETURN_IF_ERROR(AddJobs(source, document, jobs, budget));
     }
   } catch (const YAML::Exception& error) {
     return LineError(source, error.mark, "not valid YAML: " + error.msg);

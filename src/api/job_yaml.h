@@ -7,6 +7,11 @@
 //
 // Scalars follow the YAML 1.2 core schema: true/false, null/~ (or nothing), integers and floats
 // are typed; anything else, and anything quoted, is a string.
+//
+// YAML is as hostile as any request body: mappings and sequences may nest kMaxJsonDepth (64)
+// levels, as JSON bodies may, and aliases are expanded only up to a budget of values (10,000 plus
+// 4 per byte of text, at most 1,000,000), so a few hundred bytes of nested aliases ("billion
+// laughs") or an alias inside its own anchor are refused at once instead of filling the memory.
 #pragma once
 
 #include <map>
@@ -38,7 +43,8 @@ struct YamlJob {
 
 // The jobs in `text`, read from the file named `source` (empty when it has no name).
 // InvalidArgument "jobs.yaml:N: ..." (or "line N: ...") for YAML that does not parse, a duplicate
-// key, or a document that is neither a job, a list of jobs nor a `jobs:` list.
+// key, nesting or alias expansion past the limits, or a document that is neither a job, a list of
+// jobs nor a `jobs:` list.
 Result<std::vector<YamlJob>> ParseYamlJobs(std::string_view text, std::string_view source = {});
 
 // A job's JSON form as a job file holds it: without the fields the server sets (JobDefinition)
@@ -47,6 +53,7 @@ std::string JobToYaml(const nlohmann::json& job);
 
 // `value` as a YAML document, keys in the order a person reads a job (job_name first, tasks last,
 // each config's type first). Strings that YAML would read back as another type are quoted.
+// Iterative: any depth is written without growing the call stack.
 std::string JsonToYaml(const nlohmann::json& value);
 
 }  // namespace orc

@@ -1,6 +1,6 @@
 #include "api/jobs_handler.h"
 
-#include <httplib.h>
+#include "api/api_request.h"
 
 #include "api/error_response.h"
 #include "api/job_json.h"
@@ -22,14 +22,14 @@ constexpr const char* kJobPath = "/jobs/{job_id}";
 constexpr int kCancelBatch = 1000;
 
 // The job id from the path; NotFound for one that cannot be an id (it cannot name a job).
-Result<std::string> JobId(const httplib::Request& request) {
-  const std::string id = request.matches[1];
+Result<std::string> JobId(const ApiRequest& request) {
+  const std::string id = request.PathParam(0);
   if (!IsUuid(id)) return NotFoundError("no job with job_id '" + id + "'");
   return id;
 }
 
-nlohmann::json Encode(const Job& job, ApiContext& context) {
-  return JobToJson(job, NextRunAt(job, context.clock.Now()));
+Result<nlohmann::json> Encode(const Job& job, ApiContext& context) {
+  return StoredJobToJson(job, NextRunAt(job, context.clock.Now()));
 }
 
 bool IsYaml(const std::string& media_type) {
@@ -51,8 +51,8 @@ struct JobBody {
   }
 };
 
-std::optional<JobBody> ReadJobBody(const httplib::Request& request, httplib::Response& response) {
-  if (!IsYaml(request.get_header_value("Content-Type"))) {
+std::optional<JobBody> ReadJobBody(const ApiRequest& request, ApiResponse& response) {
+  if (!IsYaml(request.Header("Content-Type"))) {
     std::optional<nlohmann::json> body = ReadJsonBody(request, response);
     if (!body) return std::nullopt;
     return JobBody{std::move(*body), std::nullopt};
@@ -70,32 +70,33 @@ std::optional<JobBody> ReadJobBody(const httplib::Request& request, httplib::Res
 
 // The job as JSON, or as its YAML definition (a job file) when the client asks for it with
 // Accept: application/yaml.
-void WriteJob(const httplib::Request& request, httplib::Response& response, int status,
-              const nlohmann::json& job) {
-  if (!IsYaml(request.get_header_value("Accept"))) return WriteJson(response, status, job);
+void WriteJob(const ApiRequest& request, ApiResponse& response, int status,
+              const Result<nlohmann::json>& job) {
+  if (!job.ok()) return WriteError(response, job.status());
+  if (!IsYaml(request.Header("Accept"))) return WriteJson(response, status, *job);
   response.status = status;
-  response.set_content(JobToYaml(job), "application/yaml");
+  response.SetContent(JobToYaml(*job), "application/yaml");
 }
 
-void WritePage(httplib::Response& response, const nlohmann::json& items, int64_t total) {
-  response.set_header("X-Total-Count", std::to_string(total));
+void WritePage(ApiResponse& response, const nlohmann::json& items, int64_t total) {
+  response.SetHeader("X-Total-Count", std::to_string(total));
   WriteJson(response, 200, items);
 }
 
-void CreateJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+void CreateJob(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
   const std::optional<JobBody> body = ReadJobBody(request, response);
   if (!body) return;
-  Result<Job> job = JobFromJson(body->json, context.plugins);
+  Result<Job> job = JobFromJson(body->json, context.plugins, context.config_checks);
   if (!job.ok()) return WriteError(response, body->Explain(job.status()));
   Result<Job> created = context.store.CreateJob(*job);
   if (!created.ok()) return WriteError(response, created.status(), "job_name");
   context.JobChanged(created->job_id);
-  response.set_header("Location", "/jobs/" + created->job_id);
+  response.SetHeader("Location", "/jobs/" + created->job_id);
   WriteJob(request, response, 201, Encode(*created, context));
 }
 
-void ListJobs(ApiContext& context, JobListCache& cache, const httplib::Request& request,
-              httplib::Response& response) {
+void ListJobs(ApiContext& context, JobListCache& cache, const ApiRequest& request,
+              ApiResponse& response) {
   Result<PageParams> page_params = ReadPageParams(request);
   if (!page_params.ok()) return WriteError(response, page_params.status());
   Result<std::optional<bool>> is_active = BoolParam(request, "is_active");
@@ -104,12 +105,12 @@ void ListJobs(ApiContext& context, JobListCache& cache, const httplib::Request& 
       context,
       {.limit = page_params->limit, .offset = page_params->offset, .is_active = *is_active});
   if (!page.ok()) return WriteError(response, page.status());
-  response.set_header("X-Total-Count", std::to_string(page->total));
+  response.SetHeader("X-Total-Count", std::to_string(page->total));
   response.status = 200;
-  response.set_content(*page->body, "application/json");
+  response.SetContent(*page->body, "application/json");
 }
 
-void GetJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+void GetJob(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
   Result<std::string> id = JobId(request);
   if (!id.ok()) return WriteError(response, id.status());
   Result<Job> job = context.store.GetJob(*id);
@@ -119,8 +120,8 @@ void GetJob(ApiContext& context, const httplib::Request& request, httplib::Respo
 
 // Validates `document` as a whole job and stores it as job `id` (PUT and PATCH end here).
 void StoreReplacement(ApiContext& context, const std::string& id, const JobBody& document,
-                      const httplib::Request& request, httplib::Response& response) {
-  Result<Job> job = JobFromJson(document.json, context.plugins);
+                      const ApiRequest& request, ApiResponse& response) {
+  Result<Job> job = JobFromJson(document.json, context.plugins, context.config_checks);
   if (!job.ok()) return WriteError(response, document.Explain(job.status()));
   job->job_id = id;
   Result<Job> replaced = context.store.ReplaceJob(*job);
@@ -129,7 +130,7 @@ void StoreReplacement(ApiContext& context, const std::string& id, const JobBody&
   WriteJob(request, response, 200, Encode(*replaced, context));
 }
 
-void ReplaceJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+void ReplaceJob(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
   Result<std::string> id = JobId(request);
   if (!id.ok()) return WriteError(response, id.status());
   const std::optional<JobBody> body = ReadJobBody(request, response);
@@ -145,7 +146,7 @@ void ReplaceJob(ApiContext& context, const httplib::Request& request, httplib::R
 
 // A JSON merge patch (RFC 7386) on the job's JSON form: fields present replace, null removes
 // (back to the default), "tasks" replaces the whole list. The result is validated as a whole.
-void PatchJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+void PatchJob(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
   Result<std::string> id = JobId(request);
   if (!id.ok()) return WriteError(response, id.status());
   const std::optional<nlohmann::json> patch = ReadJsonBody(request, response);
@@ -156,13 +157,15 @@ void PatchJob(ApiContext& context, const httplib::Request& request, httplib::Res
   }
   Result<Job> current = context.store.GetJob(*id);
   if (!current.ok()) return WriteError(response, current.status());
-  nlohmann::json document = JobToJson(*current, std::nullopt);
+  Result<nlohmann::json> stored = StoredJobToJson(*current, std::nullopt);
+  if (!stored.ok()) return WriteError(response, stored.status());
+  nlohmann::json document = std::move(stored).value();
   document.merge_patch(*patch);
   // Tasks the patch does not replace keep their names, and so their ids.
   StoreReplacement(context, *id, JobBody{std::move(document), std::nullopt}, request, response);
 }
 
-void DeleteJob(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+void DeleteJob(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
   Result<std::string> id = JobId(request);
   if (!id.ok()) return WriteError(response, id.status());
   Result<std::optional<bool>> force = BoolParam(request, "force");
@@ -189,7 +192,7 @@ void DeleteJob(ApiContext& context, const httplib::Request& request, httplib::Re
   response.status = 204;
 }
 
-void Backfill(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+void Backfill(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
   Result<std::string> id = JobId(request);
   if (!id.ok()) return WriteError(response, id.status());
   const std::optional<nlohmann::json> body = ReadJsonBody(request, response);
@@ -221,18 +224,17 @@ void Backfill(ApiContext& context, const httplib::Request& request, httplib::Res
   WriteJson(response, 200, items);
 }
 
-void TriggerRun(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+void TriggerRun(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
   Result<std::string> id = JobId(request);
   if (!id.ok()) return WriteError(response, id.status());
   Result<Run> run = context.store.EnqueueRun({.job_id = *id, .triggered_by = TriggeredBy::kManual});
   if (!run.ok()) return WriteError(response, run.status());
   context.RunEnqueued();
-  response.set_header("Location", "/runs/" + run->run_id);
+  response.SetHeader("Location", "/runs/" + run->run_id);
   WriteJson(response, 202, RunToJson(*run));
 }
 
-void ListJobRuns(ApiContext& context, const httplib::Request& request,
-                 httplib::Response& response) {
+void ListJobRuns(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
   Result<std::string> id = JobId(request);
   if (!id.ok()) return WriteError(response, id.status());
   if (Result<Job> job = context.store.GetJob(*id); !job.ok()) {
@@ -258,9 +260,9 @@ std::optional<TimePoint> NextRunAt(const Job& job, TimePoint now) {
 }
 
 void InstallJobRoutes(Router& router, ApiContext& context) {
-  using Handler = void (*)(ApiContext&, const httplib::Request&, httplib::Response&);
+  using Handler = void (*)(ApiContext&, const ApiRequest&, ApiResponse&);
   auto bind = [&context](Handler handler) {
-    return [&context, handler](const httplib::Request& request, httplib::Response& response) {
+    return [&context, handler](const ApiRequest& request, ApiResponse& response) {
       handler(context, request, response);
     };
   };
@@ -268,7 +270,7 @@ void InstallJobRoutes(Router& router, ApiContext& context) {
   // Shared with the route's handler, which lives as long as the router.
   auto cache = std::make_shared<JobListCache>();
   router.Get("/jobs", "List jobs (?limit, ?offset, ?is_active)",
-             [&context, cache](const httplib::Request& request, httplib::Response& response) {
+             [&context, cache](const ApiRequest& request, ApiResponse& response) {
                ListJobs(context, *cache, request, response);
              });
   router.Get(kJobPath, "Read a job with its tasks and next_run_at", bind(GetJob));

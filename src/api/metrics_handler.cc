@@ -1,7 +1,7 @@
 #include "api/metrics_handler.h"
 
 #include <fmt/format.h>
-#include <httplib.h>
+#include "api/api_request.h"
 
 #include "api/error_response.h"
 #include "api/router.h"
@@ -34,7 +34,7 @@ void Metric(std::string& out, const std::string& name, const std::string& type,
 void InstallMetricsRoute(Router& router, StateStore& store, const WorkerManager* workers) {
   router.Get(
       "/metrics", "Prometheus metrics: runs, rows, queue depth, workers, latencies",
-      [&store, workers](const httplib::Request&, httplib::Response& response) {
+      [&store, workers](const ApiRequest&, ApiResponse& response) {
         Result<Page<Run>> queued = store.ListRuns({.limit = 1, .status = RunStatus::kQueued});
         if (!queued.ok()) return WriteError(response, queued.status());
         std::string out;
@@ -66,7 +66,7 @@ void InstallMetricsRoute(Router& router, StateStore& store, const WorkerManager*
                     stats.bucket_bounds, stats.task_buckets, stats.task_sum, stats.task_count);
         }
         response.status = 200;
-        response.set_content(out, "text/plain; version=0.0.4");
+        response.SetContent(out, "text/plain; version=0.0.4");
       });
 }
 

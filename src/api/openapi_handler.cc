@@ -1,6 +1,6 @@
 #include "api/openapi_handler.h"
 
-#include <httplib.h>
+#include "api/api_request.h"
 
 #include <algorithm>
 #include <cctype>
@@ -65,7 +65,7 @@ nlohmann::json Document(const Router& router) {
 
 void InstallOpenApiRoute(Router& router) {
   router.Get("/openapi.json", "This document: every route of the API",
-             [&router](const httplib::Request&, httplib::Response& response) {
+             [&router](const ApiRequest&, ApiResponse& response) {
                WriteJson(response, 200, Document(router));
              });
 }

@@ -1,17 +1,17 @@
 #include "api/request_helpers.h"
 
-#include <httplib.h>
+#include "api/api_request.h"
 
 #include <charconv>
 #include <limits>
 
+#include "api/bounded_json.h"
 #include "api/error_response.h"
 
 namespace orc {
 
-std::optional<nlohmann::json> ReadJsonBody(const httplib::Request& request,
-                                           httplib::Response& response) {
-  const std::string content_type = request.get_header_value("Content-Type");
+std::optional<nlohmann::json> ReadJsonBody(const ApiRequest& request, ApiResponse& response) {
+  const std::string content_type = request.Header("Content-Type");
   if (content_type.rfind("application/json", 0) != 0 &&
       content_type.rfind("application/merge-patch+json", 0) != 0) {
     WriteError(response, 415, "unsupported_media_type",
@@ -19,20 +19,18 @@ std::optional<nlohmann::json> ReadJsonBody(const httplib::Request& request,
                    (content_type.empty() ? std::string() : " (not " + content_type + ")"));
     return std::nullopt;
   }
-  try {
-    return nlohmann::json::parse(request.body);
-  } catch (const nlohmann::json::parse_error& error) {
-    WriteError(
-        response, 400, "invalid_argument",
-        "the body is not valid JSON at byte " + std::to_string(error.byte) + ": " + error.what());
+  Result<nlohmann::json> body = ParseBoundedJson(request.body);
+  if (!body.ok()) {
+    WriteError(response, 400, "invalid_argument", "the body is " + body.status().message());
     return std::nullopt;
   }
+  return std::move(body).value();
 }
 
-Result<int> IntParam(const httplib::Request& request, const std::string& name, int fallback,
-                     int min, int max) {
-  if (!request.has_param(name.c_str())) return fallback;
-  const std::string text = request.get_param_value(name.c_str());
+Result<int> IntParam(const ApiRequest& request, const std::string& name, int fallback, int min,
+                     int max) {
+  if (!request.HasParam(name.c_str())) return fallback;
+  const std::string text = request.Param(name.c_str());
   int value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min ||
@@ -44,7 +42,7 @@ Result<int> IntParam(const httplib::Request& request, const std::string& name, i
   return value;
 }
 
-Result<PageParams> ReadPageParams(const httplib::Request& request) {
+Result<PageParams> ReadPageParams(const ApiRequest& request) {
   constexpr int kDefaultLimit = 100;
   constexpr int kMaxLimit = 1000;
   ORC_ASSIGN_OR_RETURN(int limit, IntParam(request, "limit", kDefaultLimit, 1, kMaxLimit));
@@ -53,18 +51,18 @@ Result<PageParams> ReadPageParams(const httplib::Request& request) {
   return PageParams{limit, offset};
 }
 
-Result<std::optional<bool>> BoolParam(const httplib::Request& request, const std::string& name) {
-  if (!request.has_param(name.c_str())) return std::optional<bool>();
-  const std::string text = request.get_param_value(name.c_str());
+Result<std::optional<bool>> BoolParam(const ApiRequest& request, const std::string& name) {
+  if (!request.HasParam(name.c_str())) return std::optional<bool>();
+  const std::string text = request.Param(name.c_str());
   if (text == "true") return std::optional<bool>(true);
   if (text == "false") return std::optional<bool>(false);
   return InvalidArgumentError(name + " must be true or false, not '" + text + "'").WithField(name);
 }
 
-void WriteJson(httplib::Response& response, int status, const nlohmann::json& body) {
+void WriteJson(ApiResponse& response, int status, const nlohmann::json& body) {
   response.status = status;
-  response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                       "application/json");
+  response.SetContent(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                      "application/json");
 }
 
 }  // namespace orc

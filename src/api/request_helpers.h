@@ -6,24 +6,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/api_request.h"
 #include "common/status.h"
-
-namespace httplib {
-struct Request;
-struct Response;
-}  // namespace httplib
 
 namespace orc {
 
-// The request body as JSON. When it is not JSON (415 for another Content-Type, 400 naming the
-// byte position for malformed JSON) writes the error to `response` and returns nullopt.
-std::optional<nlohmann::json> ReadJsonBody(const httplib::Request& request,
-                                           httplib::Response& response);
+// The request body as JSON, read by ParseBoundedJson (bounded_json.h): the one way a handler reads
+// a JSON body. When it is not JSON (415 for another Content-Type; 400 naming the byte position
+// for malformed JSON, or the limit for JSON nested too deeply or a number out of range) writes
+// the error to `response` and returns nullopt.
+std::optional<nlohmann::json> ReadJsonBody(const ApiRequest& request, ApiResponse& response);
 
 // An integer query parameter from `min` to `max`, `fallback` when absent; InvalidArgument with
 // the parameter as field otherwise.
-Result<int> IntParam(const httplib::Request& request, const std::string& name, int fallback,
-                     int min, int max);
+Result<int> IntParam(const ApiRequest& request, const std::string& name, int fallback, int min,
+                     int max);
 
 struct PageParams {
   int limit;
@@ -31,12 +28,12 @@ struct PageParams {
 };
 
 // ?limit= (default 100, 1 to 1000) and ?offset= (default 0) of a list route.
-Result<PageParams> ReadPageParams(const httplib::Request& request);
+Result<PageParams> ReadPageParams(const ApiRequest& request);
 
 // A boolean query parameter ("true"/"false"); nullopt when absent.
-Result<std::optional<bool>> BoolParam(const httplib::Request& request, const std::string& name);
+Result<std::optional<bool>> BoolParam(const ApiRequest& request, const std::string& name);
 
 // Writes `body` as JSON with `status`.
-void WriteJson(httplib::Response& response, int status, const nlohmann::json& body);
+void WriteJson(ApiResponse& response, int status, const nlohmann::json& body);
 
 }  // namespace orc

@@ -1,8 +1,8 @@
 #include "api/router.h"
 
-#include <httplib.h>
+#include <spdlog/spdlog.h>
 
-#include <set>
+#include <string_view>
 
 #include "api/error_response.h"
 
@@ -19,15 +19,49 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
   return difference == 0;
 }
 
-}  // namespace
-
-Router::Router(httplib::Server& server) : server_(server) {
-  server_.set_pre_routing_handler(
-      [this](const httplib::Request& request, httplib::Response& response) {
-        return PreRoute(request, response) ? httplib::Server::HandlerResponse::Handled
-                                           : httplib::Server::HandlerResponse::Unhandled;
-      });
+// "/jobs/x/run" -> {"jobs", "x", "run"}; "/" -> {""}.
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> segments;
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  while (true) {
+    const size_t slash = path.find('/');
+    segments.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) return segments;
+    path.remove_prefix(slash + 1);
+  }
 }
+
+bool IsParameter(std::string_view segment) {
+  return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// A {parameter} matches any non-empty segment, other segments themselves.
+bool Matches(const Router::Route& route, const std::vector<std::string_view>& segments) {
+  if (route.segments.size() != segments.size()) return false;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const bool matched =
+        IsParameter(route.segments[i]) ? !segments[i].empty() : route.segments[i] == segments[i];
+    if (!matched) return false;
+  }
+  return true;
+}
+
+void Invoke(const Router::Route& route, const ApiRequest& request, ApiResponse& response) {
+  std::string failure;
+  try {
+    route.handler(request, response);
+    return;
+  } catch (const std::exception& exception) {
+    failure = exception.what();
+  } catch (...) {
+    failure = "unknown exception";
+  }
+  spdlog::error("{} {} failed: {}", request.method, request.path, failure);
+  response = ApiResponse{};
+  WriteError(response, 500, "internal", "internal error: " + failure);
+}
+
+}  // namespace
 
 void Router::Get(const std::string& path, const std::string& summary, Handler handler) {
   Add("GET", path, summary, std::move(handler));
@@ -47,64 +81,56 @@ void Router::Delete(const std::string& path, const std::string& summary, Handler
 
 void Router::Add(const std::string& method, const std::string& path, const std::string& summary,
                  Handler handler) {
-  // "/jobs/{job_id}/run" -> "/jobs/([^/]+)/run"
-  std::string pattern;
-  std::vector<std::string> parameters;
-  for (size_t i = 0; i < path.size(); ++i) {
-    if (path[i] == '{') {
-      const size_t end = path.find('}', i);
-      parameters.push_back(path.substr(i + 1, end - i - 1));
-      pattern += "([^/]+)";
-      i = end;
-    } else {
-      pattern += path[i];
-    }
+  Route route{method, path, summary, {}, {}, std::move(handler)};
+  for (const std::string_view segment : Segments(path)) {
+    if (IsParameter(segment)) route.parameters.emplace_back(segment.substr(1, segment.size() - 2));
+    route.segments.emplace_back(segment);
   }
-  routes_.push_back({method, path, summary, parameters, std::regex(pattern), handler});
-  if (method == "GET") server_.Get(pattern, handler);
-  if (method == "POST") server_.Post(pattern, handler);
-  if (method == "PUT") server_.Put(pattern, handler);
-  if (method == "PATCH") server_.Patch(pattern, handler);
-  if (method == "DELETE") server_.Delete(pattern, handler);
+  routes_.push_back(std::move(route));
 }
 
-bool Router::PreRoute(const httplib::Request& request, httplib::Response& response) const {
-  if (!token_.empty() && !public_paths_.contains(request.path)) {
-    const std::string header = request.get_header_value("Authorization");
-    const std::string prefix = "Bearer ";
-    const bool bearer = header.rfind(prefix, 0) == 0;
-    if (!bearer || !ConstantTimeEquals(header.substr(prefix.size()), token_)) {
-      response.set_header("WWW-Authenticate", "Bearer");
-      WriteError(response, 401, "unauthenticated",
-                 bearer ? "the API token is wrong"
-                        : "this server requires an API token: send Authorization: Bearer <token>");
-      return true;
-    }
-  }
+bool Router::Authorized(const ApiRequest& request, ApiResponse& response) const {
+  if (token_.empty() || public_paths_.contains(request.path)) return true;
+  const std::string header = request.Header("Authorization");
+  const std::string prefix = "Bearer ";
+  const bool bearer = header.rfind(prefix, 0) == 0;
+  if (bearer && ConstantTimeEquals(header.substr(prefix.size()), token_)) return true;
+  response.SetHeader("WWW-Authenticate", "Bearer");
+  WriteError(response, 401, "unauthenticated",
+             bearer ? "the API token is wrong"
+                    : "this server requires an API token: send Authorization: Bearer <token>");
+  return false;
+}
+
+void Router::Dispatch(ApiRequest& request, ApiResponse& response) const {
+  if (!Authorized(request, response)) return;
+  const std::vector<std::string_view> segments = Segments(request.path);
+  const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
   std::set<std::string> allowed;
   const Route* match = nullptr;
   for (const Route& route : routes_) {
-    if (!std::regex_match(request.path, route.pattern)) continue;
+    if (!Matches(route, segments)) continue;
     allowed.insert(route.method);
-    if (route.method == request.method) match = &route;
+    if (route.method == method && match == nullptr) match = &route;
   }
-  if (allowed.empty()) return false;  // no such path: httplib answers 404
+  if (allowed.empty()) {
+    WriteError(response, 404, "not_found", "no route for " + request.method + " " + request.path);
+    return;
+  }
   if (match == nullptr) {
-    if (request.method == "HEAD" && allowed.count("GET") > 0) return false;
     std::string allow;
-    for (const std::string& method : allowed) allow += (allow.empty() ? "" : ", ") + method;
-    response.set_header("Allow", allow);
+    for (const std::string& name : allowed) allow += (allow.empty() ? "" : ", ") + name;
+    response.SetHeader("Allow", allow);
     WriteError(response, 405, "method_not_allowed",
                request.method + " is not allowed on " + request.path + "; allowed: " + allow);
-    return true;
+    return;
   }
-  const bool without_body = request.method != "GET" && !request.has_header("Content-Length") &&
-                            !request.has_header("Transfer-Encoding");
-  if (!without_body) return false;  // httplib reads the body and routes as usual
-  httplib::Request copy = request;
-  std::regex_match(copy.path, copy.matches, match->pattern);
-  match->handler(copy, response);
-  return true;
+  request.path_params.clear();
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (IsParameter(match->segments[i])) request.path_params.emplace_back(segments[i]);
+  }
+  Invoke(*match, request, response);
+  spdlog::debug("{} {} -> {}", request.method, request.path, response.status);
 }
 
 }  // namespace orc

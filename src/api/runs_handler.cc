@@ -1,6 +1,6 @@
 #include "api/runs_handler.h"
 
-#include <httplib.h>
+#include "api/api_request.h"
 
 #include <limits>
 
@@ -16,10 +16,9 @@ namespace orc {
 namespace {
 
 // GET /runs?latest_per_job=true: each job's newest run, one request for a whole job list.
-void ListLatestRunPerJob(ApiContext& context, const httplib::Request& request,
-                         httplib::Response& response) {
+void ListLatestRunPerJob(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
   for (const char* other : {"job_id", "status", "limit", "offset"}) {
-    if (request.has_param(other)) {
+    if (request.HasParam(other)) {
       return WriteError(response, InvalidArgumentError(std::string("latest_per_job does not "
                                                                    "combine with ") +
                                                        other)
@@ -30,11 +29,11 @@ void ListLatestRunPerJob(ApiContext& context, const httplib::Request& request,
   if (!runs.ok()) return WriteError(response, runs.status());
   nlohmann::json items = nlohmann::json::array();
   for (const Run& run : *runs) items.push_back(RunToJson(run));
-  response.set_header("X-Total-Count", std::to_string(runs->size()));
+  response.SetHeader("X-Total-Count", std::to_string(runs->size()));
   WriteJson(response, 200, items);
 }
 
-void ListRuns(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+void ListRuns(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
   Result<std::optional<bool>> latest_per_job = BoolParam(request, "latest_per_job");
   if (!latest_per_job.ok()) return WriteError(response, latest_per_job.status());
   if (latest_per_job->value_or(false)) return ListLatestRunPerJob(context, request, response);
@@ -43,9 +42,9 @@ void ListRuns(ApiContext& context, const httplib::Request& request, httplib::Res
   if (!page_params.ok()) return WriteError(response, page_params.status());
   filter.limit = page_params->limit;
   filter.offset = page_params->offset;
-  if (request.has_param("job_id")) filter.job_id = request.get_param_value("job_id");
-  if (request.has_param("status")) {
-    const std::string status = request.get_param_value("status");
+  if (request.HasParam("job_id")) filter.job_id = request.Param("job_id");
+  if (request.HasParam("status")) {
+    const std::string status = request.Param("status");
     filter.status = ParseRunStatus(status);
     if (!filter.status) {
       return WriteError(response,
@@ -59,12 +58,12 @@ void ListRuns(ApiContext& context, const httplib::Request& request, httplib::Res
   if (!page.ok()) return WriteError(response, page.status());
   nlohmann::json items = nlohmann::json::array();
   for (const Run& run : page->items) items.push_back(RunToJson(run));
-  response.set_header("X-Total-Count", std::to_string(page->total));
+  response.SetHeader("X-Total-Count", std::to_string(page->total));
   WriteJson(response, 200, items);
 }
 
-void GetRun(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
-  const std::string id = request.matches[1];
+void GetRun(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
+  const std::string id = request.PathParam(0);
   if (!IsUuid(id)) return WriteError(response, NotFoundError("no run with run_id '" + id + "'"));
   Result<Run> run = context.store.GetRun(id);
   if (!run.ok()) return WriteError(response, run.status());
@@ -74,13 +73,13 @@ void GetRun(ApiContext& context, const httplib::Request& request, httplib::Respo
 }
 
 // The run_id path parameter, when it is a UUID (else NotFound, as for any unknown run).
-Result<std::string> RunId(const httplib::Request& request) {
-  const std::string id = request.matches[1];
+Result<std::string> RunId(const ApiRequest& request) {
+  const std::string id = request.PathParam(0);
   if (!IsUuid(id)) return NotFoundError("no run with run_id '" + id + "'");
   return id;
 }
 
-void CancelRun(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+void CancelRun(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
   Result<std::string> id = RunId(request);
   if (!id.ok()) return WriteError(response, id.status());
   Result<Run> run = context.store.RequestCancel(*id);
@@ -90,7 +89,7 @@ void CancelRun(ApiContext& context, const httplib::Request& request, httplib::Re
   WriteJson(response, IsFinal(run->status) ? 200 : 202, RunToJson(*run));
 }
 
-void GetRunLogs(ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+void GetRunLogs(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
   constexpr int kMaxLines = 10000;
   Result<std::string> id = RunId(request);
   if (!id.ok()) return WriteError(response, id.status());
@@ -122,20 +121,20 @@ void InstallRunRoutes(Router& router, ApiContext& context) {
       "/runs",
       "List runs, newest first (?job_id, ?status, ?limit, ?offset; ?latest_per_job=true: each "
       "job's newest run)",
-      [&context](const httplib::Request& request, httplib::Response& response) {
+      [&context](const ApiRequest& request, ApiResponse& response) {
         ListRuns(context, request, response);
       });
   router.Get("/runs/{run_id}", "Read a run with its task runs",
-             [&context](const httplib::Request& request, httplib::Response& response) {
+             [&context](const ApiRequest& request, ApiResponse& response) {
                GetRun(context, request, response);
              });
   router.Post("/runs/{run_id}/cancel",
               "Cancel a run: a queued one at once, a running one within a second",
-              [&context](const httplib::Request& request, httplib::Response& response) {
+              [&context](const ApiRequest& request, ApiResponse& response) {
                 CancelRun(context, request, response);
               });
   router.Get("/runs/{run_id}/logs", "A run's log lines, oldest first (?after=N for newer lines)",
-             [&context](const httplib::Request& request, httplib::Response& response) {
+             [&context](const ApiRequest& request, ApiResponse& response) {
                GetRunLogs(context, request, response);
              });
 }

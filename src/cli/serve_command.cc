@@ -154,6 +154,10 @@ int RunServe(const ServeOptions& options) {
 
   PluginRegistry plugins;
   RegisterBuiltinPlugins(plugins);
+  // What jobs may reach, checked when a job is written; the workers check again when it runs.
+  const PathPolicy paths(confinement->data_dir, confinement->allowed_directories,
+                         confinement->protected_files);
+  const SecretPolicy secrets(options.allow_env);
   WorkerManagerOptions worker_options{
       .workers = options.workers > 0
                      ? options.workers
@@ -164,7 +168,7 @@ int RunServe(const ServeOptions& options) {
           std::min<Duration>(std::chrono::seconds(1), std::chrono::seconds(options.lease_s) / 3),
       .reap_interval = std::chrono::seconds(std::max(1, options.lease_s / 2)),
       .executor = {.command = {"/proc/self/exe", "executor"}, .settings = *confinement},
-      .secrets = SecretPolicy(options.allow_env),
+      .secrets = secrets,
       .task_memory_mb = options.task_memory_mb};
   WorkerManager workers(**store, plugins, SystemClock::Instance(), worker_options);
   Scheduler scheduler(**store, SystemClock::Instance(), &workers);
@@ -172,7 +176,8 @@ int RunServe(const ServeOptions& options) {
                      .plugins = plugins,
                      .clock = SystemClock::Instance(),
                      .run_events = &workers,
-                     .scheduler = &scheduler};
+                     .scheduler = &scheduler,
+                     .config_checks = {.paths = &paths, .secrets = &secrets}};
   server.AddRoutes([&](Router& routes) {
     InstallHealthRoutes(routes, store->get());
     InstallJobRoutes(routes, context);

@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "common/interrupter.h"
-#include "core/job.h"
 #include "engine/duckdb_engine.h"
 #include "executor/executor_protocol.h"
 #include "executor/frame_channel.h"
@@ -141,20 +140,15 @@ class Executor {
 
   TaskReport Execute(CurrentTask& current) {
     const TaskAssignment& assignment = current.assignment;
-    auto text = [](const nlohmann::json& config) {
-      return config.is_null() ? std::string() : config.dump();
-    };
-    const Task task{.task_id = assignment.task_id,
-                    .task_name = assignment.task_name,
-                    .extractor_config = text(assignment.extractor_config),
-                    .loader_config = text(assignment.loader_config),
-                    .transform_config = text(assignment.transform_config)};
+    // The configurations arrive resolved; orc keeps their secrets out of what comes back.
+    const ResolvedTask task{.extractor_config = assignment.extractor_config,
+                            .loader_config = assignment.loader_config,
+                            .transform_config = assignment.transform_config};
     TaskContext context{.run_id = assignment.run_id,
                         .task_id = assignment.task_id,
                         .task_name = assignment.task_name,
                         .attempt = assignment.attempt,
-                        .data_dir = settings_.data_dir,
-                        .protected_paths = settings_.protected_files,
+                        .paths = &*policy_,
                         .engine = &engine_,
                         .progress = &current.progress,
                         .interrupter = &current.interrupter,

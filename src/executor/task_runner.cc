@@ -2,19 +2,41 @@
 
 #include "plugins/plugin_registry.h"
 
+#include <tuple>
+
 namespace orc {
 
-Result<TaskAttemptResult> RunTaskAttempt(const Task& task, const PluginRegistry& plugins,
+Result<ResolvedTask> ResolveTask(const Task& task, const SecretPolicy& secrets) {
+  ResolvedTask resolved;
+  std::vector<std::string> values;
+  for (auto [name, text, config] :
+       {std::tuple{"extractor_config", &task.extractor_config, &resolved.extractor_config},
+        std::tuple{"loader_config", &task.loader_config, &resolved.loader_config},
+        std::tuple{"transform_config", &task.transform_config, &resolved.transform_config}}) {
+    if (text->empty()) continue;
+    const nlohmann::json stored = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (stored.is_discarded()) return InvalidArgumentError(std::string(name) + " is not JSON");
+    Result<ResolvedSecrets> secret = ResolveSecrets(stored, secrets);
+    if (!secret.ok()) return secret.status().WithContext(name);
+    *config = std::move(secret->config);
+    values.insert(values.end(), secret->values.begin(), secret->values.end());
+  }
+  resolved.redactor = Redactor(values);
+  return resolved;
+}
+
+Result<TaskAttemptResult> RunTaskAttempt(const ResolvedTask& task, const PluginRegistry& plugins,
                                          TaskContext& context) {
-  if (!task.transform_config.empty()) {
+  if (!task.transform_config.is_null()) {
     ORC_ASSIGN_OR_RETURN(std::unique_ptr<Transform> transform,
-                         plugins.MakeTransform(task.transform_config));
+                         plugins.MakeTransform(task.transform_config, *context.paths));
     ORC_ASSIGN_OR_RETURN(int64_t rows, transform->Run(context));
     return TaskAttemptResult{.rows_loaded = rows};
   }
   ORC_ASSIGN_OR_RETURN(std::unique_ptr<Extractor> extractor,
-                       plugins.MakeExtractor(task.extractor_config));
-  ORC_ASSIGN_OR_RETURN(std::unique_ptr<Loader> loader, plugins.MakeLoader(task.loader_config));
+                       plugins.MakeExtractor(task.extractor_config, *context.paths));
+  ORC_ASSIGN_OR_RETURN(std::unique_ptr<Loader> loader,
+                       plugins.MakeLoader(task.loader_config, *context.paths));
   ORC_ASSIGN_OR_RETURN(LoadResult loaded, loader->Load(context, *extractor));
   return TaskAttemptResult{.rows_loaded = loaded.rows_loaded,
                            .already_loaded = loaded.already_loaded};

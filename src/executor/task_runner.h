@@ -2,13 +2,30 @@
 // moves its data (extractor -> loader) or runs its transform.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include "common/status.h"
 #include "core/job.h"
 #include "plugins/plugin.h"
+#include "plugins/secrets.h"
 
 namespace orc {
 
 class PluginRegistry;
+
+// A task's configurations as its plugins get them: every ${env:NAME} replaced by its value (null
+// for a configuration the task does not have), and a Redactor that keeps those values out of the
+// errors and log lines of the attempt.
+struct ResolvedTask {
+  nlohmann::json extractor_config;
+  nlohmann::json loader_config;
+  nlohmann::json transform_config;
+  Redactor redactor;
+};
+
+// InvalidArgument naming the configuration when its stored text is not JSON, or when a reference
+// names a variable `secrets` does not allow or one that is not set.
+Result<ResolvedTask> ResolveTask(const Task& task, const SecretPolicy& secrets);
 
 struct TaskAttemptResult {
   int64_t rows_loaded = 0;
@@ -17,7 +34,7 @@ struct TaskAttemptResult {
 
 // Errors keep the whole cause chain (plugin, input, root cause) and a code that says whether
 // another attempt can help (see IsRetryable).
-Result<TaskAttemptResult> RunTaskAttempt(const Task& task, const PluginRegistry& plugins,
+Result<TaskAttemptResult> RunTaskAttempt(const ResolvedTask& task, const PluginRegistry& plugins,
                                          TaskContext& context);
 
 // Whether a failed attempt with `code` may succeed when tried again. Bad configuration, missing

@@ -1,4 +1,5 @@
-// The configuration rules of each built-in plugin; each is defined in the plugin's own folder.
+// The spec of each built-in plugin (its Config's reader and its factory, made by SpecOf); each is
+// defined in the plugin's own folder.
 #pragma once
 
 #include "plugins/plugin_registry.h"

@@ -1,32 +1,17 @@
 #include "plugins/duckdb_destination.h"
 
-#include <system_error>
-
+#include "common/path_policy.h"
 #include "engine/duckdb_engine.h"
 
 namespace orc {
-namespace {
-
-std::filesystem::path Canonical(const std::filesystem::path& path) {
-  std::error_code error;
-  std::filesystem::path canonical = std::filesystem::weakly_canonical(path, error);
-  return error ? std::filesystem::absolute(path) : canonical;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<DuckDbConnection>> ConnectDestination(TaskContext& context,
                                                              const std::string& db_path) {
-  const std::filesystem::path path = context.Resolve(db_path);
-  if (db_path != ":memory:") {
-    for (const std::filesystem::path& protected_path : context.protected_paths) {
-      if (Canonical(path) == Canonical(protected_path)) {
-        return InvalidArgumentError("db_path " + db_path +
-                                    " is orc's own state database; write to another file");
-      }
-    }
-  }
-  return context.engine->Connect(path.string());
+  // Checked again here, just before the open: the file may have become a symlink since the job
+  // was written, or since the plugin was made.
+  Result<std::filesystem::path> path = context.paths->Check(db_path, PathAccess::kWrite);
+  if (!path.ok()) return path.status().WithContext("db_path");
+  return context.engine->Connect(path->string());
 }
 
 Status InTransactionStatus(TaskContext& context, DuckDbConnection& connection,

@@ -13,8 +13,9 @@
 namespace orc {
 
 // A connection to the DuckDB database at `db_path` (relative to the data directory), through the
-// task's engine so that tasks writing one file share its instance. InvalidArgument when the path is
-// one of the task's protected files (orc's own state database).
+// task's engine so that tasks writing one file share its instance. PermissionDenied when the task's
+// PathPolicy refuses writing there (outside the writable directories, or orc's own state database
+// by any name), checked as the file is now.
 Result<std::unique_ptr<DuckDbConnection>> ConnectDestination(TaskContext& context,
                                                              const std::string& db_path);
 

@@ -2,13 +2,6 @@
 
 namespace orc {
 
-std::filesystem::path TaskContext::Resolve(const std::string& path) const {
-  if (path == ":memory:") return path;
-  const std::filesystem::path given(path);
-  if (given.is_absolute() || data_dir.empty()) return given;
-  return data_dir / given;
-}
-
 void TaskContext::Sleep(Duration duration) const {
   WakeSignal woken;
   Interrupter::Registration registration = interrupter->OnInterrupt([&woken] { woken.Wake(); });

@@ -16,13 +16,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "common/clock.h"
 #include "common/interrupter.h"
@@ -32,6 +30,7 @@ namespace orc {
 
 class DuckDbConnection;
 class DuckDbEngine;
+class PathPolicy;
 
 // Counters a task updates while it runs; read by others for progress. Relaxed atomics.
 struct TaskProgress {
@@ -68,10 +67,10 @@ struct TaskContext {
   std::string task_id;
   std::string task_name;
   int attempt = 1;  // 1 for the first attempt of this task in this run
-  // Relative paths in plugin configurations resolve against it.
-  std::filesystem::path data_dir;
-  // Files no plugin may open as a destination (the state store's own SQLite file).
-  std::vector<std::filesystem::path> protected_paths;
+  // Which files the task may open; never null (PathPolicy::Unrestricted where nothing is
+  // confined). Every file a plugin opens is checked through it just before, so a symlink that
+  // changed since the job was written cannot lead the task elsewhere.
+  const PathPolicy* paths = nullptr;
   DuckDbEngine* engine = nullptr;
   TaskProgress* progress = nullptr;
   Interrupter* interrupter = nullptr;
@@ -79,8 +78,6 @@ struct TaskContext {
   // A line for the run's log ("info", "warn", "error").
   std::function<void(std::string_view level, std::string message)> log;
 
-  // `path` resolved against data_dir (":memory:" and absolute paths unchanged).
-  std::filesystem::path Resolve(const std::string& path) const;
   // Adds a line to the run's log (nothing when no log is attached).
   void Log(std::string_view level, std::string message) const {
     if (log) log(level, std::move(message));

@@ -1,23 +1,33 @@
-// PluginRegistry: the extractors, loaders and transforms orc knows, by their `type` name, and the
-// rules their configurations must follow.
+// PluginRegistry: the extractors, loaders and transforms orc knows, by their `type` name, and how
+// their configurations are read and checked.
 //
-// A job is checked against the registry when it is written, so a job that cannot run is refused
-// then, with the field at fault, instead of failing hours later when it fires. Each plugin lives
-// in its own folder under src/plugins/ and is added by one line in RegisterBuiltinPlugins().
+// Each plugin declares a typed Config and one function that reads it (ConfigReader). The registry
+// runs that function when a job is written (Validate: a job that cannot run is refused then, with
+// the field at fault, instead of failing hours later when it fires) and again when a task runs
+// (Make*: the plugin is constructed from the typed Config), so the check and the use cannot
+// drift. Around the parse it confines what a configuration reaches: the files it names (through a
+// PathPolicy) and the environment variables it references (through a SecretPolicy).
 //
-// Register() is for start-up; after it, the registry is read-only and safe to share by threads.
+// Each plugin lives in its own folder under src/plugins/ and is added by one line in
+// RegisterBuiltinPlugins(). Register() is for start-up; after it, the registry is read-only and
+// safe to share by threads.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "common/path_policy.h"
 #include "common/status.h"
+#include "plugins/config_reader.h"
 #include "plugins/plugin.h"
+#include "plugins/secrets.h"
 
 namespace orc {
 
@@ -26,89 +36,109 @@ enum class PluginKind { kExtractor, kLoader, kTransform };
 // "extractor_config", "loader_config" or "transform_config".
 std::string_view ConfigFieldName(PluginKind kind);
 
-enum class FieldType { kString, kBool, kInteger, kNumber, kObject, kArray, kStringArray };
-
-// One field of a plugin's configuration. `check` (optional) adds rules beyond the type; it
-// returns InvalidArgument and may name a sub-field with WithField() (relative to this field).
-struct FieldRule {
-  std::string name;
-  FieldType type;
-  bool required = false;
-  std::function<Status(const nlohmann::json& value)> check;
+// A file a configuration names, for the checks around the plugin. A plugin's Config lists them in
+// `std::vector<ConfigFile> Files() const`.
+struct ConfigFile {
+  enum class Use {
+    kRead,           // a file or a glob pattern (each file it matches is checked when it runs)
+    kWriteDatabase,  // a DuckDB database written (":memory:" for none on disk)
+  };
+  std::string field;  // the field naming it, relative to the configuration: "path", "db_path"
+  std::string path;   // as the job wrote it
+  Use use = Use::kRead;
 };
 
-// Makes a plugin object from a configuration that passed validation. Secrets (${env:NAME}) are
-// already resolved.
-template <typename Plugin>
-using PluginFactory = std::function<Result<std::unique_ptr<Plugin>>(const nlohmann::json& config)>;
+// What checking a configuration covers beyond its fields.
+struct ConfigChecks {
+  const PathPolicy* paths = nullptr;      // nullptr: paths not confined (orc apply's local check)
+  const SecretPolicy* secrets = nullptr;  // nullptr: ${env:} names not checked
+};
 
-// The factory of a plugin class `Impl` constructible from its configuration.
-template <typename Plugin, typename Impl>
-PluginFactory<Plugin> FactoryOf() {
-  return [](const nlohmann::json& config) -> Result<std::unique_ptr<Plugin>> {
-    return std::unique_ptr<Plugin>(std::make_unique<Impl>(config));
-  };
-}
+// A configuration read into its plugin's Config: the files it names, and the factory of the one
+// plugin matching its kind, holding the Config.
+struct ParsedConfig {
+  std::vector<ConfigFile> files;
+  std::function<std::unique_ptr<Extractor>()> make_extractor;
+  std::function<std::unique_ptr<Loader>()> make_loader;
+  std::function<std::unique_ptr<Transform>()> make_transform;
+};
 
 struct PluginSpec {
   PluginKind kind;
   std::string type;  // the name users write in "type"
-  std::vector<FieldRule> fields;
-  // Rules across fields (e.g. merge needs primary_key); optional.
-  std::function<Status(const nlohmann::json& config)> check_config;
-  // The one factory matching `kind`.
-  PluginFactory<Extractor> make_extractor;
-  PluginFactory<Loader> make_loader;
-  PluginFactory<Transform> make_transform;
+  // Reads the configuration's fields (all but "type") into the plugin's Config. Made by SpecOf().
+  std::function<ParsedConfig(ConfigReader& reader)> read;
 };
+
+// The spec of plugin class `Impl` (an Extractor, Loader or Transform constructible from `const
+// Config&`) named `type`, whose configuration `read` reads. The Config lists its files with
+// `std::vector<ConfigFile> Files() const`.
+template <typename Impl, typename Config>
+PluginSpec SpecOf(std::string type, Config (*read)(ConfigReader&)) {
+  static_assert(std::is_base_of_v<Extractor, Impl> || std::is_base_of_v<Loader, Impl> ||
+                std::is_base_of_v<Transform, Impl>);
+  const PluginKind kind = std::is_base_of_v<Extractor, Impl> ? PluginKind::kExtractor
+                          : std::is_base_of_v<Loader, Impl>  ? PluginKind::kLoader
+                                                             : PluginKind::kTransform;
+  return {.kind = kind, .type = std::move(type), .read = [read](ConfigReader& reader) {
+            Config config = read(reader);
+            ParsedConfig parsed{.files = config.Files()};
+            auto make = [config = std::move(config)] { return std::make_unique<Impl>(config); };
+            if constexpr (std::is_base_of_v<Extractor, Impl>) parsed.make_extractor = make;
+            if constexpr (std::is_base_of_v<Loader, Impl>) parsed.make_loader = make;
+            if constexpr (std::is_base_of_v<Transform, Impl>) parsed.make_transform = make;
+            return parsed;
+          }};
+}
 
 class PluginRegistry {
  public:
   // AlreadyExists when a plugin of the same kind and type is registered.
   Status Register(PluginSpec spec);
 
-  // Checks `config` (the value of extractor_config, loader_config or transform_config): an object
-  // whose "type" names a registered plugin of `kind`, with the plugin's fields. Errors are
-  // InvalidArgument with field paths under `path`, e.g. "tasks[0].loader_config.table_name".
-  Status Validate(PluginKind kind, const nlohmann::json& config, const std::string& path) const;
+  // When a job is written: `config` (the value of extractor_config, loader_config or
+  // transform_config) must be an object whose "type" names a registered plugin of `kind`, with that
+  // plugin's fields; then, per `checks`, every ${env:NAME} in it must be a name jobs may use and
+  // every file it names must be one jobs may reach (a path holding a ${env:} reference is checked
+  // when the task runs instead). Errors are InvalidArgument naming the field under `path`, e.g.
+  // "tasks[0].loader_config.table_name".
+  Status Validate(PluginKind kind, const nlohmann::json& config, const std::string& path,
+                  const ConfigChecks& checks = {}) const;
 
-  // A plugin for `config` (JSON text of extractor_config, loader_config or transform_config):
-  // validated, ${env:NAME} references replaced by the environment's values, then made by the
-  // plugin's factory. InvalidArgument for a bad configuration or a missing environment variable.
-  Result<std::unique_ptr<Extractor>> MakeExtractor(const std::string& config) const;
-  Result<std::unique_ptr<Loader>> MakeLoader(const std::string& config) const;
-  Result<std::unique_ptr<Transform>> MakeTransform(const std::string& config) const;
+  // When a task runs, on a configuration whose secrets the caller resolved (ResolveSecrets): the
+  // parse, every file it names checked against `paths`, then the plugin. InvalidArgument for a bad
+  // configuration, PermissionDenied for a file the policy refuses; both name the field under
+  // "extractor_config" (or loader_config, transform_config).
+  Result<std::unique_ptr<Extractor>> MakeExtractor(const nlohmann::json& config,
+                                                   const PathPolicy& paths) const;
+  Result<std::unique_ptr<Loader>> MakeLoader(const nlohmann::json& config,
+                                             const PathPolicy& paths) const;
+  Result<std::unique_ptr<Transform>> MakeTransform(const nlohmann::json& config,
+                                                   const PathPolicy& paths) const;
+
+  // The DuckDB database files a configuration of `kind` writes, absolute and resolved as `paths`
+  // resolves them (":memory:" left out), so that tasks writing one file can be serialised. Errors
+  // as for Make*.
+  Result<std::vector<std::filesystem::path>> DatabasesWritten(PluginKind kind,
+                                                              const nlohmann::json& config,
+                                                              const PathPolicy& paths) const;
 
   // The registered types of `kind`, sorted.
   std::vector<std::string> Types(PluginKind kind) const;
 
  private:
-  Result<const PluginSpec*> Prepare(PluginKind kind, const std::string& config_text,
-                                    nlohmann::json& config) const;
-  // Prepare(), then the plugin's `factory`.
+  // The configuration read by its plugin; errors name fields under `path`.
+  Result<ParsedConfig> Parse(PluginKind kind, const nlohmann::json& config,
+                             const std::string& path) const;
   template <typename Plugin>
-  Result<std::unique_ptr<Plugin>> Make(PluginKind kind, const std::string& config_text,
-                                       PluginFactory<Plugin> PluginSpec::*factory) const;
+  Result<std::unique_ptr<Plugin>> Make(
+      PluginKind kind, const nlohmann::json& config, const PathPolicy& paths,
+      std::function<std::unique_ptr<Plugin>()> ParsedConfig::*factory) const;
 
   std::map<std::pair<PluginKind, std::string>, PluginSpec> plugins_;
 };
 
 // Registers every plugin built into orc. Call once at start-up.
 void RegisterBuiltinPlugins(PluginRegistry& registry);
-
-// `value` with every "${env:NAME}" in its strings replaced by the environment variable NAME.
-// InvalidArgument naming the variable when it is not set. Secrets live only in the environment and
-// in the plugin objects made from the result, never in the state store.
-Result<nlohmann::json> ResolveSecrets(const nlohmann::json& value);
-
-// Checks shared by plugins.
-Status CheckNotEmpty(const nlohmann::json& value);
-// A SQL identifier ([A-Za-z_][A-Za-z0-9_]*, at most 63 characters), or schema.identifier when
-// `allow_schema`.
-Status CheckIdentifier(const nlohmann::json& value, bool allow_schema);
-// One of `choices`.
-std::function<Status(const nlohmann::json&)> OneOf(std::vector<std::string> choices);
-// An integer from `min` to `max`.
-std::function<Status(const nlohmann::json&)> Between(int64_t min, int64_t max);
 
 }  // namespace orc

@@ -10,6 +10,7 @@
 #include "common/time_format.h"
 #include "executor/executor_process.h"
 #include "executor/task_runner.h"
+#include "plugins/plugin_registry.h"
 #include "worker/database_write_locks.h"
 
 namespace orc {
@@ -247,31 +248,23 @@ class RunExecution {
                        .attempt = attempt,
                        .memory_limit_mb = task.memory_mb.value_or(job_.memory_mb.value_or(
                            static_cast<int>(environment_.task_memory_mb)))}};
-    std::vector<std::string> secrets;
-    auto resolve = [&](const std::string& text, const char* field, nlohmann::json& out) -> Status {
-      if (text.empty()) return Status::Ok();
-      nlohmann::json config = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-      if (config.is_discarded()) return InvalidArgumentError(std::string(field) + " is not JSON");
-      Result<ResolvedSecrets> resolved = ResolveSecrets(config, environment_.secrets);
-      if (!resolved.ok()) return resolved.status().WithContext(field);
-      secrets.insert(secrets.end(), resolved->values.begin(), resolved->values.end());
-      out = std::move(resolved->config);
-      return Status::Ok();
-    };
+    // Resolved for each attempt: a variable may have been set since the last one failed.
+    ORC_ASSIGN_OR_RETURN(ResolvedTask resolved, ResolveTask(task, environment_.secrets));
     TaskAssignment& assignment = prepared.assignment;
-    ORC_RETURN_IF_ERROR(
-        resolve(task.extractor_config, "extractor_config", assignment.extractor_config));
-    ORC_RETURN_IF_ERROR(resolve(task.loader_config, "loader_config", assignment.loader_config));
-    ORC_RETURN_IF_ERROR(
-        resolve(task.transform_config, "transform_config", assignment.transform_config));
-    prepared.redactor = Redactor(secrets);
-    for (const nlohmann::json* config : {&assignment.loader_config, &assignment.transform_config}) {
-      const auto db_path = config->is_object() ? config->find("db_path") : config->end();
-      if (!config->is_object() || db_path == config->end() || !db_path->is_string()) continue;
-      Result<std::filesystem::path> file =
-          environment_.paths.Check(db_path->get<std::string>(), PathAccess::kWrite);
-      // A refused path fails the attempt in the executor, with its reason.
-      if (file.ok() && *file != ":memory:") prepared.databases.push_back(*file);
+    assignment.extractor_config = std::move(resolved.extractor_config);
+    assignment.loader_config = std::move(resolved.loader_config);
+    assignment.transform_config = std::move(resolved.transform_config);
+    prepared.redactor = std::move(resolved.redactor);
+    // A path refused here fails the attempt in the executor, which checks it again with its reason.
+    for (const auto& [kind, config] :
+         {std::pair{PluginKind::kLoader, &assignment.loader_config},
+          std::pair{PluginKind::kTransform, &assignment.transform_config}}) {
+      if (config->is_null()) continue;
+      Result<std::vector<std::filesystem::path>> files =
+          environment_.plugins.DatabasesWritten(kind, *config, environment_.paths);
+      if (files.ok()) {
+        prepared.databases.insert(prepared.databases.end(), files->begin(), files->end());
+      }
     }
     return prepared;
   }

@@ -13,9 +13,7 @@
 // happening twice.
 #pragma once
 
-#include <filesystem>
 #include <string>
-#include <vector>
 
 #include "common/clock.h"
 #include "common/path_policy.h"
@@ -30,7 +28,8 @@ class DatabaseWriteLocks;
 class ExecutorProcess;
 class PluginRegistry;
 
-// What executing runs needs from the process around it. Borrowed references.
+// What executing runs needs from the process around it. Borrowed references, and the policies
+// tasks run under: the files they may open, the environment variables they may reference.
 struct ExecutionEnvironment {
   StateStore& store;
   const PluginRegistry& plugins;

@@ -26,17 +26,16 @@ class ApiServerTest : public ::testing::Test {
         ApiServerOptions{.bind = {"127.0.0.1", 0}, .max_body_bytes = kTestBodyLimit});
     server_->AddRoutes([](Router& router) { InstallHealthRoutes(router); });
     server_->AddRoutes([this](Router& server) {
-      server.Post("/echo", "echo",
-                  [](const httplib::Request& request, httplib::Response& response) {
-                    response.set_content(request.body, "text/plain");
-                  });
-      server.Get("/throws", "throws", [](const httplib::Request&, httplib::Response&) {
+      server.Post("/echo", "echo", [](const ApiRequest& request, ApiResponse& response) {
+        response.SetContent(request.body, "text/plain");
+      });
+      server.Get("/throws", "throws", [](const ApiRequest&, ApiResponse&) {
         throw std::runtime_error("handler blew up");
       });
-      server.Get("/slow", "slow", [this](const httplib::Request&, httplib::Response& response) {
+      server.Get("/slow", "slow", [this](const ApiRequest&, ApiResponse& response) {
         slow_entered_.set_value();
         slow_release_.get_future().wait();
-        response.set_content("finished", "text/plain");
+        response.SetContent("finished", "text/plain");
       });
     });
     ASSERT_TRUE(server_->Bind().ok());

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "plugins/plugin_registry.h"
+#include "support/printers.h"
+#include "support/temp_dir.h"
 
 namespace orc {
 namespace {
@@ -157,6 +159,30 @@ TEST_F(JobJsonTest, BadJobsNameTheField) {
     EXPECT_NE(status.message().find(c.message), std::string::npos)
         << c.pointer << " -> " << status.message();
   }
+}
+
+TEST_F(JobJsonTest, TheServersPoliciesApplyToEveryPluginConfiguration) {
+  testing::TempDir data_dir;
+  const PathPolicy paths(data_dir.path(), {}, {data_dir.File("orc.db")});
+  const SecretPolicy secrets;
+  const ConfigChecks checks{.paths = &paths, .secrets = &secrets};
+  EXPECT_TRUE(JobFromJson(json::parse(kDesignExample), plugins_, checks).ok());
+
+  const json state = Example("/tasks/0/loader_config/db_path", "orc.db");
+  const Status refused = JobFromJson(state, plugins_, checks).status();
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.field(), "tasks[0].loader_config.db_path") << refused;
+  EXPECT_NE(refused.message().find("is orc's own state database"), std::string::npos) << refused;
+  EXPECT_TRUE(JobFromJson(state, plugins_).ok()) << "without checks, the fields alone";
+
+  const json home = Example("/tasks/0/extractor_config/url", "https://${env:HOME}.example.com");
+  const Status secret = JobFromJson(home, plugins_, checks).status();
+  EXPECT_EQ(secret.field(), "tasks[0].extractor_config.url") << secret;
+  EXPECT_NE(secret.message().find("not a variable jobs may read"), std::string::npos) << secret;
+
+  Job job = *JobFromJson(json::parse(kDesignExample), plugins_);
+  job.tasks[0].loader_config = R"({"type": "duckdb", "db_path": "../x.duckdb", "table_name": "t"})";
+  EXPECT_EQ(ValidateJob(job, plugins_, checks).field(), "tasks[0].loader_config.db_path");
 }
 
 TEST_F(JobJsonTest, TaskGraphMistakesAreRefused) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "api/job_json.h"
+
+#include <chrono>
 #include "plugins/plugin_registry.h"
 
 namespace orc {
@@ -128,6 +130,78 @@ TEST(JobYamlTest, StringsThatLookLikeOtherTypesAreQuoted) {
   Result<std::vector<YamlJob>> back = ParseYamlJobs(JsonToYaml(value));
   ASSERT_TRUE(back.ok()) << JsonToYaml(value);
   EXPECT_EQ((*back)[0].body, value) << JsonToYaml(value);
+}
+
+// Mappings and sequences nest at most 64 levels, in flow and in block style; far deeper input
+// is stopped by yaml-cpp's own guard before it builds anything.
+TEST(JobYamlTest, DeepNestingIsRefused) {
+  std::string block = "job_name: deep\nx:\n";
+  for (int i = 0; i < 70; ++i) block += std::string(2 * i + 2, ' ') + "k:\n";
+  for (const std::string& text :
+       {"job_name: deep\nx: " + std::string(70, '[') + std::string(70, ']'), block,
+        "job_name: deep\nx: " + std::string(100000, '['),
+        "job_name: deep\nx: " + std::string(100000, '{')}) {
+    Result<std::vector<YamlJob>> jobs = ParseYamlJobs(text);
+    ASSERT_FALSE(jobs.ok()) << text.substr(0, 60);
+    EXPECT_EQ(jobs.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(jobs.status().message().rfind("line ", 0), 0u) << jobs.status().message();
+  }
+  Result<std::vector<YamlJob>> fits =
+      ParseYamlJobs("job_name: deep\nx: " + std::string(60, '[') + std::string(60, ']'));
+  EXPECT_TRUE(fits.ok()) << fits.status().message();
+}
+
+// "Billion laughs": 272 bytes of nested aliases stand for 9^7 strings. The expansion stops at
+// its budget, at once.
+TEST(JobYamlTest, AliasExpansionIsBounded) {
+  std::string text = "job_name: lol\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (char name = 'b'; name <= 'h'; ++name) {
+    const std::string previous = "*" + std::string(1, static_cast<char>(name - 1));
+    text += std::string(1, name) + ": &" + std::string(1, name) + " [";
+    for (int i = 0; i < 9; ++i) text += (i ? ", " : "") + previous;
+    text += "]\n";
+  }
+  const auto start = std::chrono::steady_clock::now();
+  Result<std::vector<YamlJob>> jobs = ParseYamlJobs(text);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(jobs.ok());
+  EXPECT_NE(jobs.status().message().find("too many values"), std::string::npos)
+      << jobs.status().message();
+  EXPECT_LT(took, std::chrono::milliseconds(200));
+
+  // An alias inside its own anchor would nest without end.
+  Result<std::vector<YamlJob>> cycle = ParseYamlJobs("job_name: loop\nx: &a [*a]\n");
+  ASSERT_FALSE(cycle.ok());
+  EXPECT_NE(cycle.status().message().find("deeper than the limit"), std::string::npos);
+
+  // Aliases used a few times, as a person writes them, are fine.
+  Result<std::vector<YamlJob>> shared = ParseYamlJobs(
+      "job_name: shared\nbase: &base {type: csv, path: a.csv}\nfirst: *base\nsecond: *base\n");
+  ASSERT_TRUE(shared.ok()) << shared.status().message();
+  EXPECT_EQ((*shared)[0].body["second"]["path"], "a.csv");
+}
+
+// A value deeper than anything ParseYamlJobs accepts (a job stored before the limits) is written
+// without growing the call stack (far deeper than 2,000 levels is impractical to write anyway: each
+// level indents the next). nlohmann's copies recurse, so the value is built in place.
+TEST(JobYamlTest, JsonToYamlWritesDeepValuesWithoutRecursion) {
+  json value = {{"job_name", "deep"}, {"tasks", json::array()}};
+  json* innermost = &value["tasks"];
+  for (int i = 0; i < 2000; ++i) {
+    innermost->push_back(json::object({{"x", nullptr}, {"k", json::array()}}));
+    innermost = &innermost->back()["k"];
+  }
+  const std::string text = JsonToYaml(value);
+  EXPECT_EQ(text.rfind("job_name: deep", 0), 0u);
+  EXPECT_NE(text.find("x: ~"), std::string::npos);
+  // JobToYaml also drops null fields at every depth.
+  json shallower = {{"job_name", "deep"}, {"tasks", json::array()}};
+  innermost = &shallower["tasks"];
+  for (int i = 0; i < 1000; ++i) {
+    innermost->push_back(json::object({{"x", nullptr}, {"k", json::array()}}));
+    innermost = &innermost->back()["k"];
+  }
+  EXPECT_EQ(JobToYaml(shallower).find("x:"), std::string::npos);
 }
 
 }  // namespace

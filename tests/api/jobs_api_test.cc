@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <chrono>
 #include <future>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include "common/uuid.h"
 #include "plugins/plugin_registry.h"
 #include "state/state_store.h"
+#include "support/temp_dir.h"
 #include "support/test_database.h"
 
 namespace orc {
@@ -44,6 +46,8 @@ class JobsApiTest : public ::testing::TestWithParam<TestBackend> {
     store_ = std::move(store).value();
     RegisterBuiltinPlugins(plugins_);
     context_ = std::make_unique<ApiContext>(ApiContext{*store_, plugins_, clock_});
+    // As orc serve checks jobs: files in the data directory only, ${env:} names by the default.
+    context_->config_checks = {.paths = &paths_, .secrets = &secrets_};
     server_ = std::make_unique<ApiServer>(ApiServerOptions{.bind = {"127.0.0.1", 0}});
     server_->AddRoutes([this](Router& router) {
       InstallHealthRoutes(router, store_.get());
@@ -86,6 +90,9 @@ class JobsApiTest : public ::testing::TestWithParam<TestBackend> {
   std::unique_ptr<testing::TestDatabase> database_;
   std::unique_ptr<StateStore> store_;
   PluginRegistry plugins_;
+  testing::TempDir data_dir_;
+  PathPolicy paths_{data_dir_.path(), {}, {}};
+  SecretPolicy secrets_;
   std::unique_ptr<ApiContext> context_;
   std::unique_ptr<ApiServer> server_;
   std::future<Status> serving_;
@@ -236,6 +243,26 @@ TEST_P(JobsApiTest, BadBodiesGetClearErrors) {
             "tasks[0].loader_config.table_name");
 }
 
+TEST_P(JobsApiTest, AJobReachingPastItsFilesOrVariablesIsRefused) {
+  json outside = json::parse(kDesignJob);
+  outside["tasks"][0]["loader_config"]["db_path"] = "/etc/x.duckdb";
+  const json error = Error(Post("/jobs", outside.dump()), 400);
+  EXPECT_EQ(error["field"], "tasks[0].loader_config.db_path");
+  EXPECT_NE(error["message"].get<std::string>().find("is outside the directories jobs may use"),
+            std::string::npos)
+      << error;
+  json home = json::parse(kDesignJob);
+  home["tasks"][0]["extractor_config"]["headers"] = {{"X-Home", "${env:HOME}"}};
+  EXPECT_EQ(Error(Post("/jobs", home.dump()), 400)["field"],
+            "tasks[0].extractor_config.headers.X-Home");
+  const json created = CreateJob();
+  outside["job_name"] = created["job_name"];
+  EXPECT_EQ(Error(client_->Put(("/jobs/" + created["job_id"].get<std::string>()).c_str(),
+                               outside.dump(), "application/json"),
+                  400)["field"],
+            "tasks[0].loader_config.db_path");
+}
+
 TEST_P(JobsApiTest, TriggerQueuesAManualRunEvenWithoutABody) {
   const json job = CreateJob();
   const std::string id = job["job_id"];
@@ -328,12 +355,78 @@ TEST_P(JobsApiTest, OpenApiDocumentsEveryRouteAndEveryDocumentedRouteIsServed) {
   }
 }
 
+TEST_P(JobsApiTest, HostileJsonBodiesAre400NotACrash) {
+  const json too_large =
+      Error(Post("/jobs", R"({"job_name": "x", "max_active_runs": 1e400})"), 400);
+  EXPECT_NE(too_large["message"].get<std::string>().find("1e400"), std::string::npos);
+  Error(Post("/jobs", R"({"job_name": "x", "max_active_runs": 100000000000000000000})"), 400);
+
+  // 100,000 nested arrays inside a task's configuration.
+  const std::string deep_array = std::string(100000, '[') + std::string(100000, ']');
+  const std::string job =
+      R"({"job_name": "deep", "tasks": [{"transform_config": {"type": "sql", "db_path": ":memory:",
+          "sql": "select 1", "x": )" +
+      deep_array + "}}]}";
+  EXPECT_NE(Error(Post("/jobs", job), 400)["message"].get<std::string>().find("limit of 64"),
+            std::string::npos);
+
+  // A merge patch of 150,000 nested objects (within the 1 MiB body limit).
+  const json created = CreateJob();
+  std::string patch;
+  for (int i = 0; i < 150000; ++i) patch += R"({"a":)";
+  patch += "1" + std::string(150000, '}');
+  const std::string path = "/jobs/" + created["job_id"].get<std::string>();
+  Error(client_->Patch(path.c_str(), patch, "application/json"), 400);
+  EXPECT_EQ(client_->Get("/health")->status, 200);
+}
+
+TEST_P(JobsApiTest, HostileYamlBodiesAre400Quickly) {
+  const std::string deep = "job_name: deep\ntasks: " + std::string(10000, '[') + "\n";
+  Error(client_->Post("/jobs", deep, "application/yaml"), 400);
+  std::string laughs = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (char name = 'b'; name <= 'g'; ++name) {
+    const std::string previous = "*" + std::string(1, static_cast<char>(name - 1));
+    laughs += std::string(1, name) + ": &" + std::string(1, name) + " [";
+    for (int i = 0; i < 9; ++i) laughs += (i ? "," : "") + previous;
+    laughs += "]\n";
+  }
+  ASSERT_LT(laughs.size(), 300u);
+  const auto start = std::chrono::steady_clock::now();
+  const json error = Error(client_->Post("/jobs", laughs, "application/yaml"), 400);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  EXPECT_NE(error["message"].get<std::string>().find("too many values"), std::string::npos);
+}
+
+// A job whose configuration was stored deeper than today's limit (before it existed) is refused
+// with an error where it would be encoded, and can still be deleted.
+TEST_P(JobsApiTest, JobStoredTooDeepIsAnErrorNotACrash) {
+  Job job;
+  job.job_name = "stored deep";
+  Task task;
+  task.task_name = "t";
+  task.transform_config = R"({"type": "sql", "db_path": ":memory:", "sql": "select 1", "x": )" +
+                          std::string(10000, '[') + std::string(10000, ']') + "}";
+  job.tasks.push_back(task);
+  Result<Job> stored = store_->CreateJob(job);
+  ASSERT_TRUE(stored.ok()) << stored.status().message();
+  const std::string path = "/jobs/" + stored->job_id;
+  const json error = Error(client_->Get(path.c_str()), 500);
+  EXPECT_NE(error["message"].get<std::string>().find("stored before"), std::string::npos);
+  auto yaml = client_->Get(path.c_str(), {{"Accept", "application/yaml"}});
+  ASSERT_TRUE(yaml);
+  EXPECT_EQ(yaml->status, 500);
+  Error(client_->Get("/jobs"), 500);
+  Error(client_->Patch(path.c_str(), R"({"description": "x"})", "application/json"), 500);
+  EXPECT_EQ(client_->Delete(path.c_str())->status, 204);
+  EXPECT_EQ(client_->Get("/jobs")->status, 200);
+}
+
 TEST(ApiTokenTest, EveryRouteButHealthNeedsTheToken) {
   ApiServer server(ApiServerOptions{.bind = {"127.0.0.1", 0}, .api_token = "s3cret-token"});
   server.AddRoutes([](Router& router) {
     InstallHealthRoutes(router);
-    router.Get("/jobs", "jobs", [](const httplib::Request&, httplib::Response& response) {
-      response.set_content("[]", "application/json");
+    router.Get("/jobs", "jobs", [](const ApiRequest&, ApiResponse& response) {
+      response.SetContent("[]", "application/json");
     });
   });
   ASSERT_TRUE(server.Bind().ok());

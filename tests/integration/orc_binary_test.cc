@@ -177,6 +177,32 @@ TEST_F(OrcBinaryTest, ServesHealthAndStopsOnSigterm) {
   EXPECT_FALSE(httplib::Client("127.0.0.1", port).Get("/health"));
 }
 
+TEST_F(OrcBinaryTest, JobsReachTheDataDirectoryAndNeverTheStateDatabase) {
+  std::filesystem::create_directories(directory_.File("data"));
+  Subprocess orc(
+      Orc({"--bind", "127.0.0.1:0", "--data-dir", "data", "--database-url", "sqlite:orc.db"},
+          directory_));
+  const int port = AwaitListening(orc);
+  ASSERT_GT(port, 0) << orc.Stderr();
+  testing::ApiClient api(port);
+  auto job = [](const std::string& db_path) {
+    return nlohmann::json{
+        {"job_name", "j"},
+        {"tasks",
+         {{{"transform_config", {{"type", "sql"}, {"db_path", db_path}, {"sql", "SELECT 1"}}}}}}};
+  };
+  for (const std::string& db_path :
+       {std::string("../orc.db"), std::string("./../orc.db-wal"), directory_.File("orc.db-shm"),
+        std::string("/etc/x.duckdb"), std::string("../x.duckdb")}) {
+    const testing::ApiClient::Reply refused = api.Post("/jobs", job(db_path));
+    EXPECT_EQ(refused.status, 400) << db_path << ": " << refused.body;
+    EXPECT_EQ(refused.body["error"]["field"], "tasks[0].transform_config.db_path") << refused.body;
+  }
+  EXPECT_EQ(api.Post("/jobs", job("warehouse.duckdb")).status, 201);
+  orc.Signal(SIGTERM);
+  EXPECT_EQ(orc.Wait(kExitTimeout), 0) << orc.Stderr();
+}
+
 TEST_F(OrcBinaryTest, PlainOrcServesAndStopsOnSigint) {
   Subprocess orc(Orc({}, directory_, {{"ORC_BIND", "127.0.0.1:0"}}));
   const int port = AwaitListening(orc);

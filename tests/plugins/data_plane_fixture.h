@@ -1,6 +1,7 @@
 // DataPlaneFixture: plugins run the way a worker runs them, on a temp data directory, without a
-// worker: MakeExtractor/MakeLoader from JSON configurations, then Load() with a TaskContext whose
-// log lines the test can read.
+// worker: secrets resolved, MakeExtractor/MakeLoader from JSON configurations, then Load() with a
+// TaskContext whose log lines the test can read. Paths are not confined unless a test calls
+// Confine().
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,8 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "common/path_policy.h"
 #include "engine/duckdb_engine.h"
 #include "plugins/plugin_registry.h"
+#include "plugins/secrets.h"
 #include "support/printers.h"
 #include "support/temp_dir.h"
 
@@ -24,7 +27,7 @@ class DataPlaneFixture : public ::testing::Test {
     context_.run_id = "run-1";
     context_.task_id = "task-1";
     context_.task_name = "load";
-    context_.data_dir = dir_.path();
+    context_.paths = &paths_;
     context_.engine = &engine_;
     context_.progress = &progress_;
     context_.interrupter = &interrupter_;
@@ -37,11 +40,42 @@ class DataPlaneFixture : public ::testing::Test {
     std::ofstream(dir_.File(name)) << content;
   }
 
+  // Jobs may use the data directory only, and never `protected_files`, as under orc serve.
+  void Confine(std::vector<std::filesystem::path> protected_files = {}) {
+    paths_ = PathPolicy(dir_.path(), {}, std::move(protected_files));
+  }
+
+  // `config` with its ${env:NAME} references resolved (tests may use ORC_TEST_* variables).
+  static Result<nlohmann::json> Resolved(const nlohmann::json& config) {
+    Result<ResolvedSecrets> resolved =
+        ResolveSecrets(config, SecretPolicy({"ORC_SECRET_*", "ORC_TEST_*"}));
+    if (!resolved.ok()) return resolved.status();
+    return resolved->config;
+  }
+
+  Result<std::unique_ptr<Extractor>> MakeExtractor(const nlohmann::json& config) {
+    Result<nlohmann::json> resolved = Resolved(config);
+    if (!resolved.ok()) return resolved.status();
+    return registry_.MakeExtractor(*resolved, paths_);
+  }
+
+  Result<std::unique_ptr<Loader>> MakeLoader(const nlohmann::json& config) {
+    Result<nlohmann::json> resolved = Resolved(config);
+    if (!resolved.ok()) return resolved.status();
+    return registry_.MakeLoader(*resolved, paths_);
+  }
+
+  Result<std::unique_ptr<Transform>> MakeTransform(const nlohmann::json& config) {
+    Result<nlohmann::json> resolved = Resolved(config);
+    if (!resolved.ok()) return resolved.status();
+    return registry_.MakeTransform(*resolved, paths_);
+  }
+
   Result<LoadResult> Load(const nlohmann::json& extractor_config,
                           const nlohmann::json& loader_config) {
-    Result<std::unique_ptr<Extractor>> extractor = registry_.MakeExtractor(extractor_config.dump());
+    Result<std::unique_ptr<Extractor>> extractor = MakeExtractor(extractor_config);
     if (!extractor.ok()) return extractor.status();
-    Result<std::unique_ptr<Loader>> loader = registry_.MakeLoader(loader_config.dump());
+    Result<std::unique_ptr<Loader>> loader = MakeLoader(loader_config);
     if (!loader.ok()) return loader.status();
     return (*loader)->Load(context_, **extractor);
   }
@@ -67,6 +101,7 @@ class DataPlaneFixture : public ::testing::Test {
   }
 
   TempDir dir_;
+  PathPolicy paths_ = PathPolicy::Unrestricted(dir_.path());
   DuckDbEngine engine_;
   PluginRegistry registry_;
   TaskProgress progress_;

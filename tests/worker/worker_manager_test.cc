@@ -160,6 +160,36 @@ TEST_P(WorkerManagerTest, APermanentErrorFailsAtOnceWithItsRootCause) {
   EXPECT_EQ(TaskRuns(run_id).at(0).attempts, 1) << "a missing file cannot heal: not retried";
 }
 
+TEST_P(WorkerManagerTest, SecretsAreResolvedForTheTaskAndKeptOutOfItsErrorsAndLog) {
+  setenv("ORC_SECRET_WORKER_TEST", "s3cret-value", 1);
+  StartWorkers(1);
+  // DuckDB's error quotes the value it could not convert: the secret.
+  const std::string run_id =
+      Trigger(CreateJob({SqlTask("convert", "SELECT '${env:ORC_SECRET_WORKER_TEST}'::INTEGER")}));
+  const orc::Run run = WaitFor(run_id, RunStatus::kFailed);
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_NE(run.error_message.find("Could not convert string '***'"), std::string::npos)
+      << run.error_message;
+  const TaskRun task_run = TaskRuns(run_id).at(0);
+  std::string everything = run.error_message + task_run.error_message;
+  for (const std::string& error : task_run.errors) everything += error;
+  for (const RunLogLine& line : *store_->GetRunLogs(run_id, 0, 1000)) everything += line.message;
+  EXPECT_EQ(everything.find("s3cret-value"), std::string::npos) << everything;
+}
+
+TEST_P(WorkerManagerTest, AReferenceToAVariableJobsMayNotReadFailsTheTask) {
+  StartWorkers(1);
+  // Stored directly, as a job written before the policy existed would be.
+  const std::string run_id =
+      Trigger(CreateJob({SqlTask("home", "SELECT '${env:HOME}'")}, {.max_attempts = 3}));
+  const orc::Run run = WaitFor(run_id, RunStatus::kFailed);
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_NE(run.error_message.find("${env:HOME} is not a variable jobs may read"),
+            std::string::npos)
+      << run.error_message;
+  EXPECT_EQ(TaskRuns(run_id).at(0).attempts, 1) << "a refused name cannot heal: not retried";
+}
+
 TEST_P(WorkerManagerTest, AHangingTaskTimesOutIsRetriedThenFailsAndTheWorkerIsFreeAgain) {
   StartWorkers(1);
   Task hang = SqlTask("hang", kEndlessQuery);

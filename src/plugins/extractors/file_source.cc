@@ -1,32 +1,35 @@
 #include "plugins/extractors/file_source.h"
 
-#include <nlohmann/json.hpp>
-
 #include <system_error>
 
+#include "common/path_policy.h"
 #include "engine/duckdb_engine.h"
 
 namespace orc {
 
 Result<std::string> MatchFiles(TaskContext& context, DuckDbConnection& connection,
                                const std::string& plugin, const std::string& path) {
-  const std::string resolved = context.Resolve(path).string();
+  const std::string what = plugin + " " + path;
+  Result<std::filesystem::path> pattern = context.paths->CheckPattern(path, PathAccess::kRead);
+  if (!pattern.ok()) return pattern.status().WithContext(what);
+  const std::string resolved = pattern->string();
   // DuckDB's glob() is the matcher its readers use, so we read exactly the files it would.
   Result<DuckDbRows> files =
       connection.Query("SELECT file FROM glob(" + QuoteLiteral(resolved) + ") ORDER BY file");
-  if (!files.ok()) return files.status().WithContext(plugin + " " + path);
-  if (files->rows.empty()) {
-    return NotFoundError(plugin + " " + path + ": no file matches " + resolved);
-  }
+  if (!files.ok()) return files.status().WithContext(what);
+  if (files->rows.empty()) return NotFoundError(what + ": no file matches " + resolved);
   std::vector<std::string> names;
   int64_t bytes = 0;
   for (const auto& row : files->rows) {
-    names.push_back(row[0].value_or(""));
+    // The pattern's directory was allowed, but a match may be a symlink leading anywhere.
+    Result<std::filesystem::path> file =
+        context.paths->Check(row[0].value_or(""), PathAccess::kRead);
+    if (!file.ok()) return file.status().WithContext(what);
+    names.push_back(file->string());
     std::error_code error;
-    const auto size = std::filesystem::file_size(names.back(), error);
+    const auto size = std::filesystem::file_size(*file, error);
     if (error) {
-      return NotFoundError(plugin + " " + path + ": cannot read " + names.back() + ": " +
-                           error.message());
+      return NotFoundError(what + ": cannot read " + names.back() + ": " + error.message());
     }
     bytes += static_cast<int64_t>(size);
   }
@@ -34,13 +37,24 @@ Result<std::string> MatchFiles(TaskContext& context, DuckDbConnection& connectio
   return StringListLiteral(names);
 }
 
-std::string ColumnsLiteral(const nlohmann::json& columns) {
+std::string ColumnsLiteral(const StringPairs& columns) {
   std::string literal;
-  for (const auto& [name, type] : columns.items()) {
-    literal += (literal.empty() ? "" : ", ") + QuoteLiteral(name) + ": " +
-               QuoteLiteral(type.get<std::string>());
+  for (const auto& [name, type] : columns) {
+    literal += (literal.empty() ? "" : ", ") + QuoteLiteral(name) + ": " + QuoteLiteral(type);
   }
   return "{" + literal + "}";
+}
+
+std::optional<StringPairs> ReadColumns(ConfigReader& reader) {
+  std::optional<StringPairs> columns =
+      reader.StringMap("columns", "a DuckDB type name (a string)", [](const std::string& type) {
+        if (type.empty()) {
+          return InvalidArgumentError("must be a DuckDB type name such as BIGINT or VARCHAR");
+        }
+        return Status::Ok();
+      });
+  if (columns && columns->empty()) reader.Fail("columns", "must name at least one column");
+  return columns;
 }
 
 std::string StringListLiteral(const std::vector<std::string>& items) {

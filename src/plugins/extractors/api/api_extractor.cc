@@ -4,8 +4,6 @@
 // building a document (ApiPageReader) and spooled to a local file as the API's own JSON text, and
 // DuckDB's read_json then loads all the pages in one statement with their types (nested objects
 // become STRUCTs, arrays LISTs). The spool is removed with the extractor.
-#include <nlohmann/json.hpp>
-
 #include <fstream>
 #include <random>
 
@@ -13,6 +11,7 @@
 #include "common/uuid.h"
 #include "engine/duckdb_engine.h"
 #include "plugins/builtin_specs.h"
+#include "plugins/extractors/api/api_config.h"
 #include "plugins/extractors/api/api_page.h"
 #include "plugins/extractors/api/http_fetcher.h"
 #include "plugins/extractors/file_source.h"
@@ -20,90 +19,9 @@
 namespace orc {
 namespace {
 
-Status HttpUrl(const nlohmann::json& value) {
-  const std::string url = value.get<std::string>();
-  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-    return InvalidArgumentError("'" + url + "' is not an http:// or https:// URL");
-  }
-  return Status::Ok();
-}
-
-Status StringValues(const nlohmann::json& value) {
-  for (const auto& [name, item] : value.items()) {
-    if (!item.is_string() && !item.is_number() && !item.is_boolean()) {
-      return InvalidArgumentError("must be a string, number or boolean").WithField(name);
-    }
-  }
-  return Status::Ok();
-}
-
-// {type: bearer, token} | {type: basic, username, password} | {type: api_key, name, value, in}
-Status Auth(const nlohmann::json& auth) {
-  const std::string type = auth.value("type", "");
-  auto require = [&auth](const char* field) {
-    const auto value = auth.find(field);
-    if (value == auth.end() || !value->is_string() || value->get<std::string>().empty()) {
-      return InvalidArgumentError("is required (a string)").WithField(field);
-    }
-    return Status::Ok();
-  };
-  if (type == "bearer") return require("token");
-  if (type == "basic") {
-    ORC_RETURN_IF_ERROR(require("username"));
-    return require("password");
-  }
-  if (type == "api_key") {
-    ORC_RETURN_IF_ERROR(require("name"));
-    ORC_RETURN_IF_ERROR(require("value"));
-    const std::string in = auth.value("in", "header");
-    if (in != "header" && in != "query") {
-      return InvalidArgumentError("must be header or query").WithField("in");
-    }
-    return Status::Ok();
-  }
-  return InvalidArgumentError("type must be bearer, basic or api_key").WithField("type");
-}
-
-// The portable pagination styles; each names the fields it needs.
-Status Pagination(const nlohmann::json& pagination) {
-  const std::string type = pagination.value("type", "");
-  auto require = [&pagination](const char* field) {
-    if (!pagination.contains(field)) return InvalidArgumentError("is required").WithField(field);
-    return Status::Ok();
-  };
-  if (type == "page_number") return require("page_param");
-  if (type == "offset") {
-    ORC_RETURN_IF_ERROR(require("offset_param"));
-    return require("limit_param");
-  }
-  if (type == "cursor") {
-    ORC_RETURN_IF_ERROR(require("cursor_path"));
-    return require("cursor_param");
-  }
-  if (type == "next_url") return require("next_url_path");
-  if (type == "link_header") return Status::Ok();
-  return InvalidArgumentError("type must be page_number, offset, cursor, next_url or link_header")
-      .WithField("type");
-}
-
-Status Incremental(const nlohmann::json& incremental) {
-  for (const char* field : {"cursor_field", "param"}) {
-    const auto value = incremental.find(field);
-    if (value == incremental.end() || !value->is_string()) {
-      return InvalidArgumentError("is required (a string)").WithField(field);
-    }
-  }
-  return Status::Ok();
-}
-
-constexpr int kDefaultMaxRetries = 5;
 constexpr Duration kFirstRetryDelay = std::chrono::milliseconds(500);
 constexpr Duration kMaxRetryDelay = std::chrono::seconds(30);
 constexpr Duration kMaxRetryAfter = std::chrono::seconds(300);
-
-std::string ScalarText(const nlohmann::json& value) {
-  return value.is_string() ? value.get<std::string>() : value.dump();
-}
 
 // The URL of the rel="next" link in an RFC 8288 Link header.
 std::optional<std::string> NextLink(const std::optional<std::string>& header) {
@@ -149,57 +67,50 @@ std::optional<Duration> RetryAfter(const std::optional<std::string>& header, Tim
 
 // The parts of every request that come from the configuration: method, timeout, headers, body
 // and auth (an api_key sent in the query is added to each URL instead).
-HttpRequest BaseRequestOf(const nlohmann::json& config) {
-  HttpRequest request{.method = config.value("method", "GET"),
-                      .timeout = std::chrono::seconds(config.value("timeout_s", 30)),
-                      .accept_compressed = config.value("compression", false)};
+HttpRequest BaseRequestOf(const ApiConfig& config) {
+  HttpRequest request{.method = config.method,
+                      .timeout = std::chrono::seconds(config.timeout_s),
+                      .accept_compressed = config.compression};
   request.headers.push_back("Accept: application/json");
-  if (config.contains("headers")) {
-    for (const auto& [name, value] : config["headers"].items()) {
-      request.headers.push_back(name + ": " + ScalarText(value));
-    }
-  }
-  if (config.contains("body")) {
-    request.body = config["body"].dump();
+  for (const auto& [name, value] : config.headers) request.headers.push_back(name + ": " + value);
+  if (config.body) {
+    request.body = *config.body;
     request.headers.push_back("Content-Type: application/json");
   }
-  const nlohmann::json auth = config.value("auth", nlohmann::json());
-  const std::string auth_type = auth.is_object() ? auth.value("type", "") : "";
+  const std::string auth_type = config.auth ? config.auth->type : "";
   if (auth_type == "bearer") {
-    request.headers.push_back("Authorization: Bearer " + auth["token"].get<std::string>());
+    request.headers.push_back("Authorization: Bearer " + config.auth->token);
   } else if (auth_type == "basic") {
-    request.username = auth["username"];
-    request.password = auth["password"];
-  } else if (auth_type == "api_key" && auth.value("in", "header") == "header") {
-    request.headers.push_back(auth["name"].get<std::string>() + ": " +
-                              auth["value"].get<std::string>());
+    request.username = config.auth->username;
+    request.password = config.auth->password;
+  } else if (auth_type == "api_key" && !config.auth->in_query) {
+    request.headers.push_back(config.auth->name + ": " + config.auth->value);
   }
   return request;
 }
 
 // The api_key auth's name and value when it goes in the query.
-std::optional<std::pair<std::string, std::string>> QueryKeyOf(const nlohmann::json& config) {
-  const nlohmann::json auth = config.value("auth", nlohmann::json());
-  if (!auth.is_object() || auth.value("type", "") != "api_key" || auth.value("in", "") != "query") {
+std::optional<std::pair<std::string, std::string>> QueryKeyOf(const ApiConfig& config) {
+  if (!config.auth || config.auth->type != "api_key" || !config.auth->in_query) {
     return std::nullopt;
   }
-  return std::pair(auth["name"].get<std::string>(), auth["value"].get<std::string>());
+  return std::pair(config.auth->name, config.auth->value);
 }
 
 class ApiExtractor final : public Extractor {
  public:
-  explicit ApiExtractor(nlohmann::json config)
+  explicit ApiExtractor(ApiConfig config)
       : config_(std::move(config)),
-        pagination_(config_.value("pagination", nlohmann::json::object())),
-        pagination_type_(pagination_.value("type", "")),
-        incremental_(config_.value("incremental", nlohmann::json())),
+        pagination_(config_.pagination),
+        pagination_type_(pagination_.type),
+        incremental_(config_.incremental),
         base_request_(BaseRequestOf(config_)),
         query_key_(QueryKeyOf(config_)),
-        reader_(config_.value("records_path", ""),
-                pagination_type_ == "cursor"     ? pagination_.value("cursor_path", "")
-                : pagination_type_ == "next_url" ? pagination_.value("next_url_path", "")
+        reader_(config_.records_path,
+                pagination_type_ == "cursor"     ? pagination_.cursor_path
+                : pagination_type_ == "next_url" ? pagination_.next_url_path
                                                  : "",
-                incremental_.is_object() ? incremental_.value("cursor_field", "") : "") {}
+                incremental_ ? incremental_->cursor_field : "") {}
 
   ~ApiExtractor() override {
     if (spool_.empty()) return;
@@ -208,8 +119,8 @@ class ApiExtractor final : public Extractor {
   }
 
   Result<Source> Open(TaskContext& context, DuckDbConnection& connection) override {
-    const std::string method = config_.value("method", "GET");
-    Source source{.description = "api " + method + " " + DisplayUrl(config_["url"])};
+    const std::string& method = config_.method;
+    Source source{.description = "api " + method + " " + DisplayUrl(config_.url)};
     Status fetched = FetchAll(context, connection);
     if (!fetched.ok()) return fetched.WithContext(source.description);
     source.cursor_value = max_cursor_;
@@ -229,8 +140,8 @@ class ApiExtractor final : public Extractor {
  private:
   Status FetchAll(TaskContext& context, DuckDbConnection& connection) {
     ORC_ASSIGN_OR_RETURN(std::optional<std::string> since, StartingCursor(context, connection));
-    const int64_t max_pages = config_.value("max_pages", int64_t{0});
-    int64_t page_number = pagination_.value("start_page", int64_t{1});
+    const int64_t max_pages = config_.max_pages;
+    int64_t page_number = pagination_.start_page;
     int64_t offset = 0;
     std::optional<std::string> cursor;
     std::string next_url;
@@ -242,23 +153,20 @@ class ApiExtractor final : public Extractor {
         break;
       }
       std::vector<std::pair<std::string, std::string>> params;
-      if (since) params.emplace_back(incremental_["param"].get<std::string>(), *since);
+      if (since) params.emplace_back(incremental_->param, *since);
       if (pagination_type_ == "page_number") {
-        params.emplace_back(pagination_["page_param"].get<std::string>(),
-                            std::to_string(page_number));
-        if (pagination_.contains("page_size_param")) {
-          params.emplace_back(pagination_["page_size_param"].get<std::string>(),
-                              std::to_string(pagination_.value("page_size", int64_t{100})));
+        params.emplace_back(pagination_.page_param, std::to_string(page_number));
+        if (pagination_.page_size_param) {
+          params.emplace_back(*pagination_.page_size_param, std::to_string(pagination_.page_size));
         }
       } else if (pagination_type_ == "offset") {
-        params.emplace_back(pagination_["offset_param"].get<std::string>(), std::to_string(offset));
-        params.emplace_back(pagination_["limit_param"].get<std::string>(),
-                            std::to_string(pagination_.value("limit", int64_t{100})));
+        params.emplace_back(pagination_.offset_param, std::to_string(offset));
+        params.emplace_back(pagination_.limit_param, std::to_string(pagination_.limit));
       } else if (pagination_type_ == "cursor" && cursor) {
-        params.emplace_back(pagination_["cursor_param"].get<std::string>(), *cursor);
+        params.emplace_back(pagination_.cursor_param, *cursor);
       }
       const std::string url =
-          next_url.empty() ? BuildUrl(config_["url"], params, true) : BuildUrl(next_url, {}, false);
+          next_url.empty() ? BuildUrl(config_.url, params, true) : BuildUrl(next_url, {}, false);
       ORC_ASSIGN_OR_RETURN(HttpResponse response, FetchWithRetries(context, url));
       context.progress->bytes_read.fetch_add(static_cast<int64_t>(response.body.size()),
                                              std::memory_order_relaxed);
@@ -303,17 +211,14 @@ class ApiExtractor final : public Extractor {
   // destination's ledger, else initial_value; nullopt without incremental extraction.
   Result<std::optional<std::string>> StartingCursor(TaskContext& context,
                                                     DuckDbConnection& connection) {
-    if (!incremental_.is_object()) return std::optional<std::string>();
+    if (!incremental_) return std::optional<std::string>();
     ORC_ASSIGN_OR_RETURN(
         DuckDbRows last,
         connection.Query(
             "SELECT cursor_value FROM _orc_loads WHERE task_id = " + QuoteLiteral(context.task_id) +
             " AND cursor_value IS NOT NULL ORDER BY loaded_at DESC LIMIT 1"));
     if (!last.rows.empty() && last.rows[0][0]) return last.rows[0][0];
-    if (incremental_.contains("initial_value") && !incremental_["initial_value"].is_null()) {
-      return std::optional<std::string>(ScalarText(incremental_["initial_value"]));
-    }
-    return std::optional<std::string>();
+    return incremental_->initial_value;
   }
 
   // One request, retried on connection errors, timeouts, 408, 429 and 5xx with exponential
@@ -323,7 +228,7 @@ class ApiExtractor final : public Extractor {
     request.url = url;
     const std::string display = DisplayUrl(url);
     const std::string what = request.method + " " + display;
-    const int max_retries = config_.value("max_retries", kDefaultMaxRetries);
+    const int max_retries = static_cast<int>(config_.max_retries);
     for (int retry = 0;; ++retry) {
       if (context.interrupter->interrupted()) return context.interrupter->reason();
       WaitForRateLimit(context);
@@ -370,7 +275,7 @@ class ApiExtractor final : public Extractor {
   }
 
   void WaitForRateLimit(TaskContext& context) {
-    const double rate = config_.value("rate_limit_per_s", 0.0);
+    const double rate = config_.rate_limit_per_s;
     if (rate <= 0) return;
     const Duration interval =
         std::chrono::duration_cast<Duration>(std::chrono::duration<double>(1.0 / rate));
@@ -385,11 +290,7 @@ class ApiExtractor final : public Extractor {
                        const std::vector<std::pair<std::string, std::string>>& extra,
                        bool with_params) {
     std::vector<std::pair<std::string, std::string>> params;
-    if (with_params && config_.contains("params")) {
-      for (const auto& [name, value] : config_["params"].items()) {
-        params.emplace_back(name, ScalarText(value));
-      }
-    }
+    if (with_params) params = config_.params;
     params.insert(params.end(), extra.begin(), extra.end());
     if (query_key_) params.push_back(*query_key_);
     std::string url = base;
@@ -432,10 +333,10 @@ class ApiExtractor final : public Extractor {
     return Status::Ok();
   }
 
-  const nlohmann::json config_;
-  const nlohmann::json pagination_;
+  const ApiConfig config_;
+  const ApiPagination& pagination_;  // parts of config_
   const std::string pagination_type_;
-  const nlohmann::json incremental_;
+  const std::optional<ApiIncremental>& incremental_;
   const HttpRequest base_request_;
   const std::optional<std::pair<std::string, std::string>> query_key_;
   HttpFetcher fetcher_;
@@ -449,24 +350,6 @@ class ApiExtractor final : public Extractor {
 
 }  // namespace
 
-PluginSpec ApiExtractorSpec() {
-  return {.kind = PluginKind::kExtractor,
-          .type = "api",
-          .fields = {{"url", FieldType::kString, true, HttpUrl},
-                     {"method", FieldType::kString, false, OneOf({"GET", "POST", "PUT", "PATCH"})},
-                     {"headers", FieldType::kObject, false, StringValues},
-                     {"params", FieldType::kObject, false, StringValues},
-                     {"body", FieldType::kObject},
-                     {"timeout_s", FieldType::kInteger, false, Between(1, 3600)},
-                     {"auth", FieldType::kObject, false, Auth},
-                     {"records_path", FieldType::kString},
-                     {"pagination", FieldType::kObject, false, Pagination},
-                     {"max_pages", FieldType::kInteger, false, Between(1, 10'000'000)},
-                     {"rate_limit_per_s", FieldType::kNumber},
-                     {"incremental", FieldType::kObject, false, Incremental},
-                     {"max_retries", FieldType::kInteger, false, Between(0, 20)},
-                     {"compression", FieldType::kBool}},
-          .make_extractor = FactoryOf<Extractor, ApiExtractor>()};
-}
+PluginSpec ApiExtractorSpec() { return SpecOf<ApiExtractor>("api", ReadApiConfig); }
 
 }  // namespace orc

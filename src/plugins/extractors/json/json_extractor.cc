@@ -1,7 +1,5 @@
 // json: rows from a JSON array or NDJSON file, or a glob of files, read by DuckDB's read_json:
 // nested objects become STRUCTs and arrays LISTs.
-#include <nlohmann/json.hpp>
-
 #include "engine/duckdb_engine.h"
 #include "plugins/builtin_specs.h"
 #include "plugins/extractors/file_source.h"
@@ -9,36 +7,40 @@
 namespace orc {
 namespace {
 
+struct JsonConfig {
+  std::string path;                    // a file or a glob
+  std::string format = "auto";         // auto, array or ndjson
+  std::optional<StringPairs> columns;  // name -> DuckDB type; detected when absent
+
+  std::vector<ConfigFile> Files() const { return {{"path", path, ConfigFile::Use::kRead}}; }
+};
+
+JsonConfig ReadJsonConfig(ConfigReader& in) {
+  return {.path = in.RequiredString("path", NotEmpty),
+          .format = in.OneOf("format", {"auto", "array", "ndjson"}, "auto"),
+          .columns = ReadColumns(in)};
+}
+
 class JsonExtractor final : public Extractor {
  public:
-  explicit JsonExtractor(nlohmann::json config) : config_(std::move(config)) {}
+  explicit JsonExtractor(JsonConfig config) : config_(std::move(config)) {}
 
   Result<Source> Open(TaskContext& context, DuckDbConnection& connection) override {
-    const std::string path = config_["path"];
-    ORC_ASSIGN_OR_RETURN(std::string files, MatchFiles(context, connection, "json", path));
-    const std::string format = config_.value("format", "auto");
+    ORC_ASSIGN_OR_RETURN(std::string files, MatchFiles(context, connection, "json", config_.path));
+    const std::string& format = config_.format;
     std::string options =
         ", format = " + QuoteLiteral(format == "ndjson" ? "newline_delimited" : format);
-    if (config_.contains("columns")) {
-      options += ", columns = " + ColumnsLiteral(config_["columns"]);
-    }
+    if (config_.columns) options += ", columns = " + ColumnsLiteral(*config_.columns);
     return Source{.select_sql = "SELECT * FROM read_json(" + files + options + ")",
-                  .description = "json " + path};
+                  .description = "json " + config_.path};
   }
 
  private:
-  nlohmann::json config_;
+  const JsonConfig config_;
 };
 
 }  // namespace
 
-PluginSpec JsonExtractorSpec() {
-  return {.kind = PluginKind::kExtractor,
-          .type = "json",
-          .fields = {{"path", FieldType::kString, true, CheckNotEmpty},
-                     {"format", FieldType::kString, false, OneOf({"auto", "array", "ndjson"})},
-                     {"columns", FieldType::kObject}},
-          .make_extractor = FactoryOf<Extractor, JsonExtractor>()};
-}
+PluginSpec JsonExtractorSpec() { return SpecOf<JsonExtractor>("json", ReadJsonConfig); }
 
 }  // namespace orc

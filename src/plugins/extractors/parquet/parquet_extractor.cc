@@ -1,7 +1,5 @@
 // parquet: rows from a Parquet file or a glob of files, optionally hive-partitioned, read by
 // DuckDB's read_parquet with the file's own types.
-#include <nlohmann/json.hpp>
-
 #include "engine/duckdb_engine.h"
 #include "plugins/builtin_specs.h"
 #include "plugins/extractors/file_source.h"
@@ -9,44 +7,50 @@
 namespace orc {
 namespace {
 
+struct ParquetConfig {
+  std::string path;                                 // a file or a glob
+  std::optional<std::vector<std::string>> columns;  // all when absent
+  bool hive_partitioning = false;
+
+  std::vector<ConfigFile> Files() const { return {{"path", path, ConfigFile::Use::kRead}}; }
+};
+
+ParquetConfig ReadParquetConfig(ConfigReader& in) {
+  ParquetConfig config{.path = in.RequiredString("path", NotEmpty),
+                       .columns = in.StringList("columns")};
+  if (config.columns && config.columns->empty()) {
+    in.Fail("columns", "must name at least one column");
+  }
+  config.hive_partitioning = in.Bool("hive_partitioning", false);
+  return config;
+}
+
 class ParquetExtractor final : public Extractor {
  public:
-  explicit ParquetExtractor(nlohmann::json config) : config_(std::move(config)) {}
+  explicit ParquetExtractor(ParquetConfig config) : config_(std::move(config)) {}
 
   Result<Source> Open(TaskContext& context, DuckDbConnection& connection) override {
-    const std::string path = config_["path"];
-    ORC_ASSIGN_OR_RETURN(std::string files, MatchFiles(context, connection, "parquet", path));
+    ORC_ASSIGN_OR_RETURN(std::string files,
+                         MatchFiles(context, connection, "parquet", config_.path));
     std::string columns = "*";
-    if (config_.contains("columns")) {
+    if (config_.columns) {
       columns.clear();
-      for (const auto& column : config_["columns"]) {
-        columns += (columns.empty() ? "" : ", ") + QuoteIdentifier(column.get<std::string>());
+      for (const std::string& column : *config_.columns) {
+        columns += (columns.empty() ? "" : ", ") + QuoteIdentifier(column);
       }
     }
-    const std::string hive = config_.value("hive_partitioning", false) ? "true" : "false";
+    const std::string hive = config_.hive_partitioning ? "true" : "false";
     return Source{.select_sql = "SELECT " + columns + " FROM read_parquet(" + files +
                                 ", hive_partitioning = " + hive + ")",
-                  .description = "parquet " + path};
+                  .description = "parquet " + config_.path};
   }
 
  private:
-  nlohmann::json config_;
+  const ParquetConfig config_;
 };
-
-Status NotEmptyList(const nlohmann::json& value) {
-  if (value.empty()) return InvalidArgumentError("must name at least one column");
-  return Status::Ok();
-}
 
 }  // namespace
 
-PluginSpec ParquetExtractorSpec() {
-  return {.kind = PluginKind::kExtractor,
-          .type = "parquet",
-          .fields = {{"path", FieldType::kString, true, CheckNotEmpty},
-                     {"columns", FieldType::kStringArray, false, NotEmptyList},
-                     {"hive_partitioning", FieldType::kBool}},
-          .make_extractor = FactoryOf<Extractor, ParquetExtractor>()};
-}
+PluginSpec ParquetExtractorSpec() { return SpecOf<ParquetExtractor>("parquet", ReadParquetConfig); }
 
 }  // namespace orc

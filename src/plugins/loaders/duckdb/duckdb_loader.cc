@@ -3,8 +3,6 @@
 // The load, the schema changes it needs and its row in the destination's `_orc_loads` ledger
 // commit together. The ledger makes loads exactly-once: a retried attempt of a task whose earlier
 // attempt committed finds that attempt's row and loads nothing.
-#include <nlohmann/json.hpp>
-
 #include <map>
 
 #include "engine/duckdb_engine.h"
@@ -39,30 +37,38 @@ bool Reconciles(const std::string& source_type, const std::string& table_type) {
   return false;
 }
 
-Status MergeNeedsKey(const nlohmann::json& config) {
-  if (config.value("write_mode", "replace") == "merge" && !config.contains("primary_key")) {
-    return InvalidArgumentError("write_mode merge needs a primary_key (the columns to match on)")
-        .WithField("primary_key");
-  }
-  return Status::Ok();
-}
+struct DuckDbLoaderConfig {
+  std::string db_path;                   // a DuckDB file or ":memory:"
+  std::string table_name;                // table or schema.table
+  std::string write_mode = "replace";    // replace, append or merge
+  std::vector<std::string> primary_key;  // merge matches on these columns
 
-Status Identifiers(const nlohmann::json& columns) {
-  if (columns.empty()) return InvalidArgumentError("must name at least one column");
-  for (size_t i = 0; i < columns.size(); ++i) {
-    ORC_RETURN_IF_ERROR(CheckIdentifier(columns[i], /*allow_schema=*/false)
-                            .WithField("[" + std::to_string(i) + "]"));
+  std::vector<ConfigFile> Files() const {
+    return {{"db_path", db_path, ConfigFile::Use::kWriteDatabase}};
   }
-  return Status::Ok();
+};
+
+DuckDbLoaderConfig ReadDuckDbLoaderConfig(ConfigReader& in) {
+  DuckDbLoaderConfig config{
+      .db_path = in.RequiredString("db_path", NotEmpty),
+      .table_name = in.RequiredString("table_name", SqlTableName),
+      .write_mode = in.OneOf("write_mode", {"replace", "append", "merge"}, "replace")};
+  std::optional<std::vector<std::string>> key = in.StringList("primary_key", SqlIdentifier);
+  if (key && key->empty()) in.Fail("primary_key", "must name at least one column");
+  if (config.write_mode == "merge" && !key) {
+    in.Fail("primary_key", "write_mode merge needs a primary_key (the columns to match on)");
+  }
+  config.primary_key = key.value_or(std::vector<std::string>{});
+  return config;
 }
 
 class DuckDbLoader final : public Loader {
  public:
-  explicit DuckDbLoader(nlohmann::json config)
-      : db_path_(config["db_path"]),
-        table_name_(config["table_name"]),
-        write_mode_(config.value("write_mode", "replace")),
-        primary_key_(config.value("primary_key", std::vector<std::string>{})),
+  explicit DuckDbLoader(const DuckDbLoaderConfig& config)
+      : db_path_(config.db_path),
+        table_name_(config.table_name),
+        write_mode_(config.write_mode),
+        primary_key_(config.primary_key),
         table_(QuoteIdentifier(table_name_, /*allow_schema=*/true)) {}
 
   Result<LoadResult> Load(TaskContext& context, Extractor& extractor) override {
@@ -232,17 +238,6 @@ class DuckDbLoader final : public Loader {
 
 }  // namespace
 
-PluginSpec DuckDbLoaderSpec() {
-  return {
-      .kind = PluginKind::kLoader,
-      .type = "duckdb",
-      .fields = {{"db_path", FieldType::kString, true, CheckNotEmpty},
-                 {"table_name", FieldType::kString, true,
-                  [](const nlohmann::json& value) { return CheckIdentifier(value, true); }},
-                 {"write_mode", FieldType::kString, false, OneOf({"replace", "append", "merge"})},
-                 {"primary_key", FieldType::kStringArray, false, Identifiers}},
-      .check_config = MergeNeedsKey,
-      .make_loader = FactoryOf<Loader, DuckDbLoader>()};
-}
+PluginSpec DuckDbLoaderSpec() { return SpecOf<DuckDbLoader>("duckdb", ReadDuckDbLoaderConfig); }
 
 }  // namespace orc
