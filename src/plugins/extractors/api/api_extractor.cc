@@ -173,6 +173,7 @@ HttpRequest BaseRequestOf(const nlohmann::json& config) {
   } else if (auth_type == "api_key" && auth.value("in", "header") == "header") {
     request.headers.push_back(auth["name"].get<std::string>() + ": " +
                               auth["value"].get<std::string>());
+    request.credential_headers.push_back(auth["name"].get<std::string>());
   }
   return request;
 }
@@ -194,6 +195,7 @@ class ApiExtractor final : public Extractor {
         pagination_type_(pagination_.value("type", "")),
         incremental_(config_.value("incremental", nlohmann::json())),
         base_request_(BaseRequestOf(config_)),
+        origin_(OriginOf(config_["url"].get<std::string>())),
         query_key_(QueryKeyOf(config_)),
         reader_(config_.value("records_path", ""),
                 pagination_type_ == "cursor"     ? pagination_.value("cursor_path", "")
@@ -323,11 +325,23 @@ class ApiExtractor final : public Extractor {
     request.url = url;
     const std::string display = DisplayUrl(url);
     const std::string what = request.method + " " + display;
+    // A next-page link may lead to another origin; the credentials are for the configured one.
+    if (OriginOf(url) != origin_) {
+      DropCredentials(request);
+      if (!warned_other_origin_) {
+        warned_other_origin_ = true;
+        context.Log("warn", what + " is not on the origin of url: sent without credentials");
+      }
+    }
+    static const NetworkPolicy kDefaultPolicy;
+    const NetworkPolicy& policy =
+        context.network_policy != nullptr ? *context.network_policy : kDefaultPolicy;
     const int max_retries = config_.value("max_retries", kDefaultMaxRetries);
     for (int retry = 0;; ++retry) {
       if (context.interrupter->interrupted()) return context.interrupter->reason();
       WaitForRateLimit(context);
-      Result<HttpResponse> response = fetcher_.Fetch(request, display, *context.interrupter);
+      Result<HttpResponse> response =
+          fetcher_.Fetch(request, display, policy, *context.interrupter);
       Status failure;
       std::optional<Duration> retry_after;
       if (!response.ok()) {
@@ -380,7 +394,8 @@ class ApiExtractor final : public Extractor {
     last_request_ = context.clock->Now();
   }
 
-  // `base` with the configured params (when `with_params`), `extra` and an api_key in the query.
+  // `base` with the configured params (when `with_params`), `extra` and an api_key in the query
+  // (only on the configured origin).
   std::string BuildUrl(const std::string& base,
                        const std::vector<std::pair<std::string, std::string>>& extra,
                        bool with_params) {
@@ -391,7 +406,7 @@ class ApiExtractor final : public Extractor {
       }
     }
     params.insert(params.end(), extra.begin(), extra.end());
-    if (query_key_) params.push_back(*query_key_);
+    if (query_key_ && OriginOf(base) == origin_) params.push_back(*query_key_);
     std::string url = base;
     for (const auto& [name, value] : params) {
       url += (url.find('?') == std::string::npos ? "?" : "&") + fetcher_.Escape(name) + "=" +
@@ -437,6 +452,7 @@ class ApiExtractor final : public Extractor {
   const std::string pagination_type_;
   const nlohmann::json incremental_;
   const HttpRequest base_request_;
+  const std::optional<Origin> origin_;  // of url: where the credentials may go
   const std::optional<std::pair<std::string, std::string>> query_key_;
   HttpFetcher fetcher_;
   ApiPageReader reader_;
@@ -445,6 +461,7 @@ class ApiExtractor final : public Extractor {
   std::optional<std::string> max_cursor_;
   std::optional<TimePoint> last_request_;
   bool keys_changed_ = false;  // a page after the first had keys the first did not
+  bool warned_other_origin_ = false;
 };
 
 }  // namespace
