@@ -207,16 +207,24 @@ TEST_F(ApiExtractorTest, RateLimitSpacesTheRequests) {
   }
 }
 
-TEST_F(ApiExtractorTest, MaxPagesIsAGuard) {
-  server_.Get("/endless", [](const httplib::Request& request, httplib::Response& response) {
+TEST_F(ApiExtractorTest, MorePagesThanMaxPagesFailTheTask) {
+  server_.Get("/endless", [this](const httplib::Request& request, httplib::Response& response) {
+    ++calls_;
     Reply(response, Records(0, 5));
   });
   json config = Api("/endless", {{"max_pages", 3},
                                  {"pagination", {{"type", "page_number"}, {"page_param", "p"}}}});
   Result<LoadResult> loaded = Load(config, DuckDb("t"));
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  EXPECT_EQ(loaded->rows_loaded, 15);
-  EXPECT_NE(logs_.at(0).find("stopped after max_pages (3)"), std::string::npos) << logs_.at(0);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(loaded.status().message().find(
+                "the API still had pages after max_pages (3), 15 records; raise max_pages"),
+            std::string::npos)
+      << loaded.status();
+  EXPECT_EQ(calls_, 3);
+  EXPECT_EQ(Rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = 't'"),
+            std::vector<std::string>{"0"})
+      << "nothing of a partial load";
 }
 
 TEST_F(ApiExtractorTest, LoopbackIsRefusedUnlessTheOperatorAllowsIt) {
@@ -316,6 +324,29 @@ TEST_F(ApiExtractorTest, ARedirectWithinTheOriginKeepsTheCredentials) {
       Api("/moved", {{"auth", {{"type", "api_key"}, {"name", "X-Api-Key"}, {"value", "key-456"}}}}),
       DuckDb("t"));
   ASSERT_TRUE(loaded.ok()) << loaded.status();
+}
+
+TEST_F(ApiExtractorTest, AResponseOverMaxResponseMbFailsTheTask) {
+  server_.Get("/big", [this](const httplib::Request&, httplib::Response& response) {
+    ++calls_;
+    response.set_content("[" + std::string(2 << 20, ' ') + "]", "application/json");
+  });
+  Result<LoadResult> loaded = Load(Api("/big", {{"max_response_mb", 1}}), DuckDb("t"));
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(loaded.status().message().find("response larger than 1 MiB (max_response_mb)"),
+            std::string::npos)
+      << loaded.status();
+  EXPECT_EQ(calls_, 1) << "the same response would come again: not retried";
+}
+
+TEST_F(ApiExtractorTest, MaxResponseMbIsFrom1To4095) {
+  for (const int mb : {0, 4096}) {
+    Result<std::unique_ptr<Extractor>> made =
+        registry_.MakeExtractor(Api("/x", {{"max_response_mb", mb}}).dump());
+    ASSERT_FALSE(made.ok()) << mb;
+    EXPECT_NE(made.status().field().find("max_response_mb"), std::string::npos) << made.status();
+  }
 }
 
 // What once crashed the process or hung the task: each fails the task with InvalidArgument.

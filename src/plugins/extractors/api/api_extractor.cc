@@ -97,6 +97,8 @@ Status Incremental(const nlohmann::json& incremental) {
 }
 
 constexpr int kDefaultMaxRetries = 5;
+constexpr int64_t kDefaultMaxPages = 100'000;
+constexpr int64_t kDefaultMaxResponseMb = 256;
 constexpr Duration kFirstRetryDelay = std::chrono::milliseconds(500);
 constexpr Duration kMaxRetryDelay = std::chrono::seconds(30);
 constexpr Duration kMaxRetryAfter = std::chrono::seconds(300);
@@ -150,9 +152,12 @@ std::optional<Duration> RetryAfter(const std::optional<std::string>& header, Tim
 // The parts of every request that come from the configuration: method, timeout, headers, body
 // and auth (an api_key sent in the query is added to each URL instead).
 HttpRequest BaseRequestOf(const nlohmann::json& config) {
-  HttpRequest request{.method = config.value("method", "GET"),
-                      .timeout = std::chrono::seconds(config.value("timeout_s", 30)),
-                      .accept_compressed = config.value("compression", false)};
+  HttpRequest request{
+      .method = config.value("method", "GET"),
+      .timeout = std::chrono::seconds(config.value("timeout_s", 30)),
+      .max_body_bytes = static_cast<size_t>(config.value("max_response_mb", kDefaultMaxResponseMb))
+                        << 20,
+      .accept_compressed = config.value("compression", false)};
   request.headers.push_back("Accept: application/json");
   if (config.contains("headers")) {
     for (const auto& [name, value] : config["headers"].items()) {
@@ -231,7 +236,7 @@ class ApiExtractor final : public Extractor {
  private:
   Status FetchAll(TaskContext& context, DuckDbConnection& connection) {
     ORC_ASSIGN_OR_RETURN(std::optional<std::string> since, StartingCursor(context, connection));
-    const int64_t max_pages = config_.value("max_pages", int64_t{0});
+    const int64_t max_pages = config_.value("max_pages", kDefaultMaxPages);
     int64_t page_number = pagination_.value("start_page", int64_t{1});
     int64_t offset = 0;
     std::optional<std::string> cursor;
@@ -239,9 +244,12 @@ class ApiExtractor final : public Extractor {
     int64_t pages = 0;
     int64_t records = 0;
     while (true) {
-      if (max_pages > 0 && pages >= max_pages) {
-        context.Log("warn", "stopped after max_pages (" + std::to_string(max_pages) + ") pages");
-        break;
+      // An API that never stops paginating (a loop, a bug) fails the task: loading part of it
+      // would look like success.
+      if (pages >= max_pages) {
+        return InvalidArgumentError("the API still had pages after max_pages (" +
+                                    std::to_string(max_pages) + "), " + std::to_string(records) +
+                                    " records; raise max_pages if it really has that many");
       }
       std::vector<std::pair<std::string, std::string>> params;
       if (since) params.emplace_back(incremental_["param"].get<std::string>(), *since);
@@ -482,6 +490,8 @@ PluginSpec ApiExtractorSpec() {
                      {"rate_limit_per_s", FieldType::kNumber},
                      {"incremental", FieldType::kObject, false, Incremental},
                      {"max_retries", FieldType::kInteger, false, Between(0, 20)},
+                     // simdjson parses at most 4 GiB.
+                     {"max_response_mb", FieldType::kInteger, false, Between(1, 4095)},
                      {"compression", FieldType::kBool}},
           .make_extractor = FactoryOf<Extractor, ApiExtractor>()};
 }
