@@ -334,7 +334,7 @@ Result<HttpResponse> HttpFetcher::FetchOnce(const HttpRequest& request, const st
 
   // The multi interface rather than curl_easy_perform, whose wait for a silent server only checks
   // for an interrupt about once a second: an interrupt wakes this loop at once.
-  CURLcode code = CURLE_ABORTED_BY_CALLBACK;
+  std::optional<CURLcode> result;
   if (curl_multi_add_handle(multi, curl) != CURLM_OK) {
     return InternalError(what + ": libcurl could not start the transfer");
   }
@@ -348,12 +348,14 @@ Result<HttpResponse> HttpFetcher::FetchOnce(const HttpRequest& request, const st
     }
     int queued = 0;
     while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
-      if (message->msg == CURLMSG_DONE) code = message->data.result;
+      if (message->msg == CURLMSG_DONE) result = message->data.result;
     }
   }
   curl_multi_remove_handle(multi, curl);
   if (interrupter.interrupted()) return interrupter.reason();
+  if (!result) return InternalError(what + ": libcurl ended the transfer without a result");
 
+  const CURLcode code = *result;
   switch (code) {
     case CURLE_OK:
       break;
