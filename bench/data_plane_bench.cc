@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "engine/duckdb_engine.h"
+#include "plugins/extractors/api/network_policy.h"
 #include "plugins/plugin_registry.h"
 
 extern char** environ;
@@ -73,13 +74,16 @@ int RunChild(const std::string& side, const std::string& format, const std::stri
     TaskProgress progress;
     Interrupter interrupter;
     const PathPolicy paths = PathPolicy::Unrestricted(std::filesystem::current_path());
+    // The API is served on loopback, which the default network policy refuses.
+    const NetworkPolicy policy{.allowed_hosts = {{.host = "127.0.0.1"}}};
     TaskContext context{.run_id = "bench",
                         .task_id = "bench",
                         .task_name = "load",
                         .paths = &paths,
                         .engine = &engine,
                         .progress = &progress,
-                        .interrupter = &interrupter};
+                        .interrupter = &interrupter,
+                        .network_policy = &policy};
     nlohmann::json source = {{"type", format}, {"path", file}};
     if (format == "api") {
       source = {{"type", "api"},
