@@ -78,6 +78,10 @@ void AddServeOptions(CLI::App& serve, ServeOptions& options) {
                   "A host the api extractor may reach although it is on a loopback, private or "
                   "link-local address: HOST or HOST:PORT; repeatable")
       ->type_name("HOST[:PORT]");
+  serve.add_flag(
+      "--allow-private", options.allow_private,
+      "Let the api extractor reach every loopback, private and link-local address (never "
+      "cloud metadata endpoints, which only --allow-host opens)");
   serve
       .add_option("--task-memory-mb", options.task_memory_mb,
                   "Memory each task may use, in MiB, unless its job says otherwise (0: no limit)")

@@ -22,6 +22,7 @@
 #include "common/logging.h"
 #include "common/termination_signals.h"
 #include "common/version.h"
+#include "plugins/extractors/api/network_policy.h"
 #include "plugins/plugin_registry.h"
 #include "scheduler/scheduler.h"
 #include "state/database_url.h"
@@ -79,7 +80,13 @@ Result<ExecutorSettings> Confinement(const ServeOptions& options, const Database
                                   "the other links");
     }
   }
+  for (const std::string& host : options.allow_hosts) {
+    if (Result<AllowedHost> parsed = ParseAllowedHost(host); !parsed.ok()) {
+      return parsed.status().WithContext("--allow-host");
+    }
+  }
   settings.allowed_hosts = options.allow_hosts;
+  settings.allow_private = options.allow_private;
   // orc's own API is a source jobs may read (the examples do), also when it listens on every
   // address.
   const std::string port = std::to_string(api.port);

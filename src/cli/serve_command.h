@@ -20,6 +20,7 @@ struct ServeOptions {
   std::vector<std::string> allow_paths;  // DIR, DIR:ro or DIR:rw
   std::vector<std::string> allow_env = {"ORC_SECRET_*"};
   std::vector<std::string> allow_hosts;  // HOST or HOST:PORT
+  bool allow_private = false;
   int task_memory_mb = 2048;             // 0: no limit
 };
 

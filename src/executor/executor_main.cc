@@ -16,6 +16,7 @@
 #include "executor/executor_protocol.h"
 #include "executor/frame_channel.h"
 #include "executor/task_runner.h"
+#include "plugins/extractors/api/network_policy.h"
 #include "plugins/plugin.h"
 #include "plugins/plugin_registry.h"
 
@@ -46,6 +47,12 @@ class Executor {
     if (!settings.ok()) return Fail(settings.status());
     settings_ = std::move(*settings);
     policy_.emplace(settings_.data_dir, settings_.allowed_directories, settings_.protected_files);
+    network_policy_.allow_private = settings_.allow_private;
+    for (const std::string& host : settings_.allowed_hosts) {
+      Result<AllowedHost> allowed = ParseAllowedHost(host);
+      if (!allowed.ok()) return Fail(allowed.status().WithContext("allowed host"));
+      network_policy_.allowed_hosts.push_back(std::move(*allowed));
+    }
     if (Status sent = Send({{"type", "ready"}, {"sandbox", "none"}}); !sent.ok()) return 1;
     std::thread control([this] { ControlLoop(); });
     control.detach();  // ends with the process: it exits when orc closes the channel
@@ -152,6 +159,7 @@ class Executor {
                         .engine = &engine_,
                         .progress = &current.progress,
                         .interrupter = &current.interrupter,
+                        .network_policy = &network_policy_,
                         .log = [this](std::string_view level, std::string message) {
                           (void)Send({{"type", "log"}, {"level", level}, {"message", message}});
                         }};
@@ -170,6 +178,7 @@ class Executor {
   const PluginRegistry& plugins_;
   ExecutorSettings settings_;
   std::optional<PathPolicy> policy_;
+  NetworkPolicy network_policy_;
   DuckDbEngine engine_;
   std::mutex mutex_;  // guards current_ and last_progress_
   std::condition_variable task_ready_;

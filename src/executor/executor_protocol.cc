@@ -40,6 +40,7 @@ json ToJson(const ExecutorSettings& settings) {
           {"protected_files", std::move(protected_files)},
           {"temp_dir", settings.temp_dir.string()},
           {"allowed_hosts", settings.allowed_hosts},
+          {"allow_private", settings.allow_private},
           {"confine", settings.confine}};
 }
 
@@ -56,6 +57,7 @@ Result<ExecutorSettings> ExecutorSettingsFromJson(const json& message) {
     }
     settings.temp_dir = message.at("temp_dir").get<std::string>();
     settings.allowed_hosts = message.at("allowed_hosts").get<std::vector<std::string>>();
+    settings.allow_private = message.at("allow_private").get<bool>();
     settings.confine = message.at("confine").get<bool>();
     return settings;
   });

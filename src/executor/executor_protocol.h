@@ -32,7 +32,10 @@ struct ExecutorSettings {
   std::vector<std::filesystem::path> protected_files;  // the state database's files
   // Private to this process: spool files of the api extractor and DuckDB's spills.
   std::filesystem::path temp_dir;
-  std::vector<std::string> allowed_hosts;  // hosts the api extractor may reach although private
+  // Hosts (HOST or HOST:PORT) the api extractor may reach although their addresses are private,
+  // and whether every private address is allowed (cloud metadata endpoints excepted).
+  std::vector<std::string> allowed_hosts;
+  bool allow_private = false;
   // Confine DuckDB (external access, extensions) and the process itself (Landlock).
   bool confine = true;
 };

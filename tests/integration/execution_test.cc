@@ -50,7 +50,10 @@ class ExecutionTest : public ::testing::Test {
             "--shutdown-grace-s",
             "1",
             "--workers",
-            "2"};
+            "2",
+            // The test's upstream servers listen on loopback, which jobs may not reach by default.
+            "--allow-host",
+            "127.0.0.1"};
   }
 
   std::string CreateJob(ApiClient& api, json tasks, int max_active_runs = 1) {
