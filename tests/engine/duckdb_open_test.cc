@@ -10,7 +10,9 @@
 #include <fstream>
 #include <thread>
 
+#include "common/landlock.h"
 #include "engine/duckdb_engine.h"
+#include "support/child_checks.h"
 #include "support/printers.h"
 #include "support/temp_dir.h"
 
@@ -249,6 +251,54 @@ TEST_F(ConfinedEngineTest, ProgressIsTrackedOnAConfinedDatabase) {
   ASSERT_TRUE(seen.has_value()) << "no progress reported";
   EXPECT_GT(*seen, 0);
   EXPECT_LE(*seen, 1);
+}
+
+// What a task executor does: confine itself with Landlock first, then start DuckDB (its threads
+// inherit the confinement). DuckDB must still work in the allowed directory, and the symbolic
+// link it would follow is now closed. In a forked child: Landlock cannot be undone.
+TEST_F(ConfinedEngineTest, WorksUnderLandlockWhichClosesSymbolicLinksLeadingOut) {
+  if (LandlockAbiVersion() == 0) GTEST_SKIP() << "the kernel does not offer Landlock";
+  fs::create_symlink(outside_, allowed_ + "/link");
+  EXPECT_EXIT(
+      {
+        testing::ChildChecks checks;
+        std::vector<LandlockRule> rules = ExecutorSystemPaths();
+        rules.push_back({allowed_, LandlockAccess::kReadWrite});
+        const LandlockOutcome landlock = RestrictFileAccess(rules);
+        checks.Expect(landlock.active, landlock.description);
+
+        DuckDbEngineOptions options = Options();
+        options.memory_limit_bytes = 64 << 20;
+        DuckDbEngine engine(options);
+        Result<std::unique_ptr<DuckDbConnection>> file = engine.Connect(allowed_ + "/x.duckdb");
+        checks.Expect(file.ok(), "opening allowed/x.duckdb: " + file.status().ToString());
+        if (file.ok()) {
+          Result<int64_t> rows = (*file)->Execute("CREATE TABLE t AS SELECT * FROM read_csv('" +
+                                                  allowed_ + "/a.csv')");
+          checks.Expect(rows.ok() && *rows == 2, "loading a.csv: " + rows.status().ToString());
+          Status outside =
+              (*file)->Query("SELECT * FROM read_csv('" + outside_ + "/secret.csv')").status();
+          checks.Expect(outside.code() == StatusCode::kPermissionDenied, outside.ToString());
+          Status link =
+              (*file)->Query("SELECT * FROM read_csv('" + allowed_ + "/link/secret.csv')").status();
+          checks.Expect(link.code() == StatusCode::kPermissionDenied, "link: " + link.ToString());
+        }
+        Result<std::unique_ptr<DuckDbConnection>> memory = engine.Connect(":memory:");
+        checks.Expect(memory.ok(), "opening :memory:: " + memory.status().ToString());
+        if (memory.ok()) {
+          Status spilled = (*memory)
+                               ->Execute(
+                                   "CREATE TABLE big AS SELECT i, repeat('x', 100) || i AS "
+                                   "s FROM range(2000000) t(i)")
+                               .status();
+          checks.Expect(spilled.ok(), "spilling: " + spilled.ToString());
+          Result<DuckDbRows> files =
+              (*memory)->Query("SELECT count(*) FROM duckdb_temporary_files()");
+          checks.Expect(files.ok() && files->rows[0][0] != "0", "nothing spilled");
+        }
+        checks.Exit();
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 TEST(DuckDbEngineConfinementTest, AnUnconfinedEngineStillReadsAnyFile) {
