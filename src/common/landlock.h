@@ -9,8 +9,8 @@
 //
 // Landlock binds only the calling thread and the threads and processes it creates afterwards.
 // Threads already running stay unrestricted, so the function refuses to act when the process has
-// more than one thread: the executor must call it before anything starts a thread (DuckDB, the
-// logging backend, libcurl's threaded resolver). Files already open stay usable (a socket to the
+// more than one thread: the executor must call it before anything starts a thread (DuckDB when a
+// database opens, libcurl's threaded resolver). Files already open stay usable (a socket to the
 // server, a log file).
 //
 // It never fails the caller: on a kernel without Landlock it does nothing and says why. The caller

@@ -91,7 +91,9 @@ Status ErrorOf(duckdb_result* result, const std::optional<std::string>& allowed)
           message.find("No such file") != std::string::npos) {
         return NotFoundError(std::move(message));
       }
+      // The operating system's refusal (file permissions, or Landlock around a confined engine).
       if (message.find("Permission denied") != std::string::npos) {
+        if (allowed) message += ConfinementNote(allowed);
         return PermissionDeniedError(std::move(message));
       }
       return UnavailableError(std::move(message));
