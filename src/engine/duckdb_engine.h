@@ -124,7 +124,9 @@ class DuckDbEngine {
   // connections, and calls DropMemoryDatabase().
   void SetMemoryLimit(std::optional<uint64_t> bytes);
   // Forgets the ":memory:" database: it closes once the connections still using it are gone, and
-  // the next Connect(":memory:") opens a new, empty one with the options of that moment.
+  // the next Connect(":memory:") opens a new, empty one with the options of that moment. A process
+  // running attempts one at a time calls it after each, so that nothing an attempt left there
+  // (tables, attached databases, DuckDB's logging configuration) reaches the next.
   void DropMemoryDatabase();
 
   // How many file databases are open now (for tests and metrics).

@@ -165,6 +165,23 @@ TEST_F(ConfinedEngineTest, SqlCannotChangeTheSettingsBack) {
   EXPECT_EQ(Run("SELECT * FROM read_text('/etc/passwd')").code(), StatusCode::kPermissionDenied);
 }
 
+// DuckDB's logging functions are not settings, so the lock does not stop them. A log sent where
+// DuckDB may not write writes nothing there, but breaks the database's later statements, and
+// DuckDB 1.4.4 then throws from a destructor when the connection closes: the process aborts,
+// confined or not (`orc query db "CALL enable_logging(storage_path = '/etc/passwd/x'); SELECT 1"`
+// too). Only a process of its own per task contains that. If this test fails, DuckDB has fixed
+// it: docs/security.md should then say so.
+TEST_F(ConfinedEngineTest, LoggingWhereDuckDbMayNotWriteAbortsTheProcess) {
+  EXPECT_DEATH(
+      {
+        (void)Run("CALL enable_logging(storage_path = '" + outside_ + "/log')");
+        if (Run("SELECT 1").code() != StatusCode::kPermissionDenied) std::_Exit(0);
+        memory_.reset();
+      },
+      "terminate called after throwing");
+  EXPECT_FALSE(fs::exists(outside_ + "/log"));
+}
+
 TEST_F(ConfinedEngineTest, LoadsIntoADatabaseInsideAndRefusesOneOutside) {
   Result<std::unique_ptr<DuckDbConnection>> inside = engine_.Connect(allowed_ + "/sub/x.duckdb");
   ASSERT_TRUE(inside.ok()) << inside.status();
