@@ -326,6 +326,33 @@ TEST_F(ConfinedEngineTest, WorksUnderLandlockWhichClosesSymbolicLinksLeadingOut)
       ::testing::ExitedWithCode(0), "");
 }
 
+TEST(DuckDbEngineConfinementTest, TheOptionsBecomeDuckDbsSettings) {
+  testing::TempDir dir;
+  for (const bool confined : {false, true}) {
+    DuckDbEngineOptions options{.spill_directory = dir.File("spill"),
+                                .memory_limit_bytes = 200 << 20,
+                                .max_spill_bytes = uint64_t{1} << 30,
+                                .threads = 1};
+    if (confined) options.confinement = DuckDbConfinement{.allowed_directories = {dir.path()}};
+    DuckDbEngine engine(options);
+    Result<std::unique_ptr<DuckDbConnection>> connection = engine.Connect(":memory:");
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    Result<DuckDbRows> rows = (*connection)
+                                  ->Query(
+                                      "SELECT current_setting('memory_limit'), "
+                                      "current_setting('max_temp_directory_size'), "
+                                      "current_setting('threads'), "
+                                      "current_setting('temp_directory'), "
+                                      "current_setting('enable_external_access')");
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    EXPECT_EQ(rows->rows[0][0], "200.0 MiB") << confined;
+    EXPECT_EQ(rows->rows[0][1], "1.0 GiB") << confined;
+    EXPECT_EQ(rows->rows[0][2], "1") << confined;
+    EXPECT_TRUE(rows->rows[0][3]->starts_with(dir.File("spill/duckdb-"))) << *rows->rows[0][3];
+    EXPECT_EQ(rows->rows[0][4], confined ? "false" : "true");
+  }
+}
+
 TEST(DuckDbEngineConfinementTest, AnUnconfinedEngineStillReadsAnyFile) {
   DuckDbEngine engine;
   Result<std::unique_ptr<DuckDbConnection>> connection = engine.Connect(":memory:");
