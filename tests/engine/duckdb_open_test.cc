@@ -81,6 +81,9 @@ TEST_F(ConfinedEngineTest, ReadsAndWritesFilesInsideTheAllowedDirectories) {
                   "/a.parquet' (FORMAT parquet)")
                   .ok());
   EXPECT_EQ(Value("SELECT max(name) FROM read_parquet('" + allowed_ + "/a.parquet')"), "two");
+  ASSERT_TRUE(Run("ATTACH '" + allowed_ + "/sub/y.duckdb' AS y").ok());
+  ASSERT_TRUE(Run("CREATE TABLE y.t AS SELECT 1 AS x").ok());
+  EXPECT_EQ(Value("SELECT count(*) FROM y.t"), "1");
 }
 
 TEST_F(ConfinedEngineTest, RefusesFilesOutsideTheAllowedDirectories) {
