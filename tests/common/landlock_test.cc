@@ -79,6 +79,10 @@ class LandlockTest : public ::testing::Test {
       const int error = OpenError(path);
       checks.Expect(error == EACCES, "reading " + path + ": " + ErrorText(error));
     }
+    // A hard link would make the file outside a file of allowed/.
+    const int linked =
+        Error(link((outside_ + "/secret.txt").c_str(), (allowed_ + "/hard.txt").c_str()));
+    checks.Expect(linked == EXDEV || linked == EACCES, "linking outside in: " + ErrorText(linked));
     const int written = OpenError(outside_ + "/new.txt", O_WRONLY | O_CREAT);
     checks.Expect(written == EACCES, "creating outside/new.txt: " + ErrorText(written));
     checks.Expect(!fs::exists(outside_ + "/new.txt"), "outside/new.txt was created");
