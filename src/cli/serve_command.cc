@@ -1,7 +1,6 @@
 #include "cli/serve_command.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 #include <cstring>
 #include <filesystem>
@@ -72,13 +71,9 @@ Result<ExecutorSettings> Confinement(const ServeOptions& options, const Database
             "jobs another directory (--data-dir, --allow-path)");
       }
     }
-    struct stat info {};
-    if (::stat(state.c_str(), &info) == 0 && info.st_nlink > 1) {
-      return InvalidArgumentError("the state database " + state.string() + " has " +
-                                  std::to_string(info.st_nlink) +
-                                  " hard links: jobs could reach it through another name; remove "
-                                  "the other links");
-    }
+    ORC_RETURN_IF_ERROR(
+        PathPolicy(settings.data_dir, settings.allowed_directories, settings.protected_files)
+            .CheckProtectedFilesHaveOneName());
   }
   for (const std::string& host : options.allow_hosts) {
     if (Result<AllowedHost> parsed = ParseAllowedHost(host); !parsed.ok()) {

@@ -241,6 +241,7 @@ class RunExecution {
   }
 
   Result<PreparedAttempt> Prepare(const Task& task, int attempt) {
+    ORC_RETURN_IF_ERROR(environment_.paths.CheckProtectedFilesHaveOneName());
     PreparedAttempt prepared{
         .assignment = {.run_id = run_.run_id,
                        .task_id = task.task_id,
