@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/interrupter.h"
+#include "common/landlock.h"
 #include "engine/duckdb_engine.h"
 #include "executor/executor_protocol.h"
 #include "executor/frame_channel.h"
@@ -53,7 +54,8 @@ class Executor {
       if (!allowed.ok()) return Fail(allowed.status().WithContext("allowed host"));
       network_policy_.allowed_hosts.push_back(std::move(*allowed));
     }
-    if (Status sent = Send({{"type", "ready"}, {"sandbox", "none"}}); !sent.ok()) return 1;
+    const std::string sandbox = Confine();
+    if (Status sent = Send({{"type", "ready"}, {"sandbox", sandbox}}); !sent.ok()) return 1;
     std::thread control([this] { ControlLoop(); });
     control.detach();  // ends with the process: it exits when orc closes the channel
     while (true) RunNextTask();
@@ -67,6 +69,35 @@ class Executor {
     ORC_ASSIGN_OR_RETURN(nlohmann::json message, ParseMessage(**frame));
     if (message["type"] != "init") return InvalidArgumentError("the first message is not init");
     return ExecutorSettingsFromJson(message);
+  }
+
+  // Confines this process, still single-threaded, to what jobs may use: Landlock (the kernel's, on
+  // every file the process opens) where the kernel has it, and DuckDB's own confinement (SQL
+  // reaches only the allowed directories, loads no extension, cannot change a setting back).
+  // Returns how, for orc's log.
+  std::string Confine() {
+    std::vector<std::filesystem::path> directories = {settings_.data_dir};
+    std::vector<LandlockRule> rules = ExecutorSystemPaths();
+    rules.push_back({settings_.data_dir, LandlockAccess::kReadWrite});
+    for (const AllowedDirectory& directory : settings_.allowed_directories) {
+      directories.push_back(directory.path);
+      rules.push_back({directory.path, directory.writable ? LandlockAccess::kReadWrite
+                                                          : LandlockAccess::kReadOnly});
+    }
+    // Spool files of the api extractor, DuckDB's spills.
+    directories.push_back(settings_.temp_dir);
+    rules.push_back({settings_.temp_dir, LandlockAccess::kReadWrite});
+    if (!settings_.confine) {
+      engine_ = std::make_unique<DuckDbEngine>();
+      return "not confined";
+    }
+    const LandlockOutcome landlock = RestrictFileAccess(rules);
+    engine_ = std::make_unique<DuckDbEngine>(
+        DuckDbEngineOptions{.confinement = DuckDbConfinement{.allowed_directories = directories},
+                            .spill_directory = settings_.temp_dir / "spill",
+                            .threads = std::max(1u, std::thread::hardware_concurrency())});
+    return "DuckDB confined to " + std::to_string(directories.size()) +
+           " directories without extensions; " + landlock.description;
   }
 
   static int Fail(const Status& status) {
@@ -136,6 +167,7 @@ class Executor {
       task = current_;
       last_progress_ = {};
     }
+    PrepareEngine(task->assignment);
     TaskReport report = Execute(*task);
     report.counters = CountersOf(task->progress);
     {
@@ -143,6 +175,21 @@ class Executor {
       current_.reset();
     }
     (void)Send(ToJson(report));
+  }
+
+  // DuckDB's memory limit for the databases the attempt opens: three quarters of the attempt's,
+  // so that DuckDB spills or fails with its own clear error before orc has to kill the process
+  // (which also holds DuckDB's code, the spool and the plugins' own memory). ":memory:" keeps the
+  // limit it was opened with; it is opened again (empty) only when the limit changes.
+  void PrepareEngine(const TaskAssignment& assignment) {
+    std::optional<uint64_t> limit;
+    if (assignment.memory_limit_mb > 0) {
+      limit = static_cast<uint64_t>(assignment.memory_limit_mb) * 3 / 4 << 20;
+    }
+    if (limit == memory_limit_) return;
+    memory_limit_ = limit;
+    engine_->SetMemoryLimit(limit);
+    engine_->DropMemoryDatabase();
   }
 
   TaskReport Execute(CurrentTask& current) {
@@ -156,7 +203,7 @@ class Executor {
                         .task_name = assignment.task_name,
                         .attempt = assignment.attempt,
                         .paths = &*policy_,
-                        .engine = &engine_,
+                        .engine = engine_.get(),
                         .progress = &current.progress,
                         .interrupter = &current.interrupter,
                         .network_policy = &network_policy_,
@@ -179,8 +226,9 @@ class Executor {
   ExecutorSettings settings_;
   std::optional<PathPolicy> policy_;
   NetworkPolicy network_policy_;
-  DuckDbEngine engine_;
-  std::mutex mutex_;  // guards current_ and last_progress_
+  std::unique_ptr<DuckDbEngine> engine_;  // made by Confine()
+  std::optional<uint64_t> memory_limit_;  // DuckDB's, for the databases opened now
+  std::mutex mutex_;                      // guards current_ and last_progress_
   std::condition_variable task_ready_;
   std::shared_ptr<CurrentTask> current_;
   TaskCounters last_progress_;

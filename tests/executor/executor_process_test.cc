@@ -6,7 +6,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
+#include "support/printers.h"
 #include "support/temp_dir.h"
 
 namespace orc {
@@ -145,6 +147,49 @@ TEST_F(ExecutorProcessTest, RunsARealSqlTransform) {
   ASSERT_TRUE(report.status.ok()) << report.status.message();
   EXPECT_EQ(report.rows, 5);
   EXPECT_TRUE(std::filesystem::exists(dir_.File("w.duckdb")));
+}
+
+// A confined executor: SQL reaches only the directories jobs may use, and where the kernel has
+// Landlock, not even a symlink leads elsewhere.
+TEST(ConfinedExecutorTest, SqlReachesOnlyTheAllowedDirectories) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.File("data"));
+  std::filesystem::create_directories(dir.File("outside"));
+  std::ofstream(dir.File("outside/secret.csv")) << "a\n1\n";
+  std::ofstream(dir.File("data/in.csv")) << "a\n1\n2\n";
+  std::filesystem::create_symlink(dir.File("outside/secret.csv"), dir.File("data/link.csv"));
+  ExecutorProcess executor({.command = {ORC_TEST_EXECUTOR_PATH},
+                            .settings = {.data_dir = dir.File("data"), .confine = true}});
+  ASSERT_TRUE(executor.Start().ok());
+  EXPECT_NE(executor.sandbox().find("DuckDB confined"), std::string::npos) << executor.sandbox();
+  Interrupter interrupter;
+  auto run = [&](const std::string& sql) {
+    return executor
+        .Run(
+            {.run_id = "r",
+             .task_id = "t",
+             .task_name = "sql",
+             .memory_limit_mb = 1024,
+             .transform_config = {{"type", "sql"}, {"db_path", "w.duckdb"}, {"sql", sql}}},
+            interrupter, [](auto, auto) {}, [](auto) {})
+        .status;
+  };
+  EXPECT_TRUE(
+      run("CREATE TABLE t AS SELECT * FROM read_csv('" + dir.File("data/in.csv") + "')").ok());
+  for (const std::string& sql :
+       {std::string("SELECT * FROM read_text('/etc/passwd')"),
+        "SELECT * FROM read_csv('" + dir.File("outside/secret.csv") + "')",
+        "COPY (SELECT 1) TO '" + dir.File("outside/x.csv") + "'",
+        "ATTACH '" + dir.File("outside/x.duckdb") + "'", std::string("INSTALL httpfs"),
+        std::string("SET enable_external_access = true")}) {
+    const Status status = run(sql);
+    EXPECT_EQ(status.code(), StatusCode::kPermissionDenied) << sql << ": " << status;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.File("outside/x.csv")));
+  if (executor.sandbox().find("Landlock ABI") != std::string::npos) {
+    const Status through_link = run("SELECT * FROM read_csv('" + dir.File("data/link.csv") + "')");
+    EXPECT_FALSE(through_link.ok()) << "Landlock stops what DuckDB's check lets through";
+  }
 }
 
 TEST_F(ExecutorProcessTest, AProgramThatCannotStartIsAClearError) {
