@@ -21,7 +21,7 @@ struct ServeOptions {
   std::vector<std::string> allow_env = {"ORC_SECRET_*"};
   std::vector<std::string> allow_hosts;  // HOST or HOST:PORT
   bool allow_private = false;
-  int task_memory_mb = 2048;             // 0: no limit
+  int task_memory_mb = 2048;  // 0: no limit
 };
 
 // Validates the options, serves until a termination signal, and returns the exit code.

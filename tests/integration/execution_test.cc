@@ -40,20 +40,10 @@ json SqlTask(const std::string& name, const std::string& sql) {
 class ExecutionTest : public ::testing::Test {
  protected:
   std::vector<std::string> ServeArguments(const std::string& database_url) {
-    return {"serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--database-url",
-            database_url,
-            "--lease-s",
-            "2",
-            "--shutdown-grace-s",
-            "1",
-            "--workers",
-            "2",
+    return {"serve", "--bind", "127.0.0.1:0", "--database-url", database_url, "--lease-s", "2",
+            "--shutdown-grace-s", "1", "--workers", "2",
             // The test's upstream servers listen on loopback, which jobs may not reach by default.
-            "--allow-host",
-            "127.0.0.1"};
+            "--allow-host", "127.0.0.1"};
   }
 
   std::string CreateJob(ApiClient& api, json tasks, int max_active_runs = 1) {
