@@ -10,6 +10,8 @@
 // sides start equally cold and the child's peak RSS is exactly that load's. Sides alternate; the
 // median of the repetitions is reported. ORC_BENCH_ROWS (default 5,000,000) sets the size;
 // ORC_BENCH_DATA_DIR (default /tmp/orc-bench-data) keeps the generated files between runs.
+// ORC_BENCH_CONFINED=1 runs both sides on a confined engine, as a task executor would (see
+// DuckDbConfinement): to compare with a run without it.
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "engine/duckdb_engine.h"
+#include "plugins/extractors/api/network_policy.h"
 #include "plugins/plugin_registry.h"
 
 extern char** environ;
@@ -52,10 +55,23 @@ int Fail(const Status& status) {
   return 1;
 }
 
+bool Confined() { return Env("ORC_BENCH_CONFINED", "0") == "1"; }
+
+// Confined: files only under the data directory, which also holds the spill directory and the
+// API extractor's spool (TMPDIR).
+DuckDbEngineOptions EngineOptions(const std::filesystem::path& data_dir) {
+  if (!Confined()) return {};
+  const std::filesystem::path spool = data_dir / "tmp";
+  std::filesystem::create_directories(spool);
+  setenv("TMPDIR", spool.c_str(), 1);
+  return {.confinement = DuckDbConfinement{.allowed_directories = {data_dir}},
+          .spill_directory = data_dir / "spill"};
+}
+
 // --child duckdb|orc FORMAT FILE DB: one load, prints its seconds.
 int RunChild(const std::string& side, const std::string& format, const std::string& file,
              const std::string& db) {
-  DuckDbEngine engine;
+  DuckDbEngine engine(EngineOptions(std::filesystem::path(db).parent_path()));
   const auto started = std::chrono::steady_clock::now();
   if (side == "duckdb") {
     Result<std::unique_ptr<DuckDbConnection>> connection = engine.Connect(db);
@@ -73,13 +89,16 @@ int RunChild(const std::string& side, const std::string& format, const std::stri
     TaskProgress progress;
     Interrupter interrupter;
     const PathPolicy paths = PathPolicy::Unrestricted(std::filesystem::current_path());
+    // The API is served on loopback, which the default network policy refuses.
+    const NetworkPolicy policy{.allowed_hosts = {{.host = "127.0.0.1"}}};
     TaskContext context{.run_id = "bench",
                         .task_id = "bench",
                         .task_name = "load",
                         .paths = &paths,
                         .engine = &engine,
                         .progress = &progress,
-                        .interrupter = &interrupter};
+                        .interrupter = &interrupter,
+                        .network_policy = &policy};
     nlohmann::json source = {{"type", format}, {"path", file}};
     if (format == "api") {
       source = {{"type", "api"},
@@ -170,8 +189,9 @@ int RunParent(const std::string& self) {
   Generate(dir, rows);
   std::printf(
       "data plane: file -> DuckDB table, %lld rows, median of %d, each load in its own "
-      "process\n",
-      static_cast<long long>(rows), kRepetitions);
+      "process%s\n",
+      static_cast<long long>(rows), kRepetitions,
+      Confined() ? ", engine confined to the data directory" : "");
   // The API: the NDJSON file's records in pages, held in memory by this process.
   std::vector<std::string> pages;
   {

@@ -20,7 +20,6 @@
 #include "api/jobs_handler.h"
 #include "api/runs_handler.h"
 #include "bench_postgres.h"
-#include "engine/duckdb_engine.h"
 #include "plugins/plugin_registry.h"
 #include "state/state_store.h"
 #include "support/temp_dir.h"
@@ -40,14 +39,18 @@ const char* Verdict(bool met) { return met ? "(met)" : "(NOT met)"; }
 
 double Ms(Duration duration) { return std::chrono::duration<double, std::milli>(duration).count(); }
 
-// orc serve's parts, in this process.
+// orc serve's parts, in this process; tasks run in executor processes of orc's binary, as in orc
+// serve.
 class Orc {
  public:
   explicit Orc(const std::string& url, int workers = 2) {
     store_ = std::move(*OpenStateStore(*ParseDatabaseUrl(url), SystemClock::Instance()));
     RegisterBuiltinPlugins(plugins_);
-    workers_ = std::make_unique<WorkerManager>(*store_, plugins_, engine_, SystemClock::Instance(),
-                                               WorkerManagerOptions{.workers = workers});
+    workers_ = std::make_unique<WorkerManager>(
+        *store_, plugins_, SystemClock::Instance(),
+        WorkerManagerOptions{.workers = workers,
+                             .executor = {.command = {ORC_BINARY_PATH, "executor"},
+                                          .settings = {.data_dir = data_dir_.path()}}});
     context_ = std::make_unique<ApiContext>(ApiContext{.store = *store_,
                                                        .plugins = plugins_,
                                                        .clock = SystemClock::Instance(),
@@ -108,7 +111,7 @@ class Orc {
  private:
   std::unique_ptr<StateStore> store_;
   PluginRegistry plugins_;
-  DuckDbEngine engine_;
+  testing::TempDir data_dir_;
   std::unique_ptr<WorkerManager> workers_;
   std::unique_ptr<ApiContext> context_;
   std::unique_ptr<ApiServer> server_;

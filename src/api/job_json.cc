@@ -27,6 +27,7 @@ constexpr size_t kMaxTasks = 1000;
 constexpr int kMaxActiveRuns = 1000;
 constexpr int kMaxAttempts = 100;
 constexpr int kMaxTimeoutSeconds = 7 * 24 * 3600;
+constexpr int kMaxMemoryMb = 1 << 20;  // 1 TiB
 
 Status Invalid(const std::string& field, const std::string& why) {
   return InvalidArgumentError(field + " " + why).WithField(field);
@@ -157,6 +158,7 @@ Result<Task> TaskFromJson(const json& body, const std::string& path) {
     }
   }
   ORC_RETURN_IF_ERROR(reader.ReadInt("timeout_s", 1, kMaxTimeoutSeconds, &task.timeout_s));
+  ORC_RETURN_IF_ERROR(reader.ReadInt("memory_mb", 0, kMaxMemoryMb, &task.memory_mb));
   ORC_RETURN_IF_ERROR(ReadRetry(reader, &task.retry));
   ORC_RETURN_IF_ERROR(reader.RejectUnknown());
   return task;
@@ -306,6 +308,7 @@ Result<Job> JobFromJson(const json& body, const PluginRegistry& plugins,
   ORC_RETURN_IF_ERROR(reader.ReadInt("max_active_runs", 1, kMaxActiveRuns, &max_active_runs));
   job.max_active_runs = max_active_runs.value_or(1);
   ORC_RETURN_IF_ERROR(reader.ReadInt("timeout_s", 1, kMaxTimeoutSeconds, &job.timeout_s));
+  ORC_RETURN_IF_ERROR(reader.ReadInt("memory_mb", 0, kMaxMemoryMb, &job.memory_mb));
   std::optional<RetryPolicy> retry;
   ORC_RETURN_IF_ERROR(ReadRetry(reader, &retry));
   if (retry) job.retry = *retry;
@@ -334,6 +337,7 @@ json JobToJson(const Job& job, std::optional<TimePoint> next_run_at) {
                      {"transform_config", ConfigOrNull(task.transform_config)},
                      {"depends_on", task.depends_on},
                      {"timeout_s", task.timeout_s ? json(*task.timeout_s) : json()},
+                     {"memory_mb", task.memory_mb ? json(*task.memory_mb) : json()},
                      {"retry", task.retry ? RetryToJson(*task.retry) : json()}});
   }
   return {{"job_id", job.job_id},
@@ -346,6 +350,7 @@ json JobToJson(const Job& job, std::optional<TimePoint> next_run_at) {
           {"catchup", job.catchup},
           {"max_active_runs", job.max_active_runs},
           {"timeout_s", job.timeout_s ? json(*job.timeout_s) : json()},
+          {"memory_mb", job.memory_mb ? json(*job.memory_mb) : json()},
           {"retry", RetryToJson(job.retry)},
           {"created_at", FormatRfc3339(job.created_at)},
           {"updated_at", FormatRfc3339(job.updated_at)},

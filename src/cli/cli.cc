@@ -16,6 +16,8 @@
 #include "cli/serve_command.h"
 #include "common/version.h"
 #include "engine/duckdb_library.h"
+#include "executor/executor_main.h"
+#include "plugins/plugin_registry.h"
 #include "state/database_url.h"
 
 namespace orc {
@@ -57,9 +59,35 @@ void AddServeOptions(CLI::App& serve, ServeOptions& options) {
       ->capture_default_str();
   serve
       .add_option("--data-dir", options.data_dir,
-                  "Where relative paths in jobs (files, DuckDB databases) resolve (default: the "
-                  "working directory)")
+                  "Where relative paths in jobs (files, DuckDB databases) resolve; jobs may read "
+                  "and write in it (default: ./data, created when missing)")
       ->envname("ORC_DATA_DIR");
+  serve
+      .add_option("--allow-path", options.allow_paths,
+                  "Another directory jobs may use: DIR or DIR:ro (read only), DIR:rw (read and "
+                  "write); repeatable")
+      ->type_name("DIR[:ro|:rw]");
+  serve
+      .add_option("--allow-env", options.allow_env,
+                  "Environment variables jobs may reference as ${env:NAME}: a name or a pattern "
+                  "with * and ?; repeatable (replaces the default)")
+      ->type_name("PATTERN")
+      ->capture_default_str();
+  serve
+      .add_option("--allow-host", options.allow_hosts,
+                  "A host the api extractor may reach although it is on a loopback, private or "
+                  "link-local address: HOST or HOST:PORT; repeatable")
+      ->type_name("HOST[:PORT]");
+  serve.add_flag(
+      "--allow-private", options.allow_private,
+      "Let the api extractor reach every loopback, private and link-local address (never "
+      "cloud metadata endpoints, which only --allow-host opens)");
+  serve
+      .add_option("--task-memory-mb", options.task_memory_mb,
+                  "Memory each task may use, in MiB, unless its job says otherwise (0: no limit)")
+      ->envname("ORC_TASK_MEMORY_MB")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
 }
 
 // Several commands bind the same ClientOptions, so the environment is read once, as their
@@ -215,6 +243,9 @@ int RunCli(int argc, char** argv) {
       app.add_subcommand("serve", "Run the API server, scheduler and workers (the default)");
   AddServeOptions(*serve, serve_options);
   CLI::App* version = app.add_subcommand("version", "Print the version of orc and of DuckDB");
+  // Started by `orc serve` for each worker, never by hand: not listed in --help.
+  CLI::App* executor = app.add_subcommand("executor", "Run task attempts for orc serve");
+  executor->group("");
   ClientArguments client_arguments;
   AddClientCommands(app, client_arguments);
 
@@ -234,6 +265,11 @@ int RunCli(int argc, char** argv) {
   if (version->parsed()) {
     std::cout << VersionText() << "\n";
     return kExitOk;
+  }
+  if (executor->parsed()) {
+    PluginRegistry plugins;
+    RegisterBuiltinPlugins(plugins);
+    return RunExecutor(kExecutorChannelFd, plugins);
   }
   if (client_arguments.action) return client_arguments.action();
   return RunServe(serve_options);

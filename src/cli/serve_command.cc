@@ -21,7 +21,7 @@
 #include "common/logging.h"
 #include "common/termination_signals.h"
 #include "common/version.h"
-#include "engine/duckdb_engine.h"
+#include "plugins/extractors/api/network_policy.h"
 #include "plugins/plugin_registry.h"
 #include "scheduler/scheduler.h"
 #include "state/database_url.h"
@@ -29,6 +29,87 @@
 #include "worker/worker_manager.h"
 
 namespace orc {
+namespace {
+
+// The state database's own file and the files SQLite keeps beside it.
+std::vector<std::filesystem::path> StateFiles(const DatabaseUrl& database) {
+  if (database.backend != DatabaseBackend::kSqlite || database.sqlite_path == ":memory:") return {};
+  const std::filesystem::path file = std::filesystem::absolute(database.sqlite_path);
+  return {file, file.string() + "-wal", file.string() + "-shm", file.string() + "-journal"};
+}
+
+// What jobs may reach: the data directory (created when missing) and the operator's directories,
+// none of which may hold the state database; the hosts the api extractor may reach although
+// private, orc's own API among them. Errors say which option to change.
+Result<ExecutorSettings> Confinement(const ServeOptions& options, const DatabaseUrl& database,
+                                     const HostPort& api) {
+  ExecutorSettings settings;
+  const std::filesystem::path working_directory = std::filesystem::current_path();
+  settings.data_dir = ResolvedPath(options.data_dir.empty() ? working_directory / "data"
+                                                            : working_directory / options.data_dir);
+  std::error_code error;
+  std::filesystem::create_directories(settings.data_dir, error);
+  if (!std::filesystem::is_directory(settings.data_dir)) {
+    return InvalidArgumentError("--data-dir: cannot create " + settings.data_dir.string() + ": " +
+                                error.message());
+  }
+  for (const std::string& text : options.allow_paths) {
+    Result<AllowedDirectory> allowed = ParseAllowedDirectory(text, working_directory);
+    if (!allowed.ok()) return allowed.status().WithContext("--allow-path");
+    settings.allowed_directories.push_back(std::move(*allowed));
+  }
+  settings.protected_files = StateFiles(database);
+  if (!settings.protected_files.empty()) {
+    const std::filesystem::path state = ResolvedPath(settings.protected_files.front());
+    std::vector<AllowedDirectory> directories = settings.allowed_directories;
+    directories.insert(directories.begin(), {settings.data_dir, true});
+    for (const AllowedDirectory& directory : directories) {
+      if (PathIsWithin(state, directory.path)) {
+        return InvalidArgumentError(
+            "the state database " + state.string() + " is inside " + directory.path.string() +
+            ", a directory jobs may use: keep it elsewhere (--database-url sqlite:PATH) or give "
+            "jobs another directory (--data-dir, --allow-path)");
+      }
+    }
+    ORC_RETURN_IF_ERROR(
+        PathPolicy(settings.data_dir, settings.allowed_directories, settings.protected_files)
+            .CheckProtectedFilesHaveOneName());
+  }
+  for (const std::string& host : options.allow_hosts) {
+    if (Result<AllowedHost> parsed = ParseAllowedHost(host); !parsed.ok()) {
+      return parsed.status().WithContext("--allow-host");
+    }
+  }
+  settings.allowed_hosts = options.allow_hosts;
+  settings.allow_private = options.allow_private;
+  // orc's own API is a source jobs may read (the examples do), also when it listens on every
+  // address.
+  const std::string port = std::to_string(api.port);
+  if (api.host == "0.0.0.0" || api.host == "::" || api.host.empty()) {
+    for (const char* host : {"127.0.0.1", "localhost", "::1"}) {
+      settings.allowed_hosts.push_back(std::string(host) + ":" + port);
+    }
+  } else {
+    settings.allowed_hosts.push_back(HostPort{api.host, api.port}.ToString());
+  }
+  return settings;
+}
+
+std::string Describe(const ExecutorSettings& settings, const ServeOptions& options) {
+  std::string text = "jobs may use " + settings.data_dir.string() + " (read-write)";
+  for (const AllowedDirectory& directory : settings.allowed_directories) {
+    text +=
+        ", " + directory.path.string() + (directory.writable ? " (read-write)" : " (read-only)");
+  }
+  text += "; ${env:} names matching";
+  for (const std::string& pattern : options.allow_env) text += " " + pattern;
+  text += "; task memory limit " + (options.task_memory_mb == 0
+                                        ? std::string("none")
+                                        : std::to_string(options.task_memory_mb) + " MiB");
+  return text;
+}
+
+}  // namespace
 
 int RunServe(const ServeOptions& options) {
   const Result<HostPort> bind = ParseHostPort(options.bind);
@@ -57,6 +138,12 @@ int RunServe(const ServeOptions& options) {
     spdlog::error("{}", bound.message());
     return kExitFailure;
   }
+  Result<ExecutorSettings> confinement =
+      Confinement(options, *database, HostPort{bind->host, server.port()});
+  if (!confinement.ok()) {
+    spdlog::error("{}", confinement.status().message());
+    return kExitFailure;
+  }
   Result<std::unique_ptr<StateStore>> store = OpenStateStore(*database, SystemClock::Instance());
   if (!store.ok()) {
     spdlog::error("{}", store.status().message());
@@ -65,20 +152,14 @@ int RunServe(const ServeOptions& options) {
   spdlog::info("state store ready: {}", database->redacted);
   if (!options.api_token.empty()) spdlog::info("API token required on every route but /health");
 
+  spdlog::info("{}", Describe(*confinement, options));
+
   PluginRegistry plugins;
   RegisterBuiltinPlugins(plugins);
-  DuckDbEngine engine;
-  // Jobs reach the data directory and nothing else; the state database not at all, by any name.
-  std::vector<std::filesystem::path> state_files;
-  if (database->backend == DatabaseBackend::kSqlite && database->sqlite_path != ":memory:") {
-    const std::string state = std::filesystem::absolute(database->sqlite_path).string();
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-      state_files.push_back(state + suffix);
-  }
-  const PathPolicy paths(options.data_dir.empty() ? std::filesystem::current_path()
-                                                  : std::filesystem::absolute(options.data_dir),
-                         {}, std::move(state_files));
-  const SecretPolicy secrets;
+  // What jobs may reach, checked when a job is written; the workers check again when it runs.
+  const PathPolicy paths(confinement->data_dir, confinement->allowed_directories,
+                         confinement->protected_files);
+  const SecretPolicy secrets(options.allow_env);
   WorkerManagerOptions worker_options{
       .workers = options.workers > 0
                      ? options.workers
@@ -88,9 +169,10 @@ int RunServe(const ServeOptions& options) {
       .heartbeat =
           std::min<Duration>(std::chrono::seconds(1), std::chrono::seconds(options.lease_s) / 3),
       .reap_interval = std::chrono::seconds(std::max(1, options.lease_s / 2)),
-      .paths = paths,
-      .secrets = secrets};
-  WorkerManager workers(**store, plugins, engine, SystemClock::Instance(), worker_options);
+      .executor = {.command = {"/proc/self/exe", "executor"}, .settings = *confinement},
+      .secrets = secrets,
+      .task_memory_mb = options.task_memory_mb};
+  WorkerManager workers(**store, plugins, SystemClock::Instance(), worker_options);
   Scheduler scheduler(**store, SystemClock::Instance(), &workers);
   ApiContext context{.store = **store,
                      .plugins = plugins,
@@ -111,8 +193,8 @@ int RunServe(const ServeOptions& options) {
     spdlog::error("{}", started.message());
     return kExitFailure;
   }
-  spdlog::info("{} workers running (data directory {})", worker_options.workers,
-               paths.data_dir().string());
+  spdlog::info("{} workers running, each with a task process ({})", worker_options.workers,
+               workers.sandbox());
   if (Status started = scheduler.Start(); !started.ok()) {
     spdlog::error("cannot start the scheduler: {}", started.message());
     workers.Shutdown(std::chrono::seconds(0));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace orc {
 
@@ -14,7 +15,13 @@ struct ServeOptions {
   int workers = 0;        // 0: one per core
   int shutdown_grace_s = 30;
   int lease_s = 30;
-  std::string data_dir;  // empty: the working directory
+  std::string data_dir;  // empty: ./data, created when missing
+  // What jobs may reach besides the data directory (docs/security.md).
+  std::vector<std::string> allow_paths;  // DIR, DIR:ro or DIR:rw
+  std::vector<std::string> allow_env = {"ORC_SECRET_*"};
+  std::vector<std::string> allow_hosts;  // HOST or HOST:PORT
+  bool allow_private = false;
+  int task_memory_mb = 2048;  // 0: no limit
 };
 
 // Validates the options, serves until a termination signal, and returns the exit code.

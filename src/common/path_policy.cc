@@ -130,6 +130,19 @@ bool PathPolicy::IsProtected(const std::filesystem::path& path) const {
   return false;
 }
 
+Status PathPolicy::CheckProtectedFilesHaveOneName() const {
+  for (const std::filesystem::path& file : protected_files_) {
+    struct stat info {};
+    if (::stat(file.c_str(), &info) == 0 && info.st_nlink > 1) {
+      return PermissionDeniedError(
+          file.string() + " (orc's state) has " + std::to_string(info.st_nlink) +
+          " hard links: jobs could reach it through another name, so no task runs until the other "
+          "links are removed");
+    }
+  }
+  return Status::Ok();
+}
+
 Result<std::filesystem::path> PathPolicy::Check(std::string_view text, PathAccess access) const {
   if (text == ":memory:") return std::filesystem::path(text);
   if (text.empty()) return InvalidArgumentError("the path is empty");

@@ -72,6 +72,11 @@ class PathPolicy {
   // Whether `path` (absolute) is a protected file, by name or by device and inode.
   bool IsProtected(const std::filesystem::path& path) const;
 
+  // PermissionDenied when a protected file has another name (a hard link): SQL could then reach
+  // the state database through it, under a name no check knows. Jobs cannot make hard links; an
+  // operator can, so this is checked at startup and before every task attempt.
+  Status CheckProtectedFilesHaveOneName() const;
+
  private:
   PathPolicy() = default;
 

@@ -34,6 +34,13 @@ std::string_view StatusCodeName(StatusCode code) {
   return "unknown";
 }
 
+std::optional<StatusCode> ParseStatusCode(std::string_view name) {
+  for (int code = 0; code <= static_cast<int>(StatusCode::kInternal); ++code) {
+    if (StatusCodeName(static_cast<StatusCode>(code)) == name) return static_cast<StatusCode>(code);
+  }
+  return std::nullopt;
+}
+
 Status Status::WithContext(std::string_view context) const& {
   return Status(*this).WithContext(context);
 }

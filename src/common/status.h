@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cassert>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +36,8 @@ enum class StatusCode {
 
 // The stable snake_case name of a code, e.g. "invalid_argument" (used in API error bodies).
 std::string_view StatusCodeName(StatusCode code);
+// The code StatusCodeName() names; nullopt for any other text.
+std::optional<StatusCode> ParseStatusCode(std::string_view name);
 
 class [[nodiscard]] Status {
  public:

@@ -30,6 +30,7 @@ struct Task {
   std::vector<std::string> depends_on;  // names of tasks of the same job
   std::optional<int> timeout_s;         // overrides the job's
   std::optional<RetryPolicy> retry;     // overrides the job's
+  std::optional<int> memory_mb;         // overrides the job's; 0: no limit
 
   friend bool operator==(const Task&, const Task&) = default;
 };
@@ -45,6 +46,8 @@ struct Job {
   int max_active_runs = 1;
   std::optional<int> timeout_s;  // per task
   RetryPolicy retry;
+  // Memory each task may use, in MiB; unset: the server's --task-memory-mb; 0: no limit.
+  std::optional<int> memory_mb;
   TimePoint created_at{};
   TimePoint updated_at{};
   std::vector<Task> tasks;  // in task_order

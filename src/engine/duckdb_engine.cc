@@ -2,25 +2,34 @@
 
 #include <duckdb.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <system_error>
 #include <thread>
+
+#include "engine/duckdb_open.h"
 
 namespace orc {
 
 // One open DuckDB database; closed when the last connection (or the engine's open call) lets go.
 class DuckDbDatabase {
  public:
-  explicit DuckDbDatabase(duckdb_database database) : database_(database) {}
+  // `allowed`: the directories a confined database may use; nullopt when it is not confined.
+  DuckDbDatabase(duckdb_database database, std::optional<std::string> allowed)
+      : database_(database), allowed_(std::move(allowed)) {}
   ~DuckDbDatabase() { duckdb_close(&database_); }
   DuckDbDatabase(const DuckDbDatabase&) = delete;
   DuckDbDatabase& operator=(const DuckDbDatabase&) = delete;
 
   duckdb_database get() { return database_; }
+  const std::optional<std::string>& allowed() const { return allowed_; }
 
-  // Sets how many threads DuckDB runs this database's statements on (DuckDB's `threads`).
+  // Sets how many threads DuckDB runs this database's statements on (DuckDB's `threads`). A
+  // confined database keeps the threads it was opened with: its configuration is locked.
   void SetThreads(size_t threads) {
-    if (threads == threads_) return;
+    if (threads == threads_ || allowed_) return;
     duckdb_connection connection = nullptr;
     if (duckdb_connect(database_, &connection) == DuckDBError) return;
     const std::string sql = "SET threads = " + std::to_string(threads);
@@ -30,6 +39,7 @@ class DuckDbDatabase {
 
  private:
   duckdb_database database_;
+  const std::optional<std::string> allowed_;
   size_t threads_ = 0;  // 0: DuckDB's default (one per core); guarded by the engine's mutex
 };
 
@@ -53,16 +63,14 @@ class ResultHolder {
   duckdb_result result_{};
 };
 
-// Opens the database at `path` (nullptr: in memory). On failure, `error` says why.
-duckdb_state Open(const char* path, duckdb_database* database, std::string* error) {
-  char* message = nullptr;
-  const duckdb_state state = duckdb_open_ext(path, database, nullptr, &message);
-  if (state == DuckDBError) *error = message != nullptr ? message : "unknown error";
-  duckdb_free(message);
-  return state;
+// What a refused file or setting of a confined database means for the job, after DuckDB's message.
+std::string ConfinementNote(const std::optional<std::string>& allowed) {
+  return ". Jobs may only use files under " + allowed.value_or("the allowed directories") +
+         ", and cannot install or load extensions or change DuckDB's settings";
 }
 
-Status ErrorOf(duckdb_result* result) {
+// `allowed`: see DuckDbDatabase::allowed().
+Status ErrorOf(duckdb_result* result, const std::optional<std::string>& allowed) {
   const char* error = duckdb_result_error(result);
   std::string message = error != nullptr ? error : "DuckDB failed without a message";
   switch (duckdb_result_error_type(result)) {
@@ -72,13 +80,20 @@ Status ErrorOf(duckdb_result* result) {
       return ResourceExhaustedError(std::move(message));
     case DUCKDB_ERROR_CATALOG:
       return NotFoundError(std::move(message));
+    case DUCKDB_ERROR_PERMISSION:
+      // A path outside the allowed directories, an extension, the spill directory: what DuckDB's
+      // own confinement refuses. Retrying cannot help.
+      if (allowed) message += ConfinementNote(allowed);
+      return PermissionDeniedError(std::move(message));
     case DUCKDB_ERROR_IO:
       // DuckDB reports a missing input file as an IO error ("No files found that match...").
       if (message.find("No files found") != std::string::npos ||
           message.find("No such file") != std::string::npos) {
         return NotFoundError(std::move(message));
       }
+      // The operating system's refusal (file permissions, or Landlock around a confined engine).
       if (message.find("Permission denied") != std::string::npos) {
+        if (allowed) message += ConfinementNote(allowed);
         return PermissionDeniedError(std::move(message));
       }
       return UnavailableError(std::move(message));
@@ -89,8 +104,18 @@ Status ErrorOf(duckdb_result* result) {
     case DUCKDB_ERROR_FATAL:
       return InternalError(std::move(message));
     default:
+      // SET and RESET on a locked configuration come as invalid input.
+      if (allowed && message.find("configuration has been locked") != std::string::npos) {
+        return PermissionDeniedError(message + ConfinementNote(allowed));
+      }
       return InvalidArgumentError(std::move(message));
   }
+}
+
+// A name for a database's own spill directory, unique among the processes sharing the parent.
+std::string SpillSubdirectoryName() {
+  static std::atomic<uint64_t> counter{0};
+  return "duckdb-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
 }
 
 }  // namespace
@@ -105,7 +130,7 @@ DuckDbConnection::~DuckDbConnection() { handle_.reset(); }
 Result<int64_t> DuckDbConnection::Execute(const std::string& sql) {
   ResultHolder result;
   if (duckdb_query(handle_->connection, sql.c_str(), result.get()) == DuckDBError) {
-    return ErrorOf(result.get());
+    return ErrorOf(result.get(), database_->allowed());
   }
   // CREATE TABLE AS reports its rows as a one-row "Count" result, not as rows changed.
   if (duckdb_column_count(result.get()) == 1 && duckdb_row_count(result.get()) == 1 &&
@@ -118,7 +143,7 @@ Result<int64_t> DuckDbConnection::Execute(const std::string& sql) {
 Result<DuckDbRows> DuckDbConnection::Query(const std::string& sql) {
   ResultHolder result;
   if (duckdb_query(handle_->connection, sql.c_str(), result.get()) == DuckDBError) {
-    return ErrorOf(result.get());
+    return ErrorOf(result.get(), database_->allowed());
   }
   DuckDbRows rows;
   const idx_t columns = duckdb_column_count(result.get());
@@ -146,11 +171,10 @@ Result<DuckDbRows> DuckDbConnection::Query(const std::string& sql) {
 void DuckDbConnection::Interrupt() { duckdb_interrupt(handle_->connection); }
 
 Status DuckDbConnection::TrackProgress() {
-  // Session settings (DuckDB refuses them as database options).
-  return Execute(
-             "SET enable_progress_bar = true; SET enable_progress_bar_print = false; "
-             "SET progress_bar_time = 0")
-      .status();
+  // Session settings, which DuckDB refuses as database options. Its SET would be refused on a
+  // confined database, whose configuration is locked; these PRAGMAs are not. Progress is tracked
+  // from a statement's start whatever progress_bar_time says: that only delays printing the bar.
+  return Execute("PRAGMA enable_progress_bar; PRAGMA disable_print_progress_bar").status();
 }
 
 std::optional<double> DuckDbConnection::Progress() {
@@ -158,6 +182,8 @@ std::optional<double> DuckDbConnection::Progress() {
   if (progress.percentage < 0) return std::nullopt;
   return progress.percentage / 100;
 }
+
+DuckDbEngine::DuckDbEngine(DuckDbEngineOptions options) : options_(std::move(options)) {}
 
 Result<std::unique_ptr<DuckDbConnection>> DuckDbEngine::Connect(const std::string& path) {
   std::shared_ptr<DuckDbDatabase> database;
@@ -176,15 +202,41 @@ Result<std::unique_ptr<DuckDbConnection>> DuckDbEngine::Connect(const std::strin
       new DuckDbConnection(std::move(database), std::move(handle)));
 }
 
+void DuckDbEngine::SetMemoryLimit(std::optional<uint64_t> bytes) {
+  std::lock_guard lock(mutex_);
+  options_.memory_limit_bytes = bytes;
+}
+
+void DuckDbEngine::DropMemoryDatabase() {
+  std::lock_guard lock(mutex_);
+  memory_.reset();
+}
+
+Result<std::shared_ptr<DuckDbDatabase>> DuckDbEngine::Open(const char* path) {
+  std::filesystem::path spill;
+  if (!options_.spill_directory.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(options_.spill_directory, error);
+    if (error) {
+      return UnavailableError("cannot create the DuckDB spill directory " +
+                              options_.spill_directory.string() + ": " + error.message());
+    }
+    spill = options_.spill_directory / SpillSubdirectoryName();
+  }
+  ORC_ASSIGN_OR_RETURN(duckdb_database raw, OpenDuckDb(path, options_, spill));
+  std::optional<std::string> allowed;
+  if (options_.confinement) allowed = DescribeAllowedDirectories(options_);
+  return std::make_shared<DuckDbDatabase>(raw, std::move(allowed));
+}
+
 Result<std::shared_ptr<DuckDbDatabase>> DuckDbEngine::OpenMemory() {
   std::lock_guard lock(mutex_);
   if (memory_) return memory_;
-  duckdb_database raw = nullptr;
-  std::string error;
-  if (Open(nullptr, &raw, &error) == DuckDBError) {
-    return InternalError("cannot open an in-memory DuckDB database: " + error);
+  Result<std::shared_ptr<DuckDbDatabase>> database = Open(nullptr);
+  if (!database.ok()) {
+    return database.status().WithContext("cannot open an in-memory DuckDB database");
   }
-  memory_ = std::make_shared<DuckDbDatabase>(raw);
+  memory_ = *database;
   return memory_;
 }
 
@@ -195,22 +247,31 @@ Result<std::shared_ptr<DuckDbDatabase>> DuckDbEngine::OpenShared(
   if (error_code) key = std::filesystem::absolute(path);
 
   std::lock_guard lock(mutex_);
+  // The engine opens the file before DuckDB's confinement is on, so it checks the path itself,
+  // by its real path: a symbolic link in an allowed directory does not lead a database out.
+  if (options_.confinement && !IsUnderAny(key, AllowedDirectories(options_))) {
+    return PermissionDeniedError(
+        "cannot open the DuckDB database " + path.string() + " (" + key.string() +
+        "): it is outside the directories jobs may use: " + DescribeAllowedDirectories(options_));
+  }
   if (auto found = databases_.find(key); found != databases_.end()) {
     if (std::shared_ptr<DuckDbDatabase> open = found->second.lock()) return open;
   }
-  duckdb_database raw = nullptr;
-  std::string reason;
-  if (Open(key.c_str(), &raw, &reason) == DuckDBError) {
+  Result<std::shared_ptr<DuckDbDatabase>> opened = Open(key.c_str());
+  if (!opened.ok()) {
+    const std::string context = "cannot open the DuckDB database " + path.string();
+    if (opened.status().code() != StatusCode::kInvalidArgument) {
+      return opened.status().WithContext(context);
+    }
+    const std::string& reason = opened.status().message();
     if (!std::filesystem::is_directory(key.parent_path())) {
-      return NotFoundError("cannot open the DuckDB database " + path.string() + ": directory " +
-                           key.parent_path().string() + " does not exist");
+      return NotFoundError(context + ": directory " + key.parent_path().string() +
+                           " does not exist");
     }
-    if (reason.find("lock") != std::string::npos) {
-      return UnavailableError("cannot open the DuckDB database " + path.string() + ": " + reason);
-    }
-    return InvalidArgumentError("cannot open the DuckDB database " + path.string() + ": " + reason);
+    if (reason.find("lock") != std::string::npos) return UnavailableError(context + ": " + reason);
+    return InvalidArgumentError(context + ": " + reason);
   }
-  auto database = std::make_shared<DuckDbDatabase>(raw);
+  std::shared_ptr<DuckDbDatabase> database = *opened;
   databases_[key] = database;
   // Forget entries whose database has closed, so the map does not grow with every file ever used.
   std::erase_if(databases_, [](const auto& entry) { return entry.second.expired(); });
@@ -225,7 +286,9 @@ void DuckDbEngine::ShareCores() {
     if (std::shared_ptr<DuckDbDatabase> database = weak.lock()) open.push_back(database);
   }
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  const size_t threads = std::max<size_t>(1, cores / std::max<size_t>(1, open.size()));
+  const size_t threads = options_.threads > 0
+                             ? options_.threads
+                             : std::max<size_t>(1, cores / std::max<size_t>(1, open.size()));
   for (const std::shared_ptr<DuckDbDatabase>& database : open) database->SetThreads(threads);
 }
 

@@ -2,11 +2,17 @@
 // keeping one database instance per file per process, so that concurrent tasks writing one file
 // share it instead of failing on DuckDB's file lock.
 //
-// A database stays open while any connection to it is alive and closes with the last one.
-// ":memory:" is never shared: each Connect(":memory:") gets a fresh, private database.
+// A file database stays open while any connection to it is alive and closes with the last one.
+// ":memory:" is one database per engine that outlives its connections, until DropMemoryDatabase().
+//
+// By default databases are opened as DuckDB opens them, with access to every file the process can
+// reach (`orc query` needs that). An engine given a DuckDbConfinement opens each database so that
+// SQL run on it reaches only files under the allowed directories, installs and loads no extension,
+// and cannot change any setting back (DuckDB's enable_external_access, allowed_directories and
+// lock_configuration; see docs/security.md for what that does and does not cover).
 //
 // Thread safety: DuckDbEngine is safe to share. A DuckDbConnection is used by one thread at a time,
-// except Interrupt(), which any thread may call to stop the query running on it.
+// except Interrupt() and Progress(), which any thread may call.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +29,38 @@
 namespace orc {
 
 class DuckDbDatabase;
+
+// Where the databases of a confined engine may reach.
+struct DuckDbConfinement {
+  // Directories whose files, at any depth, SQL may read and write, and where file databases may be
+  // opened; DuckDB cannot allow reading without writing. Relative ones are taken from the working
+  // directory, and relative paths in SQL are refused. DuckDB compares paths as text
+  // after folding "." and "..", so "/data" allows "/data/x.csv" but not "/data2/x.csv" or
+  // "/data/../etc/passwd"; it does not resolve symbolic links (a link under an allowed directory
+  // to a file outside is followed: Landlock, src/common/landlock.h, closes that).
+  std::vector<std::filesystem::path> allowed_directories;
+};
+
+// How a DuckDbEngine opens its databases. A database keeps the settings it was opened with; only
+// the memory limit can change afterwards (DuckDbEngine::SetMemoryLimit), for the next opens.
+struct DuckDbEngineOptions {
+  // nullopt: unrestricted, DuckDB's own defaults (extensions install and load on demand).
+  std::optional<DuckDbConfinement> confinement;
+  // Where DuckDB writes what does not fit in memory. Each database gets a subdirectory of its own
+  // (DuckDB's spill files of two databases in one directory would collide), which DuckDB creates
+  // on the first spill and removes when the database closes. Confined, it is one of the allowed
+  // directories. Empty: DuckDB's default when unrestricted (beside a file database, ./.tmp for
+  // ":memory:"); no spilling at all when confined (a query needing more memory then fails).
+  std::filesystem::path spill_directory;
+  // DuckDB's memory_limit for each database (nullopt: DuckDB's default, 80% of the RAM).
+  std::optional<uint64_t> memory_limit_bytes;
+  // DuckDB's max_temp_directory_size: how much each database may spill (nullopt: DuckDB's
+  // default, 90% of the free disk space).
+  std::optional<uint64_t> max_spill_bytes;
+  // Threads per database. 0: unrestricted, the cores are shared out among the databases open at
+  // each Connect; confined (whose settings SQL cannot change, not even orc's), one per core.
+  size_t threads = 0;
+};
 
 // A small query result, every value as text (nullopt for NULL). For reading metadata and counters;
 // data itself never leaves DuckDB this way.
@@ -46,11 +84,15 @@ class DuckDbConnection {
   // Runs one statement and returns its rows (meant for small results).
   Result<DuckDbRows> Query(const std::string& sql);
 
+  // On a confined database, reading or writing a file outside the allowed directories, loading an
+  // extension and changing a setting fail with PermissionDenied.
+
   // Stops the statement running on this connection as soon as DuckDB can; it then fails with
   // Cancelled. Safe from any thread; does nothing when no statement runs.
   void Interrupt();
   // Makes DuckDB track the progress of this connection's statements from their start, for
   // Progress(). Costs a little on every statement, so only connections that run long ones ask.
+  // Works on confined databases too (through PRAGMAs, which DuckDB's configuration lock allows).
   Status TrackProgress();
   // How far the running statement is, from 0 to 1, or nullopt when DuckDB cannot tell (no
   // statement, or progress not tracked).
@@ -67,13 +109,25 @@ class DuckDbConnection {
 
 class DuckDbEngine {
  public:
-  DuckDbEngine() = default;
+  explicit DuckDbEngine(DuckDbEngineOptions options = {});
   DuckDbEngine(const DuckDbEngine&) = delete;
   DuckDbEngine& operator=(const DuckDbEngine&) = delete;
 
   // A connection to the database at `path` (created if missing; its directory must exist), or
-  // to the engine's in-memory database for ":memory:". Errors name the path and DuckDB's reason.
+  // to the engine's in-memory database for ":memory:". Errors name the path and DuckDB's reason;
+  // a confined engine refuses a file outside its allowed directories with PermissionDenied.
   Result<std::unique_ptr<DuckDbConnection>> Connect(const std::string& path);
+
+  // DuckDB's memory limit for the databases opened from now on (nullopt: DuckDB's default). A
+  // confined database cannot change its limit once open, so a process that runs one task attempt
+  // at a time sets the attempt's limit, lets the attempt's file databases close with their
+  // connections, and calls DropMemoryDatabase().
+  void SetMemoryLimit(std::optional<uint64_t> bytes);
+  // Forgets the ":memory:" database: it closes once the connections still using it are gone, and
+  // the next Connect(":memory:") opens a new, empty one with the options of that moment. A process
+  // running attempts one at a time calls it after each, so that nothing an attempt left there
+  // (tables, attached databases, DuckDB's logging configuration) reaches the next.
+  void DropMemoryDatabase();
 
   // How many file databases are open now (for tests and metrics).
   size_t open_databases();
@@ -86,7 +140,11 @@ class DuckDbEngine {
   void ShareCores();
   Result<std::shared_ptr<DuckDbDatabase>> OpenMemory();
 
-  std::mutex mutex_;                        // guards databases_ and memory_
+  // Opens a database (nullptr: in memory) with options_, confined if they say so.
+  Result<std::shared_ptr<DuckDbDatabase>> Open(const char* path);
+
+  std::mutex mutex_;  // guards options_, databases_ and memory_
+  DuckDbEngineOptions options_;
   std::shared_ptr<DuckDbDatabase> memory_;  // the ":memory:" database, once used
   // Weak: the engine does not keep a database open; its connections do.
   std::map<std::filesystem::path, std::weak_ptr<DuckDbDatabase>> databases_;

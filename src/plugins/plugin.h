@@ -31,6 +31,7 @@ namespace orc {
 class DuckDbConnection;
 class DuckDbEngine;
 class PathPolicy;
+struct NetworkPolicy;
 
 // Counters a task updates while it runs; read by others for progress. Relaxed atomics.
 struct TaskProgress {
@@ -75,6 +76,8 @@ struct TaskContext {
   TaskProgress* progress = nullptr;
   Interrupter* interrupter = nullptr;
   Clock* clock = &SystemClock::Instance();
+  // What HTTP extractors may connect to; nullptr: the default policy (public addresses only).
+  const NetworkPolicy* network_policy = nullptr;
   // A line for the run's log ("info", "warn", "error").
   std::function<void(std::string_view level, std::string message)> log;
 

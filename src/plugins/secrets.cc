@@ -124,6 +124,8 @@ std::string PercentEncoded(const std::string& value) {
 
 }  // namespace
 
+SecretPolicy::SecretPolicy() : patterns_{"ORC_SECRET_*"} {}
+
 SecretPolicy::SecretPolicy(std::vector<std::string> patterns) : patterns_(std::move(patterns)) {}
 
 bool SecretPolicy::Allows(std::string_view name) const {

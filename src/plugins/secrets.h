@@ -26,9 +26,11 @@ namespace orc {
 
 class SecretPolicy {
  public:
+  // The default: ORC_SECRET_*.
+  SecretPolicy();
   // The variables jobs may reference: shell-style patterns (`*` any run of characters, `?` one),
   // matched against the whole name.
-  explicit SecretPolicy(std::vector<std::string> patterns = {"ORC_SECRET_*"});
+  explicit SecretPolicy(std::vector<std::string> patterns);
 
   bool Allows(std::string_view name) const;
   const std::vector<std::string>& patterns() const { return patterns_; }

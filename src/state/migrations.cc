@@ -268,6 +268,12 @@ constexpr std::string_view kPostgresJobConcurrency = R"sql(
 ALTER TABLE jobs DROP COLUMN active_runs;
 )sql";
 
+// How much memory a job's tasks may use (MiB; NULL: the server's default, 0: no limit).
+constexpr std::string_view kMemoryLimits = R"sql(
+ALTER TABLE jobs ADD COLUMN memory_mb INTEGER;
+ALTER TABLE tasks ADD COLUMN memory_mb INTEGER;
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
@@ -280,6 +286,7 @@ const std::vector<Migration>& AllMigrations() {
       {8, "run and task-run keys checked by the statements", "", "", kPostgresKeysInStatements},
       {9, "running runs counted apart from the job", kJobConcurrency, kSqliteJobConcurrency,
        kPostgresJobConcurrency},
+      {10, "memory limits of jobs and tasks", kMemoryLimits, "", ""},
   };
   return migrations;
 }

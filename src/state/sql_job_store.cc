@@ -10,11 +10,12 @@ namespace {
 
 constexpr std::string_view kJobColumns =
     "job_id, job_name, description, schedule, timezone, is_active, catchup, max_active_runs, "
-    "timeout_s, retry_max_attempts, retry_initial_delay_s, retry_max_delay_s, created_at, "
-    "updated_at";
+    "timeout_s, retry_max_attempts, retry_initial_delay_s, retry_max_delay_s, memory_mb, "
+    "created_at, updated_at";
 constexpr std::string_view kTaskColumns =
     "task_id, job_id, task_order, task_name, extractor_config, loader_config, transform_config, "
-    "depends_on, timeout_s, retry_max_attempts, retry_initial_delay_s, retry_max_delay_s";
+    "depends_on, timeout_s, retry_max_attempts, retry_initial_delay_s, retry_max_delay_s, "
+    "memory_mb";
 
 Job JobFromRow(const SqlRows& rows, size_t r) {
   Job job;
@@ -30,8 +31,9 @@ Job JobFromRow(const SqlRows& rows, size_t r) {
   job.retry.max_attempts = static_cast<int>(rows.Int(r, 9));
   job.retry.initial_delay_s = rows.Double(r, 10);
   job.retry.max_delay_s = rows.Double(r, 11);
-  job.created_at = rows.Time(r, 12);
-  job.updated_at = rows.Time(r, 13);
+  if (!rows.IsNull(r, 12)) job.memory_mb = static_cast<int>(rows.Int(r, 12));
+  job.created_at = rows.Time(r, 13);
+  job.updated_at = rows.Time(r, 14);
   return job;
 }
 
@@ -49,6 +51,7 @@ Task TaskFromRow(const SqlRows& rows, size_t r) {
     task.retry =
         RetryPolicy{static_cast<int>(rows.Int(r, 9)), rows.Double(r, 10), rows.Double(r, 11)};
   }
+  if (!rows.IsNull(r, 12)) task.memory_mb = static_cast<int>(rows.Int(r, 12));
   return task;
 }
 
@@ -65,6 +68,7 @@ std::vector<SqlValue> JobValues(const Job& job) {
           int64_t{job.retry.max_attempts},
           job.retry.initial_delay_s,
           job.retry.max_delay_s,
+          NullableInt(job.memory_mb),
           ToStoredTime(job.created_at),
           ToStoredTime(job.updated_at)};
 }
@@ -90,7 +94,7 @@ void AssignTaskIdentity(Job& job, const std::unordered_map<std::string, std::str
 Status SqlStateStore::InsertTasks(SqlConnection& connection, const Job& job) {
   const std::string insert =
       JoinSql({"INSERT INTO tasks (", kTaskColumns,
-               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"});
+               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"});
   for (const Task& task : job.tasks) {
     const Status inserted =
         connection
@@ -99,7 +103,8 @@ Status SqlStateStore::InsertTasks(SqlConnection& connection, const Job& job) {
                               nlohmann::json(task.depends_on).dump(), NullableInt(task.timeout_s),
                               task.retry ? SqlValue(int64_t{task.retry->max_attempts}) : SqlValue(),
                               task.retry ? SqlValue(task.retry->initial_delay_s) : SqlValue(),
-                              task.retry ? SqlValue(task.retry->max_delay_s) : SqlValue()})
+                              task.retry ? SqlValue(task.retry->max_delay_s) : SqlValue(),
+                              NullableInt(task.memory_mb)})
             .status();
     if (inserted.code() == StatusCode::kAlreadyExists) {
       return InvalidArgumentError("job '" + job.job_name + "' has two tasks named '" +
@@ -137,7 +142,7 @@ Result<Job> SqlStateStore::CreateJob(const Job& input) {
     const Status inserted = connection
                                 .Execute(JoinSql({"INSERT INTO jobs (", kJobColumns,
                                                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                                                  "$10, $11, $12, $13, $14)"}),
+                                                  "$10, $11, $12, $13, $14, $15)"}),
                                          JobValues(job))
                                 .status();
     if (inserted.code() == StatusCode::kAlreadyExists) return NameTaken(job);
@@ -171,7 +176,7 @@ Result<Job> SqlStateStore::ReplaceJob(const Job& input) {
                 "UPDATE jobs SET job_name = $2, description = $3, schedule = $4, timezone = $5, "
                 "is_active = $6, catchup = $7, max_active_runs = $8, timeout_s = $9, "
                 "retry_max_attempts = $10, retry_initial_delay_s = $11, retry_max_delay_s = $12, "
-                "updated_at = $13 WHERE job_id = $1",
+                "memory_mb = $13, updated_at = $14 WHERE job_id = $1",
                 values)
             .status();
     if (updated.code() == StatusCode::kAlreadyExists) return NameTaken(job);

@@ -5,8 +5,13 @@
 #include <map>
 #include <random>
 
+#include <nlohmann/json.hpp>
+
 #include "common/time_format.h"
-#include "worker/task_runner.h"
+#include "executor/executor_process.h"
+#include "executor/task_runner.h"
+#include "plugins/plugin_registry.h"
+#include "worker/database_write_locks.h"
 
 namespace orc {
 namespace {
@@ -16,10 +21,23 @@ double Jitter() {
   return std::uniform_real_distribution<double>(0.5, 1.0)(generator);
 }
 
+// An attempt ready for the executor: its configurations with their secrets resolved, what hides
+// those secrets again, and the DuckDB files it writes.
+struct PreparedAttempt {
+  TaskAssignment assignment;
+  Redactor redactor;
+  std::vector<std::filesystem::path> databases;
+};
+
 class RunExecution {
  public:
-  RunExecution(ExecutionEnvironment& environment, ActiveRun& active, RunLog& log)
-      : environment_(environment), active_(active), log_(log), run_(active.run()) {}
+  RunExecution(ExecutionEnvironment& environment, ExecutorProcess& executor, ActiveRun& active,
+               RunLog& log)
+      : environment_(environment),
+        executor_(executor),
+        active_(active),
+        log_(log),
+        run_(active.run()) {}
 
   RunOutcome Execute() {
     Result<Job> job = environment_.store.GetJob(run_.job_id);
@@ -160,53 +178,96 @@ class RunExecution {
     if (!task_run.started_at) task_run.started_at = started;
     SaveTaskRun(task_run);
 
-    // Resolved for each attempt: a variable may have been set since the last one failed.
-    Result<ResolvedTask> resolved = ResolveTask(task, environment_.secrets);
-    if (!resolved.ok()) return resolved.status();
-    const Redactor& redactor = resolved->redactor;
     Interrupter interrupter;
     TaskProgress progress;
-    TaskContext context{
-        .run_id = run_.run_id,
-        .task_id = task.task_id,
-        .task_name = task.task_name,
-        .attempt = attempt,
-        .paths = &environment_.paths,
-        .engine = &environment_.engine,
-        .progress = &progress,
-        .interrupter = &interrupter,
-        .clock = &environment_.clock,
-        .log = [this, &task, &redactor](std::string_view level, std::string message) {
-          log_.Add(level, task.task_name, redactor.Redact(std::move(message)));
-        }};
     active_.BeginAttempt(
         &interrupter,
         timeout_s ? std::optional(started + std::chrono::seconds(*timeout_s)) : std::nullopt,
         timeout_s.value_or(0), task_run, &progress);
-    Result<TaskAttemptResult> result = RunTaskAttempt(*resolved, environment_.plugins, context);
+    const TaskReport report = Dispatch(task, attempt, interrupter, progress);
     active_.EndAttempt();
 
     task_run.rows_extracted = progress.rows_extracted.load(std::memory_order_relaxed);
     task_run.rows_loaded = progress.rows_loaded.load(std::memory_order_relaxed);
     task_run.bytes_read = progress.bytes_read.load(std::memory_order_relaxed);
     const Duration took = environment_.clock.Now() - started;
-    if (!result.ok()) {
-      // Errors may quote what a plugin sent or read: a URL with a key, a header.
-      Status failure(result.status().code(), redactor.Redact(result.status().message()));
+    if (!report.status.ok()) {
+      Status failure = report.status;
       if (failure.code() == StatusCode::kDeadlineExceeded) {
         failure = std::move(failure).WithContext("attempt " + std::to_string(attempt));
       }
       return failure;
     }
-    if (result->already_loaded) task_run.rows_loaded = result->rows_loaded;
+    if (report.already_loaded) task_run.rows_loaded = report.rows;
     task_run.status = TaskRunStatus::kSuccess;
     task_run.error_message.clear();
     log_.Add("info", task.task_name,
-             "succeeded (attempt " + std::to_string(attempt) + ", " +
-                 std::to_string(result->rows_loaded) +
+             "succeeded (attempt " + std::to_string(attempt) + ", " + std::to_string(report.rows) +
                  (task.transform_config.empty() ? " rows loaded, " : " rows changed, ") +
                  FormatSeconds(took) + ")");
     return Status::Ok();
+  }
+
+  // Runs one attempt in the executor process, once the DuckDB files it writes are free; its
+  // counters go to `progress` as they arrive, its log to the run's log.
+  TaskReport Dispatch(const Task& task, int attempt, Interrupter& interrupter,
+                      TaskProgress& progress) {
+    Result<PreparedAttempt> prepared = Prepare(task, attempt);
+    if (!prepared.ok()) return {.status = prepared.status()};
+    const Redactor& redactor = prepared->redactor;
+    Result<DatabaseWriteLocks::Held> held =
+        environment_.database_locks.Acquire(prepared->databases, interrupter, [&] {
+          log_.Add("info", task.task_name,
+                   "waiting for another task writing " + prepared->databases.front().string());
+        });
+    if (!held.ok()) return {.status = held.status()};
+    auto count = [&progress](const TaskCounters& counters) {
+      progress.rows_extracted.store(counters.rows_extracted, std::memory_order_relaxed);
+      progress.rows_loaded.store(counters.rows_loaded, std::memory_order_relaxed);
+      progress.bytes_read.store(counters.bytes_read, std::memory_order_relaxed);
+    };
+    TaskReport report = executor_.Run(
+        prepared->assignment, interrupter,
+        [&](std::string_view level, std::string message) {
+          log_.Add(level, task.task_name, redactor.Redact(std::move(message)));
+        },
+        count);
+    count(report.counters);
+    if (!report.status.ok()) {
+      report.status = Status(report.status.code(), redactor.Redact(report.status.message()))
+                          .WithField(report.status.field());
+    }
+    return report;
+  }
+
+  Result<PreparedAttempt> Prepare(const Task& task, int attempt) {
+    ORC_RETURN_IF_ERROR(environment_.paths.CheckProtectedFilesHaveOneName());
+    PreparedAttempt prepared{
+        .assignment = {.run_id = run_.run_id,
+                       .task_id = task.task_id,
+                       .task_name = task.task_name,
+                       .attempt = attempt,
+                       .memory_limit_mb = task.memory_mb.value_or(job_.memory_mb.value_or(
+                           static_cast<int>(environment_.task_memory_mb)))}};
+    // Resolved for each attempt: a variable may have been set since the last one failed.
+    ORC_ASSIGN_OR_RETURN(ResolvedTask resolved, ResolveTask(task, environment_.secrets));
+    TaskAssignment& assignment = prepared.assignment;
+    assignment.extractor_config = std::move(resolved.extractor_config);
+    assignment.loader_config = std::move(resolved.loader_config);
+    assignment.transform_config = std::move(resolved.transform_config);
+    prepared.redactor = std::move(resolved.redactor);
+    // A path refused here fails the attempt in the executor, which checks it again with its reason.
+    for (const auto& [kind, config] :
+         {std::pair{PluginKind::kLoader, &assignment.loader_config},
+          std::pair{PluginKind::kTransform, &assignment.transform_config}}) {
+      if (config->is_null()) continue;
+      Result<std::vector<std::filesystem::path>> files =
+          environment_.plugins.DatabasesWritten(kind, *config, environment_.paths);
+      if (files.ok()) {
+        prepared.databases.insert(prepared.databases.end(), files->begin(), files->end());
+      }
+    }
+    return prepared;
   }
 
   void SaveTaskRun(const TaskRun& task_run) {
@@ -251,6 +312,7 @@ class RunExecution {
   }
 
   ExecutionEnvironment& environment_;
+  ExecutorProcess& executor_;
   ActiveRun& active_;
   RunLog& log_;
   const Run& run_;
@@ -261,8 +323,9 @@ class RunExecution {
 
 }  // namespace
 
-RunOutcome ExecuteRun(ExecutionEnvironment& environment, ActiveRun& active, RunLog& log) {
-  return RunExecution(environment, active, log).Execute();
+RunOutcome ExecuteRun(ExecutionEnvironment& environment, ExecutorProcess& executor,
+                      ActiveRun& active, RunLog& log) {
+  return RunExecution(environment, executor, active, log).Execute();
 }
 
 Duration RetryDelay(const RetryPolicy& policy, int next_attempt, double jitter) {

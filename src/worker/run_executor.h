@@ -1,5 +1,8 @@
 // ExecuteRun: carries one claimed run through its tasks — in dependency order, each with its
-// retries and timeout — and returns the run's outcome for the caller to record.
+// retries and timeout — and returns the run's outcome for the caller to record. Each attempt runs
+// in the worker's executor process (executor/executor_process.h): this side resolves the task's
+// secrets, waits for the DuckDB files it writes, relays its log and progress, and keeps the
+// secrets' values out of everything it records.
 //
 // Tasks run one at a time in task_order, a task whose depends_on names a task that did not succeed
 // is marked upstream_failed, and the others still run. A failed attempt is retried with
@@ -21,7 +24,8 @@
 
 namespace orc {
 
-class DuckDbEngine;
+class DatabaseWriteLocks;
+class ExecutorProcess;
 class PluginRegistry;
 
 // What executing runs needs from the process around it. Borrowed references, and the policies
@@ -29,16 +33,19 @@ class PluginRegistry;
 struct ExecutionEnvironment {
   StateStore& store;
   const PluginRegistry& plugins;
-  DuckDbEngine& engine;
   Clock& clock;
-  PathPolicy paths;
-  SecretPolicy secrets;
+  const PathPolicy& paths;
+  const SecretPolicy& secrets;
+  DatabaseWriteLocks& database_locks;
+  // The memory a task may use unless its job or itself says otherwise, in MiB; 0: no limit.
+  int64_t task_memory_mb = 0;
 };
 
-// Executes `active`'s run. Returns the outcome (success, failed or cancelled, with the final task
-// runs); when the run was stopped for shutdown or a lost lease, the outcome's error says so and the
-// caller gives the run back instead of finishing it.
-RunOutcome ExecuteRun(ExecutionEnvironment& environment, ActiveRun& active, RunLog& log);
+// Executes `active`'s run, each attempt in `executor`. Returns the outcome (success, failed or
+// cancelled, with the final task runs); when the run was stopped for shutdown or a lost lease, the
+// outcome's error says so and the caller gives the run back instead of finishing it.
+RunOutcome ExecuteRun(ExecutionEnvironment& environment, ExecutorProcess& executor,
+                      ActiveRun& active, RunLog& log);
 
 // The delay before attempt `next_attempt` (2, 3, ...): initial * 2^(next_attempt - 2), capped at
 // max, then scaled by `jitter` in [0.5, 1].

@@ -36,17 +36,20 @@ double SecondsBetween(TimePoint from, TimePoint to) {
 
 }  // namespace
 
-WorkerManager::WorkerManager(StateStore& store, const PluginRegistry& plugins, DuckDbEngine& engine,
-                             Clock& clock, WorkerManagerOptions options)
+WorkerManager::WorkerManager(StateStore& store, const PluginRegistry& plugins, Clock& clock,
+                             WorkerManagerOptions options)
     : store_(store),
       clock_(clock),
       options_(std::move(options)),
+      paths_(options_.executor.settings.data_dir, options_.executor.settings.allowed_directories,
+             options_.executor.settings.protected_files),
       environment_{.store = store,
                    .plugins = plugins,
-                   .engine = engine,
                    .clock = clock,
-                   .paths = options_.paths,
-                   .secrets = options_.secrets},
+                   .paths = paths_,
+                   .secrets = options_.secrets,
+                   .database_locks = database_locks_,
+                   .task_memory_mb = options_.task_memory_mb},
       owner_(OwnerName()) {
   stats_.bucket_bounds = kBucketBounds;
   stats_.dispatch_buckets.assign(kBucketBounds.size(), 0);
@@ -57,11 +60,16 @@ WorkerManager::~WorkerManager() { Shutdown(Duration::zero()); }
 
 Status WorkerManager::Start() {
   Reap();
-  started_ = true;
+  // Every executor starts before any worker claims a run: a first dispatch does not wait for one,
+  // and a command that cannot start is reported now, not as every run's failure.
   for (int i = 0; i < std::max(1, options_.workers); ++i) {
-    auto worker = std::make_unique<Worker>();
-    Worker* raw = worker.get();
+    auto worker = std::make_unique<Worker>(options_.executor);
+    ORC_RETURN_IF_ERROR(worker->executor.Start());
     workers_.push_back(std::move(worker));
+  }
+  started_ = true;
+  for (auto& worker : workers_) {
+    Worker* raw = worker.get();
     raw->thread = std::thread([this, raw] { WorkerLoop(*raw); });
   }
   supervisor_ = std::thread([this] { SupervisorLoop(); });
@@ -110,6 +118,10 @@ WorkerStats WorkerManager::stats() const {
   return stats;
 }
 
+std::string WorkerManager::sandbox() const {
+  return workers_.empty() ? std::string() : workers_.front()->executor.sandbox();
+}
+
 void WorkerManager::WakeAll() {
   for (auto& worker : workers_) worker->wake.Wake();
 }
@@ -118,7 +130,7 @@ void WorkerManager::WorkerLoop(Worker& worker) {
   while (!stopping_.load()) {
     Result<std::optional<Run>> claimed = store_.ClaimRun(owner_, options_.lease);
     if (claimed.ok() && claimed->has_value()) {
-      Execute(**claimed);
+      Execute(worker, **claimed);
       continue;
     }
     if (!claimed.ok()) spdlog::warn("cannot claim runs: {}", claimed.status().message());
@@ -126,7 +138,7 @@ void WorkerManager::WorkerLoop(Worker& worker) {
   }
 }
 
-void WorkerManager::Execute(const Run& run) {
+void WorkerManager::Execute(Worker& worker, const Run& run) {
   const TimePoint claimed_at = clock_.Now();
   auto active = std::make_shared<ActiveRun>(run);
   auto log = std::make_shared<RunLog>(run.run_id, clock_);
@@ -140,7 +152,7 @@ void WorkerManager::Execute(const Run& run) {
     Observe(stats_.dispatch_buckets, stats_.dispatch_sum, stats_.dispatch_count,
             SecondsBetween(std::max(run.queued_at, run.available_at), claimed_at));
   }
-  const RunOutcome outcome = ExecuteRun(environment_, *active, *log);
+  const RunOutcome outcome = ExecuteRun(environment_, worker.executor, *active, *log);
   const Status stop = active->stop_reason();
   if (stop.code() == StatusCode::kUnavailable) {
     log->Add("warn", "", "orc is shutting down: the run goes back to the queue");

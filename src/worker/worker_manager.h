@@ -3,6 +3,11 @@
 // renews the leases of the runs held here, enforces task timeouts, relays cancel requests and
 // returns runs whose lease expired (a crashed process's) to the queue.
 //
+// Each worker runs its task attempts in an executor process of its own (ExecutorProcess), started
+// with the manager and again whenever a task crashed it, so a task can take down nothing but its
+// own attempt; the tasks of one run share that process (and its ":memory:" database). Attempts
+// that write the same DuckDB file wait for each other (DatabaseWriteLocks).
+//
 // A run queued in this process is claimed at once (RunEnqueued wakes the idle workers); runs
 // queued by another process sharing the database are found within poll_interval.
 //
@@ -23,6 +28,8 @@
 #include <vector>
 
 #include "core/run_events.h"
+#include "executor/executor_process.h"
+#include "worker/database_write_locks.h"
 #include "worker/run_executor.h"
 
 namespace orc {
@@ -36,10 +43,13 @@ struct WorkerManagerOptions {
   Duration poll_interval = std::chrono::seconds(1);
   // How often expired leases are looked for.
   Duration reap_interval = std::chrono::seconds(5);
-  // The files tasks may open (orc serve confines them to the data directory and keeps the state
-  // database out) and the environment variables they may reference.
-  PathPolicy paths = PathPolicy::Unrestricted(".");
-  SecretPolicy secrets = SecretPolicy();
+  // How each worker's executor process is started and confined. The settings' data directory,
+  // allowed directories and protected files are also what this side checks paths against.
+  ExecutorOptions executor;
+  // The environment variables jobs may reference as ${env:NAME}.
+  SecretPolicy secrets;
+  // Memory per task unless its job or itself says otherwise, in MiB; 0: no limit.
+  int64_t task_memory_mb = 2048;
 };
 
 // Counters for GET /metrics.
@@ -62,13 +72,14 @@ struct WorkerStats {
 
 class WorkerManager final : public RunEvents {
  public:
-  WorkerManager(StateStore& store, const PluginRegistry& plugins, DuckDbEngine& engine,
-                Clock& clock, WorkerManagerOptions options);
+  WorkerManager(StateStore& store, const PluginRegistry& plugins, Clock& clock,
+                WorkerManagerOptions options);
   ~WorkerManager() override;  // Shutdown(0) if still running
   WorkerManager(const WorkerManager&) = delete;
   WorkerManager& operator=(const WorkerManager&) = delete;
 
-  // Recovers expired leases, then starts the workers and the supervisor.
+  // Recovers expired leases, starts each worker's executor process, then the workers and the
+  // supervisor. Unavailable when an executor process cannot be started.
   Status Start();
   void Shutdown(Duration grace);
 
@@ -76,15 +87,19 @@ class WorkerManager final : public RunEvents {
   void CancelRequested(const std::string& run_id) override;
 
   WorkerStats stats() const;
+  // How the executor processes confine themselves, as the first one reported (after Start()).
+  std::string sandbox() const;
 
  private:
   struct Worker {
+    explicit Worker(ExecutorOptions options) : executor(std::move(options)) {}
     WakeSignal wake;
+    ExecutorProcess executor;  // used by `thread` only
     std::thread thread;
   };
 
   void WorkerLoop(Worker& worker);
-  void Execute(const Run& run);
+  void Execute(Worker& worker, const Run& run);
   void SupervisorLoop();
   void Heartbeat();
   void Reap();
@@ -94,6 +109,8 @@ class WorkerManager final : public RunEvents {
   StateStore& store_;
   Clock& clock_;
   const WorkerManagerOptions options_;
+  const PathPolicy paths_;
+  DatabaseWriteLocks database_locks_;
   ExecutionEnvironment environment_;
   const std::string owner_;  // this process's name on the runs it holds: host:pid:random
 

@@ -63,11 +63,12 @@ TEST_F(JobJsonTest, WhatIsEncodedDecodesBackToTheSameJob) {
   Job job = *JobFromJson(json::parse(R"({
       "job_name": "sales", "schedule": "@hourly", "timezone": "Europe/Berlin",
       "is_active": false, "catchup": true, "max_active_runs": 3, "timeout_s": 600,
+      "memory_mb": 4096,
       "retry": {"max_attempts": 5, "initial_delay_s": 2, "max_delay_s": 60},
       "tasks": [
         {"task_name": "extract", "extractor_config": {"type": "csv", "path": "s.csv"},
          "loader_config": {"type": "duckdb", "db_path": "w.duckdb", "table_name": "sales"}},
-        {"task_name": "report", "depends_on": ["extract"], "timeout_s": 30,
+        {"task_name": "report", "depends_on": ["extract"], "timeout_s": 30, "memory_mb": 0,
          "retry": {"max_attempts": 1},
          "transform_config": {"type": "sql", "db_path": "w.duckdb", "sql": "select 1"}}]})"),
                          plugins_);
@@ -82,6 +83,9 @@ TEST_F(JobJsonTest, WhatIsEncodedDecodesBackToTheSameJob) {
   for (Task& task : expected.tasks) task.task_id.clear();
   EXPECT_EQ(decoded->job_name, expected.job_name);
   EXPECT_EQ(decoded->retry, expected.retry);
+  EXPECT_EQ(decoded->memory_mb, 4096);
+  EXPECT_FALSE(decoded->tasks[0].memory_mb.has_value());
+  EXPECT_EQ(decoded->tasks[1].memory_mb, 0);
   EXPECT_EQ(decoded->tasks[1].retry, expected.tasks[1].retry);
   EXPECT_EQ(decoded->tasks[1].depends_on, expected.tasks[1].depends_on);
   EXPECT_EQ(decoded->tasks[0].task_order, 1);
@@ -137,6 +141,8 @@ TEST_F(JobJsonTest, BadJobsNameTheField) {
        "'nope' is no task of this job"},
       {"/tasks/0/colour", "blue", "tasks[0].colour", "is not a known field"},
       {"/tasks/0/timeout_s", -1, "tasks[0].timeout_s", "from 1 to"},
+      {"/memory_mb", -1, "memory_mb", "from 0 to"},
+      {"/tasks/0/memory_mb", "2G", "tasks[0].memory_mb", "must be an integer"},
   };
   for (const Case& c : cases) {
     json body = json::parse(kDesignExample);

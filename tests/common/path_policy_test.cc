@@ -96,6 +96,15 @@ TEST_F(PathPolicyTest, TheStateDatabaseIsUnreachableByAnyName) {
   EXPECT_TRUE(unrestricted.Check("/etc/passwd", PathAccess::kRead).ok());
 }
 
+TEST_F(PathPolicyTest, AStateFileWithAnotherNameIsReported) {
+  EXPECT_TRUE(Policy().CheckProtectedFilesHaveOneName().ok());
+  const fs::path state = root_ / "state" / "orc.db";
+  ASSERT_EQ(::link(state.c_str(), (root_ / "outside" / "copy").c_str()), 0);
+  const Status status = Policy().CheckProtectedFilesHaveOneName();
+  EXPECT_EQ(status.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(status.message().find("2 hard links"), std::string::npos) << status.message();
+}
+
 TEST_F(PathPolicyTest, PatternsAreCheckedByTheirDirectory) {
   Result<fs::path> pattern = Policy().CheckPattern("daily/*.csv", PathAccess::kRead);
   ASSERT_TRUE(pattern.ok()) << pattern.status().message();

@@ -49,7 +49,9 @@ struct Outcome {
 class CliClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Write("orders.csv", "id,amount\n1,10\n2,20\n3,30\n");
+    // Jobs' files are in the data directory, ./data by default.
+    std::filesystem::create_directory(std::filesystem::path(directory_.path()) / "data");
+    Write("data/orders.csv", "id,amount\n1,10\n2,20\n3,30\n");
     Write("jobs.yaml", kJobs);
     server_ = std::make_unique<Subprocess>(
         Orc({"serve", "--bind", "127.0.0.1:0", "--database-url", "sqlite:orc.db"}, directory_,

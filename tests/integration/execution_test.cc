@@ -40,17 +40,10 @@ json SqlTask(const std::string& name, const std::string& sql) {
 class ExecutionTest : public ::testing::Test {
  protected:
   std::vector<std::string> ServeArguments(const std::string& database_url) {
-    return {"serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--database-url",
-            database_url,
-            "--lease-s",
-            "2",
-            "--shutdown-grace-s",
-            "1",
-            "--workers",
-            "2"};
+    return {"serve", "--bind", "127.0.0.1:0", "--database-url", database_url, "--lease-s", "2",
+            "--shutdown-grace-s", "1", "--workers", "2",
+            // The test's upstream servers listen on loopback, which jobs may not reach by default.
+            "--allow-host", "127.0.0.1"};
   }
 
   std::string CreateJob(ApiClient& api, json tasks, int max_active_runs = 1) {
@@ -108,7 +101,7 @@ class ExecutionTest : public ::testing::Test {
   std::string QueryOut(const std::string& sql) {
     DuckDbEngine engine;
     Result<std::unique_ptr<DuckDbConnection>> connection =
-        engine.Connect(directory_.File("out.duckdb"));
+        engine.Connect(directory_.File("data/out.duckdb"));
     EXPECT_TRUE(connection.ok()) << connection.status();
     Result<DuckDbRows> rows = (*connection)->Query(sql);
     EXPECT_TRUE(rows.ok()) << rows.status();
@@ -119,7 +112,8 @@ class ExecutionTest : public ::testing::Test {
 };
 
 TEST_F(ExecutionTest, KillNineMidRunThenRestartEndsTheRunWithEachRowLoadedOnce) {
-  std::ofstream(directory_.File("in.csv")) << "id\n1\n2\n3\n";
+  std::filesystem::create_directory(directory_.File("data"));  // the default data directory
+  std::ofstream(directory_.File("data/in.csv")) << "id\n1\n2\n3\n";
   const std::string url = "sqlite:" + directory_.File("orc.db");
   std::string run_id;
   {

@@ -180,7 +180,7 @@ TEST_F(OrcBinaryTest, ServesHealthAndStopsOnSigterm) {
 TEST_F(OrcBinaryTest, JobsReachTheDataDirectoryAndNeverTheStateDatabase) {
   std::filesystem::create_directories(directory_.File("data"));
   Subprocess orc(
-      Orc({"--bind", "127.0.0.1:0", "--data-dir", "data", "--database-url", "sqlite:data/orc.db"},
+      Orc({"--bind", "127.0.0.1:0", "--data-dir", "data", "--database-url", "sqlite:orc.db"},
           directory_));
   const int port = AwaitListening(orc);
   ASSERT_GT(port, 0) << orc.Stderr();
@@ -191,7 +191,9 @@ TEST_F(OrcBinaryTest, JobsReachTheDataDirectoryAndNeverTheStateDatabase) {
         {"tasks",
          {{{"transform_config", {{"type", "sql"}, {"db_path", db_path}, {"sql", "SELECT 1"}}}}}}};
   };
-  for (const std::string db_path : {"orc.db", "./orc.db-wal", "/etc/x.duckdb", "../x.duckdb"}) {
+  for (const std::string& db_path :
+       {std::string("../orc.db"), std::string("./../orc.db-wal"), directory_.File("orc.db-shm"),
+        std::string("/etc/x.duckdb"), std::string("../x.duckdb")}) {
     const testing::ApiClient::Reply refused = api.Post("/jobs", job(db_path));
     EXPECT_EQ(refused.status, 400) << db_path << ": " << refused.body;
     EXPECT_EQ(refused.body["error"]["field"], "tasks[0].transform_config.db_path") << refused.body;

@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "plugins/data_plane_fixture.h"
+#include "plugins/extractors/api/api_page.h"
+#include "plugins/extractors/api/network_policy.h"
 
 namespace orc {
 namespace {
@@ -18,6 +20,9 @@ class ApiExtractorTest : public testing::DataPlaneFixture {
  protected:
   void SetUp() override {
     DataPlaneFixture::SetUp();
+    // The test server is on loopback, which the default policy refuses.
+    policy_.allowed_hosts.push_back({.host = "127.0.0.1"});
+    context_.network_policy = &policy_;
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
     serving_ = std::thread([this] { server_.listen_after_bind(); });
@@ -39,6 +44,7 @@ class ApiExtractorTest : public testing::DataPlaneFixture {
     return config;
   }
 
+  NetworkPolicy policy_;
   httplib::Server server_;
   std::thread serving_;
   int port_ = 0;
@@ -201,16 +207,163 @@ TEST_F(ApiExtractorTest, RateLimitSpacesTheRequests) {
   }
 }
 
-TEST_F(ApiExtractorTest, MaxPagesIsAGuard) {
-  server_.Get("/endless", [](const httplib::Request& request, httplib::Response& response) {
+TEST_F(ApiExtractorTest, MorePagesThanMaxPagesFailTheTask) {
+  server_.Get("/endless", [this](const httplib::Request& request, httplib::Response& response) {
+    ++calls_;
     Reply(response, Records(0, 5));
   });
   json config = Api("/endless", {{"max_pages", 3},
                                  {"pagination", {{"type", "page_number"}, {"page_param", "p"}}}});
   Result<LoadResult> loaded = Load(config, DuckDb("t"));
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(loaded.status().message().find(
+                "the API still had pages after max_pages (3), 15 records; raise max_pages"),
+            std::string::npos)
+      << loaded.status();
+  EXPECT_EQ(calls_, 3);
+  EXPECT_EQ(Rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = 't'"),
+            std::vector<std::string>{"0"})
+      << "nothing of a partial load";
+}
+
+TEST_F(ApiExtractorTest, LoopbackIsRefusedUnlessTheOperatorAllowsIt) {
+  server_.Get("/items", [this](const httplib::Request&, httplib::Response& response) {
+    ++calls_;
+    Reply(response, Records(0, 1));
+  });
+  context_.network_policy = nullptr;  // the default policy
+  Result<LoadResult> refused = Load(Api("/items"), DuckDb("t"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(
+      refused.status().message().find("address 127.0.0.1 is loopback; orc refuses it "
+                                      "unless the operator allows the host with --allow-host"),
+      std::string::npos)
+      << refused.status();
+  EXPECT_EQ(calls_, 0);
+  EXPECT_TRUE(logs_.empty()) << "not retried: " << logs_.at(0);
+}
+
+// A second server on another port of the same host: another origin.
+class OtherOrigin {
+ public:
+  OtherOrigin() {
+    server_.set_keep_alive_max_count(1);
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(1ms);
+    server_.Get("/.*", [this](const httplib::Request& request, httplib::Response& response) {
+      received_ = request.headers;
+      target_ = request.target;
+      // A next page of CredentialsStayOnTheOriginOfUrl's, else a redirect's target.
+      Reply(response, request.path == "/page-2" ? json{{"items", Records(1, 2)}} : Records(0, 1));
+    });
+  }
+  ~OtherOrigin() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  const httplib::Headers& received() const { return received_; }
+  const std::string& target() const { return target_; }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  httplib::Headers received_;
+  std::string target_;
+};
+
+TEST_F(ApiExtractorTest, CredentialsStayOnTheOriginOfUrl) {
+  OtherOrigin other;
+  server_.Get("/moved", [&other](const httplib::Request&, httplib::Response& response) {
+    response.set_redirect(other.Url("/landing"), 302);
+  });
+  server_.Get("/linked", [&other](const httplib::Request&, httplib::Response& response) {
+    Reply(response, {{"items", Records(0, 1)}, {"next", other.Url("/page-2")}});
+  });
+  const json bearer = {{"type", "bearer"}, {"token", "tok-123"}};
+  const json header_key = {{"type", "api_key"}, {"name", "X-Api-Key"}, {"value", "key-456"}};
+  const json query_key = {
+      {"type", "api_key"}, {"name", "api_key"}, {"value", "key-789"}, {"in", "query"}};
+  int task = 0;
+  for (const json& auth : {bearer, header_key, query_key}) {
+    context_.task_id = "redirected-" + std::to_string(++task);
+    Result<LoadResult> redirected = Load(Api("/moved", {{"auth", auth}}), DuckDb("t"));
+    ASSERT_TRUE(redirected.ok()) << redirected.status();
+    EXPECT_EQ(other.received().count("Authorization"), 0u) << auth;
+    EXPECT_EQ(other.received().count("X-Api-Key"), 0u) << auth;
+    EXPECT_EQ(other.target(), "/landing") << auth;
+
+    context_.task_id = "linked-" + std::to_string(task);
+    json linked =
+        Api("/linked", {{"auth", auth},
+                        {"records_path", "items"},
+                        {"pagination", {{"type", "next_url"}, {"next_url_path", "next"}}}});
+    Result<LoadResult> followed = Load(linked, DuckDb("t"));
+    ASSERT_TRUE(followed.ok()) << followed.status();
+    EXPECT_EQ(other.received().count("Authorization"), 0u) << auth;
+    EXPECT_EQ(other.received().count("X-Api-Key"), 0u) << auth;
+    EXPECT_EQ(other.target(), "/page-2") << "no api_key in the query: " << auth;
+  }
+}
+
+TEST_F(ApiExtractorTest, ARedirectWithinTheOriginKeepsTheCredentials) {
+  server_.Get("/moved", [](const httplib::Request&, httplib::Response& response) {
+    response.set_redirect("/landing", 308);
+  });
+  server_.Get("/landing", [](const httplib::Request& request, httplib::Response& response) {
+    if (request.get_header_value("X-Api-Key") != "key-456") response.status = 401;
+    Reply(response, Records(0, 1));
+  });
+  Result<LoadResult> loaded = Load(
+      Api("/moved", {{"auth", {{"type", "api_key"}, {"name", "X-Api-Key"}, {"value", "key-456"}}}}),
+      DuckDb("t"));
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  EXPECT_EQ(loaded->rows_loaded, 15);
-  EXPECT_NE(logs_.at(0).find("stopped after max_pages (3)"), std::string::npos) << logs_.at(0);
+}
+
+TEST_F(ApiExtractorTest, AResponseOverMaxResponseMbFailsTheTask) {
+  server_.Get("/big", [this](const httplib::Request&, httplib::Response& response) {
+    ++calls_;
+    response.set_content("[" + std::string(2 << 20, ' ') + "]", "application/json");
+  });
+  Result<LoadResult> loaded = Load(Api("/big", {{"max_response_mb", 1}}), DuckDb("t"));
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(loaded.status().message().find("response larger than 1 MiB (max_response_mb)"),
+            std::string::npos)
+      << loaded.status();
+  EXPECT_EQ(calls_, 1) << "the same response would come again: not retried";
+}
+
+TEST_F(ApiExtractorTest, MaxResponseMbIsFrom1To4095) {
+  for (const int mb : {0, 4096}) {
+    Result<std::unique_ptr<Extractor>> made = MakeExtractor(Api("/x", {{"max_response_mb", mb}}));
+    ASSERT_FALSE(made.ok()) << mb;
+    EXPECT_NE(made.status().field().find("max_response_mb"), std::string::npos) << made.status();
+  }
+}
+
+// What once crashed the process or hung the task: each fails the task with InvalidArgument.
+TEST_F(ApiExtractorTest, AHostileBodyFailsTheTask) {
+  const std::vector<std::string> bodies = {
+      "[x", "[[", "[1 2]", R"([{"id":1},{"id":2})", std::string(1000, '['), "[\"\xff\"]"};
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    const std::string path = "/hostile/" + std::to_string(i);
+    server_.Get(path, [&bodies, i](const httplib::Request&, httplib::Response& response) {
+      response.set_content(bodies[i], "application/json");
+    });
+    context_.task_id = "task-" + std::to_string(i);
+    Result<LoadResult> loaded = Load(Api(path), DuckDb("t"));
+    ASSERT_FALSE(loaded.ok()) << Excerpt(bodies[i]);
+    EXPECT_EQ(loaded.status().code(), StatusCode::kInvalidArgument) << loaded.status();
+    EXPECT_NE(loaded.status().message().find("page 1: the response is not JSON"), std::string::npos)
+        << loaded.status();
+  }
 }
 
 TEST_F(ApiExtractorTest, RetriesServerErrorsAndTooManyRequestsHonouringRetryAfter) {

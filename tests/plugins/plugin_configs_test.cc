@@ -26,7 +26,7 @@ std::vector<FullConfig> FullConfigs() {
   const json api = json::parse(R"({"type": "api", "url": "https://api.example.com/items",
       "method": "POST", "headers": {"X-Trace": "1"}, "params": {"limit": 100},
       "body": {"query": "x"}, "timeout_s": 30, "records_path": "data.items", "max_pages": 10,
-      "rate_limit_per_s": 2.5, "max_retries": 3, "compression": true,
+      "rate_limit_per_s": 2.5, "max_retries": 3, "max_response_mb": 64, "compression": true,
       "incremental": {"cursor_field": "updated_at", "param": "since", "initial_value": "2026"}})");
   auto api_with = [&api](const char* auth, const char* pagination) {
     json config = api;

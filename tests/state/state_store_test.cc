@@ -33,6 +33,7 @@ Job SampleJob(const std::string& name) {
   job.timezone = "Europe/Berlin";
   job.max_active_runs = 2;
   job.timeout_s = 600;
+  job.memory_mb = 512;
   job.retry = RetryPolicy{5, 2.5, 60};
   Task extract;
   extract.task_name = "extract";
@@ -43,6 +44,7 @@ Job SampleJob(const std::string& name) {
   transform.transform_config = R"({"type":"sql","db_path":"w.duckdb","sql":"select 1"})";
   transform.depends_on = {"extract"};
   transform.timeout_s = 30;
+  transform.memory_mb = 0;
   transform.retry = RetryPolicy{1, 0, 0};
   job.tasks = {extract, transform};
   return job;
@@ -134,10 +136,12 @@ TEST_P(StateStoreTest, ManualJobHasNoSchedule) {
   Job job = SampleJob("manual");
   job.schedule.reset();
   job.timeout_s.reset();
+  job.memory_mb.reset();
   Result<Job> created = store_->CreateJob(job);
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   EXPECT_FALSE(store_->GetJob(created->job_id)->schedule.has_value());
   EXPECT_FALSE(store_->GetJob(created->job_id)->timeout_s.has_value());
+  EXPECT_FALSE(store_->GetJob(created->job_id)->memory_mb.has_value());
 }
 
 TEST_P(StateStoreTest, UnknownJobIsNotFound) {

@@ -22,7 +22,8 @@ const timeout = 20000;
 
 function startOrc(workDir) {
   const orc = spawn(orcBinary, ['serve', '--bind', '127.0.0.1:0', '--database-url',
-    `sqlite:${path.join(workDir, 'orc.db')}`, '--data-dir', workDir, '--workers', '2'],
+    `sqlite:${path.join(workDir, 'orc.db')}`, '--data-dir', path.join(workDir, 'data'),
+    '--workers', '2'],
   { env: { ...process.env, ORC_API_TOKEN: token }, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   const listening = new Promise((resolve, reject) => {
@@ -49,7 +50,8 @@ async function apiGet(base, route) {
 async function main() {
   fs.mkdirSync(outputDir, { recursive: true });
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-dashboard-test-'));
-  fs.writeFileSync(path.join(workDir, 'orders.csv'),
+  fs.mkdirSync(path.join(workDir, 'data'));
+  fs.writeFileSync(path.join(workDir, 'data', 'orders.csv'),
     'order_id,customer,amount\n1,ada,12.5\n2,grace,7.25\n3,alan,99.0\n');
   const server = startOrc(workDir);
   let browser;

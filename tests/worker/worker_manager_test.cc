@@ -1,5 +1,6 @@
-// The worker pool against a real state store (SQLite and PostgreSQL), real DuckDB tasks and a
-// test plugin whose failures the test controls.
+// The worker pool against a real state store (SQLite and PostgreSQL), real DuckDB tasks in real
+// executor processes, and test plugins that fail, crash, hang and allocate on purpose
+// (tests/executor/test_plugins.h).
 #include "worker/worker_manager.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "engine/duckdb_engine.h"
+#include "executor/test_plugins.h"
 #include "plugins/plugin_registry.h"
 #include "support/printers.h"
 #include "support/temp_dir.h"
@@ -22,37 +24,11 @@ using nlohmann::json;
 using testing::TestBackend;
 using namespace std::chrono_literals;
 
-// transform type "flaky": fails with Unavailable `failures` times (counted across attempts by the
-// shared counter), then succeeds.
-std::atomic<int> flaky_calls{0};
-
-struct FlakyConfig {
-  int64_t failures = 0;
-  std::vector<ConfigFile> Files() const { return {}; }
-};
-
-FlakyConfig ReadFlakyConfig(ConfigReader& in) {
-  return {.failures = in.Integer("failures", 0, 100, 0)};
-}
-
-class FlakyTransform final : public Transform {
- public:
-  explicit FlakyTransform(const FlakyConfig& config) : failures_(config.failures) {}
-  Result<int64_t> Run(TaskContext&) override {
-    if (flaky_calls.fetch_add(1) < failures_) return UnavailableError("source busy (simulated)");
-    return 1;
-  }
-
- private:
-  int64_t failures_;
-};
-
 class WorkerManagerTest : public ::testing::TestWithParam<TestBackend> {
  protected:
   void SetUp() override {
-    flaky_calls = 0;
     RegisterBuiltinPlugins(plugins_);
-    ASSERT_TRUE(plugins_.Register(SpecOf<FlakyTransform>("flaky", ReadFlakyConfig)).ok());
+    RegisterTestPlugins(plugins_);
     Result<DatabaseUrl> url = ParseDatabaseUrl(database_.url());
     ASSERT_TRUE(url.ok());
     Result<std::unique_ptr<StateStore>> store = OpenStateStore(*url, SystemClock::Instance());
@@ -62,15 +38,18 @@ class WorkerManagerTest : public ::testing::TestWithParam<TestBackend> {
 
   void TearDown() override { workers_.reset(); }
 
-  void StartWorkers(int count = 2) {
+  void StartWorkers(int count = 2, int64_t task_memory_mb = 2048) {
     workers_ = std::make_unique<WorkerManager>(
-        *store_, plugins_, engine_, SystemClock::Instance(),
-        WorkerManagerOptions{.workers = count,
-                             .lease = 2s,
-                             .heartbeat = 100ms,
-                             .poll_interval = 100ms,
-                             .reap_interval = 200ms,
-                             .paths = PathPolicy(dir_.path(), {}, {})});
+        *store_, plugins_, SystemClock::Instance(),
+        WorkerManagerOptions{
+            .workers = count,
+            .lease = 2s,
+            .heartbeat = 100ms,
+            .poll_interval = 100ms,
+            .reap_interval = 200ms,
+            .executor = {.command = {ORC_TEST_EXECUTOR_PATH},
+                         .settings = {.data_dir = dir_.path(), .allowed_hosts = {"127.0.0.1"}}},
+            .task_memory_mb = task_memory_mb});
     ASSERT_TRUE(workers_->Start().ok());
   }
 
@@ -115,7 +94,6 @@ class WorkerManagerTest : public ::testing::TestWithParam<TestBackend> {
   testing::TestDatabase database_{GetParam()};
   testing::TempDir dir_;
   PluginRegistry plugins_;
-  DuckDbEngine engine_;
   std::unique_ptr<StateStore> store_;
   std::unique_ptr<WorkerManager> workers_;
 };
@@ -153,10 +131,11 @@ TEST_P(WorkerManagerTest, RunsTasksInDependencyOrderAndRecordsTheOutcome) {
 
 TEST_P(WorkerManagerTest, ASourceThatFailsTwiceSucceedsOnTheThirdAttempt) {
   StartWorkers();
-  const std::string run_id =
-      Trigger(CreateJob({Task{.task_name = "flaky",
-                              .transform_config = json{{"type", "flaky"}, {"failures", 2}}.dump()}},
-                        {.max_attempts = 3, .initial_delay_s = 0.05, .max_delay_s = 1}));
+  const std::string run_id = Trigger(CreateJob(
+      {Task{.task_name = "flaky",
+            .transform_config =
+                json{{"type", "test_flaky"}, {"failures", 2}, {"counter", "flaky.count"}}.dump()}},
+      {.max_attempts = 3, .initial_delay_s = 0.05, .max_delay_s = 1}));
   const orc::Run run = WaitFor(run_id, RunStatus::kSuccess);
   EXPECT_EQ(run.status, RunStatus::kSuccess) << run.error_message;
   const TaskRun task_run = TaskRuns(run_id).at(0);
@@ -360,6 +339,90 @@ TEST_P(WorkerManagerTest, ProgressIsSavedWhileATaskRuns) {
   const orc::Run run = WaitFor(run_id, RunStatus::kSuccess);
   EXPECT_EQ(run.rows_loaded, 2000) << run.error_message;
   EXPECT_EQ(TaskRuns(run_id).at(0).rows_extracted, 2000);
+}
+
+// A task that crashes its process fails its own attempts only: the run beside it, in the other
+// worker's process, finishes, and the crashed worker takes the next run in a new process.
+TEST_P(WorkerManagerTest, ACrashingTaskTakesDownOnlyItsOwnAttempt) {
+  StartWorkers(2);
+  const std::string slow = Trigger(
+      CreateJob({Task{.task_name = "slow",
+                      .transform_config = json{{"type", "test_sleep"}, {"seconds", 1}}.dump()}}));
+  ASSERT_EQ(WaitFor(slow, RunStatus::kRunning).status, RunStatus::kRunning);
+  const std::string crash = Trigger(CreateJob(
+      {Task{.task_name = "crash", .transform_config = json{{"type", "test_crash"}}.dump()}},
+      {.max_attempts = 2, .initial_delay_s = 0.01, .max_delay_s = 0.01}));
+  const orc::Run crashed = WaitFor(crash, RunStatus::kFailed);
+  EXPECT_EQ(crashed.status, RunStatus::kFailed);
+  EXPECT_NE(crashed.error_message.find("failed after 2 attempts: task process crashed (SIGSEGV)"),
+            std::string::npos)
+      << crashed.error_message;
+  EXPECT_EQ(WaitFor(slow, RunStatus::kSuccess).status, RunStatus::kSuccess);
+  const std::string next = Trigger(CreateJob({SqlTask("quick", "SELECT 1")}));
+  EXPECT_EQ(WaitFor(next, RunStatus::kSuccess).status, RunStatus::kSuccess);
+}
+
+TEST_P(WorkerManagerTest, ATaskAboveItsMemoryLimitFailsNamingTheLimit) {
+  StartWorkers(1, /*task_memory_mb=*/4096);
+  Task hungry{.task_name = "hungry",
+              .transform_config = json{{"type", "test_allocate"}, {"mb", 600}}.dump()};
+  hungry.memory_mb = 256;  // the task's own limit wins over the server's
+  const std::string run_id = Trigger(CreateJob({hungry}));
+  const orc::Run run = WaitFor(run_id, RunStatus::kFailed);
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_NE(run.error_message.find("task exceeded its memory limit of 256 MiB"), std::string::npos)
+      << run.error_message;
+}
+
+// A secret's value reaches the task, and nothing the task says comes back with it: not a log
+// line, not an error message.
+TEST_P(WorkerManagerTest, SecretValuesNeverReachTheRecord) {
+  setenv("ORC_SECRET_WORKER_TEST", "pa55-w0rd", 1);
+  StartWorkers();
+  const std::string echoed = Trigger(CreateJob(
+      {Task{.task_name = "echo",
+            .transform_config =
+                json{{"type", "test_echo"}, {"lines", {"token is ${env:ORC_SECRET_WORKER_TEST}"}}}
+                    .dump()}}));
+  ASSERT_EQ(WaitFor(echoed, RunStatus::kSuccess).status, RunStatus::kSuccess);
+  const std::string failing =
+      Trigger(CreateJob({SqlTask("query", "SELECT * FROM \"${env:ORC_SECRET_WORKER_TEST}\"")}));
+  const orc::Run failed = WaitFor(failing, RunStatus::kFailed);
+  ASSERT_EQ(failed.status, RunStatus::kFailed);
+  EXPECT_NE(failed.error_message.find("***"), std::string::npos) << failed.error_message;
+  for (const std::string& run_id : {echoed, failing}) {
+    const orc::Run run = *store_->GetRun(run_id);
+    EXPECT_EQ(run.error_message.find("pa55-w0rd"), std::string::npos) << run.error_message;
+    for (const TaskRun& task_run : TaskRuns(run_id)) {
+      EXPECT_EQ(task_run.error_message.find("pa55-w0rd"), std::string::npos);
+      for (const std::string& error : task_run.errors) {
+        EXPECT_EQ(error.find("pa55-w0rd"), std::string::npos) << error;
+      }
+    }
+    for (const RunLogLine& line : *store_->GetRunLogs(run_id, 0, 1000)) {
+      EXPECT_EQ(line.message.find("pa55-w0rd"), std::string::npos) << line.message;
+    }
+  }
+  const std::vector<RunLogLine> lines = *store_->GetRunLogs(echoed, 0, 1000);
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(),
+                          [](const RunLogLine& line) { return line.message == "token is ***"; }));
+  unsetenv("ORC_SECRET_WORKER_TEST");
+}
+
+// DuckDB holds a file in one process at a time: tasks of two workers writing one file take turns
+// instead of failing on its lock (no retries here to hide a failure).
+TEST_P(WorkerManagerTest, TasksOfTwoWorkersWritingOneFileTakeTurns) {
+  StartWorkers(2);
+  std::vector<std::string> runs;
+  for (int i = 0; i < 6; ++i) {
+    runs.push_back(Trigger(
+        CreateJob({SqlTask("write", "CREATE TABLE t" + std::to_string(i) +
+                                        " AS SELECT sum(range) AS s FROM range(20000000)")})));
+  }
+  for (const std::string& run_id : runs) {
+    const orc::Run run = WaitFor(run_id, RunStatus::kSuccess);
+    EXPECT_EQ(run.status, RunStatus::kSuccess) << run.error_message;
+  }
 }
 
 TEST(RetryDelayTest, DoublesUpToTheCapWithJitter) {

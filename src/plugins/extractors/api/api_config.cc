@@ -126,7 +126,7 @@ ApiConfig ReadApiConfig(ConfigReader& in) {
       .auth = ReadAuth(in),
       .records_path = in.String("records_path", ""),
       .pagination = ReadPagination(in),
-      .max_pages = in.Integer("max_pages", 1, kMaxPages, 0),
+      .max_pages = in.Integer("max_pages", 1, kMaxPages, 100'000),
       .rate_limit_per_s = in.Number("rate_limit_per_s", 0, kMaxRate, 0),
   };
   if (config.rate_limit_per_s > 0 && config.rate_limit_per_s < kMinRate) {
@@ -134,6 +134,8 @@ ApiConfig ReadApiConfig(ConfigReader& in) {
   }
   config.incremental = ReadIncremental(in);
   config.max_retries = in.Integer("max_retries", 0, kMaxRetries, 5);
+  // simdjson parses at most 4 GiB.
+  config.max_response_mb = in.Integer("max_response_mb", 1, 4095, 256);
   config.compression = in.Bool("compression", false);
   return config;
 }

@@ -58,10 +58,11 @@ struct ApiConfig {
   std::optional<ApiAuth> auth;
   std::string records_path;  // dot path; empty: the top level
   ApiPagination pagination;
-  int64_t max_pages = 0;        // 0: no limit
+  int64_t max_pages = 100'000;  // more pages fail the task
   double rate_limit_per_s = 0;  // 0: no limit
   std::optional<ApiIncremental> incremental;
   int64_t max_retries = 5;
+  int64_t max_response_mb = 256;  // a larger response (decompressed) fails the task
   bool compression = false;
 
   std::vector<ConfigFile> Files() const { return {}; }  // it spools to its own temp directory

@@ -70,6 +70,7 @@ std::optional<Duration> RetryAfter(const std::optional<std::string>& header, Tim
 HttpRequest BaseRequestOf(const ApiConfig& config) {
   HttpRequest request{.method = config.method,
                       .timeout = std::chrono::seconds(config.timeout_s),
+                      .max_body_bytes = static_cast<size_t>(config.max_response_mb) << 20,
                       .accept_compressed = config.compression};
   request.headers.push_back("Accept: application/json");
   for (const auto& [name, value] : config.headers) request.headers.push_back(name + ": " + value);
@@ -85,6 +86,7 @@ HttpRequest BaseRequestOf(const ApiConfig& config) {
     request.password = config.auth->password;
   } else if (auth_type == "api_key" && !config.auth->in_query) {
     request.headers.push_back(config.auth->name + ": " + config.auth->value);
+    request.credential_headers.push_back(config.auth->name);
   }
   return request;
 }
@@ -105,6 +107,7 @@ class ApiExtractor final : public Extractor {
         pagination_type_(pagination_.type),
         incremental_(config_.incremental),
         base_request_(BaseRequestOf(config_)),
+        origin_(OriginOf(config_.url)),
         query_key_(QueryKeyOf(config_)),
         reader_(config_.records_path,
                 pagination_type_ == "cursor"     ? pagination_.cursor_path
@@ -148,9 +151,12 @@ class ApiExtractor final : public Extractor {
     int64_t pages = 0;
     int64_t records = 0;
     while (true) {
-      if (max_pages > 0 && pages >= max_pages) {
-        context.Log("warn", "stopped after max_pages (" + std::to_string(max_pages) + ") pages");
-        break;
+      // An API that never stops paginating (a loop, a bug) fails the task: loading part of it
+      // would look like success.
+      if (pages >= max_pages) {
+        return InvalidArgumentError("the API still had pages after max_pages (" +
+                                    std::to_string(max_pages) + "), " + std::to_string(records) +
+                                    " records; raise max_pages if it really has that many");
       }
       std::vector<std::pair<std::string, std::string>> params;
       if (since) params.emplace_back(incremental_->param, *since);
@@ -228,11 +234,23 @@ class ApiExtractor final : public Extractor {
     request.url = url;
     const std::string display = DisplayUrl(url);
     const std::string what = request.method + " " + display;
+    // A next-page link may lead to another origin; the credentials are for the configured one.
+    if (OriginOf(url) != origin_) {
+      DropCredentials(request);
+      if (!warned_other_origin_) {
+        warned_other_origin_ = true;
+        context.Log("warn", what + " is not on the origin of url: sent without credentials");
+      }
+    }
+    static const NetworkPolicy kDefaultPolicy;
+    const NetworkPolicy& policy =
+        context.network_policy != nullptr ? *context.network_policy : kDefaultPolicy;
     const int max_retries = static_cast<int>(config_.max_retries);
     for (int retry = 0;; ++retry) {
       if (context.interrupter->interrupted()) return context.interrupter->reason();
       WaitForRateLimit(context);
-      Result<HttpResponse> response = fetcher_.Fetch(request, display, *context.interrupter);
+      Result<HttpResponse> response =
+          fetcher_.Fetch(request, display, policy, *context.interrupter);
       Status failure;
       std::optional<Duration> retry_after;
       if (!response.ok()) {
@@ -285,14 +303,15 @@ class ApiExtractor final : public Extractor {
     last_request_ = context.clock->Now();
   }
 
-  // `base` with the configured params (when `with_params`), `extra` and an api_key in the query.
+  // `base` with the configured params (when `with_params`), `extra` and an api_key in the query
+  // (only on the configured origin).
   std::string BuildUrl(const std::string& base,
                        const std::vector<std::pair<std::string, std::string>>& extra,
                        bool with_params) {
     std::vector<std::pair<std::string, std::string>> params;
     if (with_params) params = config_.params;
     params.insert(params.end(), extra.begin(), extra.end());
-    if (query_key_) params.push_back(*query_key_);
+    if (query_key_ && OriginOf(base) == origin_) params.push_back(*query_key_);
     std::string url = base;
     for (const auto& [name, value] : params) {
       url += (url.find('?') == std::string::npos ? "?" : "&") + fetcher_.Escape(name) + "=" +
@@ -338,6 +357,7 @@ class ApiExtractor final : public Extractor {
   const std::string pagination_type_;
   const std::optional<ApiIncremental>& incremental_;
   const HttpRequest base_request_;
+  const std::optional<Origin> origin_;  // of url: where the credentials may go
   const std::optional<std::pair<std::string, std::string>> query_key_;
   HttpFetcher fetcher_;
   ApiPageReader reader_;
@@ -346,6 +366,7 @@ class ApiExtractor final : public Extractor {
   std::optional<std::string> max_cursor_;
   std::optional<TimePoint> last_request_;
   bool keys_changed_ = false;  // a page after the first had keys the first did not
+  bool warned_other_origin_ = false;
 };
 
 }  // namespace

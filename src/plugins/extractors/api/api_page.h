@@ -1,6 +1,11 @@
-// ApiPageReader: finds the records and the pagination token in one response body, without building
-// a document tree (simdjson on-demand): the records are handed on as the exact JSON text the API
-// sent, for DuckDB to read with their types.
+// ApiPageReader: finds the records and the pagination token in one response body.
+//
+// The body comes from an upstream and may be anything: it is parsed whole, and so validated whole,
+// by simdjson's DOM parser before anything is read from it (structure, strings, UTF-8, numbers,
+// and nesting no deeper than kMaxDepth), in time and memory linear in its size. Any byte sequence
+// therefore gives either a page or InvalidArgument quoting the start of the body. The records are
+// handed on as one JSON array for DuckDB to read with their types: the API's own text when they
+// are the whole body, else the parsed values written out again (the same values to DuckDB).
 //
 // Not thread-safe: one reader per task attempt (it reuses its parser's buffers).
 #pragma once
@@ -9,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -18,7 +24,7 @@ namespace orc {
 
 struct ApiPage {
   int64_t records = 0;
-  // The records as one JSON array (the API's own text; one object is wrapped in [ ]).
+  // The records as one JSON array (one object is wrapped in [ ]).
   std::string records_json;
   // The value at the token path (next cursor or next URL), as text; nullopt when missing or null.
   std::optional<std::string> next_token;
@@ -30,6 +36,10 @@ struct ApiPage {
 
 class ApiPageReader {
  public:
+  // Deeper bodies are refused: no API nests records that deep, and a bound keeps every walk over
+  // the document short.
+  static constexpr size_t kMaxDepth = 64;
+
   // records_path, token_path: dot paths ("data.items"); empty records_path means the top level,
   // empty token_path means no token. cursor_field: the incremental field of each record, or empty.
   ApiPageReader(std::string records_path, std::string token_path, std::string cursor_field);
@@ -38,14 +48,13 @@ class ApiPageReader {
   ApiPageReader& operator=(const ApiPageReader&) = delete;
 
   // Reads `body` (may grow its capacity for the parser's padding). InvalidArgument when the body is
-  // not JSON or records_path names nothing (quoting the start of the body); a null at records_path
-  // is an empty page.
+  // not valid JSON, is nested deeper than kMaxDepth, or records_path names nothing (quoting the
+  // start of the body); a null at records_path is an empty page.
   Result<ApiPage> Read(std::string& body);
 
  private:
   struct Parser;
   std::string records_path_;
-  std::string records_pointer_;
   std::string token_pointer_;
   std::string cursor_field_;
   std::unique_ptr<Parser> parser_;
@@ -54,11 +63,16 @@ class ApiPageReader {
   std::vector<std::string> previous_keys_;      // the keys of the last record, in order
 };
 
+// One body through a fresh reader: the entry point for fuzzing the reader.
+Result<ApiPage> ReadApiPageForFuzzing(std::string_view body, std::string records_path = "",
+                                      std::string token_path = "", std::string cursor_field = "");
+
 // Whether cursor value `a` is below `b`: numerically when both are numbers, else as text (which
 // orders ISO 8601 timestamps correctly).
 bool CursorLess(const std::string& a, const std::string& b);
 
-// The first `limit` bytes of `text`, for error messages.
-std::string Excerpt(const std::string& text, size_t limit = 200);
+// About the first `limit` bytes of `text`, for error messages: printable, valid UTF-8 (control
+// characters and invalid bytes are written as \xNN), "..." when cut.
+std::string Excerpt(std::string_view text, size_t limit = 200);
 
 }  // namespace orc

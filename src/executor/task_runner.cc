@@ -1,4 +1,4 @@
-#include "worker/task_runner.h"
+#include "executor/task_runner.h"
 
 #include "plugins/plugin_registry.h"
 
