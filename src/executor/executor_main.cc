@@ -179,17 +179,26 @@ class Executor {
 
   // DuckDB's memory limit for the databases the attempt opens: three quarters of the attempt's,
   // so that DuckDB spills or fails with its own clear error before orc has to kill the process
-  // (which also holds DuckDB's code, the spool and the plugins' own memory). ":memory:" keeps the
-  // limit it was opened with; it is opened again (empty) only when the limit changes.
+  // (which also holds DuckDB's code, the spool and the plugins' own memory).
+  //
+  // ":memory:" stays open from one attempt to the next, so that the tasks of a run can hand tables
+  // on through it and a trivial task does not pay for opening a database (about 15 ms). It is
+  // opened again, empty, when a task of another job comes (nothing one job left there reaches
+  // another) and when the memory limit changes (an open database keeps its own).
   void PrepareEngine(const TaskAssignment& assignment) {
     std::optional<uint64_t> limit;
     if (assignment.memory_limit_mb > 0) {
       limit = static_cast<uint64_t>(assignment.memory_limit_mb) * 3 / 4 << 20;
     }
-    if (limit == memory_limit_) return;
-    memory_limit_ = limit;
-    engine_->SetMemoryLimit(limit);
-    engine_->DropMemoryDatabase();
+    if (limit != memory_limit_) {
+      memory_limit_ = limit;
+      engine_->SetMemoryLimit(limit);
+      engine_->DropMemoryDatabase();
+    }
+    if (assignment.job_id != memory_job_) {
+      engine_->DropMemoryDatabase();
+      memory_job_ = assignment.job_id;
+    }
   }
 
   TaskReport Execute(CurrentTask& current) {
@@ -228,6 +237,7 @@ class Executor {
   NetworkPolicy network_policy_;
   std::unique_ptr<DuckDbEngine> engine_;  // made by Confine()
   std::optional<uint64_t> memory_limit_;  // DuckDB's, for the databases opened now
+  std::string memory_job_;                // the job whose tasks ":memory:" belongs to
   std::mutex mutex_;                      // guards current_ and last_progress_
   std::condition_variable task_ready_;
   std::shared_ptr<CurrentTask> current_;

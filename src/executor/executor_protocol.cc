@@ -65,6 +65,7 @@ Result<ExecutorSettings> ExecutorSettingsFromJson(const json& message) {
 
 json ToJson(const TaskAssignment& task) {
   return {{"type", "task"},
+          {"job_id", task.job_id},
           {"run_id", task.run_id},
           {"task_id", task.task_id},
           {"task_name", task.task_name},
@@ -77,7 +78,8 @@ json ToJson(const TaskAssignment& task) {
 
 Result<TaskAssignment> TaskAssignmentFromJson(const json& message) {
   return Decode<TaskAssignment>("task", [&] {
-    return TaskAssignment{.run_id = message.at("run_id").get<std::string>(),
+    return TaskAssignment{.job_id = message.at("job_id").get<std::string>(),
+                          .run_id = message.at("run_id").get<std::string>(),
                           .task_id = message.at("task_id").get<std::string>(),
                           .task_name = message.at("task_name").get<std::string>(),
                           .attempt = message.at("attempt").get<int>(),

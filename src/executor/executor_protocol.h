@@ -42,6 +42,7 @@ struct ExecutorSettings {
 
 // One attempt of one task. Configurations hold resolved secrets; null when absent.
 struct TaskAssignment {
+  std::string job_id;
   std::string run_id;
   std::string task_id;
   std::string task_name;

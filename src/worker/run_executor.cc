@@ -243,7 +243,8 @@ class RunExecution {
   Result<PreparedAttempt> Prepare(const Task& task, int attempt) {
     ORC_RETURN_IF_ERROR(environment_.paths.CheckProtectedFilesHaveOneName());
     PreparedAttempt prepared{
-        .assignment = {.run_id = run_.run_id,
+        .assignment = {.job_id = run_.job_id,
+                       .run_id = run_.run_id,
                        .task_id = task.task_id,
                        .task_name = task.task_name,
                        .attempt = attempt,

@@ -425,6 +425,28 @@ TEST_P(WorkerManagerTest, TasksOfTwoWorkersWritingOneFileTakeTurns) {
   }
 }
 
+// ":memory:" is the executor's: the tasks of a run hand tables on through it, another job's tasks
+// find it empty.
+TEST_P(WorkerManagerTest, MemoryIsSharedByTheTasksOfAJobNotWithOtherJobs) {
+  StartWorkers(1);
+  auto memory_task = [](const std::string& name, const std::string& sql) {
+    return Task{
+        .task_name = name,
+        .transform_config = json{{"type", "sql"}, {"db_path", ":memory:"}, {"sql", sql}}.dump()};
+  };
+  Task use = memory_task("use", "CREATE TABLE copied AS SELECT * FROM handed_on");
+  use.depends_on = {"make"};
+  const std::string shared =
+      Trigger(CreateJob({memory_task("make", "CREATE TABLE handed_on AS SELECT 1 AS x"), use}));
+  const orc::Run run = WaitFor(shared, RunStatus::kSuccess);
+  EXPECT_EQ(run.status, RunStatus::kSuccess) << run.error_message;
+  const std::string other = Trigger(CreateJob({memory_task("peek", "SELECT * FROM handed_on")}));
+  const orc::Run peeked = WaitFor(other, RunStatus::kFailed);
+  EXPECT_EQ(peeked.status, RunStatus::kFailed);
+  EXPECT_NE(peeked.error_message.find("handed_on does not exist"), std::string::npos)
+      << peeked.error_message;
+}
+
 TEST(RetryDelayTest, DoublesUpToTheCapWithJitter) {
   const RetryPolicy policy{.max_attempts = 10, .initial_delay_s = 1, .max_delay_s = 5};
   EXPECT_EQ(RetryDelay(policy, 2, 1.0), 1s);
