@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +33,10 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr auto kSendTimeout = std::chrono::seconds(5);
 // How long a process asked to end (its channel closed) has before it is killed.
 constexpr auto kExitGrace = std::chrono::milliseconds(200);
+// The process's standard error, in its temporary directory, and how much of its end an error
+// quotes.
+constexpr const char* kStderrFile = "stderr.log";
+constexpr std::streamoff kStderrTail = 500;
 
 // The variables an executor inherits: what locale, time zone, TLS and the sanitizers need, never
 // the server's configuration or secrets (DATABASE_URL, ORC_API_TOKEN, ...).
@@ -155,6 +161,13 @@ Status ExecutorProcess::Spawn() {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, sockets[1], kExecutorChannelFd);
   posix_spawn_file_actions_addclosefrom_np(&actions, kExecutorChannelFd + 1);
+  // Nothing a task prints reaches orc's own output: standard output is discarded, and standard
+  // error (where a crashing library says why) is kept in the process's temporary directory, for
+  // the error of the attempt it ends (which is redacted like every other).
+  const std::string stderr_path = (temp_dir_ / kStderrFile).string();
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   sigset_t none;
@@ -289,8 +302,21 @@ std::string ExecutorProcess::Collect() {
   int status = 0;
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
+  std::string ended = DescribeExit(status);
+  // The end of what the process wrote to standard error, usually why it crashed.
+  std::ifstream output(temp_dir_ / kStderrFile, std::ios::binary | std::ios::ate);
+  const std::streamoff size = output ? static_cast<std::streamoff>(output.tellg()) : 0;
+  if (size > 0) {
+    const std::streamoff from = std::max<std::streamoff>(0, size - kStderrTail);
+    std::string tail(static_cast<size_t>(size - from), '\0');
+    output.seekg(from);
+    output.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+    while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back()))) tail.pop_back();
+    std::replace(tail.begin(), tail.end(), '\n', ' ');
+    if (!tail.empty()) ended += ": " + std::string(from > 0 ? "..." : "") + tail;
+  }
   Forget();
-  return DescribeExit(status);
+  return ended;
 }
 
 std::string ExecutorProcess::Kill() {

@@ -97,6 +97,12 @@ TEST_F(ExecutorProcessTest, ACrashFailsTheAttemptAndTheNextOneGetsANewProcess) {
   EXPECT_NE(executor_.pid(), first);
 }
 
+TEST_F(ExecutorProcessTest, ACrashQuotesWhatTheProcessLastSaid) {
+  const TaskReport crashed =
+      Run({{"type", "test_crash"}, {"signal", "ABRT"}, {"lines", {"first", "why it died"}}});
+  EXPECT_EQ(crashed.status.message(), "task process crashed (SIGABRT): first why it died");
+}
+
 TEST_F(ExecutorProcessTest, AThrowingPluginFailsItsAttemptAndTheProcessLives) {
   ASSERT_TRUE(executor_.Start().ok());
   const pid_t pid = executor_.pid();

@@ -1,6 +1,7 @@
 #include "executor/test_plugins.h"
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -48,6 +49,11 @@ class TestTransform final : public Transform {
   Result<int64_t> Run(TaskContext& context) override {
     switch (config_.behaviour) {
       case Behaviour::kCrash:
+        for (const std::string& line : config_.lines) {
+          std::fprintf(stdout, "out: %s\n", line.c_str());
+          std::fprintf(stderr, "%s\n", line.c_str());
+        }
+        std::fflush(nullptr);
         std::raise(config_.signal == "ABRT" ? SIGABRT : SIGSEGV);
         return 0;
       case Behaviour::kHang:

@@ -2,7 +2,8 @@
 // executor (test_executor.cc) runs them, and a test's own registry knows them so that it accepts
 // jobs using them.
 //
-//   {"type": "test_crash", "signal": "SEGV" | "ABRT"}   dies of that signal
+//   {"type": "test_crash", "signal": "SEGV" | "ABRT", "lines": [...]}
+//                                                       prints the lines, then dies of the signal
 //   {"type": "test_hang", "seconds": N}                 sleeps N s, deaf to interrupts
 //   {"type": "test_sleep", "seconds": N}                sleeps N s or until interrupted
 //   {"type": "test_allocate", "mb": N}                  touches N MiB, then sleeps 10 s
