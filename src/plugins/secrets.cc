@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <utility>
+#include <vector>
 
 namespace orc {
 namespace {
@@ -81,8 +83,27 @@ Result<std::string> ForEachReference(
   return out;
 }
 
+// InvalidArgument when `config` nests deeper than kMaxConfigDepth. Iterative: it is the check that
+// makes the recursive walk and copy below safe.
+Status CheckDepth(const nlohmann::json& config, const std::string& path) {
+  std::vector<std::pair<const nlohmann::json*, int>> pending = {{&config, 1}};
+  while (!pending.empty()) {
+    const auto [value, depth] = pending.back();
+    pending.pop_back();
+    if (!value->is_structured()) continue;
+    if (depth > kMaxConfigDepth) {
+      return InvalidArgumentError((path.empty() ? std::string("the configuration") : path) +
+                                  " nests objects and arrays deeper than " +
+                                  std::to_string(kMaxConfigDepth) + " levels")
+          .WithField(path);
+    }
+    for (const nlohmann::json& item : *value) pending.emplace_back(&item, depth + 1);
+  }
+  return Status::Ok();
+}
+
 // Applies ForEachReference to every string in `value` (keys excepted), in place. `path` names the
-// value in errors.
+// value in errors. Recursive: CheckDepth bounds it.
 Status Walk(nlohmann::json& value, const std::string& path, const SecretPolicy& policy,
             const std::function<Result<std::string>(const std::string& name)>& on_reference) {
   if (value.is_object()) {
@@ -135,6 +156,7 @@ bool SecretPolicy::Allows(std::string_view name) const {
 
 Status CheckSecretReferences(const nlohmann::json& config, const SecretPolicy& policy,
                              const std::string& path) {
+  ORC_RETURN_IF_ERROR(CheckDepth(config, path));
   nlohmann::json copy = config;
   return Walk(copy, path, policy,
               [](const std::string&) -> Result<std::string> { return std::string(); });
@@ -144,6 +166,7 @@ const char* ProcessEnvironment(const std::string& name) { return std::getenv(nam
 
 Result<ResolvedSecrets> ResolveSecrets(const nlohmann::json& config, const SecretPolicy& policy,
                                        const EnvironmentLookup& lookup) {
+  ORC_RETURN_IF_ERROR(CheckDepth(config, ""));
   ResolvedSecrets resolved{.config = config};
   ORC_RETURN_IF_ERROR(
       Walk(resolved.config, "", policy, [&](const std::string& name) -> Result<std::string> {

@@ -39,9 +39,15 @@ class SecretPolicy {
   std::vector<std::string> patterns_;
 };
 
+// How deep a configuration's objects and arrays may nest (the configuration itself is level 1).
+// Its strings are found by walking it, and a resolved configuration is a copy of it, both of which
+// recurse; a deeper configuration is refused instead of exhausting the stack.
+constexpr int kMaxConfigDepth = 64;
+
 // Every `${env:NAME}` in the strings of `config`: InvalidArgument naming the field (under `path`,
 // e.g. "tasks[0].extractor_config.auth.token") when a reference is malformed (no closing brace, a
-// name that is not [A-Za-z_][A-Za-z0-9_]*) or names a variable `policy` does not allow.
+// name that is not [A-Za-z_][A-Za-z0-9_]*) or names a variable `policy` does not allow, and
+// InvalidArgument naming `path` when `config` nests deeper than kMaxConfigDepth.
 Status CheckSecretReferences(const nlohmann::json& config, const SecretPolicy& policy,
                              const std::string& path);
 
@@ -55,7 +61,8 @@ struct ResolvedSecrets {
 };
 
 // `config` with every `${env:NAME}` replaced by the variable's value. The checks of
-// CheckSecretReferences apply; a variable that is not set is InvalidArgument naming it.
+// CheckSecretReferences apply (the depth first, before anything is copied); a variable that is
+// not set is InvalidArgument naming it.
 Result<ResolvedSecrets> ResolveSecrets(const nlohmann::json& config, const SecretPolicy& policy,
                                        const EnvironmentLookup& lookup = ProcessEnvironment);
 

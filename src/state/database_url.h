@@ -27,7 +27,11 @@ extern const char* const kDatabaseUrlForms;
 
 Result<DatabaseUrl> ParseDatabaseUrl(std::string_view url);
 
-// `url` with the password of its user-info part and any password=... parameter replaced by "***".
+// `url` with every secret libpq would read from it replaced by "***": the password of its
+// user-info part, and the values of password and sslpassword, whether URL parameters (also
+// percent-encoded, "pass%77ord=") or in libpq's keyword=value form ("host=db password=x"), which
+// orc refuses but whose refusal must not print the password. Masks more than the password rather
+// than less when the text is ambiguous (an '@' after the user-info).
 std::string RedactDatabaseUrl(std::string_view url);
 
 }  // namespace orc

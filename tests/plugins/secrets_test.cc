@@ -78,6 +78,33 @@ TEST(ResolveSecretsTest, ReplacesEveryReferenceAndRemembersTheValues) {
   EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
 }
 
+// `levels` arrays, one inside the other, around a reference: parsed, as nlohmann parses without
+// recursing (building it with json::array() would copy it at every level).
+json Nested(int levels) {
+  return json::parse(std::string(static_cast<size_t>(levels), '[') + "\"${env:ORC_SECRET_A}\"" +
+                     std::string(static_cast<size_t>(levels), ']'));
+}
+
+TEST(SecretReferencesTest, RefusesAConfigurationNestedTooDeepInsteadOfOverflowingTheStack) {
+  const json deepest_allowed = {{"body", Nested(kMaxConfigDepth - 1)}};
+  EXPECT_TRUE(CheckSecretReferences(deepest_allowed, SecretPolicy(), "c").ok());
+  EXPECT_TRUE(
+      ResolveSecrets(deepest_allowed, SecretPolicy(), Environment({{"ORC_SECRET_A", "a"}})).ok());
+
+  // 100,000 levels took the process down with a stack overflow before there was a limit.
+  for (const int levels : {kMaxConfigDepth, 100'000}) {
+    const json deep = {{"body", Nested(levels)}};
+    const Status checked = CheckSecretReferences(deep, SecretPolicy(), "tasks[0].extractor_config");
+    EXPECT_EQ(checked.code(), StatusCode::kInvalidArgument) << levels;
+    EXPECT_EQ(checked.field(), "tasks[0].extractor_config");
+    EXPECT_NE(checked.message().find("deeper than 64 levels"), std::string::npos)
+        << checked.message();
+    Result<ResolvedSecrets> resolved =
+        ResolveSecrets(deep, SecretPolicy(), Environment({{"ORC_SECRET_A", "a"}}));
+    EXPECT_EQ(resolved.status().code(), StatusCode::kInvalidArgument) << levels;
+  }
+}
+
 TEST(RedactorTest, HidesEveryFormOfAValue) {
   const Redactor redactor({"p@ss word", "tok\"en"});
   EXPECT_EQ(redactor.Redact("login with p@ss word failed"), "login with *** failed");
