@@ -12,6 +12,7 @@
 #include "cron/cron_describe.h"
 #include "cron/cron_schedule.h"
 #include "plugins/plugin_registry.h"
+#include "plugins/secrets.h"
 
 namespace orc {
 namespace {
@@ -131,6 +132,7 @@ Status ReadConfig(ObjectReader& reader, const std::string& name, std::string* ou
   const json* value = reader.Find(name);
   if (value == nullptr) return Status::Ok();
   if (!value->is_object()) return Invalid(reader.Path(name), "must be an object");
+  ORC_RETURN_IF_ERROR(CheckConfigDepth(*value, reader.Path(name)));  // before dump() recurses
   *out = value->dump();
   return Status::Ok();
 }

@@ -64,6 +64,8 @@ std::vector<std::string> PluginRegistry::Types(PluginKind kind) const {
 Result<ParsedConfig> PluginRegistry::Parse(PluginKind kind, const nlohmann::json& config,
                                            const std::string& path) const {
   if (!config.is_object()) return Invalid(path + " must be an object with a \"type\"", path);
+  // The plugins' readers copy and dump parts of the configuration, recursively.
+  ORC_RETURN_IF_ERROR(CheckConfigDepth(config, path));
   const std::string known = Join(Types(kind));
   const auto type = config.find("type");
   if (type == config.end() || type->is_null()) {

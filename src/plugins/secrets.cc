@@ -83,9 +83,10 @@ Result<std::string> ForEachReference(
   return out;
 }
 
-// InvalidArgument when `config` nests deeper than kMaxConfigDepth. Iterative: it is the check that
-// makes the recursive walk and copy below safe.
-Status CheckDepth(const nlohmann::json& config, const std::string& path) {
+}  // namespace
+
+// The check that makes the recursive walk and copy below safe.
+Status CheckConfigDepth(const nlohmann::json& config, const std::string& path) {
   std::vector<std::pair<const nlohmann::json*, int>> pending = {{&config, 1}};
   while (!pending.empty()) {
     const auto [value, depth] = pending.back();
@@ -102,8 +103,10 @@ Status CheckDepth(const nlohmann::json& config, const std::string& path) {
   return Status::Ok();
 }
 
+namespace {
+
 // Applies ForEachReference to every string in `value` (keys excepted), in place. `path` names the
-// value in errors. Recursive: CheckDepth bounds it.
+// value in errors. Recursive: CheckConfigDepth bounds it.
 Status Walk(nlohmann::json& value, const std::string& path, const SecretPolicy& policy,
             const std::function<Result<std::string>(const std::string& name)>& on_reference) {
   if (value.is_object()) {
@@ -156,7 +159,7 @@ bool SecretPolicy::Allows(std::string_view name) const {
 
 Status CheckSecretReferences(const nlohmann::json& config, const SecretPolicy& policy,
                              const std::string& path) {
-  ORC_RETURN_IF_ERROR(CheckDepth(config, path));
+  ORC_RETURN_IF_ERROR(CheckConfigDepth(config, path));
   nlohmann::json copy = config;
   return Walk(copy, path, policy,
               [](const std::string&) -> Result<std::string> { return std::string(); });
@@ -166,7 +169,7 @@ const char* ProcessEnvironment(const std::string& name) { return std::getenv(nam
 
 Result<ResolvedSecrets> ResolveSecrets(const nlohmann::json& config, const SecretPolicy& policy,
                                        const EnvironmentLookup& lookup) {
-  ORC_RETURN_IF_ERROR(CheckDepth(config, ""));
+  ORC_RETURN_IF_ERROR(CheckConfigDepth(config, ""));
   ResolvedSecrets resolved{.config = config};
   ORC_RETURN_IF_ERROR(
       Walk(resolved.config, "", policy, [&](const std::string& name) -> Result<std::string> {

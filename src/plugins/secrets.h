@@ -44,6 +44,11 @@ class SecretPolicy {
 // recurse; a deeper configuration is refused instead of exhausting the stack.
 constexpr int kMaxConfigDepth = 64;
 
+// InvalidArgument naming `path` (the field, e.g. "tasks[0].extractor_config") when `config` nests
+// objects and arrays deeper than kMaxConfigDepth. Iterative; every reader of a configuration calls
+// it before anything that recurses (dump, copies, the plugins' parsers).
+Status CheckConfigDepth(const nlohmann::json& config, const std::string& path);
+
 // Every `${env:NAME}` in the strings of `config`: InvalidArgument naming the field (under `path`,
 // e.g. "tasks[0].extractor_config.auth.token") when a reference is malformed (no closing brace, a
 // name that is not [A-Za-z_][A-Za-z0-9_]*) or names a variable `policy` does not allow, and

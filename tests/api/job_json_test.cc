@@ -185,6 +185,18 @@ TEST_F(JobJsonTest, TheServersPoliciesApplyToEveryPluginConfiguration) {
   EXPECT_EQ(ValidateJob(job, plugins_, checks).field(), "tasks[0].loader_config.db_path");
 }
 
+// A decoded configuration is stored as text (dump(), which recurses): depth is checked first.
+TEST_F(JobJsonTest, ConfigurationsNestedTooDeeplyAreRefused) {
+  json body = json::parse(kDesignExample);
+  json* innermost = &body["tasks"][0]["extractor_config"]["params"];
+  *innermost = json::object();
+  for (int i = 0; i < 100000; ++i) innermost = &(*innermost)["a"];
+  const Status status = Decode(body);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.field(), "tasks[0].extractor_config") << status;
+  EXPECT_NE(status.message().find("deeper than 64 levels"), std::string::npos) << status;
+}
+
 TEST_F(JobJsonTest, TaskGraphMistakesAreRefused) {
   const json sql = {{"type", "sql"}, {"db_path", "w.duckdb"}, {"sql", "select 1"}};
   auto job = [&](json tasks) { return json{{"job_name", "graph"}, {"tasks", std::move(tasks)}}; };

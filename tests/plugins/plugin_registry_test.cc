@@ -127,6 +127,23 @@ TEST_F(PluginRegistryTest, BadConfigsNameTheField) {
   }
 }
 
+// Built in place: nlohmann's parser would build it too, but its copies and dump() recurse, and so
+// do the plugins' readers. Validate and Make* refuse it before any of them runs.
+TEST_F(PluginRegistryTest, ConfigurationsNestedTooDeeplyAreRefused) {
+  json config = {{"type", "api"}, {"url", "https://example.com"}, {"body", json::array()}};
+  json* innermost = &config["body"];
+  for (int i = 0; i < 100000; ++i) {
+    innermost->push_back(json::array());
+    innermost = &innermost->back();
+  }
+  const Status status = Check(PluginKind::kExtractor, config);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.field(), "tasks[0].extractor_config") << status;
+  EXPECT_NE(status.message().find("deeper than 64 levels"), std::string::npos) << status;
+  const auto made = registry_.MakeExtractor(config, PathPolicy::Unrestricted("/tmp"));
+  EXPECT_EQ(made.status().code(), StatusCode::kInvalidArgument) << made.status();
+}
+
 TEST_F(PluginRegistryTest, DuplicateNamesAreRefused) {
   Status again = registry_.Register({PluginKind::kLoader, "duckdb", {}});
   EXPECT_EQ(again.code(), StatusCode::kAlreadyExists);
