@@ -1,5 +1,7 @@
 #include "api/job_yaml.h"
 
+#include <simdjson.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "api/bounded_json.h"
@@ -12,6 +14,7 @@
 #include <cstdlib>
 #include <limits>
 #include <optional>
+#include <sstream>
 
 namespace orc {
 namespace {
@@ -73,6 +76,16 @@ size_t NodeBudget(std::string_view text) {
   return std::min(kMax, kBase + kPerByte * text.size());
 }
 
+// yaml-cpp passes a scalar's bytes through unchecked, and JSON (nlohmann's dump(), the state
+// store, every client) needs UTF-8: a job file is refused where its text is not.
+Status CheckUtf8(std::string_view source, const YAML::Node& node, const std::string& path) {
+  const std::string& text = node.Scalar();
+  if (simdjson::validate_utf8(text.data(), text.size())) return Status::Ok();
+  return LineError(source, node.Mark(),
+                   (path.empty() ? std::string("a key") : path) + " is not valid UTF-8 text")
+      .WithField(path);
+}
+
 Result<json> ToJson(std::string_view source, const YAML::Node& node, const std::string& path,
                     std::map<std::string, int>& lines, size_t depth, Budget& budget) {
   if (budget.nodes_left == 0) {
@@ -91,6 +104,7 @@ Result<json> ToJson(std::string_view source, const YAML::Node& node, const std::
     case YAML::NodeType::Null:
       return json(nullptr);
     case YAML::NodeType::Scalar:
+      ORC_RETURN_IF_ERROR(CheckUtf8(source, node, path));
       // A quoted scalar carries the tag "!": it is a string whatever it looks like.
       return node.Tag() == "!" ? json(node.Scalar()) : PlainScalar(node.Scalar());
     case YAML::NodeType::Sequence: {
@@ -109,6 +123,7 @@ Result<json> ToJson(std::string_view source, const YAML::Node& node, const std::
         if (!entry.first.IsScalar()) {
           return LineError(source, entry.first.Mark(), "a key must be a plain name");
         }
+        ORC_RETURN_IF_ERROR(CheckUtf8(source, entry.first, path));
         const std::string key = entry.first.Scalar();
         if (object.contains(key)) {
           return LineError(source, entry.first.Mark(),
@@ -237,26 +252,67 @@ void Emit(YAML::Emitter& out, const json& value) {
   }
 }
 
-// Removes the fields whose value is null from every object in `value` (without recursion).
-void DropNullFields(json& value) {
-  std::vector<json*> pending = {&value};
-  while (!pending.empty()) {
-    json& item = *pending.back();
-    pending.pop_back();
-    if (item.is_array()) {
-      for (json& element : item) pending.push_back(&element);
-      continue;
-    }
-    if (!item.is_object()) continue;
-    for (auto it = item.begin(); it != item.end();) {
-      if (it->is_null()) {
-        it = item.erase(it);
-      } else {
-        pending.push_back(&*it);
-        ++it;
+// Removes the fields of `object` whose value is null.
+void DropNullFields(json& object) {
+  for (auto it = object.begin(); it != object.end();) {
+    it = it->is_null() ? object.erase(it) : std::next(it);
+  }
+}
+
+// Leaves out what null means "the default" for: the job's fields, each task's and each plugin
+// configuration's own settings. A null deeper down (in an api extractor's `body`, say) is data
+// and stays.
+void DropDefaultNulls(json& definition) {
+  if (!definition.is_object()) return;
+  DropNullFields(definition);
+  const auto tasks = definition.find("tasks");
+  if (tasks == definition.end() || !tasks->is_array()) return;
+  for (json& task : *tasks) {
+    if (!task.is_object()) continue;
+    DropNullFields(task);
+    for (const char* config : {"extractor_config", "loader_config", "transform_config"}) {
+      if (const auto found = task.find(config); found != task.end() && found->is_object()) {
+        DropNullFields(*found);
       }
     }
   }
+}
+
+// Finds the malformed text on which yaml-cpp 0.7's LoadAll never returns (a lone `,`, or a document
+// that starts with `, `: jbeder/yaml-cpp#1040, fixed upstream in 2024). There the parser reports an
+// empty document without consuming anything, again and again, and LoadAll collects them until
+// memory runs out. This walks the documents with the same parser and stops at the first one that
+// starts where the one before it did, which no valid YAML does (an empty document still consumes
+// its `---`). Events are only counted, so the walk allocates nothing per node.
+Status CheckParserProgress(std::string_view source, const std::string& text) {
+  class DocumentStarts : public YAML::EventHandler {
+   public:
+    std::optional<YAML::Mark> last, current;
+    void OnDocumentStart(const YAML::Mark& mark) override {
+      last = current;
+      current = mark;
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  };
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  DocumentStarts starts;
+  while (parser.HandleNextDocument(starts)) {
+    if (starts.last && starts.current && starts.last->pos == starts.current->pos) {
+      return LineError(source, *starts.current, "not valid YAML: unexpected text");
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -280,8 +336,10 @@ Result<std::vector<YamlJob>> ParseYamlJobs(std::string_view text, std::string_vi
   std::vector<YamlJob> jobs;
   Budget budget{NodeBudget(text)};
   try {
+    const std::string copy(text);
+    ORC_RETURN_IF_ERROR(CheckParserProgress(source, copy));
     // yaml-cpp's parser stops nesting at 2000 levels itself (YAML::DeepRecursion).
-    for (const YAML::Node& document : YAML::LoadAll(std::string(text))) {
+    for (const YAML::Node& document : YAML::LoadAll(copy)) {
       ORC_RETURN_IF_ERROR(AddJobs(source, document, jobs, budget));
     }
   } catch (const YAML::Exception& error) {
@@ -292,7 +350,7 @@ Result<std::vector<YamlJob>> ParseYamlJobs(std::string_view text, std::string_vi
 
 std::string JobToYaml(const nlohmann::json& job) {
   nlohmann::json definition = JobDefinition(job);
-  DropNullFields(definition);
+  DropDefaultNulls(definition);
   return JsonToYaml(definition);
 }
 

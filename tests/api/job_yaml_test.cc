@@ -194,14 +194,81 @@ TEST(JobYamlTest, JsonToYamlWritesDeepValuesWithoutRecursion) {
   const std::string text = JsonToYaml(value);
   EXPECT_EQ(text.rfind("job_name: deep", 0), 0u);
   EXPECT_NE(text.find("x: ~"), std::string::npos);
-  // JobToYaml also drops null fields at every depth.
+  // JobToYaml drops the null fields of the job and its tasks, and keeps those deeper down.
   json shallower = {{"job_name", "deep"}, {"tasks", json::array()}};
   innermost = &shallower["tasks"];
   for (int i = 0; i < 1000; ++i) {
     innermost->push_back(json::object({{"x", nullptr}, {"k", json::array()}}));
     innermost = &innermost->back()["k"];
   }
-  EXPECT_EQ(JobToYaml(shallower).find("x:"), std::string::npos);
+  const std::string shallower_text = JobToYaml(shallower);
+  size_t kept = 0;
+  for (size_t at = shallower_text.find("x: ~"); at != std::string::npos;
+       at = shallower_text.find("x: ~", at + 1)) {
+    ++kept;
+  }
+  EXPECT_EQ(kept, 999u);
+}
+
+// A null inside a setting's value (an api extractor's body) is data: it reaches the upstream as
+// null, so the YAML keeps it. A null setting means the default and is left out.
+TEST(JobYamlTest, NullsInsideSettingsSurviveTheRoundTrip) {
+  PluginRegistry plugins;
+  RegisterBuiltinPlugins(plugins);
+  Result<std::vector<YamlJob>> parsed = ParseYamlJobs(R"(job_name: body_with_null
+tasks:
+  - task_name: fetch
+    extractor_config:
+      type: api
+      url: https://example.com/search
+      method: POST
+      body: {filter: null, page: {size: 10, after: ~}}
+      max_pages: null
+    loader_config: {type: duckdb, db_path: w.duckdb, table_name: results}
+)");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  Result<Job> job = JobFromJson((*parsed)[0].body, plugins);
+  ASSERT_TRUE(job.ok()) << job.status().message();
+  const std::string text = JobToYaml(JobToJson(*job, std::nullopt));
+  EXPECT_EQ(text.find("max_pages"), std::string::npos) << text;
+  Result<std::vector<YamlJob>> again = ParseYamlJobs(text);
+  ASSERT_TRUE(again.ok()) << again.status().message() << "\n" << text;
+  const json body = (*again)[0].body["tasks"][0]["extractor_config"]["body"];
+  EXPECT_EQ(body, json::parse(R"({"filter": null, "page": {"size": 10, "after": null}})")) << text;
+}
+
+// yaml-cpp passes bytes through; JSON, the store and every client need UTF-8.
+TEST(JobYamlTest, TextThatIsNotUtf8IsRefused) {
+  for (const std::string& text : {std::string("job_name: a\ndescription: caf\xe9\n"),
+                                  std::string("job_name: a\nx: {\xff\xfe: 1}\n")}) {
+    Result<std::vector<YamlJob>> jobs = ParseYamlJobs(text);
+    ASSERT_FALSE(jobs.ok()) << text;
+    EXPECT_EQ(jobs.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(jobs.status().message().find("not valid UTF-8"), std::string::npos)
+        << jobs.status().message();
+    EXPECT_EQ(jobs.status().message().rfind("line 2: ", 0), 0u) << jobs.status().message();
+  }
+  Result<std::vector<YamlJob>> fine = ParseYamlJobs("job_name: café ☕\n");
+  ASSERT_TRUE(fine.ok()) << fine.status().message();
+  EXPECT_EQ((*fine)[0].body["job_name"], "café ☕");
+}
+
+// yaml-cpp 0.7's LoadAll never returns on these (jbeder/yaml-cpp#1040): it collects empty
+// documents until memory runs out. Two bytes of a request body would take the server down.
+TEST(JobYamlTest, TextTheParserLoopsOnIsRefusedAtOnce) {
+  for (const std::string& text :
+       {std::string(",\n"), std::string(", x\n"), std::string("job_name: a\n---\n,\n")}) {
+    const auto start = std::chrono::steady_clock::now();
+    Result<std::vector<YamlJob>> jobs = ParseYamlJobs(text);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
+    ASSERT_FALSE(jobs.ok()) << text;
+    EXPECT_NE(jobs.status().message().find("not valid YAML"), std::string::npos)
+        << jobs.status().message();
+  }
+  // Empty documents still read as no jobs.
+  Result<std::vector<YamlJob>> empty = ParseYamlJobs("---\n---\n# nothing\n");
+  ASSERT_TRUE(empty.ok()) << empty.status().message();
+  EXPECT_TRUE(empty->empty());
 }
 
 }  // namespace
