@@ -1,5 +1,5 @@
 # Thin wrapper around CMake. `make run` and `make test` are all a newcomer needs.
-.PHONY: all release deps run test sanitize fuzz fuzz-build fuzz-merge bench format format-check clean
+.PHONY: all release deps run test unit sanitize fuzz fuzz-build fuzz-merge bench format format-check clean
 
 BUILD_DIR      := build/release
 SANITIZE_DIR   := build/sanitize
@@ -24,6 +24,10 @@ run: release
 
 test: release
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The edit-compile-test loop: everything but the end-to-end tests (the orc binary, the browser).
+unit: release
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) -LE end_to_end
 
 sanitize: deps
 	@cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DORC_SANITIZE=ON \
