@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -37,24 +38,37 @@ Status FrameChannel::Send(std::string_view payload, std::optional<Deadline> dead
                           static_cast<char>((length >> 16) & 0xff),
                           static_cast<char>((length >> 24) & 0xff)};
   std::lock_guard lock(send_mutex_);
-  std::string_view parts[2] = {std::string_view(header, 4), payload};
-  for (std::string_view part : parts) {
-    while (!part.empty()) {
-      const ssize_t sent = ::send(fd_, part.data(), part.size(), MSG_NOSIGNAL);
-      if (sent > 0) {
-        part.remove_prefix(static_cast<size_t>(sent));
-        continue;
+  // Header and payload in one sendmsg: sent apart, the first would wake the reader for four bytes
+  // it cannot use yet, a second wake-up on every message (measured on dispatch: bench_worker).
+  iovec parts[2] = {{const_cast<char*>(header), 4},
+                    {const_cast<char*>(payload.data()), payload.size()}};
+  msghdr message{};
+  message.msg_iov = parts;
+  message.msg_iovlen = 2;
+  while (message.msg_iovlen > 0) {
+    const ssize_t sent = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+    if (sent > 0) {
+      auto left = static_cast<size_t>(sent);
+      while (message.msg_iovlen > 0 && left >= message.msg_iov->iov_len) {
+        left -= message.msg_iov->iov_len;
+        ++message.msg_iov;
+        --message.msg_iovlen;
       }
-      if (sent < 0 && errno == EINTR) continue;
-      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        pollfd writable{.fd = fd_, .events = POLLOUT, .revents = 0};
-        const int ready = ::poll(&writable, 1, MillisecondsUntil(deadline));
-        if (ready == 0) return UnavailableError("the peer did not take a message in time");
-        if (ready < 0 && errno != EINTR) return UnavailableError(std::strerror(errno));
-        continue;
+      if (message.msg_iovlen > 0) {
+        message.msg_iov->iov_base = static_cast<char*>(message.msg_iov->iov_base) + left;
+        message.msg_iov->iov_len -= left;
       }
-      return UnavailableError(std::string("the peer has gone (") + std::strerror(errno) + ")");
+      continue;
     }
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd writable{.fd = fd_, .events = POLLOUT, .revents = 0};
+      const int ready = ::poll(&writable, 1, MillisecondsUntil(deadline));
+      if (ready == 0) return UnavailableError("the peer did not take a message in time");
+      if (ready < 0 && errno != EINTR) return UnavailableError(std::strerror(errno));
+      continue;
+    }
+    return UnavailableError(std::string("the peer has gone (") + std::strerror(errno) + ")");
   }
   return Status::Ok();
 }
