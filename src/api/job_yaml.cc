@@ -182,6 +182,20 @@ size_t KeyRank(const std::string& key) {
   return 100;
 }
 
+// Whether `text` written as a literal block (`|`) reads back unchanged. yaml-cpp writes the block
+// without a chomping or an indentation indicator, so it reads back with exactly one final line
+// break ("clip") and with its indentation taken from its first line; and it escapes nothing, so
+// only printable characters may appear. Multi-line text that is not so (SQL without a final
+// newline, say) is written double-quoted instead, with `\n` escapes.
+bool LiteralReadsBack(std::string_view text) {
+  if (text.empty() || text.front() == ' ' || text.front() == '\n') return false;
+  if (text.back() != '\n' || text.ends_with("\n\n")) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return c == '\n' || c == '\t' || (byte >= 0x20 && byte != 0x7f && byte < 0x80);
+  });
+}
+
 // Writes a scalar, or opens a mapping or sequence and returns true (its items follow).
 bool EmitOpen(YAML::Emitter& out, const json& value) {
   switch (value.type()) {
@@ -193,8 +207,11 @@ bool EmitOpen(YAML::Emitter& out, const json& value) {
       return true;
     case json::value_t::string: {
       const std::string& text = value.get_ref<const std::string&>();
-      if (!PlainScalar(text).is_string()) out << YAML::DoubleQuoted;
-      if (text.find('\n') != std::string::npos) out << YAML::Literal;
+      if (text.find('\n') != std::string::npos) {
+        out << (LiteralReadsBack(text) ? YAML::Literal : YAML::DoubleQuoted);
+      } else if (!PlainScalar(text).is_string()) {
+        out << YAML::DoubleQuoted;
+      }
       out << text;
       return false;
     }

@@ -132,6 +132,26 @@ TEST(JobYamlTest, StringsThatLookLikeOtherTypesAreQuoted) {
   EXPECT_EQ((*back)[0].body, value) << JsonToYaml(value);
 }
 
+// Multi-line text is a literal block (`|`) only where it reads back unchanged; yaml-cpp writes the
+// block without chomping or indentation indicators. Found by the job_yaml fuzzer: SQL without a
+// final newline came back with one.
+TEST(JobYamlTest, MultiLineStringsReadBackUnchanged) {
+  const json value = {{"no_final_newline", "select 1\nfrom t"},
+                      {"one_final_newline", "select 1\nfrom t\n"},
+                      {"two_final_newlines", "select 1\n\n"},
+                      {"indented_first_line", "  select 1\nfrom t\n"},
+                      {"leading_newline", "\nselect 1\n"},
+                      {"control_character", "select 1\n\x01\n"},
+                      {"carriage_returns", "select 1\r\nfrom t\r\n"},
+                      {"comment_like", "select 'x' # not a comment\n--- not a document\n"},
+                      {"not_ascii", "select '\xc3\xa9t\xc3\xa9'\n"}};
+  const std::string text = JsonToYaml(value);
+  Result<std::vector<YamlJob>> back = ParseYamlJobs(text);
+  ASSERT_TRUE(back.ok()) << back.status().message() << "\n" << text;
+  EXPECT_EQ((*back)[0].body, value) << text;
+  EXPECT_NE(text.find("one_final_newline: |"), std::string::npos) << "kept readable: " << text;
+}
+
 // Mappings and sequences nest at most 64 levels, in flow and in block style; far deeper input
 // is stopped by yaml-cpp's own guard before it builds anything.
 TEST(JobYamlTest, DeepNestingIsRefused) {
