@@ -274,7 +274,7 @@ Status ValidateJob(const Job& job, const PluginRegistry& plugins, const ConfigCh
       return InvalidArgumentError(message).WithField(
           message.rfind("timezone", 0) == 0 ? "timezone" : "schedule");
     }
-  } else if (Result<const date::time_zone*> zone = FindTimeZone(job.timezone); !zone.ok()) {
+  } else if (Result<const TimeZone*> zone = FindTimeZone(job.timezone); !zone.ok()) {
     return InvalidArgumentError(zone.status().message()).WithField("timezone");
   }
   for (size_t i = 0; i < job.tasks.size(); ++i) {

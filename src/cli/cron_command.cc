@@ -13,7 +13,7 @@ namespace orc {
 int RunCron(const ClientOptions& options, const CronOptions& cron) {
   Result<CronSchedule> schedule = CronSchedule::Parse(cron.expression, cron.timezone);
   if (!schedule.ok()) return ReportFailure(schedule.status());
-  const Result<const date::time_zone*> zone = FindTimeZone(cron.timezone);
+  const Result<const TimeZone*> zone = FindTimeZone(cron.timezone);
   std::vector<TimePoint> times;
   TimePoint after = std::chrono::system_clock::now();
   for (int i = 0; i < cron.count; ++i) {
@@ -41,7 +41,10 @@ int RunCron(const ClientOptions& options, const CronOptions& cron) {
     const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
     std::vector<std::string> row = {date::format("%a %F %T", seconds)};
     if (zone.ok() && *zone != nullptr) {
-      row.push_back(date::format("%a %F %T %Z", date::make_zoned(*zone, seconds)));
+      const date::sys_info info = (*zone)->GetInfo(seconds);
+      row.push_back(
+          date::format("%a %F %T ", date::local_seconds(seconds.time_since_epoch()) + info.offset) +
+          info.abbrev);
     }
     rows.push_back(std::move(row));
   }

@@ -1,7 +1,6 @@
 #include "cron/cron_schedule.h"
 
 #include <date/date.h>
-#include <date/tz.h>
 
 #include <algorithm>
 #include <array>
@@ -11,6 +10,9 @@
 
 namespace orc {
 namespace {
+
+static_assert(CronSchedule::kMaxYear < TimeZone::kLastRuleYear,
+              "every year a schedule can name needs its zone offsets");
 
 using std::chrono::seconds;
 
@@ -201,20 +203,6 @@ unsigned DaysIn(int year, unsigned month) {
 
 }  // namespace
 
-Result<const date::time_zone*> FindTimeZone(std::string_view timezone) {
-  if (timezone.empty()) {
-    return InvalidArgumentError("timezone: empty; use an IANA name such as UTC or Europe/Berlin");
-  }
-  if (timezone == "UTC") return static_cast<const date::time_zone*>(nullptr);
-  try {
-    return date::locate_zone(timezone);
-  } catch (const std::exception&) {
-    return InvalidArgumentError("timezone '" + std::string(timezone) +
-                                "': not an IANA time zone name (e.g. UTC, Europe/Berlin, "
-                                "America/New_York)");
-  }
-}
-
 bool IsManualSchedule(std::string_view expression) {
   const std::vector<std::string_view> fields = SplitFields(expression);
   return fields.empty() || (fields.size() == 1 && Upper(fields[0]) == "@MANUAL");
@@ -349,42 +337,55 @@ std::optional<CronSchedule::LocalTime> CronSchedule::NextLocalMatch(LocalTime t)
   }
 }
 
-std::optional<TimePoint> CronSchedule::NextAfter(TimePoint after) const {
-  const auto after_seconds = std::chrono::floor<seconds>(after);
+std::optional<date::local_seconds> CronSchedule::NextLocalMatch(date::local_seconds start) const {
+  const auto day = std::chrono::floor<date::days>(start);
+  const date::year_month_day ymd(day);
+  const date::hh_mm_ss<seconds> clock(start - day);
+  const std::optional<LocalTime> match = NextLocalMatch(
+      {static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+       static_cast<unsigned>(ymd.day()), static_cast<unsigned>(clock.hours().count()),
+       static_cast<unsigned>(clock.minutes().count()),
+       static_cast<unsigned>(clock.seconds().count())});
+  if (!match) return std::nullopt;
+  return date::local_days(date::year(match->year) / date::month(match->month) /
+                          date::day(match->day)) +
+         std::chrono::hours(match->hour) + std::chrono::minutes(match->minute) +
+         seconds(match->second);
+}
+
+std::optional<date::sys_seconds> CronSchedule::NextFixedTime(date::sys_seconds after) const {
   // The search runs on the local wall clock, from the second after `after` as the clock shows it,
   // so a slot inside a spring-forward gap is still found (and fired at the end of the gap), and
   // the repeated hour of a fall-back is not searched a second time.
-  const date::local_seconds local_after =
-      zone_ != nullptr ? zone_->to_local(after_seconds)
-                       : date::local_seconds(after_seconds.time_since_epoch());
-  date::local_seconds from = local_after + seconds(1);
+  date::local_seconds from = zone_->ToLocal(after) + seconds(1);
   while (true) {
-    const auto day = std::chrono::floor<date::days>(from);
-    const date::year_month_day ymd(day);
-    const date::hh_mm_ss<seconds> clock(from - day);
-    const std::optional<LocalTime> match = NextLocalMatch(
-        {static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-         static_cast<unsigned>(ymd.day()), static_cast<unsigned>(clock.hours().count()),
-         static_cast<unsigned>(clock.minutes().count()),
-         static_cast<unsigned>(clock.seconds().count())});
-    if (!match) return std::nullopt;
-    const date::local_seconds local =
-        date::local_days(date::year(match->year) / date::month(match->month) /
-                         date::day(match->day)) +
-        std::chrono::hours(match->hour) + std::chrono::minutes(match->minute) +
-        seconds(match->second);
-    if (zone_ == nullptr) return TimePoint(local.time_since_epoch());
-    const date::local_info info = zone_->get_info(local);
+    const std::optional<date::local_seconds> local = NextLocalMatch(from);
+    if (!local) return std::nullopt;
+    const date::local_info info = zone_->GetInfo(*local);
     if (info.result == date::local_info::unique) {
-      return TimePoint((local - info.first.offset).time_since_epoch());
+      return date::sys_seconds((*local - info.first.offset).time_since_epoch());
     }
     if (info.result == date::local_info::nonexistent) {
-      return TimePoint(info.second.begin.time_since_epoch());  // the first instant after the gap
+      return info.second.begin;  // the first instant after the gap
     }
-    const TimePoint first_occurrence = TimePoint((local - info.first.offset).time_since_epoch());
+    const date::sys_seconds first_occurrence((*local - info.first.offset).time_since_epoch());
     if (first_occurrence > after) return first_occurrence;
-    from = local + seconds(1);  // its first occurrence has passed: it does not fire again
+    from = *local + seconds(1);  // its first occurrence has passed: it does not fire again
   }
+}
+
+std::optional<TimePoint> CronSchedule::NextAfter(TimePoint after) const {
+  const auto after_seconds = std::chrono::floor<seconds>(after);
+  std::optional<date::sys_seconds> next;
+  if (zone_ == nullptr) {
+    const std::optional<date::local_seconds> local =
+        NextLocalMatch(date::local_seconds(after_seconds.time_since_epoch() + seconds(1)));
+    if (local) next = date::sys_seconds(local->time_since_epoch());
+  } else {
+    next = NextFixedTime(after_seconds);
+  }
+  if (!next) return std::nullopt;
+  return TimePoint(next->time_since_epoch());
 }
 
 }  // namespace orc

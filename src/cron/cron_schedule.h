@@ -14,8 +14,8 @@
 // When day-of-month and day-of-week are both restricted (neither is "*" or "?"), a day matches
 // when EITHER matches (the Vixie cron rule): "0 0 1 * MON" fires on the 1st and on every Monday.
 //
-// Time zones: any IANA name ("Europe/Berlin"); the fields are read as local wall-clock time.
-// Across daylight-saving changes:
+// Time zones: any IANA name ("Europe/Berlin"); the fields are read as local wall-clock time (see
+// TimeZone for where the offsets come from). Across daylight-saving changes:
 //   - a local time that does not exist (skipped by a spring-forward gap) fires once, at the first
 //     instant after the gap: every slot inside the gap collapses into that one firing;
 //   - a local time that exists twice (repeated by a fall-back) fires once, at its first occurrence.
@@ -32,19 +32,12 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-
-namespace date {
-class time_zone;
-}
+#include "cron/time_zone.h"
 
 namespace orc {
 
 // True for a schedule that never fires by itself: "@manual" (any case) or an empty string.
 bool IsManualSchedule(std::string_view expression);
-
-// The IANA time zone `timezone` names (null for "UTC", which needs no table), or InvalidArgument
-// naming it. A manual job's time zone is checked with this too.
-Result<const date::time_zone*> FindTimeZone(std::string_view timezone);
 
 class CronSchedule {
  public:
@@ -76,13 +69,16 @@ class CronSchedule {
   bool DayMatches(int year, unsigned month, unsigned day) const;
   // The first local time >= start that matches every field; nullopt past kMaxYear.
   std::optional<LocalTime> NextLocalMatch(LocalTime start) const;
+  std::optional<date::local_seconds> NextLocalMatch(date::local_seconds start) const;
+  // NextAfter in a zone with offset changes.
+  std::optional<date::sys_seconds> NextFixedTime(date::sys_seconds after) const;
 
   static constexpr int kYears = kMaxYear - kMinYear + 1;
 
   std::string expression_;
   std::string timezone_;
   std::array<std::string, 7> fields_;
-  const date::time_zone* zone_ = nullptr;  // null for UTC; zones live for the whole process
+  const TimeZone* zone_ = nullptr;  // null for UTC; zones live for the whole process
   // next_X[i]: the smallest allowed value >= i; the table's last index (one past the largest
   // value) when there is none. Finding the next match jumps instead of stepping.
   std::array<uint8_t, 61> next_second_{};

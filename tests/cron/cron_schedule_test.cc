@@ -200,6 +200,14 @@ TEST(CronScheduleTest, RepeatedLocalTimeFiresOnceAtItsFirstOccurrence) {
                                       "2026-11-01T08:00:00.000Z"}));
 }
 
+// Offsets after 2037 follow the zone's rule (they used to freeze at the last listed one).
+TEST(CronScheduleTest, SummerTimeAfter2037) {
+  EXPECT_EQ(Next(MustParse("0 12 * * *", "America/New_York"), "2038-07-04T00:00:00Z"),
+            "2038-07-04T16:00:00.000Z");  // 12:00 EDT (zdump and Python's zoneinfo agree)
+  EXPECT_EQ(Next(MustParse("0 12 * * *", "Australia/Sydney"), "2090-01-01T00:00:00Z"),
+            "2090-01-01T01:00:00.000Z");  // 12:00 AEDT
+}
+
 // Southern hemisphere and a 30-minute shift: Lord Howe Island moves by 30 minutes.
 TEST(CronScheduleTest, HalfHourDstShift) {
   // 2026-10-04 02:00 LHST (+10:30) becomes 02:30 (+11:00).

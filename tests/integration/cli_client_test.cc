@@ -248,6 +248,11 @@ TEST_F(CliClientTest, CronNeedsNoServer) {
   Outcome bad = Cli({"cron", "0 9 * * FRY"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("'FRY'"), std::string::npos) << bad.err;
+  // Summer time after 2037 (the offsets used to freeze at the last one the zone file lists).
+  Outcome future = Cli({"cron", "0 0 12 4 7 * 2038", "--tz", "America/New_York", "-n", "1"});
+  ASSERT_EQ(future.exit_code, 0) << future.err;
+  EXPECT_NE(future.out.find("2038-07-04 16:00:00"), std::string::npos) << future.out;
+  EXPECT_NE(future.out.find("2038-07-04 12:00:00 EDT"), std::string::npos) << future.out;
 }
 
 TEST_F(CliClientTest, TheApiTakesAndGivesYaml) {
