@@ -254,6 +254,8 @@ Result<CronSchedule> CronSchedule::Parse(std::string_view expression, std::strin
     if (parsed[5].allowed[static_cast<size_t>(day)])
       schedule.days_of_week_[static_cast<size_t>(day % 7)] = true;
   }
+  // cron(8)'s test for a job that follows the clock across daylight-saving changes.
+  schedule.wildcard_ = schedule.fields_[1].front() == '*' || schedule.fields_[2].front() == '*';
   schedule.last_day_of_month_ = parsed[3].last;
   schedule.any_day_of_month_ = parsed[3].any;
   schedule.any_day_of_week_ = parsed[5].any;
@@ -374,6 +376,20 @@ std::optional<date::sys_seconds> CronSchedule::NextFixedTime(date::sys_seconds a
   }
 }
 
+std::optional<date::sys_seconds> CronSchedule::NextWildcard(date::sys_seconds from) const {
+  // Walks the periods of constant offset in real time and searches each on the wall clock it
+  // shows: local times a jump forward skips are never shown, a repeated one is shown twice.
+  while (true) {
+    const date::sys_info period = zone_->GetInfo(from);
+    const std::optional<date::local_seconds> local =
+        NextLocalMatch(date::local_seconds((from + period.offset).time_since_epoch()));
+    if (!local) return std::nullopt;
+    const date::sys_seconds at((*local - period.offset).time_since_epoch());
+    if (at < period.end) return at;
+    from = period.end;
+  }
+}
+
 std::optional<TimePoint> CronSchedule::NextAfter(TimePoint after) const {
   const auto after_seconds = std::chrono::floor<seconds>(after);
   std::optional<date::sys_seconds> next;
@@ -382,7 +398,7 @@ std::optional<TimePoint> CronSchedule::NextAfter(TimePoint after) const {
         NextLocalMatch(date::local_seconds(after_seconds.time_since_epoch() + seconds(1)));
     if (local) next = date::sys_seconds(local->time_since_epoch());
   } else {
-    next = NextFixedTime(after_seconds);
+    next = wildcard_ ? NextWildcard(after_seconds + seconds(1)) : NextFixedTime(after_seconds);
   }
   if (!next) return std::nullopt;
   return TimePoint(next->time_since_epoch());

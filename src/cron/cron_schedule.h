@@ -15,10 +15,15 @@
 // when EITHER matches (the Vixie cron rule): "0 0 1 * MON" fires on the 1st and on every Monday.
 //
 // Time zones: any IANA name ("Europe/Berlin"); the fields are read as local wall-clock time (see
-// TimeZone for where the offsets come from). Across daylight-saving changes:
-//   - a local time that does not exist (skipped by a spring-forward gap) fires once, at the first
-//     instant after the gap: every slot inside the gap collapses into that one firing;
-//   - a local time that exists twice (repeated by a fall-back) fires once, at its first occurrence.
+// TimeZone for where the offsets come from). Across daylight-saving changes, as cron(8) does:
+//   - a fixed-time schedule (neither the minute nor the hour field starts with '*') fires once
+//     for a local time skipped by a jump forward, at the first instant after the gap (every slot
+//     inside the gap collapses into that one firing), and once for a local time repeated by a
+//     jump back, at its first occurrence;
+//   - a wildcard schedule (the minute or the hour field starts with '*': "*/20 * * * *",
+//     "15 * * * *", @hourly) follows the clock in real time: it does not fire for local times a
+//     jump forward skips, and fires at both occurrences of a repeated local time.
+// Either way each fire time is a distinct instant.
 //
 // Values are immutable after parsing and safe to share between threads.
 #pragma once
@@ -70,8 +75,9 @@ class CronSchedule {
   // The first local time >= start that matches every field; nullopt past kMaxYear.
   std::optional<LocalTime> NextLocalMatch(LocalTime start) const;
   std::optional<date::local_seconds> NextLocalMatch(date::local_seconds start) const;
-  // NextAfter in a zone with offset changes.
+  // NextAfter in a zone with offset changes, for the two kinds of schedule (see the top).
   std::optional<date::sys_seconds> NextFixedTime(date::sys_seconds after) const;
+  std::optional<date::sys_seconds> NextWildcard(date::sys_seconds from) const;
 
   static constexpr int kYears = kMaxYear - kMinYear + 1;
 
@@ -79,6 +85,7 @@ class CronSchedule {
   std::string timezone_;
   std::array<std::string, 7> fields_;
   const TimeZone* zone_ = nullptr;  // null for UTC; zones live for the whole process
+  bool wildcard_ = false;           // the minute or the hour field starts with '*'
   // next_X[i]: the smallest allowed value >= i; the table's last index (one past the largest
   // value) when there is none. Finding the next match jumps instead of stepping.
   std::array<uint8_t, 61> next_second_{};

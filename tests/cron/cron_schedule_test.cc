@@ -166,38 +166,60 @@ TEST(CronScheduleTest, TimeZonesShiftTheFireTime) {
 }
 
 // Spring forward: Berlin's clocks go from 02:00 to 03:00 on 2026-03-29 (01:00 UTC).
-TEST(CronScheduleTest, LocalTimeInADstGapFiresOnceAtTheEndOfTheGap) {
+TEST(CronScheduleTest, FixedTimeInADstGapFiresOnceAtTheEndOfTheGap) {
   CronSchedule half_past_two = MustParse("0 30 2 * * *", "Europe/Berlin");
   EXPECT_EQ(Fires(half_past_two, "2026-03-28T12:00:00Z", 3),
             (std::vector<std::string>{"2026-03-29T01:00:00.000Z",  // the gap's end, 03:00 CEST
                                       "2026-03-30T00:30:00.000Z",  // 02:30 CEST
                                       "2026-03-31T00:30:00.000Z"}));
-  // Every minute of the missing hour collapses into one firing at the end of the gap.
-  CronSchedule every_minute = MustParse("0 * 2 * * *", "Europe/Berlin");
-  EXPECT_EQ(Fires(every_minute, "2026-03-29T00:58:30Z", 3),
+  // Several fixed times inside the missing hour collapse into one firing at the end of the gap.
+  CronSchedule twice_at_two = MustParse("0 0,30 2 * * *", "Europe/Berlin");
+  EXPECT_EQ(Fires(twice_at_two, "2026-03-29T00:58:30Z", 3),
             (std::vector<std::string>{"2026-03-29T01:00:00.000Z",  // the gap's end, once
                                       "2026-03-30T00:00:00.000Z",  // 02:00 CEST next day
+                                      "2026-03-30T00:30:00.000Z"}));
+}
+
+// A wildcard schedule follows the clock: the local times the jump skips never come.
+TEST(CronScheduleTest, WildcardScheduleSkipsTheDstGap) {
+  CronSchedule every_minute_at_two = MustParse("0 * 2 * * *", "Europe/Berlin");
+  EXPECT_EQ(Fires(every_minute_at_two, "2026-03-29T00:58:30Z", 2),
+            (std::vector<std::string>{"2026-03-30T00:00:00.000Z",  // 02:00 CEST next day
                                       "2026-03-30T00:01:00.000Z"}));
+  EXPECT_EQ(Fires(MustParse("*/20 * * * *", "Europe/Berlin"), "2026-03-29T00:30:00Z", 3),
+            (std::vector<std::string>{"2026-03-29T00:40:00.000Z",  // 01:40 CET
+                                      "2026-03-29T01:00:00.000Z",  // 03:00 CEST
+                                      "2026-03-29T01:20:00.000Z"}));
 }
 
 // Fall back: New York's clocks go from 02:00 EDT back to 01:00 EST on 2026-11-01.
-TEST(CronScheduleTest, RepeatedLocalTimeFiresOnceAtItsFirstOccurrence) {
+TEST(CronScheduleTest, FixedTimeInARepeatedHourFiresOnceAtItsFirstOccurrence) {
   CronSchedule half_past_one = MustParse("0 30 1 * * *", "America/New_York");
   EXPECT_EQ(Fires(half_past_one, "2026-10-31T12:00:00Z", 3),
             (std::vector<std::string>{"2026-11-01T05:30:00.000Z",  // 01:30 EDT
                                       "2026-11-02T06:30:00.000Z",  // 01:30 EST
                                       "2026-11-03T06:30:00.000Z"}));
-  CronSchedule quarter_hours = MustParse("0 */15 1 * * *", "America/New_York");
+  CronSchedule quarter_hours = MustParse("0 0,15,30,45 1 * * *", "America/New_York");
   EXPECT_EQ(Fires(quarter_hours, "2026-11-01T05:50:00Z", 2),
             (std::vector<std::string>{"2026-11-02T06:00:00.000Z",  // not 01:00 EST again
                                       "2026-11-02T06:15:00.000Z"}));
   // Starting inside the repeated hour (a restart at 01:10 EST) does not replay it either.
   EXPECT_EQ(Next(half_past_one, "2026-11-01T06:10:00Z"), "2026-11-02T06:30:00.000Z");
-  // An hourly schedule still fires in every real hour.
+}
+
+// A wildcard schedule fires in both occurrences of the repeated hour: in real time it keeps its
+// rhythm.
+TEST(CronScheduleTest, WildcardScheduleFiresInBothOccurrencesOfARepeatedHour) {
   EXPECT_EQ(Fires(MustParse("0 0 * * * *", "America/New_York"), "2026-11-01T04:30:00Z", 3),
             (std::vector<std::string>{"2026-11-01T05:00:00.000Z",  // 01:00 EDT
-                                      "2026-11-01T07:00:00.000Z",  // 02:00 EST (01:00 EST skipped)
-                                      "2026-11-01T08:00:00.000Z"}));
+                                      "2026-11-01T06:00:00.000Z",  // 01:00 EST
+                                      "2026-11-01T07:00:00.000Z"}));
+  EXPECT_EQ(Fires(MustParse("0 */15 1 * * *", "America/New_York"), "2026-11-01T05:50:00Z", 3),
+            (std::vector<std::string>{"2026-11-01T06:00:00.000Z",  // 01:00 EST
+                                      "2026-11-01T06:15:00.000Z", "2026-11-01T06:30:00.000Z"}));
+  // Starting inside the repeated hour's first occurrence, the second one follows.
+  EXPECT_EQ(Next(MustParse("15 * * * *", "America/New_York"), "2026-11-01T05:20:00Z"),
+            "2026-11-01T06:15:00.000Z");  // 01:15 EST
 }
 
 // Offsets after 2037 follow the zone's rule (they used to freeze at the last listed one).

@@ -36,11 +36,13 @@ class SchedulerTest : public ::testing::TestWithParam<TestBackend> {
     return scheduler;
   }
 
-  Job CreateJob(const std::string& schedule, bool catchup = false) {
+  Job CreateJob(const std::string& schedule, bool catchup = false,
+                const std::string& timezone = "UTC") {
     static int count = 0;
     Result<Job> job = store_->CreateJob(
         Job{.job_name = "job " + std::to_string(++count),
             .schedule = schedule,
+            .timezone = timezone,
             .catchup = catchup,
             .tasks = {Task{
                 .task_name = "t",
@@ -186,6 +188,36 @@ TEST_P(SchedulerTest, BackfillQueuesEachSlotOnceAlsoForAPausedJob) {
   Result<std::vector<orc::Run>> too_many =
       scheduler->Backfill(job.job_id, start, start + std::chrono::hours(24));
   EXPECT_EQ(too_many.status().code(), StatusCode::kInvalidArgument) << too_many.status();
+}
+
+// New York falls back from 02:00 EDT to 01:00 EST on 2026-11-01 (06:00 UTC). Catch-up, the live
+// scheduler and backfill enumerate the same slots: a wildcard schedule's in both occurrences of
+// the repeated hour, a fixed-time schedule's once.
+TEST_P(SchedulerTest, CatchUpLiveAndBackfillAgreeAcrossAFallBack) {
+  clock_.Set(*ParseRfc3339("2026-11-01T03:00:00.500Z"));  // 23:00 EDT on 31 October
+  const Job hourly = CreateJob("15 * * * *", /*catchup=*/true, "America/New_York");
+  const Job fixed = CreateJob("30 1 * * *", /*catchup=*/true, "America/New_York");
+  clock_.Set(*ParseRfc3339("2026-11-01T06:30:00.500Z"));  // down until 01:30 EST
+  auto scheduler = StartScheduler(*store_);
+  Advance(std::chrono::hours(1));  // 02:30 EST
+  // The live slot's run is queued by the woken scheduler thread: give a loaded machine time.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (Slots(hourly.job_id).size() < 5 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  std::vector<std::string> hourly_slots = Slots(hourly.job_id);
+  std::sort(hourly_slots.begin(), hourly_slots.end());  // the catch-up's are queued together
+  EXPECT_EQ(hourly_slots,
+            (std::vector<std::string>{"03:15:00", "04:15:00", "05:15:00",  // 01:15 EDT
+                                      "06:15:00",                          // 01:15 EST
+                                      "07:15:00"}));                       // live
+  EXPECT_EQ(Slots(fixed.job_id), std::vector<std::string>{"05:30:00"});    // 01:30 EDT only
+  for (const Job& job : {hourly, fixed}) {
+    Result<std::vector<orc::Run>> backfilled = scheduler->Backfill(
+        job.job_id, *ParseRfc3339("2026-11-01T03:00:00Z"), *ParseRfc3339("2026-11-01T07:30:00Z"));
+    ASSERT_TRUE(backfilled.ok()) << backfilled.status();
+    EXPECT_TRUE(backfilled->empty()) << "backfill finds every slot queued already";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SchedulerTest,
