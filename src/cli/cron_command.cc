@@ -12,7 +12,10 @@ namespace orc {
 
 int RunCron(const ClientOptions& options, const CronOptions& cron) {
   Result<CronSchedule> schedule = CronSchedule::Parse(cron.expression, cron.timezone);
-  if (!schedule.ok()) return ReportFailure(schedule.status());
+  if (!schedule.ok()) {
+    ReportFailure(schedule.status());
+    return 2;  // the expression or the zone given on the command line: a usage error
+  }
   const Result<const TimeZone*> zone = FindTimeZone(cron.timezone);
   std::vector<TimePoint> times;
   TimePoint after = std::chrono::system_clock::now();

@@ -276,6 +276,14 @@ Result<CronSchedule> CronSchedule::Parse(std::string_view expression, std::strin
                                   "never fires");
     }
   }
+  // Other dates that never come, e.g. 29 February in a year that is not a leap year.
+  if (!schedule.NextAfter(
+          TimePoint(date::sys_days(date::year(kMinYear) / 1 / 1).time_since_epoch() -
+                    std::chrono::hours(24)))) {
+    return InvalidArgumentError("schedule '" + std::string(expression) +
+                                "': matches no date from " + std::to_string(kMinYear) + " to " +
+                                std::to_string(kMaxYear) + ", so it never fires");
+  }
   return schedule;
 }
 

@@ -52,6 +52,8 @@ class CronSchedule {
   // Parses `expression` for `timezone`. InvalidArgument naming the field ("schedule" or
   // "timezone"), the token at fault and why, e.g.
   //   schedule: day-of-week field (5th) 'FRY': not a number or a day name (SUN-SAT)
+  // An expression that never fires between kMinYear and the end of kMaxYear (the years a
+  // schedule can name), such as the 29th of February of 2027, is refused too.
   static Result<CronSchedule> Parse(std::string_view expression, std::string_view timezone = "UTC");
 
   // The first fire time strictly after `after`, or nullopt when there is none before the end of

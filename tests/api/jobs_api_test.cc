@@ -170,6 +170,14 @@ TEST_P(JobsApiTest, ReplaceAppliesTheSameValidation) {
   const json error = Error(client_->Put(path.c_str(), changed.dump(), "application/json"), 400);
   EXPECT_EQ(error["field"], "schedule");
   EXPECT_NE(error["message"].get<std::string>().find("'FRY'"), std::string::npos);
+  // A schedule that can never fire is refused, not stored with next_run_at null.
+  for (const char* never : {"0 0 0 29 2 * 2027", "0 0 31 2 *"}) {
+    changed["schedule"] = never;
+    const json refused = Error(client_->Put(path.c_str(), changed.dump(), "application/json"), 400);
+    EXPECT_EQ(refused["field"], "schedule") << never;
+    EXPECT_NE(refused["message"].get<std::string>().find("never fires"), std::string::npos)
+        << refused["message"];
+  }
 }
 
 TEST_P(JobsApiTest, ListingsFollowChangesAndTheClock) {

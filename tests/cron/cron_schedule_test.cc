@@ -136,6 +136,10 @@ TEST(CronScheduleTest, BadExpressionsNameFieldTokenAndReason) {
       {"* * * L *", "'L' is only allowed in day-of-month"},
       {"0 0 0 * * * 1969", "year field (7th of 7) '1969': out of range 1970-2199"},
       {"0 0 30 2 *", "never fires"},
+      {"0 0 31 2 *", "never fires"},
+      {"0 0 0 29 2 * 2027", "matches no date from 1970 to 2199, so it never fires"},
+      {"0 0 0 29 2 * 2100", "never fires"},  // 2100 is not a leap year
+      {"0 0 0 31 4,6 * 2030", "never fires"},
       {"@every_minute", "unknown macro"},
       {"*,5 * * * *", "cannot be combined"},
   };

@@ -246,8 +246,11 @@ TEST_F(CliClientTest, CronNeedsNoServer) {
   EXPECT_NE(cron.out.find("at 09:00 on weekdays"), std::string::npos) << cron.out;
   EXPECT_NE(cron.out.find("09:00:00 CE"), std::string::npos) << cron.out;  // CET or CEST
   Outcome bad = Cli({"cron", "0 9 * * FRY"});
-  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.exit_code, 2);  // a usage error
   EXPECT_NE(bad.err.find("'FRY'"), std::string::npos) << bad.err;
+  Outcome never = Cli({"cron", "0 0 0 29 2 * 2027"});
+  EXPECT_EQ(never.exit_code, 2);
+  EXPECT_NE(never.err.find("never fires"), std::string::npos) << never.err;
   // Summer time after 2037 (the offsets used to freeze at the last one the zone file lists).
   Outcome future = Cli({"cron", "0 0 12 4 7 * 2038", "--tz", "America/New_York", "-n", "1"});
   ASSERT_EQ(future.exit_code, 0) << future.err;
