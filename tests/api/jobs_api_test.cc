@@ -12,6 +12,7 @@
 #include "api/api_server.h"
 #include "api/health_handler.h"
 #include "api/jobs_handler.h"
+#include "api/metrics_handler.h"
 #include "api/openapi_handler.h"
 #include "api/router.h"
 #include "api/runs_handler.h"
@@ -53,6 +54,7 @@ class JobsApiTest : public ::testing::TestWithParam<TestBackend> {
       InstallHealthRoutes(router, store_.get());
       InstallJobRoutes(router, *context_);
       InstallRunRoutes(router, *context_);
+      InstallMetricsRoute(router, *store_, nullptr);
       InstallOpenApiRoute(router);
     });
     ASSERT_TRUE(server_->Bind().ok());
@@ -104,6 +106,17 @@ TEST_P(JobsApiTest, HealthReportsTheStateStore) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(json::parse(response->body)["state_store"], "ok");
+}
+
+// Prometheus (and promtool) read the text format by this exact media type.
+TEST_P(JobsApiTest, MetricsAreServedAsPrometheusText) {
+  auto response = client_->Get("/metrics");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(response->body.find("# TYPE orc_queue_depth gauge\norc_queue_depth 0\n"),
+            std::string::npos)
+      << response->body;
 }
 
 TEST_P(JobsApiTest, CreateReturnsTheJobWithLocationAndNextRun) {
