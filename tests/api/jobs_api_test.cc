@@ -321,6 +321,94 @@ TEST_P(JobsApiTest, DeleteRefusesWhileARunIsQueuedUnlessForced) {
   Error(client_->Get(path.c_str()), 404);
 }
 
+// A run that a worker holds: what a forced delete must cancel and wait for.
+struct HeldRun {
+  std::string job_path;
+  std::string run_id;
+};
+
+class ForcedDeleteTest : public JobsApiTest {
+ protected:
+  static constexpr const char* kWorker = "test-worker";
+
+  HeldRun CreateJobWithARunningRun() {
+    const json job = CreateJob();
+    const std::string path = "/jobs/" + job["job_id"].get<std::string>();
+    auto triggered = Post(path + "/run", "");
+    EXPECT_EQ(triggered->status, 202);
+    Result<std::optional<orc::Run>> claimed = store_->ClaimRun(kWorker, std::chrono::seconds(30));
+    EXPECT_TRUE(claimed.ok() && claimed->has_value());
+    return {path, json::parse(triggered->body)["run_id"].get<std::string>()};
+  }
+
+  // Sends DELETE ?force=true, and once the handler waits on the clock, calls `while_waiting`
+  // and then advances the clock in steps of `step` until the response comes.
+  httplib::Result ForceDelete(const std::string& path, const std::function<void()>& while_waiting,
+                              std::chrono::milliseconds step) {
+    auto deleting = std::async(std::launch::async, [&] {
+      httplib::Client client("127.0.0.1", server_->port());
+      return client.Delete((path + "?force=true").c_str());
+    });
+    bool called = false;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (deleting.wait_for(std::chrono::milliseconds(5)) != std::future_status::ready &&
+           std::chrono::steady_clock::now() < give_up) {
+      if (clock_.WaiterCount() == 0) continue;
+      if (!called) {
+        while_waiting();
+        called = true;
+      }
+      clock_.Advance(step);
+    }
+    return deleting.get();
+  }
+};
+
+TEST_P(ForcedDeleteTest, CancelsARunningRunWaitsForItToStopThenDeletes) {
+  const HeldRun held = CreateJobWithARunningRun();
+  EXPECT_NE(Error(client_->Delete(held.job_path.c_str()), 409)["message"].get<std::string>().find(
+                "force=true"),
+            std::string::npos);
+  auto deleted = ForceDelete(
+      held.job_path,
+      [&] {
+        // The worker sees the cancel request and ends the run as cancelled.
+        Result<orc::Run> run = store_->GetRun(held.run_id);
+        ASSERT_TRUE(run.ok());
+        EXPECT_TRUE(run->cancel_requested);
+        EXPECT_EQ(run->status, RunStatus::kRunning);
+        ASSERT_TRUE(store_
+                        ->FinishRun(held.run_id, kWorker,
+                                    {.status = RunStatus::kCancelled, .error_message = "cancelled"})
+                        .ok());
+      },
+      std::chrono::milliseconds(100));
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 204) << deleted->body;
+  Error(client_->Get(held.job_path.c_str()), 404);
+  Error(client_->Get(("/runs/" + held.run_id).c_str()), 404);
+}
+
+TEST_P(ForcedDeleteTest, GivesUpWith409WhenARunDoesNotStop) {
+  const HeldRun held = CreateJobWithARunningRun();
+  const auto started = clock_.Now();
+  auto deleted = ForceDelete(
+      held.job_path, [] {}, std::chrono::milliseconds(500));
+  const json error = Error(deleted, 409);
+  EXPECT_NE(error["message"].get<std::string>().find("5 s after they were asked to cancel"),
+            std::string::npos)
+      << error;
+  EXPECT_GE(clock_.Now() - started, std::chrono::seconds(5));
+  EXPECT_LT(clock_.Now() - started, std::chrono::seconds(6));
+  // Nothing was deleted; the run still waits for its worker, with the cancel requested.
+  EXPECT_EQ(client_->Get(held.job_path.c_str())->status, 200);
+  EXPECT_TRUE(store_->GetRun(held.run_id)->cancel_requested);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ForcedDeleteTest,
+                         ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
+                         [](const auto& info) { return testing::BackendName(info.param); });
+
 TEST_P(JobsApiTest, OpenApiDocumentsEveryRouteAndEveryDocumentedRouteIsServed) {
   auto response = client_->Get("/openapi.json");
   ASSERT_EQ(response->status, 200);
