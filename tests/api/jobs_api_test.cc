@@ -413,7 +413,7 @@ TEST_P(JobsApiTest, OpenApiDocumentsEveryRouteAndEveryDocumentedRouteIsServed) {
   auto response = client_->Get("/openapi.json");
   ASSERT_EQ(response->status, 200);
   const json document = json::parse(response->body);
-  EXPECT_EQ(document["openapi"], "3.0.3");
+  EXPECT_EQ(document["openapi"], "3.1.0");
   const json& paths = document["paths"];
   const std::pair<const char*, const char*> required[] = {
       {"/health", "get"},
@@ -440,6 +440,7 @@ TEST_P(JobsApiTest, OpenApiDocumentsEveryRouteAndEveryDocumentedRouteIsServed) {
       concrete.replace(open, concrete.find('}') - open + 1, "00000000-0000-4000-8000-000000000000");
     }
     for (const auto& [method, operation] : operations.items()) {
+      if (method == "parameters") continue;  // the path's, shared by its operations
       EXPECT_FALSE(operation["summary"].get<std::string>().empty()) << method << " " << path;
       httplib::Request request;
       request.method = method;
