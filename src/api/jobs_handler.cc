@@ -193,6 +193,7 @@ Status ForceDeleteJob(ApiContext& context, const std::string& id) {
   const TimePoint deadline = context.clock.Now() + kForcedDeleteWait;
   WakeSignal unused;  // nothing wakes the wait early: it polls the store
   while (true) {
+    // Every round, not once: the scheduler (of any process) may have queued a run meanwhile.
     ORC_RETURN_IF_ERROR(CancelActiveRuns(context, id));
     Status deleted = context.store.DeleteJob(id);
     if (deleted.code() != StatusCode::kConflict) return deleted;
