@@ -2,12 +2,16 @@
 
 #include "api/api_request.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "api/error_response.h"
 #include "api/job_json.h"
 #include "api/job_list_cache.h"
 #include "api/job_yaml.h"
 #include "api/request_helpers.h"
 #include "api/router.h"
+#include "common/clock.h"
 #include "common/time_format.h"
 #include "common/uuid.h"
 #include "cron/cron_schedule.h"
@@ -20,6 +24,9 @@ namespace {
 constexpr const char* kJobPath = "/jobs/{job_id}";
 // Cancelling before a forced delete looks at this many queued (or running) runs at a time.
 constexpr int kCancelBatch = 1000;
+// How long a forced delete waits for the runs it cancelled to stop, and how often it looks.
+constexpr Duration kForcedDeleteWait = std::chrono::seconds(5);
+constexpr Duration kForcedDeletePoll = std::chrono::milliseconds(100);
 
 // The job id from the path; NotFound for one that cannot be an id (it cannot name a job).
 Result<std::string> JobId(const ApiRequest& request) {
@@ -165,29 +172,59 @@ void PatchJob(ApiContext& context, const ApiRequest& request, ApiResponse& respo
   StoreReplacement(context, *id, JobBody{std::move(document), std::nullopt}, request, response);
 }
 
+// Asks every queued or running run of job `id` to cancel: a queued one is cancelled at once, a
+// running one stops when its worker sees the request (within a second for a live worker).
+Status CancelActiveRuns(ApiContext& context, const std::string& id) {
+  for (RunStatus status : {RunStatus::kQueued, RunStatus::kRunning}) {
+    ORC_ASSIGN_OR_RETURN(
+        Page<Run> active,
+        context.store.ListRuns({.limit = kCancelBatch, .job_id = id, .status = status}));
+    for (const Run& run : active.items) {
+      // Conflict: the run finished meanwhile, which is what is wanted.
+      if (context.store.RequestCancel(run.run_id).ok()) context.CancelRequested(run.run_id);
+    }
+  }
+  return Status::Ok();
+}
+
+// ?force=true: cancels the job's runs, waits (up to kForcedDeleteWait) for the running ones to
+// stop, then deletes. A run is deleted only once it is final: its worker writes nothing after that.
+Status ForceDeleteJob(ApiContext& context, const std::string& id) {
+  const TimePoint deadline = context.clock.Now() + kForcedDeleteWait;
+  WakeSignal unused;  // nothing wakes the wait early: it polls the store
+  while (true) {
+    // Every round, not once: the scheduler (of any process) may have queued a run meanwhile.
+    ORC_RETURN_IF_ERROR(CancelActiveRuns(context, id));
+    Status deleted = context.store.DeleteJob(id);
+    if (deleted.code() != StatusCode::kConflict) return deleted;
+    const TimePoint now = context.clock.Now();
+    if (now >= deadline) {
+      return ConflictError(
+          "job '" + id + "' still has running runs " +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::seconds>(kForcedDeleteWait).count()) +
+          " s after they were asked to cancel (is the process that runs them gone? its runs end "
+          "when their lease expires); delete again later");
+    }
+    context.clock.WaitUntil(unused, std::min(deadline, now + kForcedDeletePoll));
+  }
+}
+
 void DeleteJob(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
   Result<std::string> id = JobId(request);
   if (!id.ok()) return WriteError(response, id.status());
   Result<std::optional<bool>> force = BoolParam(request, "force");
   if (!force.ok()) return WriteError(response, force.status());
+  Status deleted;
   if (force->value_or(false)) {
-    // Cancel what is queued or running first; a running run stops when its worker sees it.
-    for (RunStatus status : {RunStatus::kQueued, RunStatus::kRunning}) {
-      Result<Page<Run>> active =
-          context.store.ListRuns({.limit = kCancelBatch, .job_id = *id, .status = status});
-      if (!active.ok()) return WriteError(response, active.status());
-      for (const Run& run : active->items) {
-        if (context.store.RequestCancel(run.run_id).ok()) context.CancelRequested(run.run_id);
-      }
-    }
-  }
-  Status deleted = context.store.DeleteJob(*id);
-  if (!deleted.ok()) {
-    if (deleted.code() == StatusCode::kConflict && !force->value_or(false)) {
+    deleted = ForceDeleteJob(context, *id);
+  } else {
+    deleted = context.store.DeleteJob(*id);
+    if (deleted.code() == StatusCode::kConflict) {
       deleted = ConflictError(deleted.message() + ", or delete with ?force=true");
     }
-    return WriteError(response, deleted);
   }
+  if (!deleted.ok()) return WriteError(response, deleted);
   context.JobChanged(*id);
   response.status = 204;
 }
@@ -276,7 +313,10 @@ void InstallJobRoutes(Router& router, ApiContext& context) {
   router.Get(kJobPath, "Read a job with its tasks and next_run_at", bind(GetJob));
   router.Put(kJobPath, "Replace a job and its tasks", bind(ReplaceJob));
   router.Patch(kJobPath, "Change some fields of a job (JSON merge patch)", bind(PatchJob));
-  router.Delete(kJobPath, "Delete a job (?force=true cancels its runs first)", bind(DeleteJob));
+  router.Delete(
+      kJobPath,
+      "Delete a job with its runs (?force=true cancels its queued and running runs first)",
+      bind(DeleteJob));
   router.Post("/jobs/{job_id}/run", "Queue a manual run", bind(TriggerRun));
   router.Get("/jobs/{job_id}/runs", "List a job's runs, newest first", bind(ListJobRuns));
   router.Post("/jobs/{job_id}/backfill",

@@ -11,6 +11,9 @@
 namespace orc {
 namespace {
 
+// The Prometheus text exposition format, version 0.0.4, as Prometheus itself serves it.
+constexpr const char* kPrometheusTextType = "text/plain; version=0.0.4; charset=utf-8";
+
 void Histogram(std::string& out, const std::string& name, const std::string& help,
                const std::vector<double>& bounds, const std::vector<int64_t>& buckets, double sum,
                int64_t count) {
@@ -66,7 +69,7 @@ void InstallMetricsRoute(Router& router, StateStore& store, const WorkerManager*
                     stats.bucket_bounds, stats.task_buckets, stats.task_sum, stats.task_count);
         }
         response.status = 200;
-        response.SetContent(out, "text/plain; version=0.0.4");
+        response.SetContent(out, kPrometheusTextType);
       });
 }
 

@@ -132,13 +132,13 @@ class HttpServerTest : public ::testing::Test {
  protected:
   void SetUp() override { Start(kTimeout); }
 
-  void Start(milliseconds header_timeout) {
+  void Start(milliseconds header_timeout, milliseconds idle_timeout = kTimeout) {
     server_ = std::make_unique<ApiServer>(ApiServerOptions{.bind = {"127.0.0.1", 0},
                                                            .max_body_bytes = kBodyLimit,
                                                            .request_threads = 4,
                                                            .header_timeout = header_timeout,
                                                            .body_timeout = kTimeout,
-                                                           .idle_timeout = kTimeout,
+                                                           .idle_timeout = idle_timeout,
                                                            .max_requests_per_connection = 3});
     server_->AddRoutes([](Router& router) {
       InstallHealthRoutes(router);
@@ -154,6 +154,7 @@ class HttpServerTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    if (!serving_.valid()) return;  // the test stopped it
     server_->Stop();
     ASSERT_TRUE(serving_.get().ok());
   }
@@ -271,6 +272,29 @@ TEST_F(HttpServerTest, KeepAliveReusesTheConnectionUpToItsLimitThenIdleCloses) {
   const auto start = Clock::now();
   EXPECT_TRUE(idle.ClosedWithin(milliseconds(3000)));
   EXPECT_GE(Clock::now() - start, kTimeout - milliseconds(100));
+}
+
+// Stopping waits for requests being answered, not for connections that wait for one: a client
+// keeping its connection alive, or one that connected and sent nothing, must not hold a shutdown
+// up until their timeouts.
+TEST_F(HttpServerTest, StopClosesIdleConnectionsAtOnce) {
+  TearDown();
+  constexpr milliseconds kLongTimeout(10000);
+  Start(kLongTimeout, kLongTimeout);
+  RawConnection kept_alive(server_->port());
+  ASSERT_TRUE(kept_alive.Send(Get("/health")));
+  const std::optional<RawResponse> response = kept_alive.Read();
+  ASSERT_TRUE(response);
+  EXPECT_FALSE(response->HasHeader("Connection: close"));
+  RawConnection silent(server_->port());
+  ASSERT_TRUE(silent.connected());
+
+  const auto start = Clock::now();
+  server_->Stop();
+  ASSERT_TRUE(serving_.get().ok());
+  EXPECT_LT(Clock::now() - start, milliseconds(500));
+  EXPECT_TRUE(kept_alive.ClosedWithin(milliseconds(500)));
+  EXPECT_TRUE(silent.ClosedWithin(milliseconds(500)));
 }
 
 TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {

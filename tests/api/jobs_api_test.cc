@@ -12,6 +12,7 @@
 #include "api/api_server.h"
 #include "api/health_handler.h"
 #include "api/jobs_handler.h"
+#include "api/metrics_handler.h"
 #include "api/openapi_handler.h"
 #include "api/router.h"
 #include "api/runs_handler.h"
@@ -53,6 +54,7 @@ class JobsApiTest : public ::testing::TestWithParam<TestBackend> {
       InstallHealthRoutes(router, store_.get());
       InstallJobRoutes(router, *context_);
       InstallRunRoutes(router, *context_);
+      InstallMetricsRoute(router, *store_, nullptr);
       InstallOpenApiRoute(router);
     });
     ASSERT_TRUE(server_->Bind().ok());
@@ -104,6 +106,17 @@ TEST_P(JobsApiTest, HealthReportsTheStateStore) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(json::parse(response->body)["state_store"], "ok");
+}
+
+// Prometheus (and promtool) read the text format by this exact media type.
+TEST_P(JobsApiTest, MetricsAreServedAsPrometheusText) {
+  auto response = client_->Get("/metrics");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(response->body.find("# TYPE orc_queue_depth gauge\norc_queue_depth 0\n"),
+            std::string::npos)
+      << response->body;
 }
 
 TEST_P(JobsApiTest, CreateReturnsTheJobWithLocationAndNextRun) {
@@ -316,11 +329,99 @@ TEST_P(JobsApiTest, DeleteRefusesWhileARunIsQueuedUnlessForced) {
   Error(client_->Get(path.c_str()), 404);
 }
 
+// A run that a worker holds: what a forced delete must cancel and wait for.
+struct HeldRun {
+  std::string job_path;
+  std::string run_id;
+};
+
+class ForcedDeleteTest : public JobsApiTest {
+ protected:
+  static constexpr const char* kWorker = "test-worker";
+
+  HeldRun CreateJobWithARunningRun() {
+    const json job = CreateJob();
+    const std::string path = "/jobs/" + job["job_id"].get<std::string>();
+    auto triggered = Post(path + "/run", "");
+    EXPECT_EQ(triggered->status, 202);
+    Result<std::optional<orc::Run>> claimed = store_->ClaimRun(kWorker, std::chrono::seconds(30));
+    EXPECT_TRUE(claimed.ok() && claimed->has_value());
+    return {path, json::parse(triggered->body)["run_id"].get<std::string>()};
+  }
+
+  // Sends DELETE ?force=true, and once the handler waits on the clock, calls `while_waiting`
+  // and then advances the clock in steps of `step` until the response comes.
+  httplib::Result ForceDelete(const std::string& path, const std::function<void()>& while_waiting,
+                              std::chrono::milliseconds step) {
+    auto deleting = std::async(std::launch::async, [&] {
+      httplib::Client client("127.0.0.1", server_->port());
+      return client.Delete((path + "?force=true").c_str());
+    });
+    bool called = false;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (deleting.wait_for(std::chrono::milliseconds(5)) != std::future_status::ready &&
+           std::chrono::steady_clock::now() < give_up) {
+      if (clock_.WaiterCount() == 0) continue;
+      if (!called) {
+        while_waiting();
+        called = true;
+      }
+      clock_.Advance(step);
+    }
+    return deleting.get();
+  }
+};
+
+TEST_P(ForcedDeleteTest, CancelsARunningRunWaitsForItToStopThenDeletes) {
+  const HeldRun held = CreateJobWithARunningRun();
+  EXPECT_NE(Error(client_->Delete(held.job_path.c_str()), 409)["message"].get<std::string>().find(
+                "force=true"),
+            std::string::npos);
+  auto deleted = ForceDelete(
+      held.job_path,
+      [&] {
+        // The worker sees the cancel request and ends the run as cancelled.
+        Result<orc::Run> run = store_->GetRun(held.run_id);
+        ASSERT_TRUE(run.ok());
+        EXPECT_TRUE(run->cancel_requested);
+        EXPECT_EQ(run->status, RunStatus::kRunning);
+        ASSERT_TRUE(store_
+                        ->FinishRun(held.run_id, kWorker,
+                                    {.status = RunStatus::kCancelled, .error_message = "cancelled"})
+                        .ok());
+      },
+      std::chrono::milliseconds(100));
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 204) << deleted->body;
+  Error(client_->Get(held.job_path.c_str()), 404);
+  Error(client_->Get(("/runs/" + held.run_id).c_str()), 404);
+}
+
+TEST_P(ForcedDeleteTest, GivesUpWith409WhenARunDoesNotStop) {
+  const HeldRun held = CreateJobWithARunningRun();
+  const auto started = clock_.Now();
+  auto deleted = ForceDelete(
+      held.job_path, [] {}, std::chrono::milliseconds(500));
+  const json error = Error(deleted, 409);
+  EXPECT_NE(error["message"].get<std::string>().find("5 s after they were asked to cancel"),
+            std::string::npos)
+      << error;
+  EXPECT_GE(clock_.Now() - started, std::chrono::seconds(5));
+  EXPECT_LT(clock_.Now() - started, std::chrono::seconds(6));
+  // Nothing was deleted; the run still waits for its worker, with the cancel requested.
+  EXPECT_EQ(client_->Get(held.job_path.c_str())->status, 200);
+  EXPECT_TRUE(store_->GetRun(held.run_id)->cancel_requested);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ForcedDeleteTest,
+                         ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
+                         [](const auto& info) { return testing::BackendName(info.param); });
+
 TEST_P(JobsApiTest, OpenApiDocumentsEveryRouteAndEveryDocumentedRouteIsServed) {
   auto response = client_->Get("/openapi.json");
   ASSERT_EQ(response->status, 200);
   const json document = json::parse(response->body);
-  EXPECT_EQ(document["openapi"], "3.0.3");
+  EXPECT_EQ(document["openapi"], "3.1.0");
   const json& paths = document["paths"];
   const std::pair<const char*, const char*> required[] = {
       {"/health", "get"},
@@ -347,6 +448,7 @@ TEST_P(JobsApiTest, OpenApiDocumentsEveryRouteAndEveryDocumentedRouteIsServed) {
       concrete.replace(open, concrete.find('}') - open + 1, "00000000-0000-4000-8000-000000000000");
     }
     for (const auto& [method, operation] : operations.items()) {
+      if (method == "parameters") continue;  // the path's, shared by its operations
       EXPECT_FALSE(operation["summary"].get<std::string>().empty()) << method << " " << path;
       httplib::Request request;
       request.method = method;

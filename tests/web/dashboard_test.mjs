@@ -4,12 +4,11 @@
 // Saves a screenshot of each page into the output directory.
 //
 //   node tests/web/dashboard_test.mjs ORC_BINARY OUTPUT_DIR
-import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { startOrc } from './orc_server.mjs';
 
 const [orcBinary, outputDir] = process.argv.slice(2);
 if (!orcBinary || !outputDir) {
@@ -20,27 +19,6 @@ const chromiumPath = process.env.ORC_CHROMIUM || '/usr/bin/chromium';
 const token = 'dashboard-test-token';
 const timeout = 20000;
 
-function startOrc(workDir) {
-  const orc = spawn(orcBinary, ['serve', '--bind', '127.0.0.1:0', '--database-url',
-    `sqlite:${path.join(workDir, 'orc.db')}`, '--data-dir', path.join(workDir, 'data'),
-    '--workers', '2'],
-  { env: { ...process.env, ORC_API_TOKEN: token }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const listening = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`orc did not start:\n${log}`)), timeout);
-    orc.stderr.on('data', (chunk) => {
-      log += chunk;
-      const match = /listening on (http:\/\/[^ ]+:\d+)/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    orc.on('exit', (code) => reject(new Error(`orc exited with ${code}:\n${log}`)));
-  });
-  return { orc, listening, log: () => log };
-}
-
 async function apiGet(base, route) {
   const response = await fetch(base + route, { headers: { Authorization: `Bearer ${token}` } });
   assert.equal(response.status, 200, `GET ${route}`);
@@ -49,14 +27,13 @@ async function apiGet(base, route) {
 
 async function main() {
   fs.mkdirSync(outputDir, { recursive: true });
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-dashboard-test-'));
-  fs.mkdirSync(path.join(workDir, 'data'));
-  fs.writeFileSync(path.join(workDir, 'data', 'orders.csv'),
-    'order_id,customer,amount\n1,ada,12.5\n2,grace,7.25\n3,alan,99.0\n');
-  const server = startOrc(workDir);
+  const server = await startOrc(orcBinary, {
+    token,
+    files: { 'orders.csv': 'order_id,customer,amount\n1,ada,12.5\n2,grace,7.25\n3,alan,99.0\n' },
+  });
   let browser;
   try {
-    const base = await server.listening;
+    const { base } = server;
     browser = await chromium.launch({ executablePath: chromiumPath });
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.setDefaultTimeout(timeout);
@@ -176,8 +153,7 @@ async function main() {
     console.log(`dashboard test passed; screenshots in ${outputDir}`);
   } finally {
     if (browser) await browser.close();
-    server.orc.kill('SIGTERM');
-    fs.rmSync(workDir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 
