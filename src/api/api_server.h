@@ -31,7 +31,8 @@ struct ApiServerOptions {
   // Threads that read requests and run the route handlers (which block on the state store). A
   // connection holds a thread only while one of its requests is answered, not while it is open.
   std::size_t request_threads = 64;
-  std::string api_token;  // when set, every route but /health needs "Authorization: Bearer ..."
+  std::string api_token;  // when set, every route but /health and the dashboard page / needs
+                          // "Authorization: Bearer ..."
   // A request head (request line and header fields) must arrive within this from its first byte
   // (for a new connection: from the connection), else the connection closes (with a 408).
   std::chrono::milliseconds header_timeout{5000};
