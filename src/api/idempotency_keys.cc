@@ -88,10 +88,10 @@ std::string RequestFingerprint(const ApiRequest& request) {
   return hex;
 }
 
-void WriteReply(ApiResponse& response, const IdempotentReply& reply) {
+void WriteReply(ApiResponse& response, IdempotentReply reply) {
   response.status = reply.status;
-  if (!reply.location.empty()) response.SetHeader("Location", reply.location);
-  response.SetContent(reply.body, reply.content_type);
+  if (!reply.location.empty()) response.SetHeader("Location", std::move(reply.location));
+  response.SetContent(std::move(reply.body), std::move(reply.content_type));
 }
 
 KeyedRequest::KeyedRequest(KeyedRequest&& other) noexcept
@@ -105,9 +105,9 @@ KeyedRequest::~KeyedRequest() {
   if (owner_ != nullptr && key_) owner_->Release(*key_);
 }
 
-void KeyedRequest::WriteRendered(ApiResponse& response, const Result<IdempotentReply>& reply) {
+void KeyedRequest::WriteRendered(ApiResponse& response, Result<IdempotentReply> reply) {
   if (!reply.ok()) return WriteError(response, reply.status());
-  WriteReply(response, *reply);
+  WriteReply(response, std::move(reply).value());
 }
 
 void KeyedRequest::Answer(ApiResponse& response, const IdempotencyRecord& record,

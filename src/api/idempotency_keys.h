@@ -46,7 +46,7 @@ Result<std::optional<std::string>> ReadIdempotencyKey(const ApiRequest& request)
 std::string RequestFingerprint(const ApiRequest& request);
 
 // Writes `reply` as the response.
-void WriteReply(ApiResponse& response, const IdempotentReply& reply);
+void WriteReply(ApiResponse& response, IdempotentReply reply);
 
 class IdempotencyKeys;
 
@@ -94,7 +94,7 @@ class KeyedRequest {
   KeyedRequest(IdempotencyKeys* owner, std::optional<std::string> key, std::string fingerprint)
       : owner_(owner), key_(std::move(key)), fingerprint_(std::move(fingerprint)) {}
 
-  static void WriteRendered(ApiResponse& response, const Result<IdempotentReply>& reply);
+  static void WriteRendered(ApiResponse& response, Result<IdempotentReply> reply);
   // The record's reply when it was this request's (or a retry's: same fingerprint), else 422.
   void Answer(ApiResponse& response, const IdempotencyRecord& record, bool replayed) const;
 

@@ -90,7 +90,7 @@ void WriteJob(const ApiRequest& request, ApiResponse& response, int status,
               const Result<nlohmann::json>& job) {
   Result<IdempotentReply> reply = JobReply(request, status, job);
   if (!reply.ok()) return WriteError(response, reply.status());
-  WriteReply(response, *reply);
+  WriteReply(response, std::move(reply).value());
 }
 
 // 202, the run's Location, the run: the reply to a trigger.
@@ -123,9 +123,10 @@ void CreateJob(ApiContext& context, IdempotencyKeys& keys, const ApiRequest& req
   Result<Job> job = JobFromJson(body->json, context.plugins, context.config_checks);
   if (!job.ok()) return WriteError(response, body->Explain(job.status()));
   const ReplyTo<Job> reply = [&](const Job& created) -> Result<IdempotentReply> {
-    ORC_ASSIGN_OR_RETURN(IdempotentReply reply, JobReply(request, 201, Encode(created, context)));
-    reply.location = "/jobs/" + created.job_id;
-    return reply;
+    ORC_ASSIGN_OR_RETURN(IdempotentReply rendered,
+                         JobReply(request, 201, Encode(created, context)));
+    rendered.location = "/jobs/" + created.job_id;
+    return rendered;
   };
   const std::optional<Job> created = keyed->Write<Job>(
       response, reply, [&] { return context.store.CreateJob(*job); },
