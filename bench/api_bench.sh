@@ -43,6 +43,15 @@ if [ -n "$baseline" ]; then
   read -r new_base new_job < <(start new "$orc")
   read -r old_base old_job < <(start old "$baseline")
   echo 'wrk.method = "POST"' >"$work/post.lua"
+  # POST with an Idempotency-Key, a new one per request (unique per thread and round)...
+  cat >"$work/keyed.lua" <<'LUA'
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("id", threads) end
+function init(args) counter = 0; math.randomseed(os.time() * 100 + id); prefix = id .. "-" .. math.random(1, 1e9) end
+function request() counter = counter + 1; return wrk.format("POST", nil, {["Idempotency-Key"] = prefix .. "-" .. counter}) end
+LUA
+  # ...or the same one every time: all but the first are answered from the stored reply.
+  printf 'wrk.method = "POST"\nwrk.headers["Idempotency-Key"] = "bench-replay"\n' >"$work/replay.lua"
   # one URL [SCRIPT]: "requests/s p99_ms" of one wrk run.
   one() {
     wrk -t2 -c50 -d"${seconds}s" --latency ${2:+-s "$2"} "$1" | awk '
@@ -54,11 +63,17 @@ if [ -n "$baseline" ]; then
   echo "api: wrk -t2 -c50 -d${seconds}s, SQLite, 1000 jobs; $rounds alternating rounds, medians"
   echo "  new: $orc"
   echo "  old: $baseline"
-  printf '  %-22s %10s %10s %6s   %9s %9s %6s\n' endpoint "new req/s" "old req/s" ratio "new p99" "old p99" ratio
-  for endpoint in "GET /health" "GET /jobs?limit=100" "POST /jobs/{id}/run"; do
+  printf '  %-30s %10s %10s %6s   %9s %9s %6s\n' endpoint "new req/s" "old req/s" ratio "new p99" "old p99" ratio
+  # "keyed" and "replayed" send an Idempotency-Key; an old binary without them ignores it, so
+  # their ratio is then the cost of the key against an unkeyed trigger.
+  for endpoint in "GET /health" "GET /jobs?limit=100" "POST /jobs/{id}/run" \
+    "POST /jobs/{id}/run keyed" "POST /jobs/{id}/run replayed"; do
     path="${endpoint#* }"
+    path="${path%% *}"
     script=""
     [ "${endpoint%% *}" = POST ] && script="$work/post.lua"
+    [ "${endpoint##* }" = keyed ] && script="$work/keyed.lua"
+    [ "${endpoint##* }" = replayed ] && script="$work/replay.lua"
     : >"$work/new.txt"
     : >"$work/old.txt"
     for _ in $(seq "$rounds"); do
@@ -68,7 +83,7 @@ if [ -n "$baseline" ]; then
     new_rps="$(cut -d' ' -f1 "$work/new.txt" | median)"; old_rps="$(cut -d' ' -f1 "$work/old.txt" | median)"
     new_p99="$(cut -d' ' -f2 "$work/new.txt" | median)"; old_p99="$(cut -d' ' -f2 "$work/old.txt" | median)"
     awk -v e="$endpoint" -v nr="$new_rps" -v or="$old_rps" -v np="$new_p99" -v op="$old_p99" 'BEGIN {
-      printf "  %-22s %10.0f %10.0f %5.2fx   %7.2fms %7.2fms %5.2fx\n", e, nr, or, nr / or, np, op, np / op}'
+      printf "  %-30s %10.0f %10.0f %5.2fx   %7.2fms %7.2fms %5.2fx\n", e, nr, or, nr / or, np, op, np / op}'
   done
   exit 0
 fi

@@ -10,6 +10,7 @@ find_package(date REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(PostgreSQL REQUIRED)
 find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED)  # SHA-256 of requests sent with an Idempotency-Key
 find_package(simdjson REQUIRED)
 find_package(yaml-cpp REQUIRED)
 # Debian's cpp-httplib is a compiled library whose ABI depends on the feature macros its .pc file

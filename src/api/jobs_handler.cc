@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "api/error_response.h"
+#include "api/idempotency_keys.h"
 #include "api/job_json.h"
 #include "api/job_list_cache.h"
 #include "api/job_yaml.h"
@@ -75,14 +76,44 @@ std::optional<JobBody> ReadJobBody(const ApiRequest& request, ApiResponse& respo
   return JobBody{jobs->front().body, std::move(jobs->front())};
 }
 
+std::string JsonText(const nlohmann::json& json) {
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // The job as JSON, or as its YAML definition (a job file) when the client asks for it with
 // Accept: application/yaml.
+Result<IdempotentReply> JobReply(const ApiRequest& request, int status,
+                                 const Result<nlohmann::json>& job) {
+  if (!job.ok()) return job.status();
+  if (!IsYaml(request.Header("Accept"))) {
+    return IdempotentReply{
+        .status = status, .content_type = "application/json", .body = JsonText(*job)};
+  }
+  return IdempotentReply{
+      .status = status, .content_type = "application/yaml", .body = JobToYaml(*job)};
+}
+
 void WriteJob(const ApiRequest& request, ApiResponse& response, int status,
               const Result<nlohmann::json>& job) {
-  if (!job.ok()) return WriteError(response, job.status());
-  if (!IsYaml(request.Header("Accept"))) return WriteJson(response, status, *job);
-  response.status = status;
-  response.SetContent(JobToYaml(*job), "application/yaml");
+  Result<IdempotentReply> reply = JobReply(request, status, job);
+  if (!reply.ok()) return WriteError(response, reply.status());
+  WriteReply(response, std::move(reply).value());
+}
+
+// 202, the run's Location, the run: the reply to a trigger.
+Result<IdempotentReply> RunQueued(const Run& run) {
+  return IdempotentReply{.status = 202,
+                         .content_type = "application/json",
+                         .location = "/runs/" + run.run_id,
+                         .body = JsonText(RunToJson(run))};
+}
+
+// 200, the runs queued: the reply to a backfill.
+Result<IdempotentReply> RunsQueued(const std::vector<Run>& runs) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const Run& run : runs) items.push_back(RunToJson(run));
+  return IdempotentReply{
+      .status = 200, .content_type = "application/json", .body = JsonText(items)};
 }
 
 void WritePage(ApiResponse& response, const nlohmann::json& items, int64_t total) {
@@ -90,16 +121,25 @@ void WritePage(ApiResponse& response, const nlohmann::json& items, int64_t total
   WriteJson(response, 200, items);
 }
 
-void CreateJob(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
+void CreateJob(ApiContext& context, IdempotencyKeys& keys, const ApiRequest& request,
+               ApiResponse& response) {
+  std::optional<KeyedRequest> keyed = keys.Begin(request, response);
+  if (!keyed) return;
   const std::optional<JobBody> body = ReadJobBody(request, response);
   if (!body) return;
   Result<Job> job = JobFromJson(body->json, context.plugins, context.config_checks);
   if (!job.ok()) return WriteError(response, body->Explain(job.status()));
-  Result<Job> created = context.store.CreateJob(*job);
-  if (!created.ok()) return WriteError(response, created.status(), "job_name");
-  context.JobChanged(created->job_id);
-  response.SetHeader("Location", "/jobs/" + created->job_id);
-  WriteJob(request, response, 201, Encode(*created, context));
+  const ReplyTo<Job> reply = [&](const Job& created) -> Result<IdempotentReply> {
+    ORC_ASSIGN_OR_RETURN(IdempotentReply rendered,
+                         JobReply(request, 201, Encode(created, context)));
+    rendered.location = "/jobs/" + created.job_id;
+    return rendered;
+  };
+  const std::optional<Job> created = keyed->Write<Job>(
+      response, reply, [&] { return context.store.CreateJob(*job); },
+      [&](const IdempotencyKey& key) { return context.store.CreateJob(*job, key, reply); },
+      "job_name");
+  if (created) context.JobChanged(created->job_id);
 }
 
 void ListJobs(ApiContext& context, JobListCache& cache, const ApiRequest& request,
@@ -229,9 +269,12 @@ void DeleteJob(ApiContext& context, const ApiRequest& request, ApiResponse& resp
   response.status = 204;
 }
 
-void Backfill(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
+void Backfill(ApiContext& context, IdempotencyKeys& keys, const ApiRequest& request,
+              ApiResponse& response) {
   Result<std::string> id = JobId(request);
   if (!id.ok()) return WriteError(response, id.status());
+  std::optional<KeyedRequest> keyed = keys.Begin(request, response);
+  if (!keyed) return;
   const std::optional<nlohmann::json> body = ReadJsonBody(request, response);
   if (!body) return;
   TimePoint bounds[2];
@@ -254,21 +297,27 @@ void Backfill(ApiContext& context, const ApiRequest& request, ApiResponse& respo
   if (context.scheduler == nullptr) {
     return WriteError(response, UnavailableError("this orc runs no scheduler"));
   }
-  Result<std::vector<Run>> runs = context.scheduler->Backfill(*id, bounds[0], bounds[1]);
-  if (!runs.ok()) return WriteError(response, runs.status());
-  nlohmann::json items = nlohmann::json::array();
-  for (const Run& run : *runs) items.push_back(RunToJson(run));
-  WriteJson(response, 200, items);
+  Result<std::vector<NewRun>> slots = context.scheduler->BackfillSlots(*id, bounds[0], bounds[1]);
+  if (!slots.ok()) return WriteError(response, slots.status());
+  const std::optional<std::vector<Run>> runs = keyed->Write<std::vector<Run>>(
+      response, RunsQueued, [&] { return context.store.EnqueueSlots(*slots); },
+      [&](const IdempotencyKey& key) {
+        return context.store.EnqueueSlots(*slots, key, RunsQueued);
+      });
+  if (runs && !runs->empty()) context.RunEnqueued();
 }
 
-void TriggerRun(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
+void TriggerRun(ApiContext& context, IdempotencyKeys& keys, const ApiRequest& request,
+                ApiResponse& response) {
   Result<std::string> id = JobId(request);
   if (!id.ok()) return WriteError(response, id.status());
-  Result<Run> run = context.store.EnqueueRun({.job_id = *id, .triggered_by = TriggeredBy::kManual});
-  if (!run.ok()) return WriteError(response, run.status());
-  context.RunEnqueued();
-  response.SetHeader("Location", "/runs/" + run->run_id);
-  WriteJson(response, 202, RunToJson(*run));
+  std::optional<KeyedRequest> keyed = keys.Begin(request, response);
+  if (!keyed) return;
+  const NewRun new_run{.job_id = *id, .triggered_by = TriggeredBy::kManual};
+  const std::optional<Run> run = keyed->Write<Run>(
+      response, RunQueued, [&] { return context.store.EnqueueRun(new_run); },
+      [&](const IdempotencyKey& key) { return context.store.EnqueueRun(new_run, key, RunQueued); });
+  if (run) context.RunEnqueued();
 }
 
 void ListJobRuns(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
@@ -303,7 +352,15 @@ void InstallJobRoutes(Router& router, ApiContext& context) {
       handler(context, request, response);
     };
   };
-  router.Post("/jobs", "Create a job with its tasks", bind(CreateJob));
+  // Shared with the routes' handlers, which live as long as the router.
+  auto keys = std::make_shared<IdempotencyKeys>(context.store, context.clock);
+  using KeyedHandler = void (*)(ApiContext&, IdempotencyKeys&, const ApiRequest&, ApiResponse&);
+  auto bind_keyed = [&context, keys](KeyedHandler handler) {
+    return [&context, keys, handler](const ApiRequest& request, ApiResponse& response) {
+      handler(context, *keys, request, response);
+    };
+  };
+  router.Post("/jobs", "Create a job with its tasks", bind_keyed(CreateJob));
   // Shared with the route's handler, which lives as long as the router.
   auto cache = std::make_shared<JobListCache>();
   router.Get("/jobs", "List jobs (?limit, ?offset, ?is_active)",
@@ -317,12 +374,12 @@ void InstallJobRoutes(Router& router, ApiContext& context) {
       kJobPath,
       "Delete a job with its runs (?force=true cancels its queued and running runs first)",
       bind(DeleteJob));
-  router.Post("/jobs/{job_id}/run", "Queue a manual run", bind(TriggerRun));
+  router.Post("/jobs/{job_id}/run", "Queue a manual run", bind_keyed(TriggerRun));
   router.Get("/jobs/{job_id}/runs", "List a job's runs, newest first", bind(ListJobRuns));
   router.Post("/jobs/{job_id}/backfill",
               "Queue one run per schedule slot from start to end (RFC 3339), skipping slots "
               "that have a run",
-              bind(Backfill));
+              bind_keyed(Backfill));
 }
 
 }  // namespace orc

@@ -3,13 +3,21 @@
 #include <httplib.h>
 
 #include <cctype>
+#include <chrono>
 #include <cstdio>
+#include <thread>
+
+#include "common/uuid.h"
 
 namespace orc {
 namespace {
 
 constexpr int kConnectTimeoutSeconds = 5;
 constexpr int kReadTimeoutSeconds = 60;
+// The pauses before each repeated PostOnce attempt.
+constexpr std::chrono::milliseconds kRetryPauses[] = {std::chrono::milliseconds(250),
+                                                      std::chrono::milliseconds(1000),
+                                                      std::chrono::milliseconds(2500)};
 
 StatusCode CodeFor(int http_status) {
   switch (http_status) {
@@ -78,14 +86,24 @@ ApiClient::ApiClient(ApiClientOptions options, std::unique_ptr<httplib::Client> 
 ApiClient::~ApiClient() = default;
 
 Result<nlohmann::json> ApiClient::Send(const std::string& method, const std::string& path,
-                                       const nlohmann::json* body, int64_t* total) {
+                                       const nlohmann::json* body, int64_t* total,
+                                       const std::string& idempotency_key, bool* outcome_unknown) {
   const std::string text = body ? body->dump() : std::string();
   const char* type = "application/json";
-  httplib::Result result = method == "GET"     ? client_->Get(path)
-                           : method == "POST"  ? client_->Post(path, text, type)
-                           : method == "PUT"   ? client_->Put(path, text, type)
-                           : method == "PATCH" ? client_->Patch(path, text, type)
-                                               : client_->Delete(path);
+  httplib::Headers headers;
+  if (!idempotency_key.empty()) headers.emplace("Idempotency-Key", idempotency_key);
+  httplib::Result result = method == "GET"     ? client_->Get(path, headers)
+                           : method == "POST"  ? client_->Post(path, headers, text, type)
+                           : method == "PUT"   ? client_->Put(path, headers, text, type)
+                           : method == "PATCH" ? client_->Patch(path, headers, text, type)
+                                               : client_->Delete(path, headers);
+  if (outcome_unknown != nullptr) {
+    // Refused connections never carried the request; a 409 with Retry-After is a first attempt
+    // still being served.
+    *outcome_unknown = result ? result->status == 503 ||
+                                    (result->status == 409 && result->has_header("Retry-After"))
+                              : result.error() != httplib::Error::Connection;
+  }
   if (!result) {
     const bool no_connection = result.error() == httplib::Error::Connection;
     return UnavailableError(
@@ -117,6 +135,16 @@ Result<nlohmann::json> ApiClient::GetPage(const std::string& path, int64_t* tota
 
 Result<nlohmann::json> ApiClient::Post(const std::string& path, const nlohmann::json& body) {
   return Send("POST", path, &body, nullptr);
+}
+
+Result<nlohmann::json> ApiClient::PostOnce(const std::string& path, const nlohmann::json& body) {
+  const std::string key = NewUuidV4();
+  for (size_t attempt = 0;; ++attempt) {
+    bool outcome_unknown = false;
+    Result<nlohmann::json> reply = Send("POST", path, &body, nullptr, key, &outcome_unknown);
+    if (reply.ok() || !outcome_unknown || attempt == std::size(kRetryPauses)) return reply;
+    std::this_thread::sleep_for(kRetryPauses[attempt]);
+  }
 }
 
 Result<nlohmann::json> ApiClient::Put(const std::string& path, const nlohmann::json& body) {

@@ -34,6 +34,11 @@ class ApiClient {
   // GET that also returns the X-Total-Count header of a list route.
   Result<nlohmann::json> GetPage(const std::string& path, int64_t* total);
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body);
+  // A POST the server acts on at most once: sent with an Idempotency-Key (a fresh UUID), and sent
+  // again with the same key while its outcome is unknown (the connection broke before the reply
+  // came, the server answered 503, or it is still serving the first attempt), a few times over
+  // about 4 s. A server that cannot be reached at all is reported at once.
+  Result<nlohmann::json> PostOnce(const std::string& path, const nlohmann::json& body);
   Result<nlohmann::json> Put(const std::string& path, const nlohmann::json& body);
   Result<nlohmann::json> Patch(const std::string& path, const nlohmann::json& body);
   Status Delete(const std::string& path);
@@ -42,8 +47,12 @@ class ApiClient {
 
  private:
   ApiClient(ApiClientOptions options, std::unique_ptr<httplib::Client> client);
+  // `idempotency_key`: sent as the Idempotency-Key header when not empty. `*outcome_unknown`
+  // (when given) tells whether a failure may be retried with the same key.
   Result<nlohmann::json> Send(const std::string& method, const std::string& path,
-                              const nlohmann::json* body, int64_t* total);
+                              const nlohmann::json* body, int64_t* total,
+                              const std::string& idempotency_key = "",
+                              bool* outcome_unknown = nullptr);
 
   ApiClientOptions options_;
   std::unique_ptr<httplib::Client> client_;

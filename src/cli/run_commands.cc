@@ -218,7 +218,9 @@ int RunRun(const ClientOptions& options, const RunOptions& run_options) {
   if (!client) return 1;
   Result<json> job = FindJob(*client, run_options.job);
   if (!job.ok()) return ReportFailure(job.status());
-  Result<json> run = client->Post("/jobs/" + (*job)["job_id"].get<std::string>() + "/run", json());
+  // A lost reply is asked for again under the same key: one run, however often it is sent.
+  Result<json> run =
+      client->PostOnce("/jobs/" + (*job)["job_id"].get<std::string>() + "/run", json());
   if (!run.ok()) return ReportFailure(run.status());
   const std::string run_id = (*run)["run_id"];
   if (!run_options.wait && !run_options.follow) {

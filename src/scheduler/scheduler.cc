@@ -230,8 +230,8 @@ void Scheduler::Enqueue(std::vector<NewRun> slots) {
   if (!created->empty() && run_events_ != nullptr) run_events_->RunEnqueued();
 }
 
-Result<std::vector<Run>> Scheduler::Backfill(const std::string& job_id, TimePoint start,
-                                             TimePoint end) {
+Result<std::vector<NewRun>> Scheduler::BackfillSlots(const std::string& job_id, TimePoint start,
+                                                     TimePoint end) {
   ORC_ASSIGN_OR_RETURN(Job job, store_.GetJob(job_id));
   if (!job.schedule || IsManualSchedule(*job.schedule)) {
     return InvalidArgumentError("job " + job.job_name + " has no schedule to backfill");
@@ -250,6 +250,12 @@ Result<std::vector<Run>> Scheduler::Backfill(const std::string& job_id, TimePoin
     slots.push_back(
         NewRun{.job_id = job_id, .triggered_by = TriggeredBy::kBackfill, .scheduled_for = *at});
   }
+  return slots;
+}
+
+Result<std::vector<Run>> Scheduler::Backfill(const std::string& job_id, TimePoint start,
+                                             TimePoint end) {
+  ORC_ASSIGN_OR_RETURN(std::vector<NewRun> slots, BackfillSlots(job_id, start, end));
   ORC_ASSIGN_OR_RETURN(std::vector<Run> created, store_.EnqueueSlots(slots));
   if (!created.empty() && run_events_ != nullptr) run_events_->RunEnqueued();
   return created;

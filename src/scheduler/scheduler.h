@@ -58,6 +58,10 @@ class Scheduler {
   // slots that have a run; also for paused jobs. Returns the runs created. InvalidArgument for a
   // job without schedule, end < start, or more than max_catchup slots.
   Result<std::vector<Run>> Backfill(const std::string& job_id, TimePoint start, TimePoint end);
+  // The runs Backfill() would enqueue, one per slot, for the caller to enqueue (as an
+  // idempotent request does, with its key); errors as Backfill().
+  Result<std::vector<NewRun>> BackfillSlots(const std::string& job_id, TimePoint start,
+                                            TimePoint end);
 
   // How many jobs are scheduled now (for tests and metrics).
   size_t scheduled_jobs() const;

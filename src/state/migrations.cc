@@ -274,6 +274,24 @@ ALTER TABLE jobs ADD COLUMN memory_mb INTEGER;
 ALTER TABLE tasks ADD COLUMN memory_mb INTEGER;
 )sql";
 
+// What a request sent with an Idempotency-Key was answered, kept with the key for a while so that
+// a retry gets the same answer and changes nothing. The key itself is the primary key: among
+// writers racing with one key (several threads, several orc processes) the database lets exactly
+// one insert it. Expired records are deleted a bounded batch at a time, found by their expiry.
+constexpr std::string_view kIdempotencyKeys = R"sql(
+CREATE TABLE idempotency_keys (
+  idempotency_key    TEXT PRIMARY KEY,
+  fingerprint        TEXT NOT NULL,
+  reply_status       INTEGER NOT NULL,
+  reply_content_type TEXT NOT NULL,
+  reply_location     TEXT NOT NULL,
+  reply_body         TEXT NOT NULL,
+  created_at         BIGINT NOT NULL,
+  expires_at         BIGINT NOT NULL
+){without_rowid};
+CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
@@ -287,6 +305,7 @@ const std::vector<Migration>& AllMigrations() {
       {9, "running runs counted apart from the job", kJobConcurrency, kSqliteJobConcurrency,
        kPostgresJobConcurrency},
       {10, "memory limits of jobs and tasks", kMemoryLimits, "", ""},
+      {11, "idempotency keys", kIdempotencyKeys, "", ""},
   };
   return migrations;
 }

@@ -133,30 +133,38 @@ Result<Job> SqlStateStore::LoadJob(SqlConnection& connection, std::string_view w
   return job;
 }
 
-Result<Job> SqlStateStore::CreateJob(const Job& input) {
-  Job job = input;
+Result<Job> SqlStateStore::InsertJob(SqlConnection& connection, Job job, TimePoint now) {
   if (job.job_id.empty()) job.job_id = NewUuidV4();
-  job.created_at = job.updated_at = clock_.Now();
+  job.created_at = job.updated_at = now;
   AssignTaskIdentity(job, {});
+  const Status inserted = connection
+                              .Execute(JoinSql({"INSERT INTO jobs (", kJobColumns,
+                                                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                                                "$10, $11, $12, $13, $14, $15)"}),
+                                       JobValues(job))
+                              .status();
+  if (inserted.code() == StatusCode::kAlreadyExists) return NameTaken(job);
+  ORC_RETURN_IF_ERROR(inserted);
+  ORC_RETURN_IF_ERROR(connection
+                          .Execute("INSERT INTO job_concurrency (job_id, max_active_runs) "
+                                   "VALUES ($1, $2)",
+                                   {job.job_id, int64_t{job.max_active_runs}})
+                          .status());
+  ORC_RETURN_IF_ERROR(CountJobChange(connection));
+  ORC_RETURN_IF_ERROR(InsertTasks(connection, job));
+  return job;
+}
+
+Result<Job> SqlStateStore::CreateJob(const Job& input) {
+  const TimePoint now = clock_.Now();
+  std::string job_id;
   ORC_RETURN_IF_ERROR(WithConnection(Access::kTransaction, [&](SqlConnection& connection) {
-    const Status inserted = connection
-                                .Execute(JoinSql({"INSERT INTO jobs (", kJobColumns,
-                                                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                                                  "$10, $11, $12, $13, $14, $15)"}),
-                                         JobValues(job))
-                                .status();
-    if (inserted.code() == StatusCode::kAlreadyExists) return NameTaken(job);
-    ORC_RETURN_IF_ERROR(inserted);
-    ORC_RETURN_IF_ERROR(connection
-                            .Execute("INSERT INTO job_concurrency (job_id, max_active_runs) "
-                                     "VALUES ($1, $2)",
-                                     {job.job_id, int64_t{job.max_active_runs}})
-                            .status());
-    ORC_RETURN_IF_ERROR(CountJobChange(connection));
-    return InsertTasks(connection, job);
+    ORC_ASSIGN_OR_RETURN(Job job, InsertJob(connection, input, now));
+    job_id = job.job_id;
+    return Status::Ok();
   }));
   // Read back what was stored, so callers see exactly the persisted form (time precision).
-  return GetJob(job.job_id);
+  return GetJob(job_id);
 }
 
 Result<Job> SqlStateStore::ReplaceJob(const Job& input) {

@@ -143,20 +143,47 @@ Result<SqlRows> SqlStateStore::InsertQueuedRun(SqlConnection& connection, const 
        ToStoredTime(new_run.available_at.value_or(now)), new_run.job_id});
 }
 
+Result<Run> SqlStateStore::InsertRun(SqlConnection& connection, const NewRun& new_run,
+                                     TimePoint now) const {
+  Result<SqlRows> inserted = InsertQueuedRun(connection, new_run, now, "");
+  if (inserted.status().code() == StatusCode::kAlreadyExists) {
+    return AlreadyExistsError("job '" + new_run.job_id + "' already has a run for that slot");
+  }
+  ORC_RETURN_IF_ERROR(inserted.status());
+  if (inserted->empty()) return NotFoundError("no job with job_id '" + new_run.job_id + "'");
+  return RunFromRow(*inserted, 0);
+}
+
 Result<Run> SqlStateStore::EnqueueRun(const NewRun& new_run) {
   const TimePoint now = clock_.Now();
   Result<Run> run = NotFoundError("");
-  ORC_RETURN_IF_ERROR(WithConnection(Access::kWrite, [&](SqlConnection& connection) -> Status {
-    Result<SqlRows> inserted = InsertQueuedRun(connection, new_run, now, "");
-    if (inserted.status().code() == StatusCode::kAlreadyExists) {
-      return AlreadyExistsError("job '" + new_run.job_id + "' already has a run for that slot");
-    }
-    ORC_RETURN_IF_ERROR(inserted.status());
-    if (inserted->empty()) return NotFoundError("no job with job_id '" + new_run.job_id + "'");
-    run = RunFromRow(*inserted, 0);
-    return Status::Ok();
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kWrite, [&](SqlConnection& connection) {
+    run = InsertRun(connection, new_run, now);
+    return run.status();
   }));
   return run;
+}
+
+Result<std::vector<Run>> SqlStateStore::InsertSlots(SqlConnection& connection,
+                                                    const std::vector<NewRun>& new_runs,
+                                                    TimePoint now) const {
+  std::vector<Run> created;
+  for (const NewRun& new_run : new_runs) {
+    if (!new_run.scheduled_for) return InvalidArgumentError("a slot needs scheduled_for");
+    ORC_ASSIGN_OR_RETURN(SqlRows inserted,
+                         InsertQueuedRun(connection, new_run, now,
+                                         " ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for "
+                                         "IS NOT NULL DO NOTHING"));
+    if (!inserted.empty()) {
+      created.push_back(RunFromRow(inserted, 0));
+      continue;
+    }
+    // Nothing inserted: the slot had a run already, or the job does not exist.
+    ORC_ASSIGN_OR_RETURN(
+        SqlRows job, connection.Execute("SELECT 1 FROM jobs WHERE job_id = $1", {new_run.job_id}));
+    if (job.empty()) return NotFoundError("no job with job_id '" + new_run.job_id + "'");
+  }
+  return created;
 }
 
 Result<std::vector<Run>> SqlStateStore::EnqueueSlots(const std::vector<NewRun>& new_runs) {
@@ -165,24 +192,7 @@ Result<std::vector<Run>> SqlStateStore::EnqueueSlots(const std::vector<NewRun>& 
   if (new_runs.empty()) return created;
   ORC_RETURN_IF_ERROR(
       WithConnection(Access::kTransaction, [&](SqlConnection& connection) -> Status {
-        created.clear();  // a retried body starts over
-        for (const NewRun& new_run : new_runs) {
-          if (!new_run.scheduled_for) return InvalidArgumentError("a slot needs scheduled_for");
-          ORC_ASSIGN_OR_RETURN(
-              SqlRows inserted,
-              InsertQueuedRun(connection, new_run, now,
-                              " ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for IS NOT "
-                              "NULL DO NOTHING"));
-          if (!inserted.empty()) {
-            created.push_back(RunFromRow(inserted, 0));
-            continue;
-          }
-          // Nothing inserted: the slot had a run already, or the job does not exist.
-          ORC_ASSIGN_OR_RETURN(
-              SqlRows job,
-              connection.Execute("SELECT 1 FROM jobs WHERE job_id = $1", {new_run.job_id}));
-          if (job.empty()) return NotFoundError("no job with job_id '" + new_run.job_id + "'");
-        }
+        ORC_ASSIGN_OR_RETURN(created, InsertSlots(connection, new_runs, now));
         return Status::Ok();
       }));
   return created;

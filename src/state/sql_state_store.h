@@ -2,8 +2,9 @@
 // The SQL is shared except where the backends truly differ (row locking in ClaimRun, the
 // migration's trigger), which `backend_` selects.
 //
-// Its methods are split over three files: sql_state_store.cc (plumbing, cursors, health),
-// sql_job_store.cc (jobs and tasks) and sql_run_store.cc (runs, task runs and logs).
+// Its methods are split over four files: sql_state_store.cc (plumbing, cursors, health),
+// sql_job_store.cc (jobs and tasks), sql_run_store.cc (runs, task runs and logs) and
+// sql_idempotency_store.cc (writes made at most once per idempotency key).
 #pragma once
 
 #include <functional>
@@ -67,6 +68,16 @@ class SqlStateStore final : public StateStore {
   Status SetCursor(const std::string& task_id, const std::string& key,
                    const std::string& value) override;
 
+  Result<IdempotentOutcome<Job>> CreateJob(const Job& job, const IdempotencyKey& key,
+                                           const ReplyTo<Job>& reply) override;
+  Result<IdempotentOutcome<Run>> EnqueueRun(const NewRun& new_run, const IdempotencyKey& key,
+                                            const ReplyTo<Run>& reply) override;
+  Result<IdempotentOutcome<std::vector<Run>>> EnqueueSlots(
+      const std::vector<NewRun>& new_runs, const IdempotencyKey& key,
+      const ReplyTo<std::vector<Run>>& reply) override;
+  Result<std::optional<IdempotencyRecord>> GetIdempotencyRecord(const std::string& key) override;
+  Result<int> DeleteExpiredIdempotencyRecords(int limit) override;
+
   Status Ping() override;
 
  private:
@@ -106,6 +117,19 @@ class SqlStateStore final : public StateStore {
   // does not exist (or on_conflict skipped the insert).
   Result<SqlRows> InsertQueuedRun(SqlConnection& connection, const NewRun& new_run, TimePoint now,
                                   std::string_view on_conflict) const;
+
+  // The bodies of CreateJob, EnqueueRun and EnqueueSlots, inside the caller's transaction.
+  // InsertJob assigns the ids and returns the job with them (times as given, not as stored).
+  Result<Job> InsertJob(SqlConnection& connection, Job job, TimePoint now);
+  Result<Run> InsertRun(SqlConnection& connection, const NewRun& new_run, TimePoint now) const;
+  Result<std::vector<Run>> InsertSlots(SqlConnection& connection,
+                                       const std::vector<NewRun>& new_runs, TimePoint now) const;
+
+  // Runs `write` and saves its reply under `key` in one transaction; see the keyed CreateJob.
+  // `write` returns the reply; `*created` tells whether this call's write was kept.
+  Result<IdempotencyRecord> WriteOnce(
+      const IdempotencyKey& key,
+      const std::function<Result<IdempotentReply>(SqlConnection&)>& write, bool* created);
 
   // Saves `task_run`. With an owner, only while its run is running under that owner (else the
   // NotHeldError); without one, the caller has checked (FinishRun, in its transaction).

@@ -9,6 +9,8 @@
 #include <set>
 #include <thread>
 
+#include "common/uuid.h"
+#include "integration/lossy_proxy.h"
 #include "integration/orc_process.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
@@ -71,10 +73,12 @@ class CliClientTest : public ::testing::Test {
 
   std::string Server() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
-  // Runs `orc ARGUMENTS...` as a client of the test's server.
-  Outcome Cli(std::vector<std::string> arguments, std::string token = kToken) {
+  // Runs `orc ARGUMENTS...` as a client of the test's server (or of `server`).
+  Outcome Cli(std::vector<std::string> arguments, std::string token = kToken,
+              std::string server = "") {
     auto orc = RunToCompletion(
-        Orc(std::move(arguments), directory_, {{"ORC_SERVER", Server()}, {"ORC_API_TOKEN", token}}),
+        Orc(std::move(arguments), directory_,
+            {{"ORC_SERVER", server.empty() ? Server() : server}, {"ORC_API_TOKEN", token}}),
         std::chrono::seconds(60));
     return {orc->Wait(kExitTimeout).value_or(-1), orc->Stdout(), orc->Stderr()};
   }
@@ -329,6 +333,32 @@ TEST_F(CliClientTest, TheExamplesRunOffline) {
   EXPECT_EQ(std::multiset<std::string>(values.begin(), values.end()),
             (std::multiset<std::string>{"1000", "5000", "300", "true", "true"}))
       << counts;
+}
+
+// The trigger reached orc, its reply did not reach `orc run`: the retry carries the same key, and
+// orc answers it with the run it queued the first time instead of queuing another.
+TEST_F(CliClientTest, RunRetriesALostReplyUnderItsKeyAndQueuesOneRun) {
+  ASSERT_EQ(Cli({"apply", "-f", "jobs.yaml"}).exit_code, 0);
+  testing::LossyProxy proxy(port_, "/run");
+  ASSERT_GT(proxy.port(), 0);
+  const std::string via_proxy = "http://127.0.0.1:" + std::to_string(proxy.port());
+
+  Outcome run = Cli({"run", "orders"}, kToken, via_proxy);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::vector<std::string> keys = proxy.keys();
+  ASSERT_EQ(keys.size(), 2u) << "the attempt whose reply was lost, and its retry";
+  EXPECT_TRUE(IsUuid(keys[0])) << keys[0];
+  EXPECT_EQ(keys[1], keys[0]);
+  nlohmann::json runs = Json({"runs", "list", "--job", "orders"});
+  ASSERT_EQ(runs.size(), 1u) << runs.dump();
+  EXPECT_NE(run.out.find(runs[0]["run_id"].get<std::string>()), std::string::npos) << run.out;
+
+  // Another invocation is another request: a fresh key, another run.
+  ASSERT_EQ(Cli({"run", "orders"}, kToken, via_proxy).exit_code, 0);
+  keys = proxy.keys();
+  ASSERT_EQ(keys.size(), 3u);
+  EXPECT_NE(keys[2], keys[0]);
+  EXPECT_EQ(Json({"runs", "list", "--job", "orders"}).size(), 2u);
 }
 
 }  // namespace
