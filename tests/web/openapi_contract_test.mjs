@@ -309,6 +309,44 @@ async function activeRuns() {
   await call('delete', '/jobs/{job_id}', { params: { job_id: done.body.job_id }, expect: 204 });
 }
 
+// Idempotency-Key on the three operations that create: a retry with the key gets the first
+// response again, marked replayed, and creates nothing; the key with another body is a 422; a
+// malformed key is a 400.
+async function idempotencyKeys() {
+  const key = () => crypto.randomUUID();
+  const jobKey = key();
+  // Scheduled once a year, so that the scheduler queues nothing while the test runs.
+  const keyed = { ...job('keyed', [csvTask]), schedule: '0 0 1 1 *' };
+  const first = await call('post', '/jobs', { body: keyed, headers: { 'Idempotency-Key': jobKey }, expect: 201 });
+  assert.equal(first.headers.get('idempotent-replayed'), null);
+  const again = await call('post', '/jobs', { body: keyed, headers: { 'Idempotency-Key': jobKey }, expect: 201 });
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  assert.equal(again.body.job_id, first.body.job_id);
+  await call('post', '/jobs', { body: job('keyed_other', [csvTask]), headers: { 'Idempotency-Key': jobKey }, expect: 422 });
+  await call('post', '/jobs', { body: job('keyed_bad', [csvTask]), headers: { 'Idempotency-Key': 'x'.repeat(256) }, expect: 400 });
+
+  const params = { job_id: first.body.job_id };
+  const runKey = key();
+  const run = await call('post', '/jobs/{job_id}/run', { params, headers: { 'Idempotency-Key': runKey }, expect: 202 });
+  const replayed = await call('post', '/jobs/{job_id}/run', { params, headers: { 'Idempotency-Key': runKey }, expect: 202 });
+  assert.equal(replayed.headers.get('idempotent-replayed'), 'true');
+  assert.equal(replayed.body.run_id, run.body.run_id);
+  await call('post', '/jobs/{job_id}/run', { params, headers: { 'Idempotency-Key': jobKey }, expect: 422 });
+  await call('post', '/jobs/{job_id}/run', { params, headers: { 'Idempotency-Key': '' }, expect: 400 });
+  const runs = await call('get', '/jobs/{job_id}/runs', { params, expect: 200 });
+  assert.equal(runs.body.length, 1, 'one run for one key');
+
+  const backfill = { start: '2025-12-31T23:00:00Z', end: '2026-01-01T01:00:00Z' };
+  const backfillKey = key();
+  const queued = await call('post', '/jobs/{job_id}/backfill', { params, body: backfill, headers: { 'Idempotency-Key': backfillKey }, expect: 200 });
+  const requeued = await call('post', '/jobs/{job_id}/backfill', { params, body: backfill, headers: { 'Idempotency-Key': backfillKey }, expect: 200 });
+  assert.equal(queued.body.length, 1);
+  assert.deepEqual(requeued.body, queued.body);
+  await call('post', '/jobs/{job_id}/backfill', { params, body: { ...backfill, end: '2026-01-01T02:00:00Z' },
+    headers: { 'Idempotency-Key': backfillKey }, expect: 422 });
+  await waitForRun(run.body.run_id, (current) => current.status === 'success');
+}
+
 // Every operation was exercised, and every status it declares was seen.
 function coverage() {
   const missing = [];
@@ -355,6 +393,7 @@ async function main() {
     await authentication();
     await runs(await jobs());
     await activeRuns();
+    await idempotencyKeys();
     coverage();
     const stopMs = await idleConnectionAtShutdown(server);
     console.log(`openapi contract test passed: ${contract.seen.size} operation/status pairs ` +
