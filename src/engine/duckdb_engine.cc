@@ -112,6 +112,29 @@ Status ErrorOf(duckdb_result* result, const std::optional<std::string>& allowed)
   }
 }
 
+// `sql` ready to be read by duckdb_value_*: those functions of DuckDB's C API (1.4) read past a
+// UUID column into the next one and crash, so a SELECT returning a UUID gets it as text from
+// DuckDB instead. Anything else is left as it is.
+std::string WithUuidsAsText(duckdb_connection connection, const std::string& sql) {
+  duckdb_prepared_statement statement = nullptr;
+  std::string replace;
+  if (duckdb_prepare(connection, sql.c_str(), &statement) == DuckDBSuccess &&
+      duckdb_prepared_statement_type(statement) == DUCKDB_STATEMENT_TYPE_SELECT) {
+    const idx_t columns = duckdb_prepared_statement_column_count(statement);
+    for (idx_t column = 0; column < columns; ++column) {
+      if (duckdb_prepared_statement_column_type(statement, column) != DUCKDB_TYPE_UUID) continue;
+      const char* name = duckdb_prepared_statement_column_name(statement, column);
+      const std::string quoted = QuoteIdentifier(name != nullptr ? name : "");
+      duckdb_free(const_cast<char*>(name));
+      replace += (replace.empty() ? "" : ", ") + ("CAST(" + quoted + " AS VARCHAR) AS " + quoted);
+    }
+  }
+  duckdb_destroy_prepare(&statement);
+  if (replace.empty()) return sql;
+  // query() parses the text as DuckDB did, semicolons and comments around it included.
+  return "SELECT * REPLACE (" + replace + ") FROM query(" + QuoteLiteral(sql) + ")";
+}
+
 // A name for a database's own spill directory, unique among the processes sharing the parent.
 std::string SpillSubdirectoryName() {
   static std::atomic<uint64_t> counter{0};
@@ -142,7 +165,8 @@ Result<int64_t> DuckDbConnection::Execute(const std::string& sql) {
 
 Result<DuckDbRows> DuckDbConnection::Query(const std::string& sql) {
   ResultHolder result;
-  if (duckdb_query(handle_->connection, sql.c_str(), result.get()) == DuckDBError) {
+  const std::string readable = WithUuidsAsText(handle_->connection, sql);
+  if (duckdb_query(handle_->connection, readable.c_str(), result.get()) == DuckDBError) {
     return ErrorOf(result.get(), database_->allowed());
   }
   DuckDbRows rows;

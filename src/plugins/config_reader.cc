@@ -262,6 +262,46 @@ std::optional<StringPairs> ConfigReader::StringMap(std::string_view name,
   return pairs;
 }
 
+std::optional<NamedStrings> ConfigReader::StringMapOrList(std::string_view name,
+                                                          std::string_view value_kind,
+                                                          const StringCheck& check) {
+  const nlohmann::json* value = Find(name);
+  if (value == nullptr) return std::nullopt;
+  if (value->is_object()) {
+    std::optional<StringPairs> pairs = StringMap(name, value_kind, check);
+    return NamedStrings{.pairs = pairs.value_or(StringPairs{}), .ordered = false};
+  }
+  const std::string one_field =
+      "an object with one field ({\"name\": " + std::string(value_kind) + "})";
+  if (!value->is_array()) {
+    MustBe(name, "an object of " + std::string(value_kind) +
+                     "s, or a list of objects with one field each, in order");
+    return std::nullopt;
+  }
+  NamedStrings named{.ordered = true};
+  std::set<std::string, std::less<>> seen;
+  for (size_t i = 0; i < value->size(); ++i) {
+    const std::string item_name = std::string(name) + "[" + std::to_string(i) + "]";
+    const nlohmann::json& item = (*value)[i];
+    if (!item.is_object() || item.size() != 1) {
+      MustBe(item_name, one_field);
+      continue;
+    }
+    const auto field = item.begin();
+    if (!field.value().is_string()) {
+      MustBe(item_name + "." + field.key(), value_kind);
+      continue;
+    }
+    if (!seen.insert(field.key()).second) {
+      Fail(item_name, "'" + field.key() + "' is listed twice");
+      continue;
+    }
+    named.pairs.emplace_back(field.key(), field.value().get<std::string>());
+    CheckValue(item_name + "." + field.key(), named.pairs.back().second, check);
+  }
+  return named;
+}
+
 std::optional<StringPairs> ConfigReader::ScalarMap(std::string_view name,
                                                    const StringCheck& check) {
   const nlohmann::json* value = Find(name);

@@ -38,8 +38,16 @@
 
 namespace orc {
 
-// An object's fields in the order they were read (name, value).
+// Names with their values, in order: an object's fields come in name order (a configuration's
+// objects reach orc sorted by name, whatever order they were written in), a list's in its order.
 using StringPairs = std::vector<std::pair<std::string, std::string>>;
+
+// Names with string values where the order may matter (a CSV file's columns): `ordered` when given
+// as a list, whose order is the user's; else an object's fields in name order.
+struct NamedStrings {
+  StringPairs pairs;
+  bool ordered = false;
+};
 
 // A rule beyond the type: OK, or InvalidArgument whose message says what is wrong (the reader
 // prefixes the field's path).
@@ -88,6 +96,11 @@ class ConfigReader {
   // (a string)"), each passing `check` (errors name the key: "columns.a").
   std::optional<StringPairs> StringMap(std::string_view name, std::string_view value_kind,
                                        const StringCheck& check = nullptr);
+  // Names with string values, either an object ({"b": "x", "a": "y"}, read in name order) or a
+  // list of one-field objects ([{"b": "x"}, {"a": "y"}], read in the list's order), each value
+  // passing `check`. A name listed twice is an error naming the item ("columns[1]").
+  std::optional<NamedStrings> StringMapOrList(std::string_view name, std::string_view value_kind,
+                                              const StringCheck& check = nullptr);
   // An object whose values are strings, numbers or booleans, as text (numbers and booleans as
   // JSON writes them), each passing `check`.
   std::optional<StringPairs> ScalarMap(std::string_view name, const StringCheck& check = nullptr);

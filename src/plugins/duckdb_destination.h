@@ -21,7 +21,9 @@ Result<std::unique_ptr<DuckDbConnection>> ConnectDestination(TaskContext& contex
 
 // Runs `work` between BEGIN and COMMIT on `connection`, rolling back when it fails. While it runs,
 // an interrupt of the task stops the running statement; the result is then the interrupt's reason
-// (a timeout, a cancel request) rather than DuckDB's "interrupted".
+// (a timeout, a cancel request) rather than DuckDB's "interrupted". When a rolled-back transaction
+// had grown the database file, the file is given back its free space where DuckDB can (a
+// checkpoint after the rollback; not on a disk without room for DuckDB's write-ahead log).
 template <typename T>
 Result<T> InTransaction(TaskContext& context, DuckDbConnection& connection,
                         const std::function<Result<T>()>& work);

@@ -105,6 +105,26 @@ TEST(DuckDbEngineTest, InterruptStopsARunningQuery) {
   EXPECT_LT(elapsed, std::chrono::seconds(2));
 }
 
+// DuckDB's row-by-row C API crashed on a UUID column followed by another (orc query showed it).
+TEST(DuckDbEngineTest, QueryReadsEveryTypeAsText) {
+  DuckDbEngine engine;
+  Result<std::unique_ptr<DuckDbConnection>> connection = engine.Connect(":memory:");
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  Result<DuckDbRows> uuids = (*connection)
+                                 ->Query(
+                                     "SELECT '6b1f8e2c-8e0c-4c5e-9a57-1f2d3c4b5a69'::UUID AS \"a "
+                                     "u\", 1 AS x, NULL::UUID AS n; "
+                                     "-- a statement may end with a semicolon and a comment");
+  ASSERT_TRUE(uuids.ok()) << uuids.status();
+  EXPECT_EQ(uuids->column_names, (std::vector<std::string>{"a u", "x", "n"}));
+  EXPECT_EQ(uuids->rows.at(0), (std::vector<std::optional<std::string>>{
+                                   "6b1f8e2c-8e0c-4c5e-9a57-1f2d3c4b5a69", "1", std::nullopt}));
+  Result<DuckDbRows> all = (*connection)->Query("SELECT * FROM test_all_types()");
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->rows.size(), 3u);
+  EXPECT_FALSE((*connection)->Query("SELECT nope").ok()) << "errors come through as before";
+}
+
 TEST(DuckDbEngineTest, QuotesNamesAndLiterals) {
   EXPECT_EQ(QuoteIdentifier("a\"b"), "\"a\"\"b\"");
   EXPECT_EQ(QuoteIdentifier("s.t", true), "\"s\".\"t\"");

@@ -42,6 +42,9 @@ std::vector<FullConfig> FullConfigs() {
           "columns": ["a"], "hive_partitioning": true})")},
       {PluginKind::kExtractor, json::parse(R"({"type": "json", "path": "x.json",
           "format": "ndjson", "columns": {"a": "VARCHAR"}})")},
+      {PluginKind::kExtractor, json::parse(R"({"type": "csv", "path": "in/*.csv",
+          "delimiter": ";", "quote": "'", "escape": "\\", "header": false, "null_string": "NA",
+          "skip_rows": 1, "columns": [{"b": "INTEGER"}, {"a": "VARCHAR"}], "ignore_errors": true})")},
       api_with(R"({"type": "bearer", "token": "t"})",
                R"({"type": "page_number", "page_param": "page", "start_page": 0,
                    "page_size_param": "per_page", "page_size": 50})"),
@@ -83,7 +86,7 @@ std::string FieldPath(const json& config, const json::json_pointer& pointer) {
 
 // Objects whose keys are the user's (columns, headers...), not fields of the plugin.
 bool IsFreeForm(const std::string& pointer) {
-  return pointer == "/columns" || pointer == "/headers" || pointer == "/params" ||
+  return pointer.starts_with("/columns") || pointer == "/headers" || pointer == "/params" ||
          pointer == "/body";
 }
 

@@ -45,15 +45,15 @@ std::string ColumnsLiteral(const StringPairs& columns) {
   return "{" + literal + "}";
 }
 
-std::optional<StringPairs> ReadColumns(ConfigReader& reader) {
-  std::optional<StringPairs> columns =
-      reader.StringMap("columns", "a DuckDB type name (a string)", [](const std::string& type) {
+std::optional<NamedStrings> ReadColumns(ConfigReader& reader) {
+  std::optional<NamedStrings> columns = reader.StringMapOrList(
+      "columns", "a DuckDB type name (a string)", [](const std::string& type) {
         if (type.empty()) {
           return InvalidArgumentError("must be a DuckDB type name such as BIGINT or VARCHAR");
         }
         return Status::Ok();
       });
-  if (columns && columns->empty()) reader.Fail("columns", "must name at least one column");
+  if (columns && columns->pairs.empty()) reader.Fail("columns", "must name at least one column");
   return columns;
 }
 

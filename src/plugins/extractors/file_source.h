@@ -28,7 +28,9 @@ std::string StringListLiteral(const std::vector<std::string>& items);
 // ({'name': 'TYPE', ...}).
 std::string ColumnsLiteral(const StringPairs& columns);
 
-// Reads the `columns` field the csv and json extractors share: {"name": "TYPE", ...}, at least one.
-std::optional<StringPairs> ReadColumns(ConfigReader& reader);
+// Reads the `columns` field the csv and json extractors share, at least one column: an object
+// {"name": "TYPE", ...}, whose columns are meant by name (it reaches orc sorted by name, so its
+// order is not the user's), or a list [{"name": "TYPE"}, ...] in the order the user gave.
+std::optional<NamedStrings> ReadColumns(ConfigReader& reader);
 
 }  // namespace orc

@@ -4,7 +4,11 @@
 // building a document (ApiPageReader) and spooled to a local file as the API's own JSON text, and
 // DuckDB's read_json then loads all the pages in one statement with their types (nested objects
 // become STRUCTs, arrays LISTs). The spool is removed with the extractor.
-#include <fstream>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <random>
 
 #include "common/time_format.h"
@@ -344,10 +348,25 @@ class ApiExtractor final : public Extractor {
     char name[32];
     std::snprintf(name, sizeof name, "page-%08zu.json", files_.size() + 1);
     const std::filesystem::path file = spool_ / name;
-    std::ofstream out(file, std::ios::binary);
-    out.write(records_json.data(), static_cast<std::streamsize>(records_json.size()));
-    out.close();
-    if (!out) return UnavailableError("cannot write the spool file " + file.string());
+    // POSIX calls rather than a stream, to report why a write failed (a full $TMPDIR, most often).
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    auto failed = [&file](int error) {
+      return UnavailableError("cannot write the spool file " + file.string() + ": " +
+                              std::strerror(error));
+    };
+    if (fd < 0) return failed(errno);
+    for (size_t written = 0; written < records_json.size();) {
+      const ssize_t wrote =
+          ::write(fd, records_json.data() + written, records_json.size() - written);
+      if (wrote < 0 && errno == EINTR) continue;
+      if (wrote < 0) {
+        const int error = errno;
+        ::close(fd);
+        return failed(error);
+      }
+      written += static_cast<size_t>(wrote);
+    }
+    if (::close(fd) != 0) return failed(errno);
     files_.push_back(file.string());
     return Status::Ok();
   }

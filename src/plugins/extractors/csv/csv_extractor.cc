@@ -1,5 +1,9 @@
 // csv: rows from a CSV file or a glob of files (gzip/zstd by extension), read by DuckDB's
 // read_csv: typed by auto-detection or by explicit `columns`.
+//
+// `columns` comes as an object or as a list. An object reaches orc sorted by name, so it cannot
+// say where each column is: it types the header's columns by name (read_csv's `types`), and a
+// file without a header needs the list, whose order is the file's (read_csv's `columns`).
 #include "engine/duckdb_engine.h"
 #include "plugins/builtin_specs.h"
 #include "plugins/extractors/file_source.h"
@@ -16,7 +20,7 @@ struct CsvConfig {
   std::optional<bool> header;
   std::optional<std::string> null_string;
   std::optional<int64_t> skip_rows;
-  std::optional<StringPairs> columns;  // name -> DuckDB type
+  std::optional<NamedStrings> columns;  // name -> DuckDB type; by position when ordered
   bool ignore_errors = false;
 
   std::vector<ConfigFile> Files() const { return {{"path", path, ConfigFile::Use::kRead}}; }
@@ -29,15 +33,21 @@ Status SingleCharacter(const std::string& value) {
 
 CsvConfig ReadCsvConfig(ConfigReader& in) {
   constexpr int64_t kMaxSkipRows = 1'000'000'000;
-  return {.path = in.RequiredString("path", NotEmpty),
-          .delimiter = in.OptionalString("delimiter", SingleCharacter),
-          .quote = in.OptionalString("quote", SingleCharacter),
-          .escape = in.OptionalString("escape", SingleCharacter),
-          .header = in.OptionalBool("header"),
-          .null_string = in.OptionalString("null_string"),
-          .skip_rows = in.OptionalInteger("skip_rows", 0, kMaxSkipRows),
-          .columns = ReadColumns(in),
-          .ignore_errors = in.Bool("ignore_errors", false)};
+  CsvConfig config{.path = in.RequiredString("path", NotEmpty),
+                   .delimiter = in.OptionalString("delimiter", SingleCharacter),
+                   .quote = in.OptionalString("quote", SingleCharacter),
+                   .escape = in.OptionalString("escape", SingleCharacter),
+                   .header = in.OptionalBool("header"),
+                   .null_string = in.OptionalString("null_string"),
+                   .skip_rows = in.OptionalInteger("skip_rows", 0, kMaxSkipRows),
+                   .columns = ReadColumns(in),
+                   .ignore_errors = in.Bool("ignore_errors", false)};
+  if (config.columns && !config.columns->ordered && config.header == false) {
+    in.Fail("columns",
+            "an object types columns by their names in the header, and header is false: list "
+            "the columns in the file's order instead, [{\"name\": \"TYPE\"}, ...]");
+  }
+  return config;
 }
 
 class CsvExtractor final : public Extractor {
@@ -57,9 +67,15 @@ class CsvExtractor final : public Extractor {
     text(config_.quote, "quote");
     text(config_.escape, "escape");
     text(config_.null_string, "nullstr");
-    if (config_.header) option("header", *config_.header ? "true" : "false");
+    // Columns typed by name need the header that names them.
+    const bool by_name = config_.columns && !config_.columns->ordered;
+    if (config_.header || by_name) {
+      option("header", config_.header.value_or(true) ? "true" : "false");
+    }
     if (config_.skip_rows) option("skip", std::to_string(*config_.skip_rows));
-    if (config_.columns) option("columns", ColumnsLiteral(*config_.columns));
+    if (config_.columns) {
+      option(by_name ? "types" : "columns", ColumnsLiteral(config_.columns->pairs));
+    }
     if (config_.ignore_errors) {
       option("ignore_errors", "true");
       option("store_rejects", "true");

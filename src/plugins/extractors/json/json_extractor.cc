@@ -8,9 +8,11 @@ namespace orc {
 namespace {
 
 struct JsonConfig {
-  std::string path;                    // a file or a glob
-  std::string format = "auto";         // auto, array or ndjson
-  std::optional<StringPairs> columns;  // name -> DuckDB type; detected when absent
+  std::string path;             // a file or a glob
+  std::string format = "auto";  // auto, array or ndjson
+  // name -> DuckDB type; detected when absent. read_json matches them to the records' keys by name
+  // either way; a list gives the table its column order.
+  std::optional<NamedStrings> columns;
 
   std::vector<ConfigFile> Files() const { return {{"path", path, ConfigFile::Use::kRead}}; }
 };
@@ -30,7 +32,7 @@ class JsonExtractor final : public Extractor {
     const std::string& format = config_.format;
     std::string options =
         ", format = " + QuoteLiteral(format == "ndjson" ? "newline_delimited" : format);
-    if (config_.columns) options += ", columns = " + ColumnsLiteral(*config_.columns);
+    if (config_.columns) options += ", columns = " + ColumnsLiteral(config_.columns->pairs);
     return Source{.select_sql = "SELECT * FROM read_json(" + files + options + ")",
                   .description = "json " + config_.path};
   }

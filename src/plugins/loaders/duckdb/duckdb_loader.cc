@@ -123,13 +123,13 @@ class DuckDbLoader final : public Loader {
       // No records, so no columns either: replace empties an existing table, the others keep it.
       if (write_mode_ == "replace" && exists) rows = connection.Execute("DELETE FROM " + table_);
       if (rows.ok()) rows = int64_t{0};
+    } else if (write_mode_ == "merge") {
+      rows = Merge(context, connection, source.select_sql, exists);
     } else if (write_mode_ == "replace" || !exists) {
       rows = connection.Execute("CREATE OR REPLACE TABLE " + table_ + " AS " + source.select_sql);
-    } else if (write_mode_ == "append") {
+    } else {
       ORC_RETURN_IF_ERROR(Evolve(context, connection, source.select_sql));
       rows = connection.Execute("INSERT INTO " + table_ + " BY NAME " + source.select_sql);
-    } else {
-      rows = Merge(context, connection, source.select_sql);
     }
     if (!rows.ok()) return rows.status().WithContext(source.description);
     ORC_RETURN_IF_ERROR(extractor.Finish(context, connection, *rows));
@@ -198,16 +198,20 @@ class DuckDbLoader final : public Loader {
     return Status::Ok();
   }
 
-  // Upsert: rows whose primary key exists replace the old rows; a key repeated in the source keeps
-  // its last row.
+  // Upsert on primary_key, the same into a new table as into an existing one: each key of the
+  // source replaces the table's rows with that key, and among the source's rows sharing a key the
+  // last one wins (the source's order: a file's lines, a glob's files by name, an API's pages).
+  // A key with a NULL never matches (NULL = NULL is not true), so every merge would add such a row
+  // again: the load fails instead, counting them.
   Result<int64_t> Merge(TaskContext& context, DuckDbConnection& connection,
-                        const std::string& source_sql) {
+                        const std::string& source_sql, bool exists) {
+    // DuckDB keeps a scan's order when it fills a table, so the stage's rowid is the source order.
     ORC_RETURN_IF_ERROR(
         connection.Execute("CREATE OR REPLACE TEMP TABLE _orc_stage AS " + source_sql).status());
-    ORC_RETURN_IF_ERROR(Evolve(context, connection, "SELECT * FROM _orc_stage"));
     ORC_ASSIGN_OR_RETURN(DuckDbRows staged, connection.Query("DESCRIBE _orc_stage"));
     std::string match;
     std::string key;
+    std::string null_key;
     for (const std::string& column : primary_key_) {
       bool present = false;
       for (const auto& row : staged.rows) present = present || row[0] == column;
@@ -217,9 +221,27 @@ class DuckDbLoader final : public Loader {
       const std::string quoted = QuoteIdentifier(column);
       match += (match.empty() ? "" : " AND ") + table_ + "." + quoted + " = _orc_stage." + quoted;
       key += (key.empty() ? "" : ", ") + quoted;
+      null_key += (null_key.empty() ? "" : " OR ") + quoted + " IS NULL";
     }
-    ORC_RETURN_IF_ERROR(
-        connection.Execute("DELETE FROM " + table_ + " USING _orc_stage WHERE " + match).status());
+    ORC_ASSIGN_OR_RETURN(DuckDbRows nulls,
+                         connection.Query("SELECT count(*) FROM _orc_stage WHERE " + null_key));
+    const std::string null_rows = nulls.rows.at(0).at(0).value_or("0");
+    if (null_rows != "0") {
+      return InvalidArgumentError(
+          null_rows + (null_rows == "1" ? " row of the source has" : " rows of the source have") +
+          " a NULL in the primary_key (" + JoinNames() +
+          "); merge matches rows on their key, so each row needs one: filter those rows out of "
+          "the source, or load them with write_mode append");
+    }
+    if (exists) {
+      ORC_RETURN_IF_ERROR(Evolve(context, connection, "SELECT * FROM _orc_stage"));
+      ORC_RETURN_IF_ERROR(
+          connection.Execute("DELETE FROM " + table_ + " USING _orc_stage WHERE " + match)
+              .status());
+    } else {
+      ORC_RETURN_IF_ERROR(
+          connection.Execute("CREATE TABLE " + table_ + " AS FROM _orc_stage LIMIT 0").status());
+    }
     ORC_ASSIGN_OR_RETURN(int64_t rows,
                          connection.Execute("INSERT INTO " + table_ +
                                             " BY NAME SELECT * FROM _orc_stage QUALIFY "
@@ -227,6 +249,13 @@ class DuckDbLoader final : public Loader {
                                             key + " ORDER BY rowid DESC) = 1"));
     ORC_RETURN_IF_ERROR(connection.Execute("DROP TABLE _orc_stage").status());
     return rows;
+  }
+
+  // primary_key as written: "a, b".
+  std::string JoinNames() const {
+    std::string names;
+    for (const std::string& column : primary_key_) names += (names.empty() ? "" : ", ") + column;
+    return names;
   }
 
   std::string db_path_;
