@@ -62,19 +62,19 @@ class RunExecution {
         SaveTaskRun(task_run);
         continue;
       }
-      RunTask(job_.tasks[index], task_run, /*last=*/index == order.back());
+      RunTask(job_.tasks[index], task_run);
     }
     return Outcome();
   }
 
  private:
   void PrepareTaskRuns() {
+    // Whatever claimed the run before (a worker that was lost, one that gave the run back at
+    // shutdown, which does not count as an attempt), the tasks it saw succeed are not run again.
     std::map<std::string, TaskRun> earlier;
-    if (run_.attempt > 1) {
-      if (Result<std::vector<TaskRun>> saved = environment_.store.GetTaskRuns(run_.run_id);
-          saved.ok()) {
-        for (TaskRun& task_run : *saved) earlier[task_run.task_id] = std::move(task_run);
-      }
+    if (Result<std::vector<TaskRun>> saved = environment_.store.GetTaskRuns(run_.run_id);
+        saved.ok()) {
+      for (TaskRun& task_run : *saved) earlier[task_run.task_id] = std::move(task_run);
     }
     for (const Task& task : job_.tasks) {
       index_by_name_[task.task_name] = task_runs_.size();
@@ -126,9 +126,7 @@ class RunExecution {
     return "";
   }
 
-  // `last`: no task runs after this one, so the run's finish follows and saves its final state
-  // with the others.
-  void RunTask(const Task& task, TaskRun& task_run, bool last) {
+  void RunTask(const Task& task, TaskRun& task_run) {
     const RetryPolicy policy = task.retry.value_or(job_.retry);
     const std::optional<int> timeout_s = task.timeout_s ? task.timeout_s : job_.timeout_s;
     const int max_attempts = std::max(1, policy.max_attempts);
@@ -165,8 +163,9 @@ class RunExecution {
       }
     }
     task_run.finished_at = environment_.clock.Now();
-    // A run that stops is given back to the queue or was taken over, not finished here.
-    if (!last || !active_.stop_reason().ok()) SaveTaskRun(task_run);
+    // Saved before anything else happens, the last task's end included (the run's finish saves it
+    // again): whatever stops this process from here on, a task that succeeded is not run again.
+    SaveTaskRun(task_run);
   }
 
   // One attempt; OK on success (task_run then records it), else the attempt's error.

@@ -7,10 +7,11 @@
 // Tasks run one at a time in task_order, a task whose depends_on names a task that did not succeed
 // is marked upstream_failed, and the others still run. A failed attempt is retried with
 // exponential backoff and jitter while the retry policy allows and the error can heal; only that
-// task is retried. Each task run is saved when it starts and ends, so the API shows progress. When
-// the run was claimed before (its worker was lost), tasks that had succeeded are not repeated, and
-// the destination's load ledger keeps the load of a task that committed just before the loss from
-// happening twice.
+// task is retried. Each task run is saved when it starts and when it ends, before the next task
+// starts or the run finishes: the API shows progress, and when the run was claimed before (its
+// worker was lost, or gave it back at shutdown) the tasks recorded as succeeded are not repeated.
+// The destination's ledger (`_orc_loads`) keeps a task that committed just before the loss, but
+// whose success was not recorded yet, from writing twice.
 #pragma once
 
 #include <string>

@@ -157,15 +157,7 @@ void WorkerManager::Execute(Worker& worker, const Run& run) {
   if (stop.code() == StatusCode::kUnavailable) {
     log->Add("warn", "", "orc is shutting down: the run goes back to the queue");
     spdlog::info("run {}: orc is shutting down: the run goes back to the queue", run.run_id);
-    // What succeeded stays done on the next claim; the last task's success may not be saved yet
-    // (a finish would have saved it).
-    for (const TaskRun& task_run : outcome.task_runs) {
-      if (task_run.status != TaskRunStatus::kSuccess) continue;
-      if (Status saved = store_.SaveTaskRun(task_run, owner_); !saved.ok()) {
-        spdlog::warn("run {}: cannot save task {}: {}", run.run_id, task_run.task_name,
-                     saved.message());
-      }
-    }
+    // Every task's end is saved as it happens: what succeeded stays done on the next claim.
     log->Flush(store_);
     if (Status released = store_.ReleaseRun(run.run_id, owner_); !released.ok()) {
       spdlog::warn("run {}: cannot give it back to the queue: {}", run.run_id, released.message());

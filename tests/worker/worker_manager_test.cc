@@ -253,6 +253,44 @@ TEST_P(WorkerManagerTest, ShutdownGivesRunningRunsBackToTheQueue) {
   EXPECT_EQ(run->lease_owner, "");
 }
 
+// A shutdown gives the run back without counting the attempt; the task that had succeeded before
+// it stays done when the run is claimed again.
+TEST_P(WorkerManagerTest, ATaskThatSucceededBeforeAShutdownIsNotRunAgain) {
+  StartWorkers(1);
+  Task mark = SqlTask("mark",
+                      "CREATE TABLE IF NOT EXISTS marks (x INTEGER); "
+                      "INSERT INTO marks VALUES (1)");
+  Task wait{.task_name = "wait",
+            .transform_config = json{{"type", "test_sleep"}, {"seconds", 1}}.dump(),
+            .depends_on = {"mark"}};
+  const std::string run_id = Trigger(CreateJob({mark, wait}));
+  auto waiting = [&] {
+    const std::vector<TaskRun> task_runs = TaskRuns(run_id);
+    return task_runs.size() == 2 && task_runs[1].status == TaskRunStatus::kRunning;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!waiting() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_TRUE(waiting());
+  workers_->Shutdown(0s);
+  ASSERT_EQ(store_->GetRun(run_id)->status, RunStatus::kQueued);
+
+  StartWorkers(1);
+  const orc::Run run = WaitFor(run_id, RunStatus::kSuccess);
+  EXPECT_EQ(run.status, RunStatus::kSuccess) << run.error_message;
+  int marked = 0;
+  const std::vector<RunLogLine> logs = *store_->GetRunLogs(run_id, 0, 1000);
+  for (const RunLogLine& line : logs) {
+    marked += line.task_name == "mark" && line.message.starts_with("succeeded") ? 1 : 0;
+  }
+  EXPECT_EQ(marked, 1) << "mark ran again";
+  workers_.reset();
+  DuckDbEngine engine;
+  EXPECT_EQ((*engine.Connect(dir_.File("out.duckdb")))->Query("SELECT count(*) FROM marks")->rows,
+            (std::vector<std::vector<std::optional<std::string>>>{{"1"}}));
+}
+
 // This worker's lease runs out (as if it had stalled) and another process takes the run over: at
 // its next heartbeat the worker stops the run and leaves it, task runs included, to the new owner.
 TEST_P(WorkerManagerTest, AWorkerWhoseRunWasTakenOverLeavesItsTaskRunsToTheNewOwner) {
