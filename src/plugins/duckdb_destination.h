@@ -12,6 +12,15 @@
 
 namespace orc {
 
+// The destination's ledger: one row per task of a run that committed its work there, written in the
+// same transaction as the work. A task that finds its row has committed already and does nothing.
+// Created outside the work's transaction: concurrent tasks writing one file would otherwise
+// conflict on creating it.
+inline constexpr const char* kCreateLoadLedger =
+    "CREATE TABLE IF NOT EXISTS _orc_loads (run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, "
+    "attempt INTEGER NOT NULL, table_name VARCHAR NOT NULL, write_mode VARCHAR NOT NULL, "
+    "rows_loaded BIGINT NOT NULL, cursor_value VARCHAR, loaded_at TIMESTAMPTZ NOT NULL)";
+
 // A connection to the DuckDB database at `db_path` (relative to the data directory), through the
 // task's engine so that tasks writing one file share its instance. PermissionDenied when the task's
 // PathPolicy refuses writing there (outside the writable directories, or orc's own state database

@@ -166,11 +166,36 @@ TEST_F(DataPlaneTest, ASqlTransformRunsInOneTransaction) {
     return (*made)->Run(context_);
   };
   ASSERT_TRUE(transform("CREATE TABLE t AS SELECT 1 AS x").ok());
+  context_.task_id = "task-2";
   Result<int64_t> failed = transform("INSERT INTO t VALUES (2); INSERT INTO t VALUES ('x')");
   ASSERT_FALSE(failed.ok());
   EXPECT_NE(failed.status().message().find("sql transform in out.duckdb"), std::string::npos);
   EXPECT_EQ(Rows("SELECT count(*) FROM t"), std::vector<std::string>{"1"})
       << "the first statement was rolled back with the second";
+}
+
+// The statements and their ledger row commit together: a task of a run that committed them once
+// (orc stopped before it recorded the success) does not run them again.
+TEST_F(DataPlaneTest, ASqlTransformRunsOncePerTaskOfARun) {
+  auto transform = [&] {
+    Result<std::unique_ptr<Transform>> made = MakeTransform(
+        {{"type", "sql"},
+         {"db_path", "out.duckdb"},
+         {"sql", "CREATE TABLE IF NOT EXISTS marks (x INTEGER); INSERT INTO marks VALUES (1)"}});
+    EXPECT_TRUE(made.ok()) << made.status();
+    return (*made)->Run(context_);
+  };
+  ASSERT_TRUE(transform().ok());
+  context_.attempt = 2;
+  Result<int64_t> again = transform();
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, 1) << "the rows the first attempt changed";
+  EXPECT_EQ(Rows("SELECT count(*) FROM marks"), std::vector<std::string>{"1"});
+  EXPECT_EQ(Rows("SELECT attempt, table_name, write_mode, rows_loaded FROM _orc_loads"),
+            std::vector<std::string>{"1||sql|1"});
+  context_.run_id = "run-2";
+  ASSERT_TRUE(transform().ok());
+  EXPECT_EQ(Rows("SELECT count(*) FROM marks"), std::vector<std::string>{"2"}) << "another run";
 }
 
 TEST_F(DataPlaneTest, AnInterruptStopsALoadAndRollsItBack) {

@@ -12,11 +12,6 @@
 namespace orc {
 namespace {
 
-constexpr const char* kCreateLedger =
-    "CREATE TABLE IF NOT EXISTS _orc_loads (run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, "
-    "attempt INTEGER NOT NULL, table_name VARCHAR NOT NULL, write_mode VARCHAR NOT NULL, "
-    "rows_loaded BIGINT NOT NULL, cursor_value VARCHAR, loaded_at TIMESTAMPTZ NOT NULL)";
-
 // Integer types by width; a narrower one loads into a wider one without loss.
 int IntegerRank(const std::string& type) {
   static const std::map<std::string, int> kRanks = {
@@ -81,9 +76,7 @@ class DuckDbLoader final : public Loader {
   Result<LoadResult> LoadInto(TaskContext& context, Extractor& extractor) {
     ORC_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbConnection> connection,
                          ConnectDestination(context, db_path_));
-    // Outside the load's transaction: concurrent loads into one file would otherwise conflict on
-    // creating it. Idempotent.
-    ORC_RETURN_IF_ERROR(connection->Execute(kCreateLedger).status());
+    ORC_RETURN_IF_ERROR(connection->Execute(kCreateLoadLedger).status());
     ORC_RETURN_IF_ERROR(connection->TrackProgress());
     return InTransaction<LoadResult>(context, *connection, [&]() -> Result<LoadResult> {
       return LoadInTransaction(context, *connection, extractor);
