@@ -14,6 +14,7 @@
 #include "common/interrupter.h"
 #include "common/landlock.h"
 #include "engine/duckdb_engine.h"
+#include "executor/database_file_locks.h"
 #include "executor/executor_protocol.h"
 #include "executor/frame_channel.h"
 #include "executor/task_runner.h"
@@ -219,6 +220,16 @@ class Executor {
                         .log = [this](std::string_view level, std::string message) {
                           (void)Send({{"type", "log"}, {"level", level}, {"message", message}});
                         }};
+    Result<DatabaseFileLocks::Held> held = DatabaseFileLocks::Acquire(
+        assignment.databases_written, current.interrupter,
+        [this](const std::filesystem::path& file) {
+          return engine_->Connect(file.string()).status();
+        },
+        [&] {
+          context.Log("info", "waiting for another process writing " +
+                                  assignment.databases_written.front().string());
+        });
+    if (!held.ok()) return TaskReport{.status = held.status()};
     Result<TaskAttemptResult> result = InternalError("the task did not run");
     try {
       result = RunTaskAttempt(task, plugins_, context);

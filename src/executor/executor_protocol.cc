@@ -73,20 +73,24 @@ json ToJson(const TaskAssignment& task) {
           {"memory_limit_mb", task.memory_limit_mb},
           {"extractor_config", task.extractor_config},
           {"loader_config", task.loader_config},
-          {"transform_config", task.transform_config}};
+          {"transform_config", task.transform_config},
+          {"databases_written", task.databases_written}};
 }
 
 Result<TaskAssignment> TaskAssignmentFromJson(const json& message) {
   return Decode<TaskAssignment>("task", [&] {
-    return TaskAssignment{.job_id = message.at("job_id").get<std::string>(),
-                          .run_id = message.at("run_id").get<std::string>(),
-                          .task_id = message.at("task_id").get<std::string>(),
-                          .task_name = message.at("task_name").get<std::string>(),
-                          .attempt = message.at("attempt").get<int>(),
-                          .memory_limit_mb = message.at("memory_limit_mb").get<int64_t>(),
-                          .extractor_config = message.at("extractor_config"),
-                          .loader_config = message.at("loader_config"),
-                          .transform_config = message.at("transform_config")};
+    return TaskAssignment{
+        .job_id = message.at("job_id").get<std::string>(),
+        .run_id = message.at("run_id").get<std::string>(),
+        .task_id = message.at("task_id").get<std::string>(),
+        .task_name = message.at("task_name").get<std::string>(),
+        .attempt = message.at("attempt").get<int>(),
+        .memory_limit_mb = message.at("memory_limit_mb").get<int64_t>(),
+        .extractor_config = message.at("extractor_config"),
+        .loader_config = message.at("loader_config"),
+        .transform_config = message.at("transform_config"),
+        .databases_written =
+            message.at("databases_written").get<std::vector<std::filesystem::path>>()};
   });
 }
 

@@ -51,6 +51,9 @@ struct TaskAssignment {
   nlohmann::json extractor_config;
   nlohmann::json loader_config;
   nlohmann::json transform_config;
+  // The DuckDB files the attempt writes (resolved), which it holds against other processes while
+  // it runs (DatabaseFileLocks).
+  std::vector<std::filesystem::path> databases_written;
 };
 
 struct TaskCounters {

@@ -21,12 +21,11 @@ double Jitter() {
   return std::uniform_real_distribution<double>(0.5, 1.0)(generator);
 }
 
-// An attempt ready for the executor: its configurations with their secrets resolved, what hides
-// those secrets again, and the DuckDB files it writes.
+// An attempt ready for the executor: its configurations with their secrets resolved and the
+// DuckDB files it writes, and what hides those secrets again.
 struct PreparedAttempt {
   TaskAssignment assignment;
   Redactor redactor;
-  std::vector<std::filesystem::path> databases;
 };
 
 class RunExecution {
@@ -214,10 +213,11 @@ class RunExecution {
     Result<PreparedAttempt> prepared = Prepare(task, attempt);
     if (!prepared.ok()) return {.status = prepared.status()};
     const Redactor& redactor = prepared->redactor;
+    const std::vector<std::filesystem::path>& databases = prepared->assignment.databases_written;
     Result<DatabaseWriteLocks::Held> held =
-        environment_.database_locks.Acquire(prepared->databases, interrupter, [&] {
+        environment_.database_locks.Acquire(databases, interrupter, [&] {
           log_.Add("info", task.task_name,
-                   "waiting for another task writing " + prepared->databases.front().string());
+                   "waiting for another task writing " + databases.front().string());
         });
     if (!held.ok()) return {.status = held.status()};
     auto count = [&progress](const TaskCounters& counters) {
@@ -264,7 +264,8 @@ class RunExecution {
       Result<std::vector<std::filesystem::path>> files =
           environment_.plugins.DatabasesWritten(kind, *config, environment_.paths);
       if (files.ok()) {
-        prepared.databases.insert(prepared.databases.end(), files->begin(), files->end());
+        assignment.databases_written.insert(assignment.databases_written.end(), files->begin(),
+                                            files->end());
       }
     }
     return prepared;

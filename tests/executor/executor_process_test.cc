@@ -24,9 +24,10 @@ class ExecutorProcessTest : public ::testing::Test {
       : executor_({.command = {ORC_TEST_EXECUTOR_PATH},
                    .settings = {.data_dir = dir_.path(), .confine = false}}) {}
 
+  // Each call is a task of its own (a sql task runs once per run and task: its ledger).
   TaskReport Run(json transform, int64_t memory_limit_mb = 0) {
     TaskAssignment task{.run_id = "r1",
-                        .task_id = "t1",
+                        .task_id = "t" + std::to_string(++tasks_),
                         .task_name = "task",
                         .memory_limit_mb = memory_limit_mb,
                         .transform_config = std::move(transform)};
@@ -51,6 +52,7 @@ class ExecutorProcessTest : public ::testing::Test {
   ExecutorProcess executor_;
   Interrupter interrupter_;
   std::vector<std::string> logs_;
+  int tasks_ = 0;
   TaskCounters progress_;
 };
 
@@ -169,11 +171,12 @@ TEST(ConfinedExecutorTest, SqlReachesOnlyTheAllowedDirectories) {
   ASSERT_TRUE(executor.Start().ok());
   EXPECT_NE(executor.sandbox().find("DuckDB confined"), std::string::npos) << executor.sandbox();
   Interrupter interrupter;
+  int tasks = 0;
   auto run = [&](const std::string& sql) {
     return executor
         .Run(
             {.run_id = "r",
-             .task_id = "t",
+             .task_id = "t" + std::to_string(++tasks),
              .task_name = "sql",
              .memory_limit_mb = 1024,
              .transform_config = {{"type", "sql"}, {"db_path", "w.duckdb"}, {"sql", sql}}},
