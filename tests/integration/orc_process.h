@@ -4,10 +4,12 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/subprocess.h"
@@ -74,5 +76,25 @@ class ApiClient {
 
   httplib::Client client_;
 };
+
+// Whether a run (as GET /runs/{id} returns it) has ended.
+inline bool IsFinalRun(const nlohmann::json& run) {
+  const std::string status = run.value("status", "");
+  return status == "success" || status == "failed" || status == "cancelled";
+}
+
+// Polls GET /runs/{id} until `done` holds for it or `timeout` passes; returns the last body.
+inline nlohmann::json WaitForRun(ApiClient& api, const std::string& run_id,
+                                 const std::function<bool(const nlohmann::json&)>& done,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  nlohmann::json run;
+  while (std::chrono::steady_clock::now() < deadline) {
+    run = api.Get("/runs/" + run_id).body;
+    if (done(run)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return run;
+}
 
 }  // namespace orc::testing
