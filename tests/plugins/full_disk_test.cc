@@ -151,6 +151,7 @@ TEST_F(FullDiskTest, AFailedTransactionGivesTheFileItsSpaceBack) {
     return (*made)->Run(context_).status();
   };
   ASSERT_TRUE(transform("CREATE TABLE kept AS SELECT 1 AS x").ok());
+  context_.task_id = "task-2";  // a task of its own: a sql task's statements run once per run
   // Some 50 MB written into the file, then a failure that rolls it all back.
   Status failed = transform(
       "CREATE TABLE big AS SELECT range AS id, uuid()::VARCHAR AS text FROM range(3000000); "
