@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "engine/duckdb_engine.h"
+#include "executor/database_file_locks.h"
 #include "integration/orc_process.h"
 #include "support/printers.h"
 #include "support/test_database.h"
@@ -150,8 +151,14 @@ class ExactlyOnceTest : public ::testing::TestWithParam<Stop> {
                           " SELECT count(*) FROM read_csv('" + gate + "', header = false)"}}}};
   }
 
-  // `sql`'s first value in out.duckdb, once no other process holds the file; "" until then.
+  // `sql`'s first value in out.duckdb; "" while it does not exist. The file is taken as orc's
+  // executors take it, so that reading it while orc runs cannot fail one of their attempts.
   std::string QueryOut(const std::string& sql) {
+    Interrupter never;
+    Result<DatabaseFileLocks::Held> held = DatabaseFileLocks::Acquire(
+        {directory_.File("data/out.duckdb")}, never,
+        [](const std::filesystem::path&) { return NotFoundError("orc has not created it yet"); });
+    if (!held.ok()) return "";
     DuckDbEngine engine;
     Result<std::unique_ptr<DuckDbConnection>> connection =
         engine.Connect(directory_.File("data/out.duckdb"));
