@@ -4,10 +4,11 @@
 // serves, by Ajv (JSON Schema 2020-12, the dialect of OpenAPI 3.1) with ajv-formats. Every
 // operation must have been exercised, and every status an operation declares must have been seen
 // (but the few listed in `unobservable`). Also: a forced delete of a job with a running run, and
-// a shutdown that an idle keep-alive connection does not hold up.
+// a shutdown that an idle keep-alive connection does not hold up, and /metrics read by promtool.
 //
 //   node tests/web/openapi_contract_test.mjs ORC_BINARY
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -347,6 +348,17 @@ async function idempotencyKeys() {
   await waitForRun(run.body.run_id, (current) => current.status === 'success');
 }
 
+// /metrics as Prometheus itself reads it: `promtool check metrics` (its parser and its lint
+// rules: names, units, HELP and TYPE lines, histogram buckets), once runs have filled it.
+async function metricsAgainstPromtool() {
+  const metrics = await call('get', '/metrics', { expect: 200 });
+  assert.match(metrics.body, /^orc_runs_finished_total\{status="success"\} [1-9]/m);
+  const checked = spawnSync('promtool', ['check', 'metrics'], { input: metrics.body, encoding: 'utf8' });
+  assert.ok(!checked.error, `promtool could not run (scripts/install-deps installs it): ${checked.error}`);
+  assert.equal(checked.status, 0, `promtool check metrics: ${checked.stdout}${checked.stderr}`);
+  assert.equal(`${checked.stdout}${checked.stderr}`.trim(), '', 'promtool has no warnings');
+}
+
 // Every operation was exercised, and every status it declares was seen.
 function coverage() {
   const missing = [];
@@ -394,6 +406,7 @@ async function main() {
     await runs(await jobs());
     await activeRuns();
     await idempotencyKeys();
+    await metricsAgainstPromtool();
     coverage();
     const stopMs = await idleConnectionAtShutdown(server);
     console.log(`openapi contract test passed: ${contract.seen.size} operation/status pairs ` +
