@@ -17,13 +17,16 @@ namespace orc {
 class DuckDbDatabase {
  public:
   // `allowed`: the directories a confined database may use; nullopt when it is not confined.
-  DuckDbDatabase(duckdb_database database, std::optional<std::string> allowed)
-      : database_(database), allowed_(std::move(allowed)) {}
+  // `path`: the database file, empty in memory.
+  DuckDbDatabase(duckdb_database database, std::filesystem::path path,
+                 std::optional<std::string> allowed)
+      : database_(database), path_(std::move(path)), allowed_(std::move(allowed)) {}
   ~DuckDbDatabase() { duckdb_close(&database_); }
   DuckDbDatabase(const DuckDbDatabase&) = delete;
   DuckDbDatabase& operator=(const DuckDbDatabase&) = delete;
 
   duckdb_database get() { return database_; }
+  const std::filesystem::path& path() const { return path_; }
   const std::optional<std::string>& allowed() const { return allowed_; }
 
   // Sets how many threads DuckDB runs this database's statements on (DuckDB's `threads`). A
@@ -39,6 +42,7 @@ class DuckDbDatabase {
 
  private:
   duckdb_database database_;
+  const std::filesystem::path path_;
   const std::optional<std::string> allowed_;
   size_t threads_ = 0;  // 0: DuckDB's default (one per core); guarded by the engine's mutex
 };
@@ -112,9 +116,18 @@ Status ErrorOf(duckdb_result* result, const std::optional<std::string>& allowed)
   }
 }
 
-// `sql` ready to be read by duckdb_value_*: those functions of DuckDB's C API (1.4) read past a
-// UUID column into the next one and crash, so a SELECT returning a UUID gets it as text from
-// DuckDB instead. Anything else is left as it is.
+// Whether `result` has a UUID column: DuckDB's duckdb_value_* functions (C API, 1.4) read past a
+// UUID column into the next one and crash, so such a result is not read value by value.
+bool HasUuidColumn(duckdb_result* result) {
+  const idx_t columns = duckdb_column_count(result);
+  for (idx_t column = 0; column < columns; ++column) {
+    if (duckdb_column_type(result, column) == DUCKDB_TYPE_UUID) return true;
+  }
+  return false;
+}
+
+// `sql`, a SELECT whose result has UUID columns, rewritten to return them as text. Anything else
+// is left as it is.
 std::string WithUuidsAsText(duckdb_connection connection, const std::string& sql) {
   duckdb_prepared_statement statement = nullptr;
   std::string replace;
@@ -165,9 +178,23 @@ Result<int64_t> DuckDbConnection::Execute(const std::string& sql) {
 
 Result<DuckDbRows> DuckDbConnection::Query(const std::string& sql) {
   ResultHolder result;
-  const std::string readable = WithUuidsAsText(handle_->connection, sql);
-  if (duckdb_query(handle_->connection, readable.c_str(), result.get()) == DuckDBError) {
+  if (duckdb_query(handle_->connection, sql.c_str(), result.get()) == DuckDBError) {
     return ErrorOf(result.get(), database_->allowed());
+  }
+  // Rare (metadata and counters have no UUIDs), so the common query is not prepared twice: a
+  // SELECT with UUIDs runs again, rewritten; other statements with UUIDs stay unread (an error).
+  if (HasUuidColumn(result.get())) {
+    const std::string readable = WithUuidsAsText(handle_->connection, sql);
+    if (readable == sql) {
+      return InvalidArgumentError(
+          "cannot read a result with a UUID column from this statement; "
+          "cast the column to VARCHAR");
+    }
+    duckdb_destroy_result(result.get());
+    *result.get() = duckdb_result{};
+    if (duckdb_query(handle_->connection, readable.c_str(), result.get()) == DuckDBError) {
+      return ErrorOf(result.get(), database_->allowed());
+    }
   }
   DuckDbRows rows;
   const idx_t columns = duckdb_column_count(result.get());
@@ -191,6 +218,8 @@ Result<DuckDbRows> DuckDbConnection::Query(const std::string& sql) {
   }
   return rows;
 }
+
+const std::filesystem::path& DuckDbConnection::database_path() const { return database_->path(); }
 
 void DuckDbConnection::Interrupt() { duckdb_interrupt(handle_->connection); }
 
@@ -250,7 +279,9 @@ Result<std::shared_ptr<DuckDbDatabase>> DuckDbEngine::Open(const char* path) {
   ORC_ASSIGN_OR_RETURN(duckdb_database raw, OpenDuckDb(path, options_, spill));
   std::optional<std::string> allowed;
   if (options_.confinement) allowed = DescribeAllowedDirectories(options_);
-  return std::make_shared<DuckDbDatabase>(raw, std::move(allowed));
+  return std::make_shared<DuckDbDatabase>(
+      raw, path != nullptr ? std::filesystem::path(path) : std::filesystem::path(),
+      std::move(allowed));
 }
 
 Result<std::shared_ptr<DuckDbDatabase>> DuckDbEngine::OpenMemory() {

@@ -84,6 +84,9 @@ class DuckDbConnection {
   // Runs one statement and returns its rows (meant for small results).
   Result<DuckDbRows> Query(const std::string& sql);
 
+  // The database file this connection is to (as the engine opened it); empty in memory.
+  const std::filesystem::path& database_path() const;
+
   // On a confined database, reading or writing a file outside the allowed directories, loading an
   // extension and changing a setting fail with PermissionDenied.
 

@@ -10,12 +10,10 @@ namespace orc {
 namespace {
 
 // The size of the connection's database file; nullopt in memory or when it cannot be read.
-std::optional<uintmax_t> DatabaseFileSize(DuckDbConnection& connection) {
-  Result<DuckDbRows> found = connection.Query(
-      "SELECT path FROM duckdb_databases() WHERE database_name = current_database()");
-  if (!found.ok() || found->rows.empty() || !found->rows[0][0]) return std::nullopt;
+std::optional<uintmax_t> DatabaseFileSize(const DuckDbConnection& connection) {
+  if (connection.database_path().empty()) return std::nullopt;
   std::error_code error;
-  const uintmax_t size = std::filesystem::file_size(*found->rows[0][0], error);
+  const uintmax_t size = std::filesystem::file_size(connection.database_path(), error);
   if (error) return std::nullopt;
   return size;
 }

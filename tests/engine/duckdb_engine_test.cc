@@ -123,6 +123,24 @@ TEST(DuckDbEngineTest, QueryReadsEveryTypeAsText) {
   ASSERT_TRUE(all.ok()) << all.status();
   EXPECT_EQ(all->rows.size(), 3u);
   EXPECT_FALSE((*connection)->Query("SELECT nope").ok()) << "errors come through as before";
+  // A statement other than a SELECT that returns UUIDs cannot be rewritten: an error, no crash.
+  ASSERT_TRUE((*connection)->Execute("CREATE TABLE ids (id UUID, n INTEGER)").ok());
+  Result<DuckDbRows> returning =
+      (*connection)->Query("INSERT INTO ids VALUES (uuid(), 1) RETURNING id, n");
+  ASSERT_FALSE(returning.ok());
+  EXPECT_NE(returning.status().message().find("UUID"), std::string::npos) << returning.status();
+}
+
+TEST(DuckDbEngineTest, AConnectionKnowsItsDatabaseFile) {
+  testing::TempDir dir;
+  DuckDbEngine engine;
+  Result<std::unique_ptr<DuckDbConnection>> memory = engine.Connect(":memory:");
+  ASSERT_TRUE(memory.ok()) << memory.status();
+  EXPECT_TRUE((*memory)->database_path().empty());
+  Result<std::unique_ptr<DuckDbConnection>> file = engine.Connect(dir.path() + "/w.duckdb");
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ((*file)->database_path().filename(), "w.duckdb");
+  EXPECT_TRUE(std::filesystem::exists((*file)->database_path()));
 }
 
 TEST(DuckDbEngineTest, QuotesNamesAndLiterals) {
