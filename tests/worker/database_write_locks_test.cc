@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 namespace orc {
@@ -24,7 +25,11 @@ TEST(DatabaseWriteLocksTest, OneHolderPerFileAtATime) {
     auto held = locks.Acquire({"/d/a.duckdb"}, own, [&] { waited = true; });
     acquired = held.ok();
   });
-  std::this_thread::sleep_for(50ms);
+  // The second thread may start late on a busy machine: wait for it to wait, not a fixed time.
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       !waited && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(1ms);
+  }
   EXPECT_TRUE(waited);
   EXPECT_FALSE(acquired);
   *first = DatabaseWriteLocks::Held();  // released
