@@ -132,7 +132,7 @@ class Executor {
         task_ready_.notify_one();
       } else if (type == "stop") {
         std::lock_guard lock(mutex_);
-        if (current_) current_->interrupter.Interrupt(StopReason(*message));
+        if (current_) current_->interrupter.Interrupt(StopMessageError(*message));
       }
     }
   }

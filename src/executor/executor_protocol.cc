@@ -131,13 +131,13 @@ Result<TaskReport> TaskReportFromJson(const json& message) {
   });
 }
 
-json StopMessage(const Status& reason) {
-  return {{"type", "stop"}, {"code", StatusCodeName(reason.code())}, {"message", reason.message()}};
+json StopMessage(const Status& error) {
+  return {{"type", "stop"}, {"code", StatusCodeName(error.code())}, {"message", error.message()}};
 }
 
-Status StopReason(const json& message) {
-  Status reason = StatusFromJson(message);
-  return reason.ok() ? CancelledError("stopped") : reason;
+Status StopMessageError(const json& message) {
+  Status error = StatusFromJson(message);
+  return error.ok() ? CancelledError("stopped") : error;
 }
 
 Result<json> ParseMessage(const std::string& text) {

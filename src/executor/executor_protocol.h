@@ -83,9 +83,10 @@ TaskCounters TaskCountersFromJson(const nlohmann::json& message);
 nlohmann::json ToJson(const TaskReport& report);  // a "done" message
 Result<TaskReport> TaskReportFromJson(const nlohmann::json& message);
 
-// A "stop" message for `reason`, and the reason it carries.
-nlohmann::json StopMessage(const Status& reason);
-Status StopReason(const nlohmann::json& message);
+// A "stop" message that interrupts the running attempt with `error`, and the error it carries
+// (Cancelled when the message names none).
+nlohmann::json StopMessage(const Status& error);
+Status StopMessageError(const nlohmann::json& message);
 
 // `text` parsed as a message: an object with a string "type". InvalidArgument otherwise.
 Result<nlohmann::json> ParseMessage(const std::string& text);

@@ -2,16 +2,45 @@
 
 namespace orc {
 
-void ActiveRun::Stop(Status reason) {
+std::string_view Describe(StopReason reason) {
+  switch (reason) {
+    case StopReason::kNone:
+      return "not stopped";
+    case StopReason::kCancelRequested:
+      return "cancelled by request";
+    case StopReason::kShutdown:
+      return "orc is shutting down";
+    case StopReason::kLeaseLost:
+      return "the run's lease was lost; another process took it over";
+  }
+  return "stopped";
+}
+
+Status StopError(StopReason reason) {
+  const std::string message(Describe(reason));
+  switch (reason) {
+    case StopReason::kShutdown:
+      return UnavailableError(message);
+    case StopReason::kLeaseLost:
+      return ConflictError(message);
+    case StopReason::kNone:
+    case StopReason::kCancelRequested:
+      break;
+  }
+  return CancelledError(message);
+}
+
+void ActiveRun::Stop(StopReason reason) {
+  if (reason == StopReason::kNone) return;
   {
     std::lock_guard lock(mutex_);
-    if (stop_reason_.ok()) stop_reason_ = std::move(reason);
-    if (attempt_ != nullptr) attempt_->Interrupt(stop_reason_);
+    if (stop_reason_ == StopReason::kNone) stop_reason_ = reason;
+    if (attempt_ != nullptr) attempt_->Interrupt(StopError(stop_reason_));
   }
   stop_signal_.Wake();
 }
 
-Status ActiveRun::stop_reason() const {
+StopReason ActiveRun::stop_reason() const {
   std::lock_guard lock(mutex_);
   return stop_reason_;
 }
@@ -24,7 +53,7 @@ void ActiveRun::BeginAttempt(Interrupter* interrupter, std::optional<TimePoint> 
   progress_ = progress;
   deadline_ = deadline;
   timeout_s_ = timeout_s;
-  if (!stop_reason_.ok()) attempt_->Interrupt(stop_reason_);
+  if (stop_reason_ != StopReason::kNone) attempt_->Interrupt(StopError(stop_reason_));
 }
 
 void ActiveRun::EndAttempt() {
@@ -47,8 +76,8 @@ void ActiveRun::ReportProgress(const std::function<void(const TaskRun&)>& save) 
 void ActiveRun::Enforce(TimePoint now) {
   std::lock_guard lock(mutex_);
   if (attempt_ == nullptr) return;
-  if (!stop_reason_.ok()) {
-    attempt_->Interrupt(stop_reason_);
+  if (stop_reason_ != StopReason::kNone) {
+    attempt_->Interrupt(StopError(stop_reason_));
   } else if (deadline_ && now >= *deadline_) {
     attempt_->Interrupt(
         DeadlineExceededError("timed out after " + std::to_string(timeout_s_) + " s"));

@@ -12,6 +12,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string_view>
 
 #include "common/clock.h"
 #include "common/interrupter.h"
@@ -21,18 +22,35 @@
 
 namespace orc {
 
+// Why a run stopped before its tasks were done. Each reason asks for different handling once the
+// run's worker is back: a cancelled run finishes as cancelled, a run stopped by shutdown goes back
+// to the queue, and a run whose lease was lost is left to the process that took it over. A timeout
+// is not among them: it fails one attempt, which may be retried, and the run goes on.
+enum class StopReason {
+  kNone,             // the run was not stopped
+  kCancelRequested,  // a user asked to cancel the run
+  kShutdown,         // orc is shutting down
+  kLeaseLost,        // another process took the run over
+};
+
+// What the run's log and outcome say about `reason`, e.g. "cancelled by request".
+std::string_view Describe(StopReason reason);
+
+// The error an attempt interrupted because its run stopped for `reason` fails with (Cancelled,
+// Unavailable or Conflict, with Describe(reason) as the message). Not to be called with kNone.
+Status StopError(StopReason reason);
+
 class ActiveRun {
  public:
   explicit ActiveRun(Run run) : run_(std::move(run)) {}
 
   const Run& run() const { return run_; }
 
-  // Stops the run: interrupts the running attempt with `reason`, ends a retry wait, and no further
-  // task starts. The first reason wins: Cancelled for a cancel request, Unavailable for shutdown,
-  // Conflict when another process took the run over (its lease was lost).
-  void Stop(Status reason);
-  // OK while the run was not stopped.
-  Status stop_reason() const;
+  // Stops the run: interrupts the running attempt with StopError(reason), ends a retry wait, and no
+  // further task starts. The first reason wins; kNone is ignored.
+  void Stop(StopReason reason);
+  // kNone while the run was not stopped.
+  StopReason stop_reason() const;
 
   // The attempt now running, interruptible through `interrupter` until EndAttempt(); it times out
   // at `deadline` (`timeout_s` seconds after its start) when one is given. `task_run` (as saved
@@ -56,7 +74,7 @@ class ActiveRun {
   const Run run_;
   WakeSignal stop_signal_;
   mutable std::mutex mutex_;  // guards the members below
-  Status stop_reason_;
+  StopReason stop_reason_ = StopReason::kNone;
   Interrupter* attempt_ = nullptr;
   TaskRun task_run_;
   TaskProgress* progress_ = nullptr;

@@ -53,7 +53,7 @@ class RunExecution {
     for (const size_t index : order) {
       TaskRun& task_run = task_runs_[index];
       if (task_run.status != TaskRunStatus::kPending) continue;  // succeeded on an earlier claim
-      if (!active_.stop_reason().ok()) break;
+      if (active_.stop_reason() != StopReason::kNone) break;
       if (const std::string failed = FailedDependency(job_.tasks[index]); !failed.empty()) {
         task_run.status = TaskRunStatus::kUpstreamFailed;
         task_run.error_message = "upstream task " + failed + " did not succeed";
@@ -134,10 +134,10 @@ class RunExecution {
       if (failure.ok()) break;
       task_run.errors.push_back(failure.message());
       task_run.error_message = failure.message();
-      const Status stop = active_.stop_reason();
-      if (!stop.ok()) {
-        task_run.status = stop.code() == StatusCode::kCancelled ? TaskRunStatus::kCancelled
-                                                                : TaskRunStatus::kFailed;
+      const StopReason stop = active_.stop_reason();
+      if (stop != StopReason::kNone) {
+        task_run.status = stop == StopReason::kCancelRequested ? TaskRunStatus::kCancelled
+                                                               : TaskRunStatus::kFailed;
         break;
       }
       if (!IsRetryable(failure.code()) || attempt == max_attempts) {
@@ -156,7 +156,7 @@ class RunExecution {
       task_run.status = TaskRunStatus::kPending;
       SaveTaskRun(task_run);
       environment_.clock.WaitUntil(active_.stop_signal(), environment_.clock.Now() + delay);
-      if (!active_.stop_reason().ok()) {
+      if (active_.stop_reason() != StopReason::kNone) {
         task_run.status = TaskRunStatus::kCancelled;
         break;
       }
@@ -279,7 +279,7 @@ class RunExecution {
 
   RunOutcome Outcome() {
     RunOutcome outcome;
-    const Status stop = active_.stop_reason();
+    const StopReason stop = active_.stop_reason();
     for (TaskRun& task_run : task_runs_) {
       if (task_run.status == TaskRunStatus::kPending ||
           task_run.status == TaskRunStatus::kRunning) {
@@ -293,9 +293,9 @@ class RunExecution {
                                 (task_run.attempts == 1 ? "" : "s") + ": " + task_run.error_message;
       }
     }
-    if (!stop.ok()) {
+    if (stop != StopReason::kNone) {
       outcome.status = RunStatus::kCancelled;
-      outcome.error_message = stop.message();
+      outcome.error_message = Describe(stop);
     } else {
       const bool all_succeeded = std::all_of(
           task_runs_.begin(), task_runs_.end(),

@@ -43,8 +43,9 @@ struct ExecutionEnvironment {
 };
 
 // Executes `active`'s run, each attempt in `executor`. Returns the outcome (success, failed or
-// cancelled, with the final task runs); when the run was stopped for shutdown or a lost lease, the
-// outcome's error says so and the caller gives the run back instead of finishing it.
+// cancelled, with the final task runs). A stopped run's outcome is cancelled, whatever the
+// StopReason; the caller reads active.stop_reason() to give a run stopped by shutdown back, or to
+// leave one whose lease was lost, instead of finishing it.
 RunOutcome ExecuteRun(ExecutionEnvironment& environment, ExecutorProcess& executor,
                       ActiveRun& active, RunLog& log);
 

@@ -92,7 +92,7 @@ void WorkerManager::Shutdown(Duration grace) {
   {
     std::lock_guard lock(mutex_);
     for (auto& [run_id, held] : held_) {
-      held.active->Stop(UnavailableError("orc is shutting down"));
+      held.active->Stop(StopReason::kShutdown);
     }
   }
   for (auto& worker : workers_) worker->thread.join();
@@ -106,7 +106,7 @@ void WorkerManager::RunEnqueued() { WakeAll(); }
 void WorkerManager::CancelRequested(const std::string& run_id) {
   std::lock_guard lock(mutex_);
   if (const auto found = held_.find(run_id); found != held_.end()) {
-    found->second.active->Stop(CancelledError("cancelled by request"));
+    found->second.active->Stop(StopReason::kCancelRequested);
   }
 }
 
@@ -147,14 +147,14 @@ void WorkerManager::Execute(Worker& worker, const Run& run) {
     held_[run.run_id] = Held{active, log};
     // Claimed while Shutdown() runs: its stop pass may already be over (it saw no run held), so
     // give the run straight back instead of executing it after the workers were told to stop.
-    if (stopping_.load()) active->Stop(UnavailableError("orc is shutting down"));
+    if (stopping_.load()) active->Stop(StopReason::kShutdown);
     ++stats_.runs_started;
     Observe(stats_.dispatch_buckets, stats_.dispatch_sum, stats_.dispatch_count,
             SecondsBetween(std::max(run.queued_at, run.available_at), claimed_at));
   }
   const RunOutcome outcome = ExecuteRun(environment_, worker.executor, *active, *log);
-  const Status stop = active->stop_reason();
-  if (stop.code() == StatusCode::kUnavailable) {
+  const StopReason stop = active->stop_reason();
+  if (stop == StopReason::kShutdown) {
     log->Add("warn", "", "orc is shutting down: the run goes back to the queue");
     spdlog::info("run {}: orc is shutting down: the run goes back to the queue", run.run_id);
     // Every task's end is saved as it happens: what succeeded stays done on the next claim.
@@ -162,8 +162,8 @@ void WorkerManager::Execute(Worker& worker, const Run& run) {
     if (Status released = store_.ReleaseRun(run.run_id, owner_); !released.ok()) {
       spdlog::warn("run {}: cannot give it back to the queue: {}", run.run_id, released.message());
     }
-  } else if (stop.code() == StatusCode::kConflict) {
-    spdlog::warn("run {}: {}", run.run_id, stop.message());
+  } else if (stop == StopReason::kLeaseLost) {
+    spdlog::warn("run {}: {}", run.run_id, Describe(stop));
   } else {
     log->Flush(store_);
     Result<Run> finished = store_.FinishRun(run.run_id, owner_, outcome);
@@ -223,9 +223,9 @@ void WorkerManager::Heartbeat() {
     Result<LeaseState> lease = store_.RenewLease(run_id, owner_, options_.lease);
     const bool lost = !lease.ok() && lease.status().code() == StatusCode::kConflict;
     if (lease.ok() && lease->cancel_requested) {
-      entry.active->Stop(CancelledError("cancelled by request"));
+      entry.active->Stop(StopReason::kCancelRequested);
     } else if (lost) {
-      entry.active->Stop(ConflictError("the run's lease was lost; another process took it over"));
+      entry.active->Stop(StopReason::kLeaseLost);
     } else if (!lease.ok()) {
       spdlog::warn("run {}: cannot renew its lease: {}", run_id, lease.status().message());
     }
