@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/time_format.h"
+#include "core/job_schedule.h"
 #include "core/task_defaults.h"
 #include "core/task_graph.h"
 #include "cron/cron_describe.h"
@@ -223,7 +224,7 @@ Status ValidateJob(const Job& job, const PluginRegistry& plugins, const ConfigCh
   if (job.tasks.size() > kMaxTasks) {
     return Invalid("tasks", "must list at most " + std::to_string(kMaxTasks) + " tasks");
   }
-  if (job.schedule && !IsManualSchedule(*job.schedule)) {
+  if (HasSchedule(job)) {
     Result<CronSchedule> schedule = CronSchedule::Parse(*job.schedule, job.timezone);
     if (!schedule.ok()) {
       const std::string& message = schedule.status().message();
