@@ -4,11 +4,12 @@
 
 #include "api/bounded_json.h"
 
-#include <functional>
-#include <map>
 #include <set>
 
 #include "common/time_format.h"
+#include "core/job_schedule.h"
+#include "core/task_defaults.h"
+#include "core/task_graph.h"
 #include "cron/cron_describe.h"
 #include "cron/cron_schedule.h"
 #include "plugins/plugin_registry.h"
@@ -193,50 +194,6 @@ Status ValidateTask(const Task& task, size_t index, const PluginRegistry& plugin
   return check(PluginKind::kLoader, task.loader_config);
 }
 
-// Names are unique, orders are unique, depends_on names other tasks and has no cycle.
-Status ValidateTaskGraph(const std::vector<Task>& tasks) {
-  std::map<std::string, size_t> by_name;
-  std::set<int> orders;
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    const std::string name =
-        tasks[i].task_name.empty() ? "task_" + std::to_string(i + 1) : tasks[i].task_name;
-    if (!by_name.emplace(name, i).second) {
-      return Invalid(TaskPath(i) + ".task_name", "'" + name + "' is used by another task");
-    }
-    const int order = tasks[i].task_order == 0 ? static_cast<int>(i + 1) : tasks[i].task_order;
-    if (!orders.insert(order).second) {
-      return Invalid(TaskPath(i) + ".task_order", std::to_string(order) + " is used twice");
-    }
-  }
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    for (size_t d = 0; d < tasks[i].depends_on.size(); ++d) {
-      const std::string& dependency = tasks[i].depends_on[d];
-      const std::string field = TaskPath(i) + ".depends_on[" + std::to_string(d) + "]";
-      if (by_name.count(dependency) == 0)
-        return Invalid(field, "'" + dependency + "' is no task of this job");
-      if (by_name[dependency] == i) return Invalid(field, "a task cannot depend on itself");
-    }
-  }
-  // Depth-first search for a cycle: 0 unvisited, 1 on the current path, 2 done.
-  std::vector<int> state(tasks.size(), 0);
-  std::function<Status(size_t)> visit = [&](size_t i) -> Status {
-    state[i] = 1;
-    for (const std::string& dependency : tasks[i].depends_on) {
-      const size_t next = by_name[dependency];
-      if (state[next] == 1) {
-        return Invalid(TaskPath(i) + ".depends_on", "makes a cycle through '" + dependency + "'");
-      }
-      if (state[next] == 0) ORC_RETURN_IF_ERROR(visit(next));
-    }
-    state[i] = 2;
-    return Status::Ok();
-  };
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    if (state[i] == 0) ORC_RETURN_IF_ERROR(visit(i));
-  }
-  return Status::Ok();
-}
-
 // A stored configuration as JSON. Stored text that is not bounded JSON (StoredJobToJson refuses
 // such jobs first) reads as null rather than as a value too deep to handle.
 json ConfigOrNull(const std::string& text) {
@@ -267,7 +224,7 @@ Status ValidateJob(const Job& job, const PluginRegistry& plugins, const ConfigCh
   if (job.tasks.size() > kMaxTasks) {
     return Invalid("tasks", "must list at most " + std::to_string(kMaxTasks) + " tasks");
   }
-  if (job.schedule && !IsManualSchedule(*job.schedule)) {
+  if (HasSchedule(job)) {
     Result<CronSchedule> schedule = CronSchedule::Parse(*job.schedule, job.timezone);
     if (!schedule.ok()) {
       const std::string& message = schedule.status().message();
@@ -319,10 +276,9 @@ Result<Job> JobFromJson(const json& body, const PluginRegistry& plugins,
   if (!tasks->is_array()) return Invalid("tasks", "must be an array");
   for (size_t i = 0; i < tasks->size(); ++i) {
     ORC_ASSIGN_OR_RETURN(Task task, TaskFromJson((*tasks)[i], TaskPath(i)));
-    if (task.task_order == 0) task.task_order = static_cast<int>(i + 1);  // default: position
-    if (task.task_name.empty()) task.task_name = "task_" + std::to_string(i + 1);
     job.tasks.push_back(std::move(task));
   }
+  ApplyTaskDefaults(job.tasks);
   ORC_RETURN_IF_ERROR(reader.RejectUnknown());
   ORC_RETURN_IF_ERROR(ValidateJob(job, plugins, checks));
   return job;

@@ -4,7 +4,7 @@
 
 #include "api/api_context.h"
 #include "api/job_json.h"
-#include "api/jobs_handler.h"
+#include "core/job_schedule.h"
 
 namespace orc {
 

@@ -15,7 +15,7 @@
 #include "common/clock.h"
 #include "common/time_format.h"
 #include "common/uuid.h"
-#include "cron/cron_schedule.h"
+#include "core/job_schedule.h"
 #include "scheduler/scheduler.h"
 #include "state/state_store.h"
 
@@ -337,13 +337,6 @@ void ListJobRuns(ApiContext& context, const ApiRequest& request, ApiResponse& re
 }
 
 }  // namespace
-
-std::optional<TimePoint> NextRunAt(const Job& job, TimePoint now) {
-  if (!job.is_active || !job.schedule || IsManualSchedule(*job.schedule)) return std::nullopt;
-  Result<CronSchedule> schedule = CronSchedule::Parse(*job.schedule, job.timezone);
-  if (!schedule.ok()) return std::nullopt;  // stored jobs were validated; never here in practice
-  return schedule->NextAfter(now);
-}
 
 void InstallJobRoutes(Router& router, ApiContext& context) {
   using Handler = void (*)(ApiContext&, const ApiRequest&, ApiResponse&);

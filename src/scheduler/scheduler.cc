@@ -5,6 +5,7 @@
 #include <deque>
 
 #include "common/time_format.h"
+#include "core/job_schedule.h"
 
 namespace orc {
 namespace {
@@ -96,12 +97,18 @@ void Scheduler::Loop() {
 }
 
 Status Scheduler::Resync(bool recover) {
-  std::vector<Job> jobs;
+  std::vector<std::pair<Job, CronSchedule>> jobs;
   for (int offset = 0;; offset += 1000) {
     ORC_ASSIGN_OR_RETURN(Page<Job> page,
                          store_.ListJobs({.limit = 1000, .offset = offset, .is_active = true}));
     for (Job& job : page.items) {
-      if (job.schedule && !IsManualSchedule(*job.schedule)) jobs.push_back(std::move(job));
+      Result<std::optional<CronSchedule>> schedule = ScheduleOf(job);
+      if (!schedule.ok()) {
+        spdlog::warn("scheduler: job {} has an unusable schedule: {}", job.job_name,
+                     schedule.status().message());
+        continue;
+      }
+      if (*schedule) jobs.emplace_back(std::move(job), std::move(**schedule));
     }
     if (page.items.size() < 1000) break;
   }
@@ -109,22 +116,16 @@ Status Scheduler::Resync(bool recover) {
   const TimePoint now = clock_.Now();
   std::vector<NewRun> missed;
   std::map<std::string, std::pair<Planned, TimePoint>> planned;  // job -> plan, plan after
-  for (const Job& job : jobs) {
-    Result<CronSchedule> schedule = CronSchedule::Parse(*job.schedule, job.timezone);
-    if (!schedule.ok()) {
-      spdlog::warn("scheduler: job {} has an unusable schedule: {}", job.job_name,
-                   schedule.status().message());
-      continue;
-    }
+  for (auto& [job, schedule] : jobs) {
     // The schedule applies from when it was written, or after the last slot that has a run.
     TimePoint from = job.updated_at;
     if (const auto found = latest_slots.find(job.job_id); found != latest_slots.end()) {
       from = std::max(from, found->second);
     }
     if (recover && from < now)
-      AddDueSlots(job.job_name, job.job_id, *schedule, job.catchup, from, now, missed);
+      AddDueSlots(job.job_name, job.job_id, schedule, job.catchup, from, now, missed);
     planned.emplace(job.job_id,
-                    std::pair(Planned{.schedule = std::move(*schedule), .catchup = job.catchup},
+                    std::pair(Planned{.schedule = std::move(schedule), .catchup = job.catchup},
                               std::max(from, now)));
   }
   {
@@ -145,10 +146,10 @@ void Scheduler::Replan(const std::string& job_id) {
   Result<Job> job = store_.GetJob(job_id);
   std::lock_guard lock(mutex_);
   plans_.erase(job_id);  // its queued fires go stale
-  if (!job.ok() || !job->is_active || !job->schedule || IsManualSchedule(*job->schedule)) return;
-  Result<CronSchedule> schedule = CronSchedule::Parse(*job->schedule, job->timezone);
-  if (!schedule.ok()) return;
-  Plan(job_id, Planned{.schedule = std::move(*schedule), .catchup = job->catchup}, clock_.Now());
+  if (!job.ok() || !job->is_active) return;
+  Result<std::optional<CronSchedule>> schedule = ScheduleOf(*job);
+  if (!schedule.ok() || !*schedule) return;
+  Plan(job_id, Planned{.schedule = std::move(**schedule), .catchup = job->catchup}, clock_.Now());
 }
 
 // Requires mutex_.
@@ -233,14 +234,14 @@ void Scheduler::Enqueue(std::vector<NewRun> slots) {
 Result<std::vector<NewRun>> Scheduler::BackfillSlots(const std::string& job_id, TimePoint start,
                                                      TimePoint end) {
   ORC_ASSIGN_OR_RETURN(Job job, store_.GetJob(job_id));
-  if (!job.schedule || IsManualSchedule(*job.schedule)) {
+  ORC_ASSIGN_OR_RETURN(std::optional<CronSchedule> schedule, ScheduleOf(job));
+  if (!schedule) {
     return InvalidArgumentError("job " + job.job_name + " has no schedule to backfill");
   }
   if (end < start) return InvalidArgumentError("end is before start").WithField("end");
-  ORC_ASSIGN_OR_RETURN(CronSchedule schedule, CronSchedule::Parse(*job.schedule, job.timezone));
   std::vector<NewRun> slots;
-  for (std::optional<TimePoint> at = schedule.NextAfter(start - std::chrono::microseconds(1));
-       at && *at <= end; at = schedule.NextAfter(*at)) {
+  for (std::optional<TimePoint> at = schedule->NextAfter(start - std::chrono::microseconds(1));
+       at && *at <= end; at = schedule->NextAfter(*at)) {
     if (static_cast<int>(slots.size()) >= options_.max_catchup) {
       return InvalidArgumentError("more than " + std::to_string(options_.max_catchup) +
                                   " slots from " + FormatRfc3339(start) + " to " +

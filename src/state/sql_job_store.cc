@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "common/uuid.h"
+#include "core/task_defaults.h"
 #include "state/sql_state_store.h"
 
 namespace orc {
@@ -77,12 +78,10 @@ Status NameTaken(const Job& job) {
   return AlreadyExistsError("a job named '" + job.job_name + "' already exists");
 }
 
-// Fills in what the caller may leave empty: ids and 1-based task orders.
+// Fills in what the caller may leave empty: task orders and names (ApplyTaskDefaults), and ids.
 void AssignTaskIdentity(Job& job, const std::unordered_map<std::string, std::string>& old_ids) {
-  for (size_t i = 0; i < job.tasks.size(); ++i) {
-    Task& task = job.tasks[i];
-    if (task.task_order == 0) task.task_order = static_cast<int>(i + 1);
-    if (task.task_name.empty()) task.task_name = "task_" + std::to_string(task.task_order);
+  ApplyTaskDefaults(job.tasks);
+  for (Task& task : job.tasks) {
     if (!task.task_id.empty()) continue;
     auto old = old_ids.find(task.task_name);
     task.task_id = old != old_ids.end() ? old->second : NewUuidV4();

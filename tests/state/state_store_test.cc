@@ -144,6 +144,22 @@ TEST_P(StateStoreTest, ManualJobHasNoSchedule) {
   EXPECT_FALSE(store_->GetJob(created->job_id)->memory_mb.has_value());
 }
 
+// The store fills in an unnamed task the way the API does: task_N, N its position, whatever its
+// task_order (ApplyTaskDefaults).
+TEST_P(StateStoreTest, UnnamedTaskIsNamedByItsPosition) {
+  Job job = SampleJob("unnamed");
+  job.tasks[0].task_name.clear();
+  job.tasks[0].task_order = 5;
+  job.tasks[1].task_order = 3;
+  Result<Job> created = store_->CreateJob(job);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  Result<Job> stored = store_->GetJob(created->job_id);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  ASSERT_EQ(stored->tasks.size(), 2u);  // in task_order: transform (3), then the unnamed one (5)
+  EXPECT_EQ(stored->tasks[1].task_name, "task_1");
+  EXPECT_EQ(stored->tasks[1].task_order, 5);
+}
+
 TEST_P(StateStoreTest, UnknownJobIsNotFound) {
   EXPECT_EQ(store_->GetJob("00000000-0000-4000-8000-000000000000").status().code(),
             StatusCode::kNotFound);
