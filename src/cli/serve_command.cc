@@ -185,7 +185,7 @@ int RunServe(const ServeOptions& options) {
     InstallJobRoutes(routes, context);
     InstallRunRoutes(routes, context);
     InstallMetricsRoute(routes, **store, &workers);
-    InstallCronRoutes(routes);
+    InstallCronRoutes(routes, context.clock);
     InstallOpenApiRoute(routes);
     InstallDashboardRoute(routes);
   });
