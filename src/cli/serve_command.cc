@@ -19,6 +19,7 @@
 #include "api/runs_handler.h"
 #include "cli/cli.h"
 #include "common/logging.h"
+#include "common/random_source.h"
 #include "common/termination_signals.h"
 #include "common/version.h"
 #include "plugins/extractors/api/network_policy.h"
@@ -172,7 +173,8 @@ int RunServe(const ServeOptions& options) {
       .executor = {.command = {"/proc/self/exe", "executor"}, .settings = *confinement},
       .secrets = secrets,
       .task_memory_mb = options.task_memory_mb};
-  WorkerManager workers(**store, plugins, SystemClock::Instance(), worker_options);
+  SeededRandom random(SeededRandom::UnpredictableSeed());
+  WorkerManager workers(**store, plugins, SystemClock::Instance(), random, worker_options);
   Scheduler scheduler(**store, SystemClock::Instance(), &workers);
   ApiContext context{.store = **store,
                      .plugins = plugins,
