@@ -10,7 +10,7 @@
 
 namespace orc {
 
-int RunCron(const ClientOptions& options, const CronOptions& cron) {
+int PreviewCronCommand(const ClientOptions& options, const CronOptions& cron) {
   Result<CronSchedule> schedule = CronSchedule::Parse(cron.expression, cron.timezone);
   if (!schedule.ok()) {
     ReportFailure(schedule.status());

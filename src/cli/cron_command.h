@@ -14,6 +14,6 @@ struct CronOptions {
   int count = 5;
 };
 
-int RunCron(const ClientOptions& options, const CronOptions& cron);
+int PreviewCronCommand(const ClientOptions& options, const CronOptions& cron);
 
 }  // namespace orc

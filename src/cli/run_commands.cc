@@ -143,7 +143,7 @@ void PrintRunSummary(const json& run, OutputFormat format) {
 
 }  // namespace
 
-int RunJobsList(const ClientOptions& options) {
+int ListJobsCommand(const ClientOptions& options) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
   Result<std::vector<json>> jobs = ListAllJobs(*client);
@@ -167,7 +167,7 @@ int RunJobsList(const ClientOptions& options) {
   return 0;
 }
 
-int RunJobsShow(const ClientOptions& options, const std::string& name) {
+int ShowJobCommand(const ClientOptions& options, const std::string& name) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
   Result<json> job = FindJob(*client, name);
@@ -197,7 +197,7 @@ int RunJobsShow(const ClientOptions& options, const std::string& name) {
   return 0;
 }
 
-int RunJobsSetActive(const ClientOptions& options, const std::string& name, bool active) {
+int SetJobActiveCommand(const ClientOptions& options, const std::string& name, bool active) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
   Result<json> job = FindJob(*client, name);
@@ -213,7 +213,7 @@ int RunJobsSetActive(const ClientOptions& options, const std::string& name, bool
   return 0;
 }
 
-int RunRun(const ClientOptions& options, const RunOptions& run_options) {
+int TriggerRunCommand(const ClientOptions& options, const RunOptions& run_options) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
   Result<json> job = FindJob(*client, run_options.job);
@@ -240,7 +240,7 @@ int RunRun(const ClientOptions& options, const RunOptions& run_options) {
   return ExitFor(*finished);
 }
 
-int RunRunsList(const ClientOptions& options, const RunsListOptions& list) {
+int ListRunsCommand(const ClientOptions& options, const RunsListOptions& list) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
   std::string path = "/runs?limit=" + std::to_string(list.limit);
@@ -272,7 +272,7 @@ int RunRunsList(const ClientOptions& options, const RunsListOptions& list) {
   return 0;
 }
 
-int RunLogs(const ClientOptions& options, const std::string& run_id, bool follow) {
+int ShowLogsCommand(const ClientOptions& options, const std::string& run_id, bool follow) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
   if (follow) {
@@ -288,7 +288,7 @@ int RunLogs(const ClientOptions& options, const std::string& run_id, bool follow
   return printed.ok() ? 0 : ReportFailure(printed);
 }
 
-int RunCancel(const ClientOptions& options, const std::string& run_id) {
+int CancelRunCommand(const ClientOptions& options, const std::string& run_id) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
   Result<json> run = client->Post("/runs/" + run_id + "/cancel", json());

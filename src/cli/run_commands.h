@@ -14,25 +14,25 @@
 
 namespace orc {
 
-int RunJobsList(const ClientOptions& options);
-int RunJobsShow(const ClientOptions& options, const std::string& job);
-int RunJobsSetActive(const ClientOptions& options, const std::string& job, bool active);
+int ListJobsCommand(const ClientOptions& options);
+int ShowJobCommand(const ClientOptions& options, const std::string& job);
+int SetJobActiveCommand(const ClientOptions& options, const std::string& job, bool active);
 
 struct RunOptions {
   std::string job;
   bool wait = false;
   bool follow = false;
 };
-int RunRun(const ClientOptions& options, const RunOptions& run);
+int TriggerRunCommand(const ClientOptions& options, const RunOptions& run);
 
 struct RunsListOptions {
   std::string job;
   std::string status;
   int limit = 20;
 };
-int RunRunsList(const ClientOptions& options, const RunsListOptions& list);
+int ListRunsCommand(const ClientOptions& options, const RunsListOptions& list);
 
-int RunLogs(const ClientOptions& options, const std::string& run_id, bool follow);
-int RunCancel(const ClientOptions& options, const std::string& run_id);
+int ShowLogsCommand(const ClientOptions& options, const std::string& run_id, bool follow);
+int CancelRunCommand(const ClientOptions& options, const std::string& run_id);
 
 }  // namespace orc

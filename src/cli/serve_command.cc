@@ -112,7 +112,7 @@ std::string Describe(const ExecutorSettings& settings, const ServeOptions& optio
 
 }  // namespace
 
-int RunServe(const ServeOptions& options) {
+int ServeCommand(const ServeOptions& options) {
   const Result<HostPort> bind = ParseHostPort(options.bind);
   if (!bind.ok()) {
     std::cerr << "orc: --bind: " << bind.status().message() << "\n";

@@ -25,6 +25,6 @@ struct ServeOptions {
 };
 
 // Validates the options, serves until a termination signal, and returns the exit code.
-int RunServe(const ServeOptions& options);
+int ServeCommand(const ServeOptions& options);
 
 }  // namespace orc
