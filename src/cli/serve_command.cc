@@ -112,7 +112,7 @@ std::string Describe(const ExecutorSettings& settings, const ServeOptions& optio
 
 }  // namespace
 
-int ServeCommand(const ServeOptions& options) {
+int ServeCommand(const ServeOptions& options, Clock& clock) {
   const Result<HostPort> bind = ParseHostPort(options.bind);
   if (!bind.ok()) {
     std::cerr << "orc: --bind: " << bind.status().message() << "\n";
@@ -145,7 +145,7 @@ int ServeCommand(const ServeOptions& options) {
     spdlog::error("{}", confinement.status().message());
     return kExitFailure;
   }
-  Result<std::unique_ptr<StateStore>> store = OpenStateStore(*database, SystemClock::Instance());
+  Result<std::unique_ptr<StateStore>> store = OpenStateStore(*database, clock);
   if (!store.ok()) {
     spdlog::error("{}", store.status().message());
     return kExitFailure;
@@ -174,11 +174,11 @@ int ServeCommand(const ServeOptions& options) {
       .secrets = secrets,
       .task_memory_mb = options.task_memory_mb};
   SeededRandom random(SeededRandom::UnpredictableSeed());
-  WorkerManager workers(**store, plugins, SystemClock::Instance(), random, worker_options);
-  Scheduler scheduler(**store, SystemClock::Instance(), &workers);
+  WorkerManager workers(**store, plugins, clock, random, worker_options);
+  Scheduler scheduler(**store, clock, &workers);
   ApiContext context{.store = **store,
                      .plugins = plugins,
-                     .clock = SystemClock::Instance(),
+                     .clock = clock,
                      .run_events = &workers,
                      .scheduler = &scheduler,
                      .config_checks = {.paths = &paths, .secrets = &secrets}};
