@@ -98,6 +98,7 @@ int RunChild(const std::string& side, const std::string& format, const std::stri
                         .engine = &engine,
                         .progress = &progress,
                         .interrupter = &interrupter,
+                        .clock = &SystemClock::Instance(),
                         .network_policy = &policy};
     nlohmann::json source = {{"type", format}, {"path", file}};
     if (format == "api") {

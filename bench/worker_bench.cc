@@ -47,7 +47,7 @@ class Orc {
     store_ = std::move(*OpenStateStore(*ParseDatabaseUrl(url), SystemClock::Instance()));
     RegisterBuiltinPlugins(plugins_);
     workers_ = std::make_unique<WorkerManager>(
-        *store_, plugins_, SystemClock::Instance(),
+        *store_, plugins_, SystemClock::Instance(), random_,
         WorkerManagerOptions{.workers = workers,
                              .executor = {.command = {ORC_BINARY_PATH, "executor"},
                                           .settings = {.data_dir = data_dir_.path()}}});
@@ -111,6 +111,7 @@ class Orc {
  private:
   std::unique_ptr<StateStore> store_;
   PluginRegistry plugins_;
+  SeededRandom random_{SeededRandom::UnpredictableSeed()};
   testing::TempDir data_dir_;
   std::unique_ptr<WorkerManager> workers_;
   std::unique_ptr<ApiContext> context_;

@@ -17,7 +17,7 @@ namespace {
 constexpr int kDefaultCount = 5;
 constexpr int kMaxCount = 1000;
 
-void Preview(const ApiRequest& request, ApiResponse& response) {
+void Preview(const Clock& clock, const ApiRequest& request, ApiResponse& response) {
   if (!request.HasParam("schedule")) {
     return WriteError(response,
                       InvalidArgumentError("schedule is required, e.g. ?schedule=0 9 * * MON-FRI")
@@ -30,13 +30,8 @@ void Preview(const ApiRequest& request, ApiResponse& response) {
   nlohmann::json fire_times = nlohmann::json::array();
   if (!IsManualSchedule(expression)) {
     Result<CronSchedule> schedule = CronSchedule::Parse(expression, timezone);
-    if (!schedule.ok()) {
-      const std::string field =
-          schedule.status().field().empty() ? "schedule" : schedule.status().field();
-      return WriteError(response,
-                        InvalidArgumentError(schedule.status().message()).WithField(field));
-    }
-    std::optional<TimePoint> at = SystemClock::Instance().Now();
+    if (!schedule.ok()) return WriteError(response, schedule.status());
+    std::optional<TimePoint> at = clock.Now();
     for (int i = 0; i < *count && (at = schedule->NextAfter(*at)); ++i) {
       fire_times.push_back(FormatRfc3339(*at));
     }
@@ -47,9 +42,12 @@ void Preview(const ApiRequest& request, ApiResponse& response) {
 
 }  // namespace
 
-void InstallCronRoutes(Router& router) {
+void InstallCronRoutes(Router& router, const Clock& clock) {
   router.Get("/cron/preview",
-             "The next fire times of a schedule (?schedule, ?timezone, ?count), in UTC", Preview);
+             "The next fire times of a schedule (?schedule, ?timezone, ?count), in UTC",
+             [&clock](const ApiRequest& request, ApiResponse& response) {
+               Preview(clock, request, response);
+             });
 }
 
 }  // namespace orc

@@ -226,13 +226,9 @@ Status ValidateJob(const Job& job, const PluginRegistry& plugins, const ConfigCh
   }
   if (HasSchedule(job)) {
     Result<CronSchedule> schedule = CronSchedule::Parse(*job.schedule, job.timezone);
-    if (!schedule.ok()) {
-      const std::string& message = schedule.status().message();
-      return InvalidArgumentError(message).WithField(
-          message.rfind("timezone", 0) == 0 ? "timezone" : "schedule");
-    }
+    if (!schedule.ok()) return schedule.status();  // its field() says schedule or timezone
   } else if (Result<const TimeZone*> zone = FindTimeZone(job.timezone); !zone.ok()) {
-    return InvalidArgumentError(zone.status().message()).WithField("timezone");
+    return zone.status();
   }
   for (size_t i = 0; i < job.tasks.size(); ++i) {
     ORC_RETURN_IF_ERROR(ValidateTask(job.tasks[i], i, plugins, checks));

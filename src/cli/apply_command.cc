@@ -149,7 +149,7 @@ void Print(const ClientOptions& options, const std::vector<Change>& changes, boo
 
 }  // namespace
 
-int RunApply(const ClientOptions& client_options, const ApplyOptions& options) {
+int ApplyJobsCommand(const ClientOptions& client_options, const ApplyOptions& options) {
   Result<std::vector<std::string>> files = JobFiles(options.paths);
   if (!files.ok()) return ReportFailure(files.status());
   Result<std::vector<FileJob>> jobs = ReadJobs(*files);

@@ -21,6 +21,6 @@ struct ApplyOptions {
   bool prune = false;
 };
 
-int RunApply(const ClientOptions& client_options, const ApplyOptions& options);
+int ApplyJobsCommand(const ClientOptions& client_options, const ApplyOptions& options);
 
 }  // namespace orc

@@ -14,6 +14,7 @@
 #include "cli/query_command.h"
 #include "cli/run_commands.h"
 #include "cli/serve_command.h"
+#include "common/clock.h"
 #include "common/version.h"
 #include "engine/duckdb_library.h"
 #include "executor/executor_main.h"
@@ -128,9 +129,12 @@ struct ClientArguments {
   std::function<int()> action;
 };
 
-void AddClientCommands(CLI::App& app, ClientArguments& arguments) {
-  // The callbacks run while the arguments are parsed and capture `a`, which outlives them.
+// The commands read and wait on `clock`.
+void AddClientCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) {
+  // The callbacks run while the arguments are parsed and capture `a` and `clock`, which outlive
+  // them.
   ClientArguments* a = &arguments;
+  Clock* c = &clock;
   ReadClientEnvironment(a->client);
   CLI::App* apply =
       app.add_subcommand("apply", "Create or update the server's jobs from YAML/JSON job files");
@@ -139,18 +143,18 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments) {
       ->required();
   apply->add_flag("--dry-run", a->apply.dry_run, "Show what would change; change nothing");
   apply->add_flag("--prune", a->apply.prune, "Delete the jobs that no file defines");
-  apply->callback([a] { a->action = [a] { return RunApply(a->client, a->apply); }; });
+  apply->callback([a] { a->action = [a] { return ApplyJobsCommand(a->client, a->apply); }; });
 
   CLI::App* jobs = app.add_subcommand("jobs", "List, show, pause and resume jobs");
   AddClientOptions(*jobs, a->client);
   jobs->require_subcommand(1);
   jobs->fallthrough();
   jobs->add_subcommand("list", "The jobs, their schedules and last runs")->callback([a] {
-    a->action = [a] { return RunJobsList(a->client); };
+    a->action = [a] { return ListJobsCommand(a->client); };
   });
   CLI::App* show = jobs->add_subcommand("show", "A job's definition (YAML) and recent runs");
   show->add_option("job", a->job, "Job name or id")->required();
-  show->callback([a] { a->action = [a] { return RunJobsShow(a->client, a->job); }; });
+  show->callback([a, c] { a->action = [a, c] { return ShowJobCommand(a->client, a->job, *c); }; });
   for (const bool active : {false, true}) {
     CLI::App* toggle =
         jobs->add_subcommand(active ? "resume" : "pause",
@@ -158,7 +162,7 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments) {
                                     : "Stop the job's schedule (manual runs stay possible)");
     toggle->add_option("job", a->job, "Job name or id")->required();
     toggle->callback([a, active] {
-      a->action = [a, active] { return RunJobsSetActive(a->client, a->job, active); };
+      a->action = [a, active] { return SetJobActiveCommand(a->client, a->job, active); };
     });
   }
 
@@ -167,7 +171,8 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments) {
   run->add_option("job", a->run.job, "Job name or id")->required();
   run->add_flag("--wait", a->run.wait, "Wait for the run to finish; exit 0 if it succeeds");
   run->add_flag("--follow", a->run.follow, "Stream the run's log and progress until it ends");
-  run->callback([a] { a->action = [a] { return RunRun(a->client, a->run); }; });
+  run->callback(
+      [a, c] { a->action = [a, c] { return TriggerRunCommand(a->client, a->run, *c); }; });
 
   CLI::App* runs = app.add_subcommand("runs", "List runs (orc runs list)");
   AddClientOptions(*runs, a->client);
@@ -181,18 +186,21 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments) {
         ->check(CLI::IsMember({"queued", "running", "success", "failed", "cancelled"}));
     command->add_option("--limit", a->runs_list.limit, "How many")->check(CLI::Range(1, 1000));
   }
-  runs->callback([a] { a->action = [a] { return RunRunsList(a->client, a->runs_list); }; });
+  runs->callback(
+      [a, c] { a->action = [a, c] { return ListRunsCommand(a->client, a->runs_list, *c); }; });
 
   CLI::App* logs = app.add_subcommand("logs", "A run's log");
   AddClientOptions(*logs, a->client);
   logs->add_option("run_id", a->run_id, "The run")->required();
   logs->add_flag("-f,--follow", a->follow, "Keep printing new lines until the run ends");
-  logs->callback([a] { a->action = [a] { return RunLogs(a->client, a->run_id, a->follow); }; });
+  logs->callback([a, c] {
+    a->action = [a, c] { return ShowLogsCommand(a->client, a->run_id, a->follow, *c); };
+  });
 
   CLI::App* cancel = app.add_subcommand("cancel", "Cancel a queued or running run");
   AddClientOptions(*cancel, a->client);
   cancel->add_option("run_id", a->run_id, "The run")->required();
-  cancel->callback([a] { a->action = [a] { return RunCancel(a->client, a->run_id); }; });
+  cancel->callback([a] { a->action = [a] { return CancelRunCommand(a->client, a->run_id); }; });
 
   CLI::App* cron =
       app.add_subcommand("cron", "A cron expression in words and its next fire times (offline)");
@@ -202,7 +210,8 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   AddOutputOption(*cron, a->client.output);
-  cron->callback([a] { a->action = [a] { return RunCron(a->client, a->cron); }; });
+  cron->callback(
+      [a, c] { a->action = [a, c] { return PreviewCronCommand(a->client, a->cron, *c); }; });
 
   CLI::App* query = app.add_subcommand("query", "Run SQL on a DuckDB file that jobs loaded");
   query->add_option("db_path", a->query.db_path, "The DuckDB file")->required();
@@ -211,7 +220,7 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments) {
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   AddOutputOption(*query, a->client.output);
-  query->callback([a] { a->action = [a] { return RunQuery(a->client, a->query); }; });
+  query->callback([a] { a->action = [a] { return QueryDatabaseCommand(a->client, a->query); }; });
 }
 
 // Plain `orc`, or `orc --bind ...` without a subcommand, means `orc serve ...`.
@@ -246,8 +255,10 @@ int RunCli(int argc, char** argv) {
   // Started by `orc serve` for each worker, never by hand: not listed in --help.
   CLI::App* executor = app.add_subcommand("executor", "Run task attempts for orc serve");
   executor->group("");
+  // The one clock of the process: every command that reads the time or waits takes it.
+  Clock& clock = SystemClock::Instance();
   ClientArguments client_arguments;
-  AddClientCommands(app, client_arguments);
+  AddClientCommands(app, client_arguments, clock);
 
   std::vector<std::string> arguments = ArgumentsWithDefaultCommand(argc, argv);
   std::reverse(arguments.begin(), arguments.end());  // CLI11 takes them last-first
@@ -272,7 +283,7 @@ int RunCli(int argc, char** argv) {
     return RunExecutor(kExecutorChannelFd, plugins);
   }
   if (client_arguments.action) return client_arguments.action();
-  return RunServe(serve_options);
+  return ServeCommand(serve_options, clock);
 }
 
 }  // namespace orc

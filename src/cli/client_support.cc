@@ -66,11 +66,11 @@ std::string ShortTime(const nlohmann::json& value) {
   return text;
 }
 
-std::string RunDuration(const nlohmann::json& run) {
+std::string RunDuration(const nlohmann::json& run, TimePoint now) {
   if (!run.value("started_at", nlohmann::json()).is_string()) return "-";
   Result<TimePoint> started = ParseRfc3339(run["started_at"].get<std::string>());
   if (!started.ok()) return "-";
-  TimePoint end = std::chrono::system_clock::now();
+  TimePoint end = now;
   if (run.value("finished_at", nlohmann::json()).is_string()) {
     Result<TimePoint> finished = ParseRfc3339(run["finished_at"].get<std::string>());
     if (finished.ok()) end = *finished;

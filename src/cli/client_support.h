@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/api_client.h"
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace orc {
@@ -41,9 +42,9 @@ std::string Cell(const nlohmann::json& value);
 // "2026-11-27T09:00:00.123Z" as "2026-11-27 09:00:00"; "-" for null.
 std::string ShortTime(const nlohmann::json& value);
 
-// The time from started_at to finished_at (or to now while running) as "1.2s", "3m04s"; "-"
+// The time from started_at to finished_at (or to `now` while running) as "1.2s", "3m04s"; "-"
 // before the start.
-std::string RunDuration(const nlohmann::json& run);
+std::string RunDuration(const nlohmann::json& run, TimePoint now);
 
 // Every job on the server, in creation order (all pages).
 Result<std::vector<nlohmann::json>> ListAllJobs(ApiClient& client);

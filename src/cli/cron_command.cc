@@ -10,7 +10,7 @@
 
 namespace orc {
 
-int RunCron(const ClientOptions& options, const CronOptions& cron) {
+int PreviewCronCommand(const ClientOptions& options, const CronOptions& cron, const Clock& clock) {
   Result<CronSchedule> schedule = CronSchedule::Parse(cron.expression, cron.timezone);
   if (!schedule.ok()) {
     ReportFailure(schedule.status());
@@ -18,7 +18,7 @@ int RunCron(const ClientOptions& options, const CronOptions& cron) {
   }
   const Result<const TimeZone*> zone = FindTimeZone(cron.timezone);
   std::vector<TimePoint> times;
-  TimePoint after = std::chrono::system_clock::now();
+  TimePoint after = clock.Now();
   for (int i = 0; i < cron.count; ++i) {
     std::optional<TimePoint> next = schedule->NextAfter(after);
     if (!next) break;

@@ -14,6 +14,7 @@ struct CronOptions {
   int count = 5;
 };
 
-int RunCron(const ClientOptions& options, const CronOptions& cron);
+// The fire times start from `clock`'s now.
+int PreviewCronCommand(const ClientOptions& options, const CronOptions& cron, const Clock& clock);
 
 }  // namespace orc

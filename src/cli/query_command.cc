@@ -7,7 +7,7 @@
 
 namespace orc {
 
-int RunQuery(const ClientOptions& options, const QueryOptions& query) {
+int QueryDatabaseCommand(const ClientOptions& options, const QueryOptions& query) {
   std::error_code error;
   if (!std::filesystem::is_regular_file(query.db_path, error)) {
     return ReportFailure(NotFoundError("no DuckDB database at '" + query.db_path +

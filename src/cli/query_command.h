@@ -15,6 +15,6 @@ struct QueryOptions {
   int max_rows = 1000;
 };
 
-int RunQuery(const ClientOptions& options, const QueryOptions& query);
+int QueryDatabaseCommand(const ClientOptions& options, const QueryOptions& query);
 
 }  // namespace orc

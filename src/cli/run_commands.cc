@@ -7,7 +7,6 @@
 #include <functional>
 #include <iostream>
 #include <map>
-#include <thread>
 
 #include "api/job_yaml.h"
 #include "common/time_format.h"
@@ -51,8 +50,8 @@ void PrintLogLine(const json& line, OutputFormat format) {
 }
 
 // The progress line of a running run: its running tasks, rows so far and rows per second.
-std::string ProgressLine(const json& run) {
-  std::string line = "  " + run.value("status", "") + " " + RunDuration(run);
+std::string ProgressLine(const json& run, TimePoint now) {
+  std::string line = "  " + run.value("status", "") + " " + RunDuration(run, now);
   for (const json& task : run.value("task_runs", json::array())) {
     if (task.value("status", "") != "running") continue;
     const int64_t rows =
@@ -61,10 +60,7 @@ std::string ProgressLine(const json& run) {
     const json& started = task["started_at"];
     if (started.is_string()) {
       Result<TimePoint> start = ParseRfc3339(started.get<std::string>());
-      const double seconds =
-          start.ok()
-              ? std::chrono::duration<double>(std::chrono::system_clock::now() - *start).count()
-              : 0;
+      const double seconds = start.ok() ? std::chrono::duration<double>(now - *start).count() : 0;
       if (seconds > 0.05) {
         line += ", " + Thousands(static_cast<int64_t>(rows / seconds)) + " rows/s";
       }
@@ -97,7 +93,8 @@ Status PrintLogLinesAfter(ApiClient& client, const std::string& run_id, OutputFo
 // Polls the run until it finishes; prints its new log lines when `show_logs`, and a progress
 // line on a terminal. Returns the finished run.
 Result<json> FollowRun(ApiClient& client, const std::string& run_id, bool show_logs,
-                       OutputFormat format) {
+                       OutputFormat format, Clock& clock) {
+  WakeSignal never_woken;  // the polls are paced by the clock alone
   const bool progress = format == OutputFormat::kTable && isatty(STDERR_FILENO);
   int64_t after = 0;
   size_t progress_width = 0;
@@ -117,24 +114,24 @@ Result<json> FollowRun(ApiClient& client, const std::string& run_id, bool show_l
       return run;
     }
     if (progress) {
-      const std::string line = ProgressLine(run);
+      const std::string line = ProgressLine(run, clock.Now());
       clear_progress();
       std::cerr << line << std::flush;
       progress_width = line.size();
     }
-    std::this_thread::sleep_for(kPollInterval);
+    clock.WaitUntil(never_woken, clock.Now() + kPollInterval);
   }
 }
 
 int ExitFor(const json& run) { return run.value("status", "") == "success" ? 0 : 1; }
 
-void PrintRunSummary(const json& run, OutputFormat format) {
+void PrintRunSummary(const json& run, OutputFormat format, TimePoint now) {
   if (format == OutputFormat::kJson) {
     std::cout << run.dump(2) << "\n";
     return;
   }
   std::cout << "run " << run.value("run_id", "") << " " << run.value("status", "") << " in "
-            << RunDuration(run) << ", " << Thousands(run.value("rows_loaded", int64_t{0}))
+            << RunDuration(run, now) << ", " << Thousands(run.value("rows_loaded", int64_t{0}))
             << " rows loaded";
   if (run["error_message"].is_string())
     std::cout << ": " << run["error_message"].get<std::string>();
@@ -143,7 +140,7 @@ void PrintRunSummary(const json& run, OutputFormat format) {
 
 }  // namespace
 
-int RunJobsList(const ClientOptions& options) {
+int ListJobsCommand(const ClientOptions& options) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
   Result<std::vector<json>> jobs = ListAllJobs(*client);
@@ -167,7 +164,7 @@ int RunJobsList(const ClientOptions& options) {
   return 0;
 }
 
-int RunJobsShow(const ClientOptions& options, const std::string& name) {
+int ShowJobCommand(const ClientOptions& options, const std::string& name, const Clock& clock) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
   Result<json> job = FindJob(*client, name);
@@ -189,7 +186,8 @@ int RunJobsShow(const ClientOptions& options, const std::string& name) {
     std::vector<std::vector<std::string>> rows;
     for (const json& run : *runs) {
       rows.push_back({run.value("run_id", ""), run.value("status", ""),
-                      run.value("triggered_by", ""), ShortTime(run["queued_at"]), RunDuration(run),
+                      run.value("triggered_by", ""), ShortTime(run["queued_at"]),
+                      RunDuration(run, clock.Now()),
                       Thousands(run.value("rows_loaded", int64_t{0}))});
     }
     PrintTable(std::cout, {"RUN_ID", "STATUS", "TRIGGER", "QUEUED", "DURATION", "ROWS"}, rows);
@@ -197,7 +195,7 @@ int RunJobsShow(const ClientOptions& options, const std::string& name) {
   return 0;
 }
 
-int RunJobsSetActive(const ClientOptions& options, const std::string& name, bool active) {
+int SetJobActiveCommand(const ClientOptions& options, const std::string& name, bool active) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
   Result<json> job = FindJob(*client, name);
@@ -213,7 +211,7 @@ int RunJobsSetActive(const ClientOptions& options, const std::string& name, bool
   return 0;
 }
 
-int RunRun(const ClientOptions& options, const RunOptions& run_options) {
+int TriggerRunCommand(const ClientOptions& options, const RunOptions& run_options, Clock& clock) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
   Result<json> job = FindJob(*client, run_options.job);
@@ -234,13 +232,13 @@ int RunRun(const ClientOptions& options, const RunOptions& run_options) {
   if (options.format() == OutputFormat::kTable) {
     std::cerr << "run " << run_id << " of " << run_options.job << " queued\n";
   }
-  Result<json> finished = FollowRun(*client, run_id, run_options.follow, options.format());
+  Result<json> finished = FollowRun(*client, run_id, run_options.follow, options.format(), clock);
   if (!finished.ok()) return ReportFailure(finished.status());
-  PrintRunSummary(*finished, options.format());
+  PrintRunSummary(*finished, options.format(), clock.Now());
   return ExitFor(*finished);
 }
 
-int RunRunsList(const ClientOptions& options, const RunsListOptions& list) {
+int ListRunsCommand(const ClientOptions& options, const RunsListOptions& list, const Clock& clock) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
   std::string path = "/runs?limit=" + std::to_string(list.limit);
@@ -265,20 +263,23 @@ int RunRunsList(const ClientOptions& options, const RunsListOptions& list) {
     const auto name = names.find(run.value("job_id", ""));
     rows.push_back({run.value("run_id", ""), name == names.end() ? "-" : name->second,
                     run.value("status", ""), run.value("triggered_by", ""),
-                    ShortTime(run["queued_at"]), RunDuration(run),
+                    ShortTime(run["queued_at"]), RunDuration(run, clock.Now()),
                     Thousands(run.value("rows_loaded", int64_t{0}))});
   }
   PrintTable(std::cout, {"RUN_ID", "JOB", "STATUS", "TRIGGER", "QUEUED", "DURATION", "ROWS"}, rows);
   return 0;
 }
 
-int RunLogs(const ClientOptions& options, const std::string& run_id, bool follow) {
+int ShowLogsCommand(const ClientOptions& options, const std::string& run_id, bool follow,
+                    Clock& clock) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
   if (follow) {
-    Result<json> finished = FollowRun(*client, run_id, /*show_logs=*/true, options.format());
+    Result<json> finished = FollowRun(*client, run_id, /*show_logs=*/true, options.format(), clock);
     if (!finished.ok()) return ReportFailure(finished.status());
-    if (options.format() == OutputFormat::kTable) PrintRunSummary(*finished, options.format());
+    if (options.format() == OutputFormat::kTable) {
+      PrintRunSummary(*finished, options.format(), clock.Now());
+    }
     return ExitFor(*finished);
   }
   Result<json> run = client->Get("/runs/" + run_id);  // a clear 404 for an unknown run
@@ -288,7 +289,7 @@ int RunLogs(const ClientOptions& options, const std::string& run_id, bool follow
   return printed.ok() ? 0 : ReportFailure(printed);
 }
 
-int RunCancel(const ClientOptions& options, const std::string& run_id) {
+int CancelRunCommand(const ClientOptions& options, const std::string& run_id) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
   Result<json> run = client->Post("/runs/" + run_id + "/cancel", json());

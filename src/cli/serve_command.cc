@@ -19,6 +19,7 @@
 #include "api/runs_handler.h"
 #include "cli/cli.h"
 #include "common/logging.h"
+#include "common/random_source.h"
 #include "common/termination_signals.h"
 #include "common/version.h"
 #include "plugins/extractors/api/network_policy.h"
@@ -111,7 +112,7 @@ std::string Describe(const ExecutorSettings& settings, const ServeOptions& optio
 
 }  // namespace
 
-int RunServe(const ServeOptions& options) {
+int ServeCommand(const ServeOptions& options, Clock& clock) {
   const Result<HostPort> bind = ParseHostPort(options.bind);
   if (!bind.ok()) {
     std::cerr << "orc: --bind: " << bind.status().message() << "\n";
@@ -144,7 +145,7 @@ int RunServe(const ServeOptions& options) {
     spdlog::error("{}", confinement.status().message());
     return kExitFailure;
   }
-  Result<std::unique_ptr<StateStore>> store = OpenStateStore(*database, SystemClock::Instance());
+  Result<std::unique_ptr<StateStore>> store = OpenStateStore(*database, clock);
   if (!store.ok()) {
     spdlog::error("{}", store.status().message());
     return kExitFailure;
@@ -172,11 +173,12 @@ int RunServe(const ServeOptions& options) {
       .executor = {.command = {"/proc/self/exe", "executor"}, .settings = *confinement},
       .secrets = secrets,
       .task_memory_mb = options.task_memory_mb};
-  WorkerManager workers(**store, plugins, SystemClock::Instance(), worker_options);
-  Scheduler scheduler(**store, SystemClock::Instance(), &workers);
+  SeededRandom random(SeededRandom::UnpredictableSeed());
+  WorkerManager workers(**store, plugins, clock, random, worker_options);
+  Scheduler scheduler(**store, clock, &workers);
   ApiContext context{.store = **store,
                      .plugins = plugins,
-                     .clock = SystemClock::Instance(),
+                     .clock = clock,
                      .run_events = &workers,
                      .scheduler = &scheduler,
                      .config_checks = {.paths = &paths, .secrets = &secrets}};
@@ -185,7 +187,7 @@ int RunServe(const ServeOptions& options) {
     InstallJobRoutes(routes, context);
     InstallRunRoutes(routes, context);
     InstallMetricsRoute(routes, **store, &workers);
-    InstallCronRoutes(routes);
+    InstallCronRoutes(routes, context.clock);
     InstallOpenApiRoute(routes);
     InstallDashboardRoute(routes);
   });

@@ -7,6 +7,8 @@
 
 namespace orc {
 
+class Clock;
+
 struct ServeOptions {
   std::string bind = "127.0.0.1:8080";
   std::string database_url = "sqlite:orc.db";
@@ -24,7 +26,8 @@ struct ServeOptions {
   int task_memory_mb = 2048;  // 0: no limit
 };
 
-// Validates the options, serves until a termination signal, and returns the exit code.
-int RunServe(const ServeOptions& options);
+// Validates the options, serves until a termination signal, and returns the exit code. The
+// state store, scheduler, workers and API all read `clock`.
+int ServeCommand(const ServeOptions& options, Clock& clock);
 
 }  // namespace orc

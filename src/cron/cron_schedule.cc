@@ -16,6 +16,11 @@ static_assert(CronSchedule::kMaxYear < TimeZone::kLastRuleYear,
 
 using std::chrono::seconds;
 
+// An error in the cron expression itself; the field lets the API name it without reading text.
+Status ScheduleError(std::string message) {
+  return InvalidArgumentError(std::move(message)).WithField("schedule");
+}
+
 struct FieldSpec {
   const char* name;
   int min;
@@ -82,7 +87,7 @@ class FieldParser {
     message.append(spec_.name).append(" field (").append(Ordinal()).append(" of ");
     message.append(std::to_string(field_count_)).append(") '").append(token).append("': ");
     message.append(why);
-    return InvalidArgumentError(std::move(message));
+    return InvalidArgumentError(std::move(message)).WithField("schedule");
   }
 
   std::string Ordinal() const {
@@ -214,20 +219,20 @@ Result<CronSchedule> CronSchedule::Parse(std::string_view expression, std::strin
   schedule.timezone_ = std::string(timezone);
   ORC_ASSIGN_OR_RETURN(schedule.zone_, FindTimeZone(timezone));
   if (IsManualSchedule(expression)) {
-    return InvalidArgumentError("schedule '" + std::string(expression) +
-                                "': a manual-only job has no cron schedule");
+    return ScheduleError("schedule '" + std::string(expression) +
+                         "': a manual-only job has no cron schedule");
   }
   if (!expression.empty() && expression.front() == '@' && ExpandMacro(expression) == expression) {
-    return InvalidArgumentError("schedule '" + std::string(expression) +
-                                "': unknown macro; use @yearly, @annually, @monthly, @weekly, "
-                                "@daily, @midnight, @hourly or @manual");
+    return ScheduleError("schedule '" + std::string(expression) +
+                         "': unknown macro; use @yearly, @annually, @monthly, @weekly, "
+                         "@daily, @midnight, @hourly or @manual");
   }
   std::vector<std::string_view> fields = SplitFields(ExpandMacro(expression));
   if (fields.size() < 5 || fields.size() > 7) {
-    return InvalidArgumentError("schedule '" + std::string(expression) +
-                                "': expected 5 fields (min hour day month " +
-                                "weekday), 6 (with seconds first) or 7 (with a year last), got " +
-                                std::to_string(fields.size()));
+    return ScheduleError("schedule '" + std::string(expression) +
+                         "': expected 5 fields (min hour day month " +
+                         "weekday), 6 (with seconds first) or 7 (with a year last), got " +
+                         std::to_string(fields.size()));
   }
   if (fields.size() == 5) fields.insert(fields.begin(), "0");
   const int count = static_cast<int>(SplitFields(ExpandMacro(expression)).size());
@@ -271,18 +276,18 @@ Result<CronSchedule> CronSchedule::Parse(std::string_view expression, std::strin
       }
     }
     if (!possible) {
-      return InvalidArgumentError("schedule '" + std::string(expression) +
-                                  "': no allowed month has the allowed days of the month, so it "
-                                  "never fires");
+      return ScheduleError("schedule '" + std::string(expression) +
+                           "': no allowed month has the allowed days of the month, so it "
+                           "never fires");
     }
   }
   // Other dates that never come, e.g. 29 February in a year that is not a leap year.
   if (!schedule.NextAfter(
           TimePoint(date::sys_days(date::year(kMinYear) / 1 / 1).time_since_epoch() -
                     std::chrono::hours(24)))) {
-    return InvalidArgumentError("schedule '" + std::string(expression) +
-                                "': matches no date from " + std::to_string(kMinYear) + " to " +
-                                std::to_string(kMaxYear) + ", so it never fires");
+    return ScheduleError("schedule '" + std::string(expression) + "': matches no date from " +
+                         std::to_string(kMinYear) + " to " + std::to_string(kMaxYear) +
+                         ", so it never fires");
   }
   return schedule;
 }

@@ -49,8 +49,8 @@ class CronSchedule {
   static constexpr int kMinYear = 1970;
   static constexpr int kMaxYear = 2199;
 
-  // Parses `expression` for `timezone`. InvalidArgument naming the field ("schedule" or
-  // "timezone"), the token at fault and why, e.g.
+  // Parses `expression` for `timezone`. InvalidArgument whose field() is "schedule" or
+  // "timezone", and whose message names that field, the token at fault and why, e.g.
   //   schedule: day-of-week field (5th) 'FRY': not a number or a day name (SUN-SAT)
   // An expression that never fires between kMinYear and the end of kMaxYear (the years a
   // schedule can name), such as the 29th of February of 2027, is refused too.

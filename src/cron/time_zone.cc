@@ -151,7 +151,8 @@ date::local_seconds TimeZone::ToLocal(date::sys_seconds time) const {
 
 Result<const TimeZone*> FindTimeZone(std::string_view timezone) {
   if (timezone.empty()) {
-    return InvalidArgumentError("timezone: empty; use an IANA name such as UTC or Europe/Berlin");
+    return InvalidArgumentError("timezone: empty; use an IANA name such as UTC or Europe/Berlin")
+        .WithField("timezone");
   }
   if (timezone == "UTC") return static_cast<const TimeZone*>(nullptr);
   // Only names the database knows are kept, so the map is bounded by the database's size.
@@ -165,7 +166,8 @@ Result<const TimeZone*> FindTimeZone(std::string_view timezone) {
   } catch (const std::exception&) {
     return InvalidArgumentError("timezone '" + std::string(timezone) +
                                 "': not an IANA time zone name (e.g. UTC, Europe/Berlin, "
-                                "America/New_York)");
+                                "America/New_York)")
+        .WithField("timezone");
   }
   auto loaded = std::make_unique<const TimeZone>(*zone, kZoneInfoDirectory);
   const TimeZone* result = loaded.get();

@@ -53,7 +53,7 @@ class TimeZone {
 };
 
 // The IANA time zone `timezone` names (null for "UTC", which needs no table), or InvalidArgument
-// naming it. A manual job's time zone is checked with this too.
+// naming it, with field() "timezone". A manual job's time zone is checked with this too.
 Result<const TimeZone*> FindTimeZone(std::string_view timezone);
 
 }  // namespace orc

@@ -216,6 +216,7 @@ class Executor {
                         .engine = engine_.get(),
                         .progress = &current.progress,
                         .interrupter = &current.interrupter,
+                        .clock = &SystemClock::Instance(),
                         .network_policy = &network_policy_,
                         .log = [this](std::string_view level, std::string message) {
                           (void)Send({{"type", "log"}, {"level", level}, {"message", message}});

@@ -75,7 +75,9 @@ struct TaskContext {
   DuckDbEngine* engine = nullptr;
   TaskProgress* progress = nullptr;
   Interrupter* interrupter = nullptr;
-  Clock* clock = &SystemClock::Instance();
+  // What the task reads the time from and waits on (rate limits, Retry-After, backoff); never
+  // null. Whoever builds the context chooses it, so a test can hand in a FakeClock.
+  Clock* clock = nullptr;
   // What HTTP extractors may connect to; nullptr: the default policy (public addresses only).
   const NetworkPolicy* network_policy = nullptr;
   // A line for the run's log ("info", "warn", "error").

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -15,11 +14,6 @@
 
 namespace orc {
 namespace {
-
-double Jitter() {
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.5, 1.0)(generator);
-}
 
 // An attempt ready for the executor: its configurations with their secrets resolved and the
 // DuckDB files it writes, and what hides those secrets again.
@@ -149,7 +143,7 @@ class RunExecution {
                      ": " + failure.message());
         break;
       }
-      const Duration delay = RetryDelay(policy, attempt + 1, Jitter());
+      const Duration delay = RetryDelay(policy, attempt + 1, environment_.random);
       log_.Add("warn", task.task_name,
                "attempt " + std::to_string(attempt) + " failed: " + failure.message() +
                    "; retrying in " + FormatSeconds(delay));
@@ -329,9 +323,9 @@ RunOutcome ExecuteRun(ExecutionEnvironment& environment, ExecutorProcess& execut
   return RunExecution(environment, executor, active, log).Execute();
 }
 
-Duration RetryDelay(const RetryPolicy& policy, int next_attempt, double jitter) {
+Duration RetryDelay(const RetryPolicy& policy, int next_attempt, RandomSource& random) {
   const double exponential = policy.initial_delay_s * std::pow(2.0, std::max(0, next_attempt - 2));
-  const double seconds = std::min(policy.max_delay_s, exponential) * jitter;
+  const double seconds = std::min(policy.max_delay_s, exponential) * random.Uniform(0.5, 1.0);
   return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
 }
 

@@ -18,6 +18,7 @@
 
 #include "common/clock.h"
 #include "common/path_policy.h"
+#include "common/random_source.h"
 #include "plugins/secrets.h"
 #include "state/state_store.h"
 #include "worker/active_run.h"
@@ -35,6 +36,7 @@ struct ExecutionEnvironment {
   StateStore& store;
   const PluginRegistry& plugins;
   Clock& clock;
+  RandomSource& random;  // the jitter of retry delays
   const PathPolicy& paths;
   const SecretPolicy& secrets;
   DatabaseWriteLocks& database_locks;
@@ -50,7 +52,8 @@ RunOutcome ExecuteRun(ExecutionEnvironment& environment, ExecutorProcess& execut
                       ActiveRun& active, RunLog& log);
 
 // The delay before attempt `next_attempt` (2, 3, ...): initial * 2^(next_attempt - 2), capped at
-// max, then scaled by `jitter` in [0.5, 1].
-Duration RetryDelay(const RetryPolicy& policy, int next_attempt, double jitter);
+// max, then scaled by a jitter drawn from `random` in [0.5, 1), so that runs failing together do
+// not retry in step.
+Duration RetryDelay(const RetryPolicy& policy, int next_attempt, RandomSource& random);
 
 }  // namespace orc

@@ -37,7 +37,7 @@ double SecondsBetween(TimePoint from, TimePoint to) {
 }  // namespace
 
 WorkerManager::WorkerManager(StateStore& store, const PluginRegistry& plugins, Clock& clock,
-                             WorkerManagerOptions options)
+                             RandomSource& random, WorkerManagerOptions options)
     : store_(store),
       clock_(clock),
       options_(std::move(options)),
@@ -46,6 +46,7 @@ WorkerManager::WorkerManager(StateStore& store, const PluginRegistry& plugins, C
       environment_{.store = store,
                    .plugins = plugins,
                    .clock = clock,
+                   .random = random,
                    .paths = paths_,
                    .secrets = options_.secrets,
                    .database_locks = database_locks_,

@@ -72,8 +72,9 @@ struct WorkerStats {
 
 class WorkerManager final : public RunEvents {
  public:
+  // `random` draws the jitter of retry delays; like the others, borrowed for the manager's life.
   WorkerManager(StateStore& store, const PluginRegistry& plugins, Clock& clock,
-                WorkerManagerOptions options);
+                RandomSource& random, WorkerManagerOptions options);
   ~WorkerManager() override;  // Shutdown(0) if still running
   WorkerManager(const WorkerManager&) = delete;
   WorkerManager& operator=(const WorkerManager&) = delete;

@@ -37,7 +37,7 @@ class OpenApiHandlerTest : public ::testing::Test {
     InstallJobRoutes(router_, *context_);
     InstallRunRoutes(router_, *context_);
     InstallMetricsRoute(router_, *store_, nullptr);
-    InstallCronRoutes(router_);
+    InstallCronRoutes(router_, clock_);
     InstallOpenApiRoute(router_);
     InstallDashboardRoute(router_);
   }

@@ -150,6 +150,7 @@ TEST(CronScheduleTest, BadExpressionsNameFieldTokenAndReason) {
     EXPECT_NE(schedule.status().message().find(c.message), std::string::npos)
         << c.expression << " -> " << schedule.status().message();
     EXPECT_EQ(schedule.status().message().rfind("schedule", 0), 0u) << schedule.status().message();
+    EXPECT_EQ(schedule.status().field(), "schedule") << c.expression;
   }
 }
 
@@ -157,7 +158,8 @@ TEST(CronScheduleTest, UnknownTimeZoneIsRejected) {
   Result<CronSchedule> schedule = CronSchedule::Parse("0 9 * * *", "Mars/Olympus_Mons");
   ASSERT_FALSE(schedule.ok());
   EXPECT_NE(schedule.status().message().find("timezone 'Mars/Olympus_Mons'"), std::string::npos);
-  EXPECT_FALSE(CronSchedule::Parse("0 9 * * *", "").ok());
+  EXPECT_EQ(schedule.status().field(), "timezone");
+  EXPECT_EQ(CronSchedule::Parse("0 9 * * *", "").status().field(), "timezone");
 }
 
 TEST(CronScheduleTest, TimeZonesShiftTheFireTime) {

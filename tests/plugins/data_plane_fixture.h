@@ -31,6 +31,7 @@ class DataPlaneFixture : public ::testing::Test {
     context_.engine = &engine_;
     context_.progress = &progress_;
     context_.interrupter = &interrupter_;
+    context_.clock = &SystemClock::Instance();  // the tests talk to real local servers
     context_.log = [this](std::string_view level, std::string message) {
       logs_.push_back(std::string(level) + ": " + message);
     };

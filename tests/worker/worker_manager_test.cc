@@ -40,7 +40,7 @@ class WorkerManagerTest : public ::testing::TestWithParam<TestBackend> {
 
   void StartWorkers(int count = 2, int64_t task_memory_mb = 2048) {
     workers_ = std::make_unique<WorkerManager>(
-        *store_, plugins_, SystemClock::Instance(),
+        *store_, plugins_, SystemClock::Instance(), random_,
         WorkerManagerOptions{
             .workers = count,
             .lease = 2s,
@@ -94,6 +94,7 @@ class WorkerManagerTest : public ::testing::TestWithParam<TestBackend> {
   testing::TestDatabase database_{GetParam()};
   testing::TempDir dir_;
   PluginRegistry plugins_;
+  SeededRandom random_{1};
   std::unique_ptr<StateStore> store_;
   std::unique_ptr<WorkerManager> workers_;
 };
@@ -485,13 +486,45 @@ TEST_P(WorkerManagerTest, MemoryIsSharedByTheTasksOfAJobNotWithOtherJobs) {
       << peeked.error_message;
 }
 
+// A source that draws the same number every time.
+class ConstantRandom final : public RandomSource {
+ public:
+  explicit ConstantRandom(double value) : value_(value) {}
+  double Uniform(double, double) override { return value_; }
+
+ private:
+  double value_;
+};
+
 TEST(RetryDelayTest, DoublesUpToTheCapWithJitter) {
   const RetryPolicy policy{.max_attempts = 10, .initial_delay_s = 1, .max_delay_s = 5};
-  EXPECT_EQ(RetryDelay(policy, 2, 1.0), 1s);
-  EXPECT_EQ(RetryDelay(policy, 3, 1.0), 2s);
-  EXPECT_EQ(RetryDelay(policy, 4, 1.0), 4s);
-  EXPECT_EQ(RetryDelay(policy, 5, 1.0), 5s);
-  EXPECT_EQ(RetryDelay(policy, 3, 0.5), 1s);
+  ConstantRandom no_jitter(1.0);
+  EXPECT_EQ(RetryDelay(policy, 2, no_jitter), 1s);
+  EXPECT_EQ(RetryDelay(policy, 3, no_jitter), 2s);
+  EXPECT_EQ(RetryDelay(policy, 4, no_jitter), 4s);
+  EXPECT_EQ(RetryDelay(policy, 5, no_jitter), 5s);
+  ConstantRandom half(0.5);
+  EXPECT_EQ(RetryDelay(policy, 3, half), 1s);
+}
+
+TEST(RetryDelayTest, AFixedSeedGivesTheSameDelays) {
+  const RetryPolicy policy{.max_attempts = 10, .initial_delay_s = 1, .max_delay_s = 1000};
+  const auto delays = [&](std::uint64_t seed) {
+    SeededRandom random(seed);
+    std::vector<Duration> result;
+    for (int attempt = 2; attempt <= 8; ++attempt) {
+      result.push_back(RetryDelay(policy, attempt, random));
+    }
+    return result;
+  };
+  const std::vector<Duration> first = delays(42);
+  EXPECT_EQ(first, delays(42));
+  EXPECT_NE(first, delays(43));
+  for (size_t i = 0; i < first.size(); ++i) {
+    const Duration uncapped = std::chrono::seconds(1 << i);
+    EXPECT_GE(first[i], uncapped / 2);
+    EXPECT_LT(first[i], uncapped);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, WorkerManagerTest,
