@@ -224,12 +224,10 @@ Status ValidateJob(const Job& job, const PluginRegistry& plugins, const ConfigCh
   if (job.tasks.size() > kMaxTasks) {
     return Invalid("tasks", "must list at most " + std::to_string(kMaxTasks) + " tasks");
   }
-  if (HasSchedule(job)) {
-    Result<CronSchedule> schedule = CronSchedule::Parse(*job.schedule, job.timezone);
-    if (!schedule.ok()) return schedule.status();  // its field() says schedule or timezone
-  } else if (Result<const TimeZone*> zone = FindTimeZone(job.timezone); !zone.ok()) {
-    return zone.status();
-  }
+  // The error's field() says schedule or timezone; a manual job's time zone is checked too.
+  Result<std::optional<CronSchedule>> schedule = ScheduleOf(job);
+  if (!schedule.ok()) return schedule.status();
+  if (!*schedule) ORC_RETURN_IF_ERROR(FindTimeZone(job.timezone).status());
   for (size_t i = 0; i < job.tasks.size(); ++i) {
     ORC_RETURN_IF_ERROR(ValidateTask(job.tasks[i], i, plugins, checks));
   }
