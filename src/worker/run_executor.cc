@@ -1,7 +1,6 @@
 #include "worker/run_executor.h"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -323,10 +322,15 @@ RunOutcome ExecuteRun(ExecutionEnvironment& environment, ExecutorProcess& execut
   return RunExecution(environment, executor, active, log).Execute();
 }
 
+Backoff RetryBackoff(const RetryPolicy& policy) {
+  return Backoff{.initial = std::chrono::duration<double>(policy.initial_delay_s),
+                 .max = std::chrono::duration<double>(policy.max_delay_s),
+                 .multiplier = 2,
+                 .jitter = 0.5};
+}
+
 Duration RetryDelay(const RetryPolicy& policy, int next_attempt, RandomSource& random) {
-  const double exponential = policy.initial_delay_s * std::pow(2.0, std::max(0, next_attempt - 2));
-  const double seconds = std::min(policy.max_delay_s, exponential) * random.Uniform(0.5, 1.0);
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+  return RetryBackoff(policy).Delay(next_attempt - 2, random);
 }
 
 }  // namespace orc

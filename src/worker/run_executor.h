@@ -16,6 +16,7 @@
 
 #include <string>
 
+#include "common/backoff.h"
 #include "common/clock.h"
 #include "common/path_policy.h"
 #include "common/random_source.h"
@@ -51,9 +52,13 @@ struct ExecutionEnvironment {
 RunOutcome ExecuteRun(ExecutionEnvironment& environment, ExecutorProcess& executor,
                       ActiveRun& active, RunLog& log);
 
-// The delay before attempt `next_attempt` (2, 3, ...): initial * 2^(next_attempt - 2), capped at
-// max, then scaled by a jitter drawn from `random` in [0.5, 1), so that runs failing together do
-// not retry in step.
+// The backoff of a task's attempts: from initial_delay_s, doubling, capped at max_delay_s, with a
+// jitter of 0.5 (a delay is drawn in [0.5, 1) of its ceiling) so that runs failing together do not
+// retry in step. common/backoff.h bounds a task's total time, HTTP retries included.
+Backoff RetryBackoff(const RetryPolicy& policy);
+
+// The delay before attempt `next_attempt` (2, 3, ...): the RetryBackoff's delay before retry
+// next_attempt - 2.
 Duration RetryDelay(const RetryPolicy& policy, int next_attempt, RandomSource& random);
 
 }  // namespace orc
