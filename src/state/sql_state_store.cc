@@ -4,8 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-
+#include "common/backoff.h"
 #include "state/migrations.h"
 #include "state/postgres/postgres_connection.h"
 #include "state/sqlite/sqlite_connection.h"
@@ -14,18 +13,21 @@ namespace orc {
 namespace {
 
 constexpr int kMaxTransientRetries = 8;
+// Between tries of the first connection: no jitter, as one process retries alone.
+constexpr Backoff kConnectBackoff{.initial = std::chrono::milliseconds(250),
+                                  .max = std::chrono::seconds(4)};
 
 // Opens the first connection, retrying an unreachable server with backoff until the deadline.
 Result<std::unique_ptr<SqlConnection>> ConnectWithRetry(const ConnectionPool::Factory& factory,
                                                         Clock& clock, Duration timeout) {
   const TimePoint deadline = clock.Now() + timeout;
-  Duration backoff = std::chrono::milliseconds(250);
   WakeSignal never_woken;
-  while (true) {
+  for (int retry = 0;; ++retry) {
     Result<std::unique_ptr<SqlConnection>> connection = factory();
     if (connection.ok() || connection.status().code() != StatusCode::kUnavailable) {
       return connection;
     }
+    const Duration backoff = kConnectBackoff.Ceiling(retry);
     if (clock.Now() + backoff > deadline) {
       return connection.status().WithContext(
           "gave up after " +
@@ -35,7 +37,6 @@ Result<std::unique_ptr<SqlConnection>> ConnectWithRetry(const ConnectionPool::Fa
     spdlog::warn("{}; retrying in {} ms", connection.status().message(),
                  std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count());
     clock.WaitUntil(never_woken, clock.Now() + backoff);
-    backoff = std::min<Duration>(backoff * 2, std::chrono::seconds(4));
   }
 }
 
