@@ -11,6 +11,7 @@
 #include <cstring>
 #include <random>
 
+#include "common/backoff.h"
 #include "common/time_format.h"
 #include "common/uuid.h"
 #include "engine/duckdb_engine.h"
@@ -23,8 +24,10 @@
 namespace orc {
 namespace {
 
-constexpr Duration kFirstRetryDelay = std::chrono::milliseconds(500);
-constexpr Duration kMaxRetryDelay = std::chrono::seconds(30);
+// Between tries of one request, unless the server sends Retry-After. No jitter: the requests of
+// one task go one at a time, and the task's attempts are jittered by the worker.
+constexpr Backoff kRequestBackoff{.initial = std::chrono::milliseconds(500),
+                                  .max = std::chrono::seconds(30)};
 constexpr Duration kMaxRetryAfter = std::chrono::seconds(300);
 
 // The URL of the rel="next" link in an RFC 8288 Link header.
@@ -272,9 +275,8 @@ class ApiExtractor final : public Extractor {
       if (retry >= max_retries) {
         return failure.WithContext("gave up after " + std::to_string(retry + 1) + " tries");
       }
-      const Duration backoff =
-          std::min(kMaxRetryDelay, kFirstRetryDelay * (1 << std::min(retry, 16)));
-      const Duration delay = std::min(kMaxRetryAfter, retry_after.value_or(backoff));
+      const Duration delay =
+          std::min(kMaxRetryAfter, retry_after.value_or(kRequestBackoff.Ceiling(retry)));
       context.Log("warn", failure.message() + "; retrying in " + FormatSeconds(delay));
       context.Sleep(delay);
     }
