@@ -5,12 +5,12 @@
 
 #include "common/clock.h"
 #include "core/run_events.h"
+#include "core/slot_planner.h"
 #include "plugins/plugin_registry.h"
 
 namespace orc {
 
 class StateStore;
-class Scheduler;
 
 struct ApiContext {
   StateStore& store;
@@ -19,8 +19,9 @@ struct ApiContext {
   // The execution side of this process, told of new runs and cancel requests; may be null (an API
   // without workers, as in some tests).
   RunEvents* run_events = nullptr;
-  // The scheduler of this process, told of job changes and asked for backfills; may be null.
-  Scheduler* scheduler = nullptr;
+  // The scheduler of this process, told of job changes and asked for backfills; may be null (an
+  // API without a scheduler).
+  SlotPlanner* scheduler = nullptr;
   // What a job's plugin configurations are checked against when it is written: the files and
   // environment variables jobs may use. Empty (nothing confined) unless the owner sets them.
   ConfigChecks config_checks;
@@ -31,7 +32,9 @@ struct ApiContext {
   void CancelRequested(const std::string& run_id) const {
     if (run_events != nullptr) run_events->CancelRequested(run_id);
   }
-  void JobChanged(const std::string& job_id) const;
+  void JobChanged(const std::string& job_id) const {
+    if (scheduler != nullptr) scheduler->JobChanged(job_id);
+  }
 };
 
 }  // namespace orc

@@ -16,7 +16,6 @@
 #include "common/time_format.h"
 #include "common/uuid.h"
 #include "core/job_schedule.h"
-#include "scheduler/scheduler.h"
 #include "state/state_store.h"
 
 namespace orc {

@@ -5,8 +5,8 @@
 
 #include "api/error_response.h"
 #include "api/router.h"
+#include "core/worker_stats.h"
 #include "state/state_store.h"
-#include "worker/worker_manager.h"
 
 namespace orc {
 namespace {
@@ -34,7 +34,7 @@ void Metric(std::string& out, const std::string& name, const std::string& type,
 
 }  // namespace
 
-void InstallMetricsRoute(Router& router, StateStore& store, const WorkerManager* workers) {
+void InstallMetricsRoute(Router& router, StateStore& store, const WorkerStatsSource* workers) {
   router.Get(
       "/metrics", "Prometheus metrics: runs, rows, queue depth, workers, latencies",
       [&store, workers](const ApiRequest&, ApiResponse& response) {

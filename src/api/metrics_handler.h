@@ -5,9 +5,9 @@ namespace orc {
 
 class Router;
 class StateStore;
-class WorkerManager;
+class WorkerStatsSource;
 
 // `workers` may be null (an API without workers): then only the queue depth is reported.
-void InstallMetricsRoute(Router& router, StateStore& store, const WorkerManager* workers);
+void InstallMetricsRoute(Router& router, StateStore& store, const WorkerStatsSource* workers);
 
 }  // namespace orc

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "api/api_context.h"
@@ -110,47 +111,126 @@ std::string Describe(const ExecutorSettings& settings, const ServeOptions& optio
   return text;
 }
 
-}  // namespace
+// The flags that need parsing, parsed.
+struct ParsedFlags {
+  HostPort bind;
+  DatabaseUrl database;
+};
 
-int ServeCommand(const ServeOptions& options, Clock& clock) {
+// Parses --bind, --database-url and --log-level and starts logging; a usage error is printed,
+// naming its flag, and gives no value.
+std::optional<ParsedFlags> ParseFlags(const ServeOptions& options) {
   const Result<HostPort> bind = ParseHostPort(options.bind);
   if (!bind.ok()) {
     std::cerr << "orc: --bind: " << bind.status().message() << "\n";
-    return kExitUsage;
+    return std::nullopt;
   }
   const Result<DatabaseUrl> database = ParseDatabaseUrl(options.database_url);
   if (!database.ok()) {
     std::cerr << "orc: --database-url: " << database.status().message() << "\n";
-    return kExitUsage;
+    return std::nullopt;
   }
   const Result<LogLevel> log_level = ParseLogLevel(options.log_level);
   if (!log_level.ok()) {
     std::cerr << "orc: --log-level: " << log_level.status().message() << "\n";
-    return kExitUsage;
+    return std::nullopt;
   }
   InitLogging(*log_level);
+  return ParsedFlags{.bind = *bind, .database = *database};
+}
+
+WorkerManagerOptions WorkerOptions(const ServeOptions& options, const ExecutorSettings& confinement,
+                                   const SecretPolicy& secrets) {
+  return WorkerManagerOptions{
+      .workers = options.workers > 0
+                     ? options.workers
+                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+      .lease = std::chrono::seconds(options.lease_s),
+      // Often enough that a cancel requested through another process is seen within a second.
+      .heartbeat =
+          std::min<Duration>(std::chrono::seconds(1), std::chrono::seconds(options.lease_s) / 3),
+      .reap_interval = std::chrono::seconds(std::max(1, options.lease_s / 2)),
+      .executor = {.command = {"/proc/self/exe", "executor"}, .settings = confinement},
+      .secrets = secrets,
+      .task_memory_mb = options.task_memory_mb};
+}
+
+// Every route of `orc serve`: the API reads the workers' counters and tells the workers and the
+// scheduler what it did through `context`.
+void InstallRoutes(ApiServer& server, StateStore& store, ApiContext& context,
+                   const WorkerStatsSource& workers) {
+  server.AddRoutes([&](Router& routes) {
+    InstallHealthRoutes(routes, &store);
+    InstallJobRoutes(routes, context);
+    InstallRunRoutes(routes, context);
+    InstallMetricsRoute(routes, store, &workers);
+    InstallCronRoutes(routes, context.clock);
+    InstallOpenApiRoute(routes);
+    InstallDashboardRoute(routes);
+  });
+}
+
+// Starts the workers, then the scheduler; if the scheduler cannot start, the workers stop again.
+// Errors are logged; false when either could not start.
+bool StartExecution(WorkerManager& workers, int worker_count, Scheduler& scheduler) {
+  if (Status started = workers.Start(); !started.ok()) {
+    spdlog::error("{}", started.message());
+    return false;
+  }
+  spdlog::info("{} workers running, each with a task process ({})", worker_count,
+               workers.sandbox());
+  if (Status started = scheduler.Start(); !started.ok()) {
+    spdlog::error("cannot start the scheduler: {}", started.message());
+    workers.Shutdown(std::chrono::seconds(0));
+    return false;
+  }
+  spdlog::info("scheduler running: {} scheduled jobs", scheduler.scheduled_jobs());
+  return true;
+}
+
+// Serves until SIGINT or SIGTERM (or a fatal server error), then closes the API.
+Status ServeUntilSignalled(ApiServer& server, TerminationSignals& termination_signals) {
+  std::thread signal_waiter([&] {
+    if (const int signal_number = termination_signals.Wait(); signal_number != 0) {
+      spdlog::info("received SIG{}, shutting down", sigabbrev_np(signal_number));
+    }
+    server.Stop();
+  });
+  const Status served = server.Serve();
+  termination_signals.Cancel();
+  signal_waiter.join();
+  return served;
+}
+
+}  // namespace
+
+int ServeCommand(const ServeOptions& options, Clock& clock) {
+  const std::optional<ParsedFlags> flags = ParseFlags(options);
+  if (!flags) return kExitUsage;
+  const HostPort& bind = flags->bind;
+  const DatabaseUrl& database = flags->database;
 
   // Before any thread starts, so that every thread inherits the blocked signal mask.
   TerminationSignals termination_signals;
 
-  ApiServer server(ApiServerOptions{.bind = *bind, .api_token = options.api_token});
+  ApiServer server(ApiServerOptions{.bind = bind, .api_token = options.api_token});
   // Bind before opening the state store: an unusable address is reported at once, alone.
   if (Status bound = server.Bind(); !bound.ok()) {
     spdlog::error("{}", bound.message());
     return kExitFailure;
   }
   Result<ExecutorSettings> confinement =
-      Confinement(options, *database, HostPort{bind->host, server.port()});
+      Confinement(options, database, HostPort{bind.host, server.port()});
   if (!confinement.ok()) {
     spdlog::error("{}", confinement.status().message());
     return kExitFailure;
   }
-  Result<std::unique_ptr<StateStore>> store = OpenStateStore(*database, clock);
+  Result<std::unique_ptr<StateStore>> store = OpenStateStore(database, clock);
   if (!store.ok()) {
     spdlog::error("{}", store.status().message());
     return kExitFailure;
   }
-  spdlog::info("state store ready: {}", database->redacted);
+  spdlog::info("state store ready: {}", database.redacted);
   if (!options.api_token.empty()) spdlog::info("API token required on every route but /health");
 
   spdlog::info("{}", Describe(*confinement, options));
@@ -161,60 +241,23 @@ int ServeCommand(const ServeOptions& options, Clock& clock) {
   const PathPolicy paths(confinement->data_dir, confinement->allowed_directories,
                          confinement->protected_files);
   const SecretPolicy secrets(options.allow_env);
-  WorkerManagerOptions worker_options{
-      .workers = options.workers > 0
-                     ? options.workers
-                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
-      .lease = std::chrono::seconds(options.lease_s),
-      // Often enough that a cancel requested through another process is seen within a second.
-      .heartbeat =
-          std::min<Duration>(std::chrono::seconds(1), std::chrono::seconds(options.lease_s) / 3),
-      .reap_interval = std::chrono::seconds(std::max(1, options.lease_s / 2)),
-      .executor = {.command = {"/proc/self/exe", "executor"}, .settings = *confinement},
-      .secrets = secrets,
-      .task_memory_mb = options.task_memory_mb};
+  const WorkerManagerOptions worker_options = WorkerOptions(options, *confinement, secrets);
   SeededRandom random(SeededRandom::UnpredictableSeed());
   WorkerManager workers(**store, plugins, clock, random, worker_options);
   Scheduler scheduler(**store, clock, &workers);
+  // The API sees the workers and the scheduler only through the interfaces it needs.
   ApiContext context{.store = **store,
                      .plugins = plugins,
                      .clock = clock,
                      .run_events = &workers,
                      .scheduler = &scheduler,
                      .config_checks = {.paths = &paths, .secrets = &secrets}};
-  server.AddRoutes([&](Router& routes) {
-    InstallHealthRoutes(routes, store->get());
-    InstallJobRoutes(routes, context);
-    InstallRunRoutes(routes, context);
-    InstallMetricsRoute(routes, **store, &workers);
-    InstallCronRoutes(routes, context.clock);
-    InstallOpenApiRoute(routes);
-    InstallDashboardRoute(routes);
-  });
-  if (Status started = workers.Start(); !started.ok()) {
-    spdlog::error("{}", started.message());
-    return kExitFailure;
-  }
-  spdlog::info("{} workers running, each with a task process ({})", worker_options.workers,
-               workers.sandbox());
-  if (Status started = scheduler.Start(); !started.ok()) {
-    spdlog::error("cannot start the scheduler: {}", started.message());
-    workers.Shutdown(std::chrono::seconds(0));
-    return kExitFailure;
-  }
-  spdlog::info("scheduler running: {} scheduled jobs", scheduler.scheduled_jobs());
+  InstallRoutes(server, **store, context, workers);
+  if (!StartExecution(workers, worker_options.workers, scheduler)) return kExitFailure;
   spdlog::info("orc {} listening on http://{} (state: {})", kVersion,
-               HostPort{bind->host, server.port()}.ToString(), database->redacted);
+               HostPort{bind.host, server.port()}.ToString(), database.redacted);
 
-  std::thread signal_waiter([&] {
-    if (const int signal_number = termination_signals.Wait(); signal_number != 0) {
-      spdlog::info("received SIG{}, shutting down", sigabbrev_np(signal_number));
-    }
-    server.Stop();
-  });
-  const Status served = server.Serve();
-  termination_signals.Cancel();
-  signal_waiter.join();
+  const Status served = ServeUntilSignalled(server, termination_signals);
   // The API is closed: no new runs from this process. Running ones get the grace period.
   scheduler.Stop();
   workers.Shutdown(std::chrono::seconds(options.shutdown_grace_s));

@@ -27,6 +27,7 @@
 
 #include "common/clock.h"
 #include "core/run_events.h"
+#include "core/slot_planner.h"
 #include "cron/cron_schedule.h"
 #include "state/state_store.h"
 
@@ -37,11 +38,11 @@ struct SchedulerOptions {
   int max_catchup = 1000;  // runs per job and per backfill
 };
 
-class Scheduler {
+class Scheduler final : public SlotPlanner {
  public:
   // `run_events` (may be null) is told when runs were queued, so local workers start at once.
   Scheduler(StateStore& store, Clock& clock, RunEvents* run_events, SchedulerOptions options = {});
-  ~Scheduler();  // Stop()
+  ~Scheduler() override;  // Stop()
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
@@ -52,7 +53,7 @@ class Scheduler {
 
   // `job_id` was created, replaced, patched (paused, resumed) or deleted: re-plan it now, from now
   // on. Does not block.
-  void JobChanged(const std::string& job_id);
+  void JobChanged(const std::string& job_id) override;
 
   // One run per slot of `job_id` with start <= slot <= end (triggered_by "backfill"), skipping
   // slots that have a run; also for paused jobs. Returns the runs created. InvalidArgument for a
@@ -61,7 +62,7 @@ class Scheduler {
   // The runs Backfill() would enqueue, one per slot, for the caller to enqueue (as an
   // idempotent request does, with its key); errors as Backfill().
   Result<std::vector<NewRun>> BackfillSlots(const std::string& job_id, TimePoint start,
-                                            TimePoint end);
+                                            TimePoint end) override;
 
   // How many jobs are scheduled now (for tests and metrics).
   size_t scheduled_jobs() const;

@@ -27,6 +27,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "core/job.h"
+#include "core/new_run.h"
 #include "core/run.h"
 #include "state/database_url.h"
 
@@ -49,13 +50,6 @@ struct RunFilter {
   int offset = 0;
   std::optional<std::string> job_id;
   std::optional<RunStatus> status;
-};
-
-struct NewRun {
-  std::string job_id;
-  TriggeredBy triggered_by = TriggeredBy::kManual;
-  std::optional<TimePoint> scheduled_for;  // unique per job: a slot is enqueued at most once
-  std::optional<TimePoint> available_at;   // default: now
 };
 
 struct RunOutcome {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/run_events.h"
+#include "core/worker_stats.h"
 #include "executor/executor_process.h"
 #include "worker/database_write_locks.h"
 #include "worker/run_executor.h"
@@ -52,25 +53,7 @@ struct WorkerManagerOptions {
   int64_t task_memory_mb = 2048;
 };
 
-// Counters for GET /metrics.
-struct WorkerStats {
-  int64_t runs_started = 0;
-  std::map<std::string, int64_t> runs_finished;  // by final status
-  int64_t rows_loaded = 0;
-  int active_runs = 0;
-  int workers = 0;
-  // Claim latency (claimed_at - max(queued_at, available_at)) and task durations, in seconds:
-  // bucket upper bounds -> cumulative counts, plus sums and counts.
-  std::vector<double> bucket_bounds;
-  std::vector<int64_t> dispatch_buckets;
-  double dispatch_sum = 0;
-  int64_t dispatch_count = 0;
-  std::vector<int64_t> task_buckets;
-  double task_sum = 0;
-  int64_t task_count = 0;
-};
-
-class WorkerManager final : public RunEvents {
+class WorkerManager final : public RunEvents, public WorkerStatsSource {
  public:
   // `random` draws the jitter of retry delays; like the others, borrowed for the manager's life.
   WorkerManager(StateStore& store, const PluginRegistry& plugins, Clock& clock,
@@ -87,7 +70,7 @@ class WorkerManager final : public RunEvents {
   void RunEnqueued() override;
   void CancelRequested(const std::string& run_id) override;
 
-  WorkerStats stats() const;
+  WorkerStats stats() const override;
   // How the executor processes confine themselves, as the first one reported (after Start()).
   std::string sandbox() const;
 
