@@ -129,13 +129,12 @@ struct ClientArguments {
   std::function<int()> action;
 };
 
-// The commands read and wait on `clock`.
-void AddClientCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) {
-  // The callbacks run while the arguments are parsed and capture `a` and `clock`, which outlive
-  // them.
+// Each Add*Command below registers one client command on `app`. Its callback, run while the
+// arguments are parsed, sets `arguments.action` to the command; the callbacks capture
+// `arguments` and `clock`, which outlive them. Commands that read or wait on time take `clock`.
+
+void AddApplyCommand(CLI::App& app, ClientArguments& arguments) {
   ClientArguments* a = &arguments;
-  Clock* c = &clock;
-  ReadClientEnvironment(a->client);
   CLI::App* apply =
       app.add_subcommand("apply", "Create or update the server's jobs from YAML/JSON job files");
   AddClientOptions(*apply, a->client);
@@ -144,7 +143,12 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) 
   apply->add_flag("--dry-run", a->apply.dry_run, "Show what would change; change nothing");
   apply->add_flag("--prune", a->apply.prune, "Delete the jobs that no file defines");
   apply->callback([a] { a->action = [a] { return ApplyJobsCommand(a->client, a->apply); }; });
+}
 
+// `jobs` and its subcommands list, show, pause and resume.
+void AddJobsCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) {
+  ClientArguments* a = &arguments;
+  Clock* c = &clock;
   CLI::App* jobs = app.add_subcommand("jobs", "List, show, pause and resume jobs");
   AddClientOptions(*jobs, a->client);
   jobs->require_subcommand(1);
@@ -165,7 +169,11 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) 
       a->action = [a, active] { return SetJobActiveCommand(a->client, a->job, active); };
     });
   }
+}
 
+void AddRunCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
+  ClientArguments* a = &arguments;
+  Clock* c = &clock;
   CLI::App* run = app.add_subcommand("run", "Trigger a run of a job");
   AddClientOptions(*run, a->client);
   run->add_option("job", a->run.job, "Job name or id")->required();
@@ -173,7 +181,12 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) 
   run->add_flag("--follow", a->run.follow, "Stream the run's log and progress until it ends");
   run->callback(
       [a, c] { a->action = [a, c] { return TriggerRunCommand(a->client, a->run, *c); }; });
+}
 
+// `runs` and `runs list`, which take the same filters and do the same.
+void AddRunsCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
+  ClientArguments* a = &arguments;
+  Clock* c = &clock;
   CLI::App* runs = app.add_subcommand("runs", "List runs (orc runs list)");
   AddClientOptions(*runs, a->client);
   runs->fallthrough();
@@ -188,7 +201,11 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) 
   }
   runs->callback(
       [a, c] { a->action = [a, c] { return ListRunsCommand(a->client, a->runs_list, *c); }; });
+}
 
+void AddLogsCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
+  ClientArguments* a = &arguments;
+  Clock* c = &clock;
   CLI::App* logs = app.add_subcommand("logs", "A run's log");
   AddClientOptions(*logs, a->client);
   logs->add_option("run_id", a->run_id, "The run")->required();
@@ -196,12 +213,20 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) 
   logs->callback([a, c] {
     a->action = [a, c] { return ShowLogsCommand(a->client, a->run_id, a->follow, *c); };
   });
+}
 
+void AddCancelCommand(CLI::App& app, ClientArguments& arguments) {
+  ClientArguments* a = &arguments;
   CLI::App* cancel = app.add_subcommand("cancel", "Cancel a queued or running run");
   AddClientOptions(*cancel, a->client);
   cancel->add_option("run_id", a->run_id, "The run")->required();
   cancel->callback([a] { a->action = [a] { return CancelRunCommand(a->client, a->run_id); }; });
+}
 
+// Offline: no server options.
+void AddCronCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
+  ClientArguments* a = &arguments;
+  Clock* c = &clock;
   CLI::App* cron =
       app.add_subcommand("cron", "A cron expression in words and its next fire times (offline)");
   cron->add_option("expression", a->cron.expression, "e.g. \"0 9 * * MON-FRI\"")->required();
@@ -212,7 +237,11 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) 
   AddOutputOption(*cron, a->client.output);
   cron->callback(
       [a, c] { a->action = [a, c] { return PreviewCronCommand(a->client, a->cron, *c); }; });
+}
 
+// Local: reads a DuckDB file, no server options.
+void AddQueryCommand(CLI::App& app, ClientArguments& arguments) {
+  ClientArguments* a = &arguments;
   CLI::App* query = app.add_subcommand("query", "Run SQL on a DuckDB file that jobs loaded");
   query->add_option("db_path", a->query.db_path, "The DuckDB file")->required();
   query->add_option("sql", a->query.sql, "e.g. \"SELECT count(*) FROM orders\"")->required();
@@ -221,6 +250,20 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) 
       ->capture_default_str();
   AddOutputOption(*query, a->client.output);
   query->callback([a] { a->action = [a] { return QueryDatabaseCommand(a->client, a->query); }; });
+}
+
+// Registers every client command on `app`, in the order --help lists them; the chosen one's
+// callback sets `arguments.action`. The commands read and wait on `clock`.
+void AddClientCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) {
+  ReadClientEnvironment(arguments.client);
+  AddApplyCommand(app, arguments);
+  AddJobsCommands(app, arguments, clock);
+  AddRunCommand(app, arguments, clock);
+  AddRunsCommand(app, arguments, clock);
+  AddLogsCommand(app, arguments, clock);
+  AddCancelCommand(app, arguments);
+  AddCronCommand(app, arguments, clock);
+  AddQueryCommand(app, arguments);
 }
 
 // Plain `orc`, or `orc --bind ...` without a subcommand, means `orc serve ...`.

@@ -1,9 +1,13 @@
 // DuckDbEngine: orc's embedded data engine. It opens DuckDB databases and hands out connections,
-// keeping one database instance per file per process, so that concurrent tasks writing one file
-// share it instead of failing on DuckDB's file lock.
+// keeping one database instance per file per engine, so that connections to one file share it
+// instead of failing on DuckDB's file lock. Nothing is shared between processes: each executor
+// has an engine of its own and runs one attempt at a time, and attempts in different executors
+// that write one file take turns (DatabaseWriteLocks, DatabaseFileLocks).
 //
 // A file database stays open while any connection to it is alive and closes with the last one.
-// ":memory:" is one database per engine that outlives its connections, until DropMemoryDatabase().
+// ":memory:" is one database per engine, so per process, that outlives its connections until
+// DropMemoryDatabase(). An executor keeps it from one attempt to the next while they are of one
+// job and have one memory limit, and starts a fresh, empty one otherwise.
 //
 // By default databases are opened as DuckDB opens them, with access to every file the process can
 // reach (`orc query` needs that). An engine given a DuckDbConfinement opens each database so that
@@ -124,12 +128,13 @@ class DuckDbEngine {
   // DuckDB's memory limit for the databases opened from now on (nullopt: DuckDB's default). A
   // confined database cannot change its limit once open, so a process that runs one task attempt
   // at a time sets the attempt's limit, lets the attempt's file databases close with their
-  // connections, and calls DropMemoryDatabase().
+  // connections, and calls DropMemoryDatabase() when the limit changes.
   void SetMemoryLimit(std::optional<uint64_t> bytes);
   // Forgets the ":memory:" database: it closes once the connections still using it are gone, and
-  // the next Connect(":memory:") opens a new, empty one with the options of that moment. A process
-  // running attempts one at a time calls it after each, so that nothing an attempt left there
-  // (tables, attached databases, DuckDB's logging configuration) reaches the next.
+  // the next Connect(":memory:") opens a new, empty one with the options of that moment. An
+  // executor calls it before an attempt of another job than the last, so that nothing one job
+  // left there (tables, attached databases, DuckDB's logging configuration) reaches another, and
+  // when the memory limit changes; the attempts of one job share it.
   void DropMemoryDatabase();
 
   // How many file databases are open now (for tests and metrics).

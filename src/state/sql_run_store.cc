@@ -97,6 +97,82 @@ Status NoRun(const std::string& run_id) {
   return NotFoundError("no run with run_id '" + run_id + "'");
 }
 
+// The line a run keeps last, at its cap, in place of the lines dropped after it.
+std::string LogTruncatedMessage(int64_t cap) {
+  return "log truncated: a run keeps at most " + std::to_string(cap) +
+         " lines; later lines are dropped";
+}
+
+// The log lines as a JSON array of objects named like the run_logs columns, for PostgreSQL's
+// json_to_recordset.
+std::string RunLogLinesAsJson(const std::vector<RunLogLine>& lines) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const RunLogLine& line : lines) {
+    rows.push_back({{"logged_at", ToStoredTime(line.time)},
+                    {"level", line.level},
+                    {"task_name", line.task_name},
+                    {"message", line.message}});
+  }
+  return rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// PostgreSQL: numbers and inserts `count` lines (`lines_json`, from RunLogLinesAsJson) in one
+// statement, one round trip; lines past `cap` are dropped and the one at `cap` replaced by
+// `truncated`. NotFound when the run does not exist.
+Status AppendRunLogsInOneStatement(SqlConnection& connection, const std::string& run_id,
+                                   int64_t count, int64_t cap, const std::string& truncated,
+                                   const std::string& lines_json) {
+  ORC_ASSIGN_OR_RETURN(
+      SqlRows numbered,
+      connection.Execute(
+          "WITH numbered AS (UPDATE runs SET log_lines = log_lines + $2 WHERE run_id = $1 "
+          "RETURNING log_lines - $2 AS before), "
+          "saved AS (INSERT INTO run_logs (run_id, line, logged_at, level, task_name, "
+          "message) SELECT $1, n.before + l.n, l.logged_at, "
+          "CASE WHEN n.before + l.n = $3 THEN 'warn' ELSE l.level END, "
+          "CASE WHEN n.before + l.n = $3 THEN '' ELSE l.task_name END, "
+          "CASE WHEN n.before + l.n = $3 THEN $4 ELSE l.message END "
+          "FROM numbered n, ROWS FROM (json_to_recordset($5::json) AS (logged_at bigint, "
+          "level text, task_name text, message text)) WITH ORDINALITY "
+          "AS l(logged_at, level, task_name, message, n) "
+          "WHERE n.before + l.n <= $3) "
+          "SELECT before FROM numbered",
+          {run_id, count, cap, truncated, lines_json}));
+  if (numbered.empty()) return NoRun(run_id);
+  return Status::Ok();
+}
+
+// SQLite: numbers the lines through the run row, then inserts them one statement each; lines
+// past `cap` are dropped and the one at `cap` replaced by `truncated`. Must run in a transaction,
+// so that a failure keeps neither the numbering nor part of the lines. NotFound when the run does
+// not exist.
+Status AppendRunLogsLineByLine(SqlConnection& connection, const std::string& run_id,
+                               const std::vector<RunLogLine>& lines, int64_t cap,
+                               const std::string& truncated) {
+  const int64_t count = static_cast<int64_t>(lines.size());
+  ORC_ASSIGN_OR_RETURN(
+      SqlRows total,
+      connection.Execute(
+          "UPDATE runs SET log_lines = log_lines + $2 WHERE run_id = $1 RETURNING log_lines",
+          {run_id, count}));
+  if (total.empty()) return NoRun(run_id);
+  const int64_t first = total.Int(0, 0) - count + 1;
+  for (size_t i = 0; i < lines.size() && first + static_cast<int64_t>(i) <= cap; ++i) {
+    const int64_t number = first + static_cast<int64_t>(i);
+    const RunLogLine& line = lines[i];
+    const bool at_cap = number == cap;
+    ORC_RETURN_IF_ERROR(
+        connection
+            .Execute(
+                "INSERT INTO run_logs (run_id, line, logged_at, level, task_name, "
+                "message) VALUES ($1, $2, $3, $4, $5, $6)",
+                {run_id, number, ToStoredTime(line.time), at_cap ? std::string("warn") : line.level,
+                 at_cap ? std::string() : line.task_name, at_cap ? truncated : line.message})
+            .status());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string SqlStateStore::LeavingRunning(Runs runs, std::string_view update,
@@ -567,72 +643,25 @@ Status SqlStateStore::AppendRunLogs(const std::string& run_id,
                                     const std::vector<RunLogLine>& lines) {
   if (lines.empty()) return Status::Ok();
   const int64_t cap = options_.max_log_lines_per_run;
-  const int64_t count = static_cast<int64_t>(lines.size());
-  // The last line a run may keep says that the rest is dropped.
-  const std::string truncated = "log truncated: a run keeps at most " + std::to_string(cap) +
-                                " lines; later lines are dropped";
+  const std::string truncated = LogTruncatedMessage(cap);
   // Numbering through the run row makes concurrent appenders (two tasks, two processes) take
   // disjoint ranges: the UPDATE locks the row until commit. PostgreSQL numbers and inserts the
   // lines in one statement (the lines passed as one JSON parameter): one round trip instead of
   // one per line plus three. SQLite, in-process, runs the statements in a transaction.
   if (backend_ == DatabaseBackend::kPostgres) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (const RunLogLine& line : lines) {
-      rows.push_back({{"logged_at", ToStoredTime(line.time)},
-                      {"level", line.level},
-                      {"task_name", line.task_name},
-                      {"message", line.message}});
-    }
+    const std::string lines_json = RunLogLinesAsJson(lines);
+    const int64_t count = static_cast<int64_t>(lines.size());
     return WithConnection(
         Access::kWrite,
-        [&](SqlConnection& connection) -> Status {
-          ORC_ASSIGN_OR_RETURN(
-              SqlRows numbered,
-              connection.Execute(
-                  "WITH numbered AS (UPDATE runs SET log_lines = log_lines + $2 WHERE run_id = $1 "
-                  "RETURNING log_lines - $2 AS before), "
-                  "saved AS (INSERT INTO run_logs (run_id, line, logged_at, level, task_name, "
-                  "message) SELECT $1, n.before + l.n, l.logged_at, "
-                  "CASE WHEN n.before + l.n = $3 THEN 'warn' ELSE l.level END, "
-                  "CASE WHEN n.before + l.n = $3 THEN '' ELSE l.task_name END, "
-                  "CASE WHEN n.before + l.n = $3 THEN $4 ELSE l.message END "
-                  "FROM numbered n, ROWS FROM (json_to_recordset($5::json) AS (logged_at bigint, "
-                  "level text, task_name text, message text)) WITH ORDINALITY "
-                  "AS l(logged_at, level, task_name, message, n) "
-                  "WHERE n.before + l.n <= $3) "
-                  "SELECT before FROM numbered",
-                  {run_id, count, cap, truncated,
-                   rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}));
-          if (numbered.empty()) return NoRun(run_id);
-          return Status::Ok();
+        [&](SqlConnection& connection) {
+          return AppendRunLogsInOneStatement(connection, run_id, count, cap, truncated, lines_json);
         },
         Commit::kBookkeeping);
   }
   return WithConnection(
       Access::kTransaction,
-      [&](SqlConnection& connection) -> Status {
-        ORC_ASSIGN_OR_RETURN(
-            SqlRows total,
-            connection.Execute(
-                "UPDATE runs SET log_lines = log_lines + $2 WHERE run_id = $1 RETURNING log_lines",
-                {run_id, count}));
-        if (total.empty()) return NoRun(run_id);
-        const int64_t first = total.Int(0, 0) - count + 1;
-        for (size_t i = 0; i < lines.size() && first + static_cast<int64_t>(i) <= cap; ++i) {
-          const int64_t number = first + static_cast<int64_t>(i);
-          const RunLogLine& line = lines[i];
-          const bool at_cap = number == cap;
-          ORC_RETURN_IF_ERROR(
-              connection
-                  .Execute(
-                      "INSERT INTO run_logs (run_id, line, logged_at, level, task_name, "
-                      "message) VALUES ($1, $2, $3, $4, $5, $6)",
-                      {run_id, number, ToStoredTime(line.time),
-                       at_cap ? std::string("warn") : line.level,
-                       at_cap ? std::string() : line.task_name, at_cap ? truncated : line.message})
-                  .status());
-        }
-        return Status::Ok();
+      [&](SqlConnection& connection) {
+        return AppendRunLogsLineByLine(connection, run_id, lines, cap, truncated);
       },
       Commit::kBookkeeping);
 }

@@ -83,6 +83,105 @@ std::string_view Trimmed(std::string_view text) {
   return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
 }
 
+// `body` without the byte order mark some servers send: JSON has none, but a parser may ignore
+// one (RFC 8259).
+std::string_view WithoutByteOrderMark(const std::string& body) {
+  const std::string_view text(body);
+  return text.substr(text.starts_with("\xEF\xBB\xBF") ? 3 : 0);
+}
+
+// Parses `text`, whose buffer has simdjson's padding reserved past its end, with `parser`; the
+// document stays valid until the parser parses again or is destroyed. A parser not yet used is
+// allocated first, for at least `text` and nesting up to kMaxDepth (later growth keeps that depth).
+// ResourceExhausted when memory runs out; InvalidArgument, saying why and quoting the start of
+// `text`, when it is not JSON or nests deeper.
+Result<simdjson::dom::element> ParseJson(simdjson::dom::parser& parser, std::string_view text) {
+  simdjson::dom::element document;
+  simdjson::error_code error = simdjson::SUCCESS;
+  if (parser.capacity() == 0) {
+    error =
+        parser.allocate(std::max<size_t>(text.size(), size_t{1} << 16), ApiPageReader::kMaxDepth);
+  }
+  if (!error) error = parser.parse(text.data(), text.size(), false).get(document);
+  if (error == simdjson::MEMALLOC) {
+    return ResourceExhaustedError("not enough memory to parse a response of " +
+                                  std::to_string(text.size()) + " bytes");
+  }
+  if (error) {
+    return InvalidArgumentError("the response is not JSON (" + WhyNotJson(error, text) +
+                                "): " + Excerpt(text));
+  }
+  return document;
+}
+
+// The records in `document`, parsed from `text` (the response `body` without a byte order mark),
+// and their text as the API sent it: the whole document when `records_path` is empty, else the
+// value a walk finds there (its text empty should the walk fail, which it does not on valid
+// JSON). InvalidArgument, quoting `body`, when records_path names nothing.
+Result<LocatedValue> FindRecords(simdjson::dom::element document, std::string_view text,
+                                 const std::string& records_path, const std::string& body) {
+  if (records_path.empty()) return LocatedValue{document, Trimmed(text)};
+  std::optional<LocatedValue> found = LocateValue(document, text, records_path);
+  if (!found) {
+    return InvalidArgumentError("records_path " + records_path +
+                                " is not in the response: " + Excerpt(body));
+  }
+  return *found;
+}
+
+// The records' text as the API sent it, or written out from the parsed values when the walk
+// could not place it.
+std::string RecordsJson(const LocatedValue& records) {
+  return records.text.empty() ? simdjson::to_string(records.value) : std::string(records.text);
+}
+
+// What reading an array of records updates, record by record.
+struct RecordScan {
+  std::vector<std::string>& previous_keys;      // the keys of the last record, in order
+  std::unordered_set<std::string>& known_keys;  // every record key seen so far
+  bool report_new_keys;                         // whether a key first seen goes to new_keys
+  const std::string& cursor_field;              // empty: no cursor
+  ApiPage& page;
+};
+
+// Notes the keys of one record and raises the page's max_cursor to its cursor value, in one pass
+// over its members. Most records repeat the keys of the one before, which is checked first, so
+// the set of known keys is rarely consulted.
+void ScanRecord(simdjson::dom::object record, RecordScan& scan) {
+  std::vector<std::string>& previous = scan.previous_keys;
+  size_t index = 0;
+  for (const simdjson::dom::key_value_pair member : record) {
+    const std::string_view key = member.key;
+    if (index >= previous.size() || previous[index] != key) {
+      if (index < previous.size()) {
+        previous[index] = key;
+      } else {
+        previous.emplace_back(key);
+      }
+      if (scan.known_keys.emplace(key).second && scan.report_new_keys) {
+        scan.page.new_keys.emplace_back(key);
+      }
+    }
+    ++index;
+    if (!scan.cursor_field.empty() && key == scan.cursor_field) {
+      std::optional<std::string> value = ScalarText(member.value);
+      std::optional<std::string>& max_cursor = scan.page.max_cursor;
+      if (value && (!max_cursor || CursorLess(*max_cursor, *value))) max_cursor = std::move(value);
+    }
+  }
+}
+
+// Fills `page` from a response whose records are one object: one record, wrapped in [ ].
+void ReadOneRecord(const LocatedValue& records, const std::string& cursor_field, ApiPage& page) {
+  page.records = 1;
+  page.records_json = "[" + RecordsJson(records) + "]";
+  const simdjson::dom::object object = records.value.get_object().value_unsafe();
+  simdjson::dom::element field;
+  if (!cursor_field.empty() && !object[cursor_field].get(field)) {
+    page.max_cursor = ScalarText(field);
+  }
+}
+
 }  // namespace
 
 struct ApiPageReader::Parser {
@@ -100,97 +199,42 @@ ApiPageReader::~ApiPageReader() = default;
 
 Result<ApiPage> ApiPageReader::Read(std::string& body) {
   body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  // JSON has no byte order mark, but a parser may ignore one (RFC 8259), and some servers send it.
-  const std::string_view text =
-      std::string_view(body).substr(std::string_view(body).starts_with("\xEF\xBB\xBF") ? 3 : 0);
+  const std::string_view text = WithoutByteOrderMark(body);
   simdjson::dom::parser own_parser;
   simdjson::dom::parser& parser = text.size() <= kReusedParserBytes ? parser_->parser : own_parser;
-  simdjson::dom::element document;
-  simdjson::error_code error = simdjson::SUCCESS;
-  // The depth is fixed when the parser first allocates; later growth keeps it.
-  if (parser.capacity() == 0) {
-    error = parser.allocate(std::max<size_t>(text.size(), size_t{1} << 16), kMaxDepth);
-  }
-  // The padding simdjson reads past the end is within the capacity reserved above.
-  if (!error) error = parser.parse(text.data(), text.size(), false).get(document);
-  if (error == simdjson::MEMALLOC) {
-    return ResourceExhaustedError("not enough memory to parse a response of " +
-                                  std::to_string(text.size()) + " bytes");
-  }
-  if (error) {
-    return InvalidArgumentError("the response is not JSON (" + WhyNotJson(error, text) +
-                                "): " + Excerpt(text));
-  }
+  ORC_ASSIGN_OR_RETURN(const simdjson::dom::element document, ParseJson(parser, text));
 
   ApiPage page;
   if (!token_pointer_.empty()) {
     simdjson::dom::element token;
     if (!document.at_pointer(token_pointer_).get(token)) page.next_token = ScalarText(token);
   }
-  // The records, and their text as the API sent it: the whole body, or found by a walk over it
-  // (written out from the parsed values should the walk fail, which it does not on valid JSON).
-  simdjson::dom::element records = document;
-  std::string_view records_text = Trimmed(text);
-  if (!records_path_.empty()) {
-    const std::optional<LocatedValue> found = LocateValue(document, text, records_path_);
-    if (!found) {
-      return InvalidArgumentError("records_path " + records_path_ +
-                                  " is not in the response: " + Excerpt(body));
-    }
-    records = found->value;
-    records_text = found->text;
-  }
-  auto text_of_records = [&] {
-    return records_text.empty() ? simdjson::to_string(records) : std::string(records_text);
-  };
-  if (records.is_null()) return page;
-  if (records.is_object()) {
-    page.records = 1;
-    page.records_json = "[" + text_of_records() + "]";
-    const simdjson::dom::object object = records.get_object().value_unsafe();
-    simdjson::dom::element field;
-    if (!cursor_field_.empty() && !object[cursor_field_].get(field)) {
-      page.max_cursor = ScalarText(field);
-    }
+  ORC_ASSIGN_OR_RETURN(const LocatedValue records,
+                       FindRecords(document, text, records_path_, body));
+  if (records.value.is_null()) return page;
+  if (records.value.is_object()) {
+    ReadOneRecord(records, cursor_field_, page);
     return page;
   }
-  if (!records.is_array()) {
+  if (!records.value.is_array()) {
     return InvalidArgumentError(
         (records_path_.empty() ? std::string("the response") : "records_path " + records_path_) +
         " is neither an array of records nor one record: " + Excerpt(body));
   }
 
   // One pass over the records: count them, note keys not seen on earlier pages, and find the
-  // highest cursor value when asked. Most records repeat the keys of the one before, which is
-  // checked first, so the set of known keys is rarely consulted.
-  const simdjson::dom::array array = records.get_array().value_unsafe();
+  // highest cursor value when asked.
+  RecordScan scan{previous_keys_, known_keys_, pages_read_ > 0, cursor_field_, page};
+  const simdjson::dom::array array = records.value.get_array().value_unsafe();
   for (const simdjson::dom::element element : array) {
     ++page.records;
-    simdjson::dom::object object;
-    if (element.get(object)) continue;  // not an object: DuckDB reads it as a value of its own
-    size_t index = 0;
-    for (const simdjson::dom::key_value_pair member : object) {
-      const std::string_view key = member.key;
-      if (index >= previous_keys_.size() || previous_keys_[index] != key) {
-        if (index < previous_keys_.size()) {
-          previous_keys_[index] = key;
-        } else {
-          previous_keys_.emplace_back(key);
-        }
-        if (known_keys_.emplace(key).second && pages_read_ > 0) page.new_keys.emplace_back(key);
-      }
-      ++index;
-      if (!cursor_field_.empty() && key == cursor_field_) {
-        std::optional<std::string> value = ScalarText(member.value);
-        if (value && (!page.max_cursor || CursorLess(*page.max_cursor, *value))) {
-          page.max_cursor = std::move(value);
-        }
-      }
-    }
+    simdjson::dom::object record;
+    if (element.get(record)) continue;  // not an object: DuckDB reads it as a value of its own
+    ScanRecord(record, scan);
   }
   ++pages_read_;
   if (page.records == 0) return page;
-  page.records_json = text_of_records();
+  page.records_json = RecordsJson(records);
   return page;
 }
 
