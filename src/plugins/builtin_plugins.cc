@@ -4,10 +4,9 @@ namespace orc {
 
 void RegisterBuiltinPlugins(PluginRegistry& registry) {
   // Built-in names never clash; a clash is a bug caught by the registry's tests.
-  for (PluginSpec spec : {CsvExtractorSpec(), ParquetExtractorSpec(), JsonExtractorSpec(),
-                          ApiExtractorSpec(), DuckDbLoaderSpec(), SqlTransformSpec()}) {
-    (void)registry.Register(std::move(spec));
-  }
+#define ORC_REGISTER_PLUGIN(spec_function) (void)registry.Register(spec_function());
+  ORC_BUILTIN_PLUGINS(ORC_REGISTER_PLUGIN)
+#undef ORC_REGISTER_PLUGIN
 }
 
 }  // namespace orc

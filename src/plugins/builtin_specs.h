@@ -1,16 +1,25 @@
-// The spec of each built-in plugin (its Config's reader and its factory, made by SpecOf); each is
-// defined in the plugin's own folder.
+// The built-in plugins, listed once. Each plugin lives in a folder of its own
+// (plugins/<extractors|loaders|transforms>/<name>/) and defines there the function that returns
+// its spec (its Config's reader and its factory, made by SpecOf); the list below declares those
+// functions and RegisterBuiltinPlugins registers each. Adding a plugin is its folder and one line
+// here: src/CMakeLists.txt finds the folder's sources by itself.
 #pragma once
 
 #include "plugins/plugin_registry.h"
 
+// ORC_BUILTIN_PLUGINS(X) calls X(SpecFunction) for every built-in plugin, in registration order.
+#define ORC_BUILTIN_PLUGINS(X) \
+  X(CsvExtractorSpec)          \
+  X(ParquetExtractorSpec)      \
+  X(JsonExtractorSpec)         \
+  X(ApiExtractorSpec)          \
+  X(DuckDbLoaderSpec)          \
+  X(SqlTransformSpec)
+
 namespace orc {
 
-PluginSpec CsvExtractorSpec();      // extractors/csv
-PluginSpec ParquetExtractorSpec();  // extractors/parquet
-PluginSpec JsonExtractorSpec();     // extractors/json
-PluginSpec ApiExtractorSpec();      // extractors/api
-PluginSpec DuckDbLoaderSpec();      // loaders/duckdb
-PluginSpec SqlTransformSpec();      // transforms/sql
+#define ORC_DECLARE_PLUGIN_SPEC(spec_function) PluginSpec spec_function();
+ORC_BUILTIN_PLUGINS(ORC_DECLARE_PLUGIN_SPEC)
+#undef ORC_DECLARE_PLUGIN_SPEC
 
 }  // namespace orc
