@@ -168,6 +168,10 @@ async function system() {
   const preview = await call('get', '/cron/preview',
     { query: { schedule: '0 9 * * MON-FRI', timezone: 'Europe/Berlin', count: 3 }, expect: 200 });
   assert.equal(preview.body.fire_times.length, 3);
+  const past = await call('get', '/cron/preview',
+    { query: { schedule: '0 6 * * *', after: '2026-01-01T06:00:00Z', count: 2 }, expect: 200 });
+  assert.deepEqual(past.body.fire_times, ['2026-01-02T06:00:00.000Z', '2026-01-03T06:00:00.000Z']);
+  await call('get', '/cron/preview', { query: { schedule: '0 6 * * *', after: 'soon' }, expect: 400 });
   await call('get', '/cron/preview', { query: { schedule: '@manual' }, expect: 200 });
   await call('get', '/cron/preview', { query: { schedule: '0 25 * * *' }, expect: 400 });
   await call('get', '/cron/preview', { expect: 400 });
