@@ -45,9 +45,9 @@ TEST_F(CronHandlerTest, PreviewStartsFromTheClocksNow) {
 }
 
 TEST_F(CronHandlerTest, AfterListsTheSlotsFollowingAnInstantInThePast) {
-  const ApiResponse response = Get("/cron/preview", {{"schedule", "0 9 * * *"},
-                                                     {"after", "2026-01-01T09:00:00Z"},
-                                                     {"count", "2"}});
+  const ApiResponse response =
+      Get("/cron/preview",
+          {{"schedule", "0 9 * * *"}, {"after", "2026-01-01T09:00:00Z"}, {"count", "2"}});
   ASSERT_EQ(response.status, 200) << response.body;
   EXPECT_EQ(json::parse(response.body)["fire_times"],
             json({"2026-01-02T09:00:00.000Z", "2026-01-03T09:00:00.000Z"}));
