@@ -270,32 +270,35 @@ function matchesFilter(job, name, status) {
   if (status === 'all') return true;
   if (status === 'active') return job.is_active;
   if (status === 'paused') return !job.is_active;
-  if (status === 'never') return !job.last_run;
+  if (status === 'never') return job.last_run === null;
   return job.last_run && job.last_run.status === status;
 }
 
-// One page of jobs (the server filters active or paused) and each job's newest run (one request
-// for all jobs); no request per job.
+// One page of jobs (the server filters active or paused).
 async function loadJobPage(pageNumber, pageSize, status) {
   const active = status === 'active' ? '&is_active=true' : status === 'paused' ? '&is_active=false' : '';
-  const [listed, latest] = await Promise.all([
-    api('GET', `/jobs?limit=${pageSize}&offset=${(pageNumber - 1) * pageSize}${active}`, undefined,
-      { withTotal: true }),
-    api('GET', '/runs?latest_per_job=true')]);
-  const byJob = new Map(latest.map((run) => [run.job_id, run]));
-  for (const job of listed.items) {
-    job.last_run = byJob.get(job.job_id) || null;
-    jobNames.set(job.job_id, job.job_name);
-  }
+  const listed = await api('GET', `/jobs?limit=${pageSize}&offset=${(pageNumber - 1) * pageSize}` +
+    active, undefined, { withTotal: true });
+  for (const job of listed.items) rememberJobName(job);
   return listed;
+}
+
+// Sets each job's last_run (null: never run) from one request for the page, whose answer does
+// not grow with the number of jobs; none per job.
+async function readLastRuns(jobs) {
+  if (jobs.length === 0) return;
+  const latest = await api('GET',
+    `/runs?latest_per_job=true&job_ids=${jobs.map((job) => job.job_id).join(',')}`);
+  const byJob = new Map(latest.map((run) => [run.job_id, run]));
+  for (const job of jobs) job.last_run = byJob.get(job.job_id) || null;
 }
 
 async function showJobs() {
   const page = pageGeneration;
   const pageSize = 100;
   let pageNumber = 1;
-  const nameFilter = h('input', { type: 'search', placeholder: 'Filter this page by name',
-    'aria-label': 'Filter by name', id: 'job-filter' });
+  const nameFilter = h('input', { type: 'search', placeholder: 'Filter by name',
+    title: 'Filters the jobs of this page', 'aria-label': 'Filter by name', id: 'job-filter' });
   const statusFilter = h('select', { 'aria-label': 'Filter by status', id: 'status-filter' },
     ['all', 'active', 'paused', 'success', 'failed', 'running', 'queued', 'never'].map((value) =>
       h('option', { value }, value === 'never' ? 'never run' : value === 'all' ? 'all jobs'
@@ -317,7 +320,7 @@ async function showJobs() {
         ? h('a', { href: `#/runs/${job.last_run.run_id}` }, badge(job.last_run.status), ' ',
           h('span', { className: 'small muted', title: localTime(job.last_run.queued_at) },
             relative(job.last_run.queued_at)))
-        : h('span', { className: 'muted' }, 'never run')),
+        : h('span', { className: 'muted' }, job.last_run === null ? 'never run' : '…')),
       h('td', {}, activeSwitch(job, draw)),
       h('td', {}, h('button', { onclick: async (event) => {
         event.target.disabled = true;
@@ -342,16 +345,28 @@ async function showJobs() {
         await load();
       }) : null);
   };
-  const load = async () => {
-    ({ items: jobs, total } = await loadJobPage(pageNumber, pageSize, statusFilter.value));
+  // The jobs are drawn as soon as they arrive, their last runs (a slower question for the server
+  // with many jobs) when those do; a job keeps the last run it showed until then.
+  const readJobs = async () => {
+    const shown = new Map(jobs.map((job) => [job.job_id, job.last_run]));
+    const listed = await loadJobPage(pageNumber, pageSize, statusFilter.value);
+    for (const job of listed.items) job.last_run = shown.get(job.job_id);
+    ({ items: jobs, total } = listed);
     draw();
+  };
+  const load = async () => {
+    await readJobs();
+    const reading = jobs;
+    await readLastRuns(reading);
+    if (reading === jobs) draw();
   };
   nameFilter.addEventListener('input', draw);
   statusFilter.addEventListener('change', async () => {
     pageNumber = 1;
     await load();
   });
-  await load();
+  await readJobs();
+  readLastRuns(jobs).then(draw).catch(() => { /* the next refresh tries again */ });
   if (!render(page,
     h('div', { className: 'toolbar' }, h('h1', {}, 'Jobs'), h('span', { className: 'spacer' }),
       nameFilter, statusFilter, h('a', { className: 'button', href: '#/new' }, 'New job')),
@@ -820,6 +835,7 @@ async function showJob(jobId) {
   const page = pageGeneration;
   const historySize = 25;
   let job = await api('GET', `/jobs/${jobId}`);
+  rememberJobName(job);
   const header = h('div');
   const graphBox = h('div');
   const historyBox = h('div');
@@ -853,11 +869,11 @@ async function showJob(jobId) {
       h('div', { className: 'card' }, h('div', { className: 'label' }, 'Retries'),
         h('div', { className: 'value' }, `${job.retry.max_attempts} attempts`))),
     h('h2', {}, 'Graph'),
-    graphBox,
-    h('h2', {}, 'Tasks'),
-    h('ol', { className: 'tasks card' }, job.tasks.map((task) => h('li', {}, describeTask(task),
-      task.depends_on.length ? h('span', { className: 'small muted' },
-        ` (after ${task.depends_on.join(', ')})`) : null))));
+    graphBox);
+  const tasks = () => h('ol', { className: 'tasks card' }, job.tasks.map((task) => h('li', {},
+    describeTask(task), task.depends_on.length ? h('span', { className: 'small muted' },
+      ` (after ${task.depends_on.join(', ')})`) : null)));
+  const tasksBox = h('div', {}, tasks());
   const drawRuns = async () => {
     const listed = await api('GET', `/jobs/${jobId}/runs?limit=${historySize}`, undefined,
       { withTotal: true });
@@ -875,31 +891,34 @@ async function showJob(jobId) {
   if (!render(page, header, h('h2', {}, 'History'), historyBox,
     h('h2', {}, 'Runs'), runsBox,
     schedulable ? [h('h2', {}, 'Backfill'), backfillForm(job, drawRuns)] : null,
-    h('h2', {}, 'Definition'),
-    definitionEditor(job, (changed) => { job = changed; drawHeader(); drawRuns(); }))) return;
+    h('h2', {}, 'Tasks'), tasksBox,
+    h('h2', {}, 'Definition'), definitionEditor(job, (changed) => {
+      job = changed;
+      drawHeader();
+      fill(tasksBox, tasks());
+      drawRuns();
+    }))) return;
   every(page, 2000, drawRuns);
 }
 
 // ---------------------------------------------------------------- Runs
 
-const jobNames = new Map();  // job_id → job_name, from every job page the dashboard has read
-let jobNamesRead = null;
-const maxJobNamePages = 10;  // 10,000 jobs: names for the runs page's job column and filter
+const jobNames = new Map();  // job_id → job_name of the jobs this tab has shown
+const maxJobNames = 10000;
 
-// Reads the job names in the background (pages of 1,000, at most maxJobNamePages), once a minute
-// at most; the runs page paints first and fills names in when they arrive.
-function readJobNames() {
-  if (jobNamesRead && Date.now() - jobNamesRead.at < 60000) return jobNamesRead.done;
-  const done = (async () => {
-    for (let page = 0; page < maxJobNamePages; page++) {
-      const jobs = await api('GET', `/jobs?limit=1000&offset=${page * 1000}`);
-      for (const job of jobs) jobNames.set(job.job_id, job.job_name);
-      if (jobs.length < 1000) return;
-    }
-  })();
-  jobNamesRead = { at: Date.now(), done };
-  done.catch(() => { jobNamesRead = null; });
-  return done;
+function rememberJobName(job) {
+  if (jobNames.size >= maxJobNames && !jobNames.has(job.job_id)) jobNames.clear();
+  jobNames.set(job.job_id, job.job_name);
+}
+
+// Learns the names of the jobs of `runs` it does not know yet: one request (GET /jobs?job_ids=)
+// for a page of runs, never one per row, never every job.
+async function nameJobsOf(runs) {
+  const unknown = [...new Set(runs.map((run) => run.job_id))].filter((id) => !jobNames.has(id));
+  if (unknown.length === 0) return;
+  for (const job of await api('GET', `/jobs?job_ids=${unknown.slice(0, 100).join(',')}`)) {
+    rememberJobName(job);
+  }
 }
 
 function runsTable(runs, withJob) {
@@ -961,6 +980,7 @@ async function showRuns(query) {
   const jobFilter = h('select', { 'aria-label': 'Filter by job', id: 'run-job-filter',
     onchange: () => go({ job: jobFilter.value }) });
   const drawJobFilter = () => {
+    // The jobs this tab has shown (a job list's pages, the jobs of runs seen), not every job.
     const names = [...jobNames.entries()].sort((a, b) => a[1].localeCompare(b[1]));
     if (jobId && !jobNames.has(jobId)) names.unshift([jobId, jobId.slice(0, 8)]);
     fill(jobFilter, h('option', { value: '' }, 'all jobs'), names.map(([id, name]) =>
@@ -978,16 +998,17 @@ async function showRuns(query) {
     items = listed.items;
     fill(top, pager(pageNumber, pageSize, items.length, listed.total, (wanted) => go({ page: wanted })));
     draw();
-  };
-  drawJobFilter();
-  await load();
-  if (!render(page, h('div', { className: 'toolbar' }, h('h1', {}, 'Runs'),
-    h('span', { className: 'spacer' }), jobFilter, statusFilter), top, box)) return;
-  readJobNames().then(() => {
-    if (page !== pageGeneration) return;
+    // Names of jobs not seen before arrive after the runs are drawn (with short ids meanwhile).
+    const known = jobNames.size;
+    await nameJobsOf(jobId ? [{ job_id: jobId }, ...items] : items).catch(() => { /* short ids */ });
+    if (jobNames.size === known) return;
     drawJobFilter();
     draw();
-  }).catch(() => { /* names stay short ids */ });
+  };
+  await load();
+  drawJobFilter();
+  if (!render(page, h('div', { className: 'toolbar' }, h('h1', {}, 'Runs'),
+    h('span', { className: 'spacer' }), jobFilter, statusFilter), top, box)) return;
   every(page, 2000, load);
 }
 

@@ -63,7 +63,14 @@ async function main() {
     });
     const pageErrors = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    // A full page, and what a screen shows of it (the size of the README's images).
+    // The top of the page, down to its end or `most` pixels: the README's images.
+    const readmeShot = async (name, most) => {
+      const height = await page.evaluate(() => document.querySelector('main').getBoundingClientRect().bottom +
+        window.scrollY);
+      await page.screenshot({ path: path.join(outputDir, `${name}.png`), fullPage: true,
+        clip: { x: 0, y: 0, width: 1280, height: Math.min(Math.ceil(height), most) } });
+    };
+    // A full page, and what a screen shows of it.
     const shot = async (name) => {
       await page.screenshot({ path: path.join(outputDir, `${name}.png`), fullPage: true });
       await page.screenshot({ path: path.join(outputDir, `${name}-screen.png`) });
@@ -199,6 +206,7 @@ async function main() {
     assert.deepEqual(slots, slots.slice().sort(), 'the backfill\'s runs are in the order of their slots');
     await grid.locator('tr[data-task=load] .cell[data-status=success]').first().waitFor();
     await shot('job-history');
+    await readmeShot('readme-job', 820);
     await page.locator('.dag').screenshot({ path: path.join(outputDir, 'graph.png') });
     await page.locator('.history').screenshot({ path: path.join(outputDir, 'history.png') });
 
@@ -286,6 +294,7 @@ async function main() {
     assert.equal(await spinRow.locator('.attempt[data-status=failed]').count(), 2);
     assert.equal(await spinRow.locator('.bar.wait').count(), 1);
     await shot('run-retried');
+    await readmeShot('readme-run', 1100);
 
     // The runs page: more than one page of runs (a backfill of 110 slots of a quick job), with
     // the range shown, next and previous, filters by job and status, the slot and error columns.
@@ -336,6 +345,11 @@ async function main() {
     await graph.locator('g.node[data-task=load]').waitFor();
     await shot('job-dark');
     await page.emulateMedia({ colorScheme: 'light' });
+
+    // The README's images: the job list, a job, a run with a retried task.
+    await page.click('a[data-nav=jobs]');
+    await page.locator('tr[data-job=flaky] [data-role=last-run] [data-status=failed]').waitFor();
+    await readmeShot('readme-jobs', 860);
 
     assert.deepEqual(foreign, [], 'the dashboard fetched only from the orc server');
     assert.deepEqual(pageErrors, [], 'no script errors');
