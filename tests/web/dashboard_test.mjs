@@ -35,7 +35,8 @@ async function apiGetWithTotal(base, route) {
 }
 
 async function apiPost(base, route, body) {
-  const response = await fetch(base + route, { method: 'POST', body: JSON.stringify(body),
+  const response = await fetch(base + route, { method: 'POST',
+    body: body === undefined ? undefined : JSON.stringify(body),
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } });
   assert.ok(response.ok, `POST ${route}: ${response.status} ${await response.clone().text()}`);
   return response.json();
@@ -267,6 +268,31 @@ async function main() {
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.locator('.toolbar [data-status=cancelled]').waitFor();
     await log.filter({ hasText: 'cancel' }).waitFor();
+
+    // A diamond with a tail: longest-path layers put each task one layer after its deepest
+    // dependency (report after both branches, publish after report), and every edge is drawn.
+    const sql = (table) => ({ type: 'sql', db_path: 'fan.duckdb',
+      sql: `CREATE OR REPLACE TABLE ${table} AS SELECT 1 AS x` });
+    const fan = await apiPost(base, '/jobs', { job_name: 'fan', tasks: [
+      { task_name: 'extract', transform_config: sql('extract') },
+      { task_name: 'clean_orders', depends_on: ['extract'], transform_config: sql('clean_orders') },
+      { task_name: 'clean_customers', depends_on: ['extract'], transform_config: sql('clean_customers') },
+      { task_name: 'report', depends_on: ['clean_orders', 'clean_customers'], transform_config: sql('report') },
+      { task_name: 'publish', depends_on: ['report'], transform_config: sql('publish') },
+      { task_name: 'audit', depends_on: ['extract'], transform_config: sql('audit') }] });
+    await apiPost(base, `/jobs/${fan.job_id}/run`);
+    await page.goto(`${base}/#/jobs/${fan.job_id}`);
+    await graph.locator('g.node[data-task=publish][data-status=success]').waitFor();
+    const layerOf = {};
+    for (const name of ['extract', 'clean_orders', 'clean_customers', 'report', 'publish', 'audit']) {
+      layerOf[name] = await x(graph.locator(`g.node[data-task=${name}]`));
+    }
+    assert.ok(layerOf.extract < layerOf.clean_orders);
+    assert.equal(layerOf.clean_orders, layerOf.clean_customers);
+    assert.equal(layerOf.audit, layerOf.clean_orders);
+    assert.ok(layerOf.report > layerOf.clean_orders && layerOf.publish > layerOf.report);
+    assert.equal(await graph.locator('path.edge').count(), 6);
+    await page.locator('.dag').screenshot({ path: path.join(outputDir, 'graph-fan.png') });
 
     // A task that times out is retried: its timeline shows both attempts and the wait between.
     await page.click('a[data-nav=new]');
