@@ -205,6 +205,19 @@ function every(generation, milliseconds, action) {
   pageTimers.push(setTimeout(tick, milliseconds));
 }
 
+// An action for every() that runs every time while `busy()` says something on the page is still
+// going, else only every `idleMilliseconds`: a page of finished runs asks the server less often.
+function whileBusy(busy, idleMilliseconds, action) {
+  let last = Date.now();
+  return async () => {
+    if (!busy() && Date.now() - last < idleMilliseconds) return true;
+    last = Date.now();
+    return action();
+  };
+}
+
+const isGoing = (run) => !isFinished(run);
+
 // Replaces the children of `element` with `nodes`, skipping the empty ones (null, false).
 function fill(element, ...nodes) {
   element.replaceChildren(...nodes.flat().filter((node) => node !== null && node !== undefined &&
@@ -841,6 +854,7 @@ async function showJob(jobId) {
   const historyBox = h('div');
   const runsBox = h('div');
   let latest = null;
+  let recent = [];
   const drawHeader = () => fill(header,
     h('div', { className: 'toolbar' }, h('h1', {}, job.job_name), activeSwitch(job, (changed) => {
       job = changed;
@@ -878,6 +892,7 @@ async function showJob(jobId) {
     const listed = await api('GET', `/jobs/${jobId}/runs?limit=${historySize}`, undefined,
       { withTotal: true });
     const runs = await withTaskRuns(listed.items);
+    recent = listed.items;
     latest = runs[0] || null;
     fill(graphBox, dagView(job.tasks, latest));
     fill(historyBox, historyGrid(job, runs));
@@ -898,7 +913,7 @@ async function showJob(jobId) {
       fill(tasksBox, tasks());
       drawRuns();
     }))) return;
-  every(page, 2000, drawRuns);
+  every(page, 2000, whileBusy(() => recent.some(isGoing), 10000, drawRuns));
 }
 
 // ---------------------------------------------------------------- Runs
@@ -1009,7 +1024,7 @@ async function showRuns(query) {
   drawJobFilter();
   if (!render(page, h('div', { className: 'toolbar' }, h('h1', {}, 'Runs'),
     h('span', { className: 'spacer' }), jobFilter, statusFilter), top, box)) return;
-  every(page, 2000, load);
+  every(page, 2000, whileBusy(() => items.some(isGoing), 10000, load));
 }
 
 function progressText(run) {
@@ -1090,7 +1105,11 @@ function logViewer(runId) {
   download.addEventListener('click', () => {
     download.href = 'data:text/plain;charset=utf-8,' + encodeURIComponent(logText(shown()));
   });
-  search.addEventListener('input', redraw);
+  let typing = null;
+  search.addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(redraw, 120);
+  });
   level.addEventListener('change', redraw);
   const add = (more) => {
     const atBottom = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
