@@ -1,7 +1,10 @@
 // orc's dashboard: one page, no dependencies, talking to the same REST API as the CLI.
 // Views: #/jobs, #/jobs/{id}, #/runs (?job=&status=&page=), #/runs/{id}, #/new. Pages that show
 // live state poll the API while they are open; leaving a page stops its timers. List pages read one
-// page of the API's list at a time (never every job or run), and make no request per row.
+// page of the API's list at a time (never every job or run), and make no request per row. A job's
+// page reads the task runs of its 25 newest runs for its graph and history grid: GET /runs/{id},
+// four at a time, each finished run once (runDetails), so a refresh asks only for runs still going.
+// Absolute times are shown in the browser's zone and say so ("2026-11-30 06:30:00 CET").
 'use strict';
 
 const view = document.getElementById('view');
