@@ -1006,7 +1006,10 @@ async function showRuns(query) {
   };
   const box = h('div');
   let items = [];
-  const draw = () => fill(box, runsTable(items, true));
+  let total = 0;
+  const goTo = (wanted) => go({ page: wanted });
+  const draw = () => fill(box, runsTable(items, true), items.length > 20
+    ? pager(pageNumber, pageSize, items.length, total, goTo) : null);
   const top = h('div');
   const load = async () => {
     let path = `/runs?limit=${pageSize}&offset=${(pageNumber - 1) * pageSize}`;
@@ -1014,7 +1017,8 @@ async function showRuns(query) {
     if (status) path += `&status=${encodeURIComponent(status)}`;
     const listed = await api('GET', path, undefined, { withTotal: true });
     items = listed.items;
-    fill(top, pager(pageNumber, pageSize, items.length, listed.total, (wanted) => go({ page: wanted })));
+    total = listed.total;
+    fill(top, pager(pageNumber, pageSize, items.length, total, goTo));
     draw();
     // Names of jobs not seen before arrive after the runs are drawn (with short ids meanwhile).
     const known = jobNames.size;

@@ -377,6 +377,22 @@ async function main() {
     await page.locator('tr[data-job=flaky] [data-role=last-run] [data-status=failed]').waitFor();
     await readmeShot('readme-jobs', 860);
 
+    // The job list pages too: 101 more jobs make two pages of 100.
+    for (let i = 0; i < 101; i += 20) {
+      await Promise.all(Array.from({ length: Math.min(20, 101 - i) }, (_, k) => apiPost(base, '/jobs', {
+        job_name: `bulk_${String(i + k).padStart(3, '0')}`, tasks: [{ task_name: 'one',
+          transform_config: { type: 'sql', db_path: 'bulk.duckdb', sql: 'SELECT 1' } }] })));
+    }
+    const jobCount = (await apiGetWithTotal(base, '/jobs?limit=1')).total;
+    await page.reload();
+    const jobsRange = page.locator('[data-role=pager] [data-role=range]');
+    await jobsRange.filter({ hasText: `1–100 of ${jobCount}` }).waitFor();
+    assert.equal(await page.locator('#jobs tbody tr[data-job]').count(), 100);
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await jobsRange.filter({ hasText: `101–${jobCount} of ${jobCount}` }).waitFor();
+    assert.equal(await page.locator('#jobs tbody tr[data-job]').count(), jobCount - 100);
+    await page.locator('tr[data-job=bulk_100] [data-role=last-run]', { hasText: 'never run' }).waitFor();
+
     assert.deepEqual(foreign, [], 'the dashboard fetched only from the orc server');
     assert.deepEqual(pageErrors, [], 'no script errors');
     console.log(`dashboard test passed; screenshots in ${outputDir}`);
