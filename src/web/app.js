@@ -1083,6 +1083,12 @@ function logLine(line, search) {
     marked(line.message, search));
 }
 
+// "12 lines", or "3 of 12 lines" when a filter hides some.
+function lineCount(shown, all) {
+  const noun = all === 1 ? 'line' : 'lines';
+  return shown === all ? `${number(all)} ${noun}` : `${number(shown)} of ${number(all)} ${noun}`;
+}
+
 // The run's log: every line read so far (`lines`), shown through a search box and a level filter;
 // Download saves the lines shown as a text file made in the page.
 function logViewer(runId) {
@@ -1105,8 +1111,7 @@ function logViewer(runId) {
     const { text } = filter();
     const visible = shown();
     fill(output, visible.map((line) => logLine(line, text)));
-    count.textContent = visible.length === lines.length ? `${number(lines.length)} lines`
-      : `${number(visible.length)} of ${number(lines.length)} lines`;
+    count.textContent = lineCount(visible.length, lines.length);
   };
   // Made when clicked, so the file has every line read by then.
   download.addEventListener('click', () => {
@@ -1124,8 +1129,7 @@ function logViewer(runId) {
     const { text, level: least } = filter();
     output.append(...more.filter((line) => matchesLog(line, text, least))
       .map((line) => logLine(line, text)));
-    count.textContent = text || least ? `${number(shown().length)} of ${number(lines.length)} lines`
-      : `${number(lines.length)} lines`;
+    count.textContent = lineCount(text || least ? shown().length : lines.length, lines.length);
     if (atBottom) output.scrollTop = output.scrollHeight;
   };
   const element = h('div', {}, h('div', { className: 'toolbar' },
