@@ -27,11 +27,17 @@ void Preview(const Clock& clock, const ApiRequest& request, ApiResponse& respons
   const std::string timezone = request.HasParam("timezone") ? request.Param("timezone") : "UTC";
   Result<int> count = IntParam(request, "count", kDefaultCount, 1, kMaxCount);
   if (!count.ok()) return WriteError(response, count.status());
+  // ?after= lets a client list the slots of a past range (the dashboard's backfill preview).
+  std::optional<TimePoint> at = clock.Now();
+  if (request.HasParam("after")) {
+    Result<TimePoint> after = ParseRfc3339(request.Param("after"));
+    if (!after.ok()) return WriteError(response, Status(after.status()).WithField("after"));
+    at = *after;
+  }
   nlohmann::json fire_times = nlohmann::json::array();
   if (!IsManualSchedule(expression)) {
     Result<CronSchedule> schedule = CronSchedule::Parse(expression, timezone);
     if (!schedule.ok()) return WriteError(response, schedule.status());
-    std::optional<TimePoint> at = clock.Now();
     for (int i = 0; i < *count && (at = schedule->NextAfter(*at)); ++i) {
       fire_times.push_back(FormatRfc3339(*at));
     }
@@ -44,7 +50,7 @@ void Preview(const Clock& clock, const ApiRequest& request, ApiResponse& respons
 
 void InstallCronRoutes(Router& router, const Clock& clock) {
   router.Get("/cron/preview",
-             "The next fire times of a schedule (?schedule, ?timezone, ?count), in UTC",
+             "The next fire times of a schedule (?schedule, ?timezone, ?count, ?after), in UTC",
              [&clock](const ApiRequest& request, ApiResponse& response) {
                Preview(clock, request, response);
              });

@@ -2,11 +2,13 @@
 
 #include "api/api_request.h"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
 #include "api/bounded_json.h"
 #include "api/error_response.h"
+#include "common/uuid.h"
 
 namespace orc {
 
@@ -57,6 +59,30 @@ Result<std::optional<bool>> BoolParam(const ApiRequest& request, const std::stri
   if (text == "true") return std::optional<bool>(true);
   if (text == "false") return std::optional<bool>(false);
   return InvalidArgumentError(name + " must be true or false, not '" + text + "'").WithField(name);
+}
+
+Result<std::optional<std::vector<std::string>>> JobIdsParam(const ApiRequest& request) {
+  if (!request.HasParam("job_ids")) return std::optional<std::vector<std::string>>();
+  const std::string text = request.Param("job_ids");
+  std::vector<std::string> ids;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string id = text.substr(start, end - start);
+    if (!IsUuid(id)) {
+      return InvalidArgumentError("job_ids must be job ids separated by commas; '" +
+                                  id.substr(0, 64) + "' is not a job id")
+          .WithField("job_ids");
+    }
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    if (ids.size() > kMaxJobIds) {
+      return InvalidArgumentError("job_ids takes at most " + std::to_string(kMaxJobIds) + " ids")
+          .WithField("job_ids");
+    }
+    start = end + 1;
+  }
+  return std::optional<std::vector<std::string>>(std::move(ids));
 }
 
 void WriteJson(ApiResponse& response, int status, const nlohmann::json& body) {

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -32,6 +33,13 @@ Result<PageParams> ReadPageParams(const ApiRequest& request);
 
 // A boolean query parameter ("true"/"false"); nullopt when absent.
 Result<std::optional<bool>> BoolParam(const ApiRequest& request, const std::string& name);
+
+// The maximum number of ids ?job_ids= takes: a page of the dashboard's lists.
+inline constexpr size_t kMaxJobIds = 100;
+
+// ?job_ids=ID,ID,...: 1 to kMaxJobIds UUIDs, comma-separated, duplicates dropped, in the order
+// given; nullopt when absent; InvalidArgument with the field `job_ids` otherwise.
+Result<std::optional<std::vector<std::string>>> JobIdsParam(const ApiRequest& request);
 
 // Writes `body` as JSON with `status`.
 void WriteJson(ApiResponse& response, int status, const nlohmann::json& body);

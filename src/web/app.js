@@ -1,6 +1,10 @@
 // orc's dashboard: one page, no dependencies, talking to the same REST API as the CLI.
-// Views: #/jobs, #/jobs/{id}, #/runs, #/runs/{id}, #/new. Pages that show live state poll the API
-// while they are open; leaving a page stops its timers.
+// Views: #/jobs, #/jobs/{id}, #/runs (?job=&status=&page=), #/runs/{id}, #/new. Pages that show
+// live state poll the API while they are open; leaving a page stops its timers. List pages read one
+// page of the API's list at a time (never every job or run), and make no request per row. A job's
+// page reads the task runs of its 25 newest runs for its graph and history grid: GET /runs/{id},
+// four at a time, each finished run once (runDetails), so a refresh asks only for runs still going.
+// Absolute times are shown in the browser's zone and say so ("2026-11-30 06:30:00 CET").
 'use strict';
 
 const view = document.getElementById('view');
@@ -40,7 +44,8 @@ function askForToken(refused) {
 }
 
 // Calls the API. `body` is an object (sent as JSON) or text with options.contentType; returns the
-// parsed body (text for YAML). Throws ApiError with the server's message and field.
+// parsed body (text for YAML), or {items, total} with options.withTotal (total from X-Total-Count).
+// Throws ApiError with the server's message and field.
 async function api(method, path, body, options = {}) {
   const headers = {};
   const token = sessionStorage.getItem(TOKEN_KEY);
@@ -70,7 +75,10 @@ async function api(method, path, body, options = {}) {
     throw new ApiError(error.message, error.field, response.status);
   }
   if (options.accept && options.accept.includes('yaml')) return text;
-  return text ? JSON.parse(text) : null;
+  const parsed = text ? JSON.parse(text) : null;
+  if (!options.withTotal) return parsed;
+  const total = Number(response.headers.get('X-Total-Count'));
+  return { items: parsed, total: Number.isFinite(total) ? total : parsed.length };
 }
 
 function setServerState(text) {
@@ -107,11 +115,51 @@ function two(value) {
   return String(value).padStart(2, '0');
 }
 
-function localTime(iso) {
+const zoneFormats = new Map();
+
+// A formatter for time zone `timeZone` (the browser's when empty); one per zone, reused.
+function zoneFormat(timeZone) {
+  const key = timeZone || '';
+  if (!zoneFormats.has(key)) {
+    // The browser's locale names the zone as its user knows it ("CET" in en-GB, "MEZ" in de).
+    const options = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit',
+      minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+      numberingSystem: 'latn' };
+    try {
+      zoneFormats.set(key, new Intl.DateTimeFormat(undefined, { ...options, timeZone: key || undefined }));
+    } catch (error) {
+      zoneFormats.set(key, new Intl.DateTimeFormat(undefined, options));  // an unknown zone name
+    }
+  }
+  return zoneFormats.get(key);
+}
+
+// {date: '2026-11-30', time: '06:30:00', zone: 'CET'}: instant `iso` in `timeZone` (default: the
+// browser's).
+function zonedParts(iso, timeZone) {
+  const parts = {};
+  for (const part of zoneFormat(timeZone).formatToParts(new Date(iso))) parts[part.type] = part.value;
+  return { date: `${parts.year}-${parts.month}-${parts.day}`,
+    time: `${parts.hour}:${parts.minute}:${parts.second}`, zone: parts.timeZoneName };
+}
+
+// "2026-11-30 06:30:00 CET": every absolute time shown says its zone.
+function localTime(iso, timeZone) {
   if (!iso) return '-';
-  const t = new Date(iso);
-  return `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())} ` +
-    `${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())}`;
+  const parts = zonedParts(iso, timeZone);
+  return `${parts.date} ${parts.time} ${parts.zone}`;
+}
+
+// "2026-11-30 06:30 CET", for tight places.
+function shortTime(iso, timeZone) {
+  if (!iso) return '-';
+  const parts = zonedParts(iso, timeZone);
+  return `${parts.date} ${parts.time.slice(0, 5)} ${parts.zone}`;
+}
+
+// The browser's zone as the page shows it ("CET"), for headings over columns of bare clock times.
+function browserZone() {
+  return zonedParts(new Date().toISOString()).zone;
 }
 
 function relative(iso) {
@@ -123,8 +171,12 @@ function relative(iso) {
   return seconds >= 0 ? `in ${text}` : `${text} ago`;
 }
 
-function timeCell(iso) {
-  return h('span', { title: iso ? localTime(iso) : '' }, iso ? relative(iso) : '-');
+// "3 min ago", with the absolute time (and, when `timeZone` differs, the time there) as its title.
+function timeCell(iso, timeZone) {
+  if (!iso) return h('span', {}, '-');
+  let title = localTime(iso);
+  if (timeZone && localTime(iso, timeZone) !== title) title += ` · ${localTime(iso, timeZone)} (${timeZone})`;
+  return h('time', { datetime: iso, title }, relative(iso));
 }
 
 function seconds(value) {
@@ -155,6 +207,19 @@ function every(generation, milliseconds, action) {
   };
   pageTimers.push(setTimeout(tick, milliseconds));
 }
+
+// An action for every() that runs every time while `busy()` says something on the page is still
+// going, else only every `idleMilliseconds`: a page of finished runs asks the server less often.
+function whileBusy(busy, idleMilliseconds, action) {
+  let last = Date.now();
+  return async () => {
+    if (!busy() && Date.now() - last < idleMilliseconds) return true;
+    last = Date.now();
+    return action();
+  };
+}
+
+const isGoing = (run) => !isFinished(run);
 
 // Replaces the children of `element` with `nodes`, skipping the empty ones (null, false).
 function fill(element, ...nodes) {
@@ -207,24 +272,6 @@ function activeSwitch(job, onChange) {
 
 // ---------------------------------------------------------------- Jobs
 
-// Every job, a page of 1,000 at a time.
-async function allJobs() {
-  const jobs = [];
-  for (let offset = 0; ; offset += 1000) {
-    const page = await api('GET', `/jobs?limit=1000&offset=${offset}`);
-    jobs.push(...page);
-    if (page.length < 1000) return jobs;
-  }
-}
-
-// The jobs with their newest runs: two requests (per 1,000 jobs), however many jobs there are.
-async function loadJobsWithLastRun() {
-  const [jobs, latest] = await Promise.all([allJobs(), api('GET', '/runs?latest_per_job=true')]);
-  const byJob = new Map(latest.map((run) => [run.job_id, run]));
-  for (const job of jobs) job.last_run = byJob.get(job.job_id) || null;
-  return jobs;
-}
-
 function scheduleCell(job) {
   if (!job.schedule || job.schedule.toLowerCase() === '@manual') {
     return h('span', { className: 'muted' }, 'manual only');
@@ -239,21 +286,44 @@ function matchesFilter(job, name, status) {
   if (status === 'all') return true;
   if (status === 'active') return job.is_active;
   if (status === 'paused') return !job.is_active;
-  if (status === 'never') return !job.last_run;
+  if (status === 'never') return job.last_run === null;
   return job.last_run && job.last_run.status === status;
+}
+
+// One page of jobs (the server filters active or paused).
+async function loadJobPage(pageNumber, pageSize, status) {
+  const active = status === 'active' ? '&is_active=true' : status === 'paused' ? '&is_active=false' : '';
+  const listed = await api('GET', `/jobs?limit=${pageSize}&offset=${(pageNumber - 1) * pageSize}` +
+    active, undefined, { withTotal: true });
+  for (const job of listed.items) rememberJobName(job);
+  return listed;
+}
+
+// Sets each job's last_run (null: never run) from one request for the page, whose answer does
+// not grow with the number of jobs; none per job.
+async function readLastRuns(jobs) {
+  if (jobs.length === 0) return;
+  const latest = await api('GET',
+    `/runs?latest_per_job=true&job_ids=${jobs.map((job) => job.job_id).join(',')}`);
+  const byJob = new Map(latest.map((run) => [run.job_id, run]));
+  for (const job of jobs) job.last_run = byJob.get(job.job_id) || null;
 }
 
 async function showJobs() {
   const page = pageGeneration;
+  const pageSize = 100;
+  let pageNumber = 1;
   const nameFilter = h('input', { type: 'search', placeholder: 'Filter by name',
-    'aria-label': 'Filter by name', id: 'job-filter' });
+    title: 'Filters the jobs of this page', 'aria-label': 'Filter by name', id: 'job-filter' });
   const statusFilter = h('select', { 'aria-label': 'Filter by status', id: 'status-filter' },
     ['all', 'active', 'paused', 'success', 'failed', 'running', 'queued', 'never'].map((value) =>
       h('option', { value }, value === 'never' ? 'never run' : value === 'all' ? 'all jobs'
         : ['active', 'paused'].includes(value) ? value : `last run ${value}`)));
   const body = h('tbody');
   const notice = h('div', { className: 'small muted' });
-  let jobs = await loadJobsWithLastRun();
+  const pagerBox = h('div');
+  let jobs = [];
+  let total = 0;
 
   const draw = () => {
     const shown = jobs.filter((job) => matchesFilter(job, nameFilter.value, statusFilter.value));
@@ -261,11 +331,12 @@ async function showJobs() {
       h('td', {}, h('a', { href: `#/jobs/${job.job_id}` }, job.job_name),
         job.description ? h('div', { className: 'small muted' }, job.description) : null),
       h('td', {}, scheduleCell(job)),
-      h('td', {}, timeCell(job.next_run_at)),
+      h('td', {}, timeCell(job.next_run_at, job.timezone)),
       h('td', { 'data-role': 'last-run' }, job.last_run
         ? h('a', { href: `#/runs/${job.last_run.run_id}` }, badge(job.last_run.status), ' ',
-          h('span', { className: 'small muted' }, relative(job.last_run.queued_at)))
-        : h('span', { className: 'muted' }, 'never run')),
+          h('span', { className: 'small muted', title: localTime(job.last_run.queued_at) },
+            relative(job.last_run.queued_at)))
+        : h('span', { className: 'muted' }, job.last_run === null ? 'never run' : '…')),
       h('td', {}, activeSwitch(job, draw)),
       h('td', {}, h('button', { onclick: async (event) => {
         event.target.disabled = true;
@@ -278,22 +349,329 @@ async function showJobs() {
         } catch (error) { alert(error.message); } finally { event.target.disabled = false; }
       } }, 'Run now')))));
     if (shown.length === 0) {
+      const none = total === 0 && statusFilter.value === 'all';
       fill(body, h('tr', {}, h('td', { colspan: 6, className: 'empty' },
-        jobs.length ? 'No job matches the filter.' : 'No jobs yet. ',
-        jobs.length ? null : h('a', { href: '#/new' }, 'Create one'),
-        jobs.length ? null : ' or apply job files with orc apply -f jobs.yaml.')));
+        none ? 'No jobs yet. ' : 'No job on this page matches the filter.',
+        none ? h('a', { href: '#/new' }, 'Create one') : null,
+        none ? ' or apply job files with orc apply -f jobs.yaml.' : null)));
     }
+    fill(pagerBox, total > pageSize || pageNumber > 1
+      ? pager(pageNumber, pageSize, jobs.length, total, async (wanted) => {
+        pageNumber = wanted;
+        await load();
+      }) : null);
+  };
+  // The jobs are drawn as soon as they arrive, their last runs (a slower question for the server
+  // with many jobs) when those do; a job keeps the last run it showed until then.
+  const readJobs = async () => {
+    const shown = new Map(jobs.map((job) => [job.job_id, job.last_run]));
+    const listed = await loadJobPage(pageNumber, pageSize, statusFilter.value);
+    for (const job of listed.items) job.last_run = shown.get(job.job_id);
+    ({ items: jobs, total } = listed);
+    draw();
+  };
+  const load = async () => {
+    await readJobs();
+    const reading = jobs;
+    await readLastRuns(reading);
+    if (reading === jobs) draw();
   };
   nameFilter.addEventListener('input', draw);
-  statusFilter.addEventListener('change', draw);
-  draw();
+  statusFilter.addEventListener('change', async () => {
+    pageNumber = 1;
+    await load();
+  });
+  await readJobs();
+  readLastRuns(jobs).then(draw).catch(() => { /* the next refresh tries again */ });
   if (!render(page,
     h('div', { className: 'toolbar' }, h('h1', {}, 'Jobs'), h('span', { className: 'spacer' }),
       nameFilter, statusFilter, h('a', { className: 'button', href: '#/new' }, 'New job')),
     notice,
     h('table', { id: 'jobs' }, h('thead', {}, h('tr', {}, ['Job', 'Schedule', 'Next run',
-      'Last run', 'Active', ''].map((title) => h('th', {}, title)))), body))) return;
-  every(page, 3000, async () => { jobs = await loadJobsWithLastRun(); draw(); });
+      'Last run', 'Active', ''].map((title) => h('th', {}, title)))), body), pagerBox)) return;
+  every(page, 3000, load);
+}
+
+// ---------------------------------------------------------------- Graph, history grid, timeline
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+// svg('rect', {x: 1}): an SVG element, as h() makes HTML ones.
+function svg(tag, attributes, ...children) {
+  const element = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    element.setAttribute(name === 'className' ? 'class' : name, value);
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+function clip(text, length) {
+  return text.length > length ? text.slice(0, length - 1) + '…' : text;
+}
+
+// The tasks in layers, left to right: a task sits one layer after its deepest dependency (longest
+// path), found iteratively (Kahn's order), so no graph can overflow the stack. A cycle (which the
+// server refuses) or a dependency on an unknown task cannot hang it: such tasks go last. Within a
+// layer tasks are ordered by the mean position of their dependencies (one barycenter pass), which
+// keeps most edges from crossing. Returns {layers: [[task index]], layer: [its layer],
+// row: [its position in its layer], parents: [[task index]]}.
+function dagLayers(tasks) {
+  const index = new Map(tasks.map((task, i) => [task.task_name, i]));
+  const parents = tasks.map((task) => (task.depends_on || []).map((name) => index.get(name))
+    .filter((i) => i !== undefined));
+  const children = tasks.map(() => []);
+  parents.forEach((list, child) => list.forEach((parent) => children[parent].push(child)));
+  const waiting = parents.map((list) => list.length);
+  const layer = tasks.map(() => 0);
+  const queue = [];
+  waiting.forEach((count, i) => { if (count === 0) queue.push(i); });
+  for (let head = 0; head < queue.length; head++) {
+    const parent = queue[head];
+    for (const child of children[parent]) {
+      layer[child] = Math.max(layer[child], layer[parent] + 1);
+      if (--waiting[child] === 0) queue.push(child);
+    }
+  }
+  const deepest = layer.reduce((most, value) => Math.max(most, value), 0);
+  waiting.forEach((count, i) => { if (count > 0) layer[i] = deepest + 1; });
+  const layers = [];
+  for (let i = 0; i < tasks.length; i++) {
+    while (layers.length <= layer[i]) layers.push([]);
+    layers[layer[i]].push(i);
+  }
+  const row = tasks.map(() => 0);
+  for (const members of layers) {
+    const weight = (i) => (parents[i].length
+      ? parents[i].reduce((sum, parent) => sum + row[parent], 0) / parents[i].length : 0);
+    members.sort((a, b) => weight(a) - weight(b) || a - b);
+    members.forEach((i, position) => { row[i] = position; });
+  }
+  return { layers, layer, row, parents };
+}
+
+// The job's tasks as a DAG: a box per task coloured by its state in `latest` (a run with its task
+// runs, or null), an arrow per depends_on edge.
+function dagView(tasks, latest) {
+  const width = 168;
+  const height = 36;
+  const gapX = 56;
+  const gapY = 14;
+  const pad = 8;
+  const { layers, layer, row, parents } = dagLayers(tasks);
+  const tallest = layers.reduce((most, members) => Math.max(most, members.length), 1);
+  const states = new Map(((latest && latest.task_runs) || []).map((task) => [task.task_name, task]));
+  const position = (i) => {
+    const offset = (tallest - layers[layer[i]].length) * (height + gapY) / 2;
+    return { x: pad + layer[i] * (width + gapX), y: pad + offset + row[i] * (height + gapY) };
+  };
+  const places = tasks.map((_, i) => position(i));
+  const edges = [];
+  parents.forEach((list, child) => list.forEach((parent) => {
+    const from = places[parent];
+    const to = places[child];
+    const x1 = from.x + width;
+    const y1 = from.y + height / 2;
+    const x2 = to.x - 4;
+    const y2 = to.y + height / 2;
+    const middle = (x1 + x2) / 2;
+    edges.push(svg('path', { className: 'edge', 'data-edge': `${tasks[parent].task_name}>${tasks[child].task_name}`,
+      d: `M${x1},${y1} C${middle},${y1} ${middle},${y2} ${x2},${y2}`, 'marker-end': 'url(#dag-arrow)' }));
+  }));
+  const nodes = tasks.map((task, i) => {
+    const state = states.get(task.task_name);
+    const status = state ? state.status : 'none';
+    const kind = task.transform_config ? 'sql transform'
+      : `${(task.extractor_config || {}).type} → ${(task.loader_config || {}).type}`;
+    const node = svg('g', { className: `node st-${status}`, 'data-task': task.task_name,
+      'data-status': status, transform: `translate(${places[i].x},${places[i].y})` },
+    svg('title', {}, `${task.task_name}: ${state ? `${status}, ${state.attempts} attempt(s)` : 'no run yet'}`),
+    svg('rect', { width, height, rx: 6 }),
+    svg('rect', { className: 'state', width: 6, height, rx: 3 }),
+    svg('text', { x: 14, y: 15 }, clip(task.task_name, 22)),
+    svg('text', { x: 14, y: 29, className: 'kind' }, clip(`${kind} · ${status === 'none' ? 'no run' : status}`, 26)));
+    return latest ? svg('a', { href: `#/runs/${latest.run_id}` }, node) : node;
+  });
+  const totalWidth = pad * 2 + layers.length * width + (layers.length - 1) * gapX;
+  const totalHeight = pad * 2 + tallest * height + (tallest - 1) * gapY;
+  return h('div', { className: 'dag card' }, svg('svg', { id: 'job-graph', width: totalWidth,
+    height: totalHeight, viewBox: `0 0 ${totalWidth} ${totalHeight}`, role: 'img',
+    'aria-label': `Task graph of ${tasks.length} tasks` },
+  svg('defs', {}, svg('marker', { id: 'dag-arrow', viewBox: '0 0 8 8', refX: 7, refY: 4,
+    markerWidth: 8, markerHeight: 8, orient: 'auto' }, svg('path', { d: 'M0,0 L8,4 L0,8 z' }))),
+  edges, nodes),
+  latest ? h('div', { className: 'small muted' }, 'Coloured by the latest run, ',
+    h('a', { href: `#/runs/${latest.run_id}` }, shortTime(latest.queued_at)), '.') : null);
+}
+
+const runDetails = new Map();  // run_id → a finished run with its task runs (they never change)
+const maxRunDetails = 500;
+
+// The runs with their task runs, at most `concurrency` requests at once; a finished run is read
+// once and kept, so a page that polls asks again only for runs still going.
+async function withTaskRuns(runs, concurrency = 4) {
+  const result = new Array(runs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < runs.length) {
+      const i = next++;
+      const run = runs[i];
+      let detail = runDetails.get(run.run_id);
+      if (!detail) {
+        detail = await api('GET', `/runs/${run.run_id}`).catch(() => ({ ...run, task_runs: [] }));
+        if (isFinished(detail)) {
+          if (runDetails.size >= maxRunDetails) runDetails.delete(runDetails.keys().next().value);
+          runDetails.set(run.run_id, detail);
+        }
+      }
+      result[i] = detail;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, runs.length) }, worker));
+  return result;
+}
+
+const triggerLetter = { manual: 'M', scheduler: 'S', backfill: 'B' };
+
+// The instant a run stands for: its slot, or (a manual run has none) when it was queued.
+function runInstant(run) {
+  return Date.parse(run.scheduled_for || run.queued_at);
+}
+
+// Airflow's grid: a column per run, in the order of their slots (a manual run at its queueing
+// time; a backfill's runs are created in any order), a row per task, each cell its state there.
+function historyGrid(job, runs) {
+  const columns = runs.slice().sort((a, b) => runInstant(a) - runInstant(b) ||
+    (a.run_id < b.run_id ? -1 : 1));
+  const names = job.tasks.map((task) => task.task_name);
+  for (const run of columns) {
+    for (const task of run.task_runs || []) if (!names.includes(task.task_name)) names.push(task.task_name);
+  }
+  if (columns.length === 0) return h('div', { className: 'card empty' }, 'No runs yet.');
+  const head = columns.map((run) => {
+    const slot = run.scheduled_for ? zonedParts(run.scheduled_for) : null;
+    return h('th', { className: 'run-head', 'data-run': run.run_id,
+      title: `${run.status} · ${run.triggered_by} · slot ${run.scheduled_for ? localTime(run.scheduled_for) : 'none'}` +
+        ` · queued ${localTime(run.queued_at)}` },
+    h('a', { href: `#/runs/${run.run_id}` },
+      h('div', { className: `bar st-${run.status}`, 'data-status': run.status }),
+      h('div', { className: 'slot' }, slot ? slot.date.slice(5) : '—'),
+      h('div', { className: 'slot' }, slot ? slot.time.slice(0, 5) : 'no slot'),
+      h('div', { className: `trigger ${run.triggered_by}`, 'data-trigger': run.triggered_by },
+        triggerLetter[run.triggered_by] || '?')));
+  });
+  const rows = names.map((name) => h('tr', { 'data-task': name },
+    h('th', { className: 'task' }, name),
+    columns.map((run) => {
+      const task = (run.task_runs || []).find((item) => item.task_name === name);
+      const status = task ? task.status : 'none';
+      return h('td', {}, h('a', { href: `#/runs/${run.run_id}`, className: `cell st-${status}`,
+        'data-status': status,
+        title: `${name} · ${status}${task ? ` · ${task.attempts} attempt(s) · ${duration(task)}` : ''}` +
+          ` · run queued ${localTime(run.queued_at)}` }));
+    })));
+  return h('div', { className: 'history card' },
+    h('table', { id: 'history-grid' }, h('thead', {}, h('tr', {},
+      h('th', { className: 'task small muted' }, `slot (${browserZone()}), trigger`), head)),
+    h('tbody', {}, rows)),
+    h('div', { className: 'small muted legend' }, 'Trigger: M manual · S scheduler · B backfill. ',
+      ['success', 'failed', 'upstream_failed', 'running', 'pending', 'cancelled'].map((status) =>
+        h('span', {}, h('span', { className: `swatch st-${status}` }), status, ' '))));
+}
+
+// The attempts of task run `task` and the waits between them. The API keeps a task's first start
+// and last end; a retry's end and delay come from its log line ("attempt 1 failed: …; retrying in
+// 1.000 s"). Times are milliseconds; `now` ends what is still going.
+function taskAttempts(task, logLines, now) {
+  const attempts = [];
+  const waits = [];
+  if (!task.started_at) return { attempts, waits };
+  let start = Date.parse(task.started_at);
+  for (const line of logLines) {
+    if (line.task_name !== task.task_name) continue;
+    const retry = /^attempt (\d+) failed: [\s\S]*; retrying in ([\d.]+) s$/.exec(line.message);
+    if (!retry) continue;
+    const failedAt = Date.parse(line.time);
+    attempts.push({ number: Number(retry[1]), start, end: failedAt, status: 'failed' });
+    start = failedAt + Number(retry[2]) * 1000;
+    waits.push({ start: failedAt, end: Math.min(start, now) });
+  }
+  const end = task.finished_at ? Date.parse(task.finished_at) : now;
+  const waitingForRetry = task.status === 'pending' && !task.finished_at;
+  if (!waitingForRetry) {
+    attempts.push({ number: attempts.length + 1, start: Math.min(start, end), end,
+      status: task.status });
+  }
+  return { attempts, waits };
+}
+
+// A step for the time axis: about five ticks over `span` milliseconds.
+function tickStep(span) {
+  const steps = [100, 200, 500, 1e3, 2e3, 5e3, 1e4, 15e3, 3e4, 6e4, 12e4, 3e5, 6e5, 9e5, 18e5,
+    36e5, 72e5, 216e5, 432e5, 864e5];
+  return steps.find((step) => span / step <= 6) || Math.ceil(span / 6 / 864e5) * 864e5;
+}
+
+function offsetText(milliseconds) {
+  if (milliseconds < 60e3) return `+${Number((milliseconds / 1000).toFixed(1))} s`;
+  if (milliseconds < 36e5) return `+${Number((milliseconds / 60e3).toFixed(1))} min`;
+  return `+${Number((milliseconds / 36e5).toFixed(1))} h`;
+}
+
+// The run as a Gantt chart: a row for its time in the queue, a row per task with its attempts
+// (coloured by outcome) and the waits before retries (hatched), on one time axis from the run's
+// queueing to its end (or now).
+function timelineView(run, logLines) {
+  const now = Date.now();
+  const origin = Date.parse(run.queued_at);
+  const end = Math.max(run.finished_at ? Date.parse(run.finished_at) : now, origin + 1);
+  const span = end - origin;
+  const place = (from, to) => {
+    const left = Math.max(0, Math.min(100, (from - origin) / span * 100));
+    const width = Math.max(0.4, Math.min(100 - left, (to - from) / span * 100));
+    return `left:${left.toFixed(3)}%;width:${width.toFixed(3)}%`;
+  };
+  const bar = (className, from, to, title, attributes = {}) => h('div', { className: `bar ${className}`,
+    style: place(from, to), title: `${title}: ${seconds((to - from) / 1000)}`, ...attributes });
+  const ticks = [];
+  const step = tickStep(span);
+  for (let at = 0; at <= span; at += step) {
+    ticks.push(h('span', { className: 'tick', style: `left:${(at / span * 100).toFixed(3)}%` },
+      offsetText(at)));
+  }
+  const started = run.started_at ? Date.parse(run.started_at) : (isFinished(run) ? end : now);
+  const rows = [h('div', { className: 'gantt-row', 'data-task': '' },
+    h('div', { className: 'label' }, h('span', { className: 'muted' }, 'queued'),
+      h('span', { className: 'small muted' }, seconds((started - origin) / 1000))),
+    h('div', { className: 'track' }, bar('queued', origin, started, 'waiting for a worker')))];
+  for (const task of run.task_runs || []) {
+    const { attempts, waits } = taskAttempts(task, logLines, now);
+    const first = task.started_at ? Date.parse(task.started_at) : null;
+    const last = attempts.length ? attempts[attempts.length - 1].end : first;
+    rows.push(h('div', { className: 'gantt-row', 'data-task': task.task_name,
+      'data-status': task.status },
+    h('div', { className: 'label' }, h('span', {}, task.task_name),
+      h('span', { className: 'small muted' }, first ? seconds((last - first) / 1000) : task.status)),
+    h('div', { className: 'track' },
+      first && first > started ? bar('idle', started, first, 'waiting for upstream tasks') : null,
+      waits.map((wait) => bar('wait', wait.start, wait.end, 'waiting to retry')),
+      attempts.map((attempt) => bar(`attempt st-${attempt.status}`, attempt.start, attempt.end,
+        `attempt ${attempt.number} ${attempt.status}`, { 'data-attempt': attempt.number,
+          'data-status': attempt.status })))));
+  }
+  return h('div', { className: 'gantt card', id: 'timeline' },
+    h('div', { className: 'gantt-row axis' }, h('div', { className: 'label small muted' },
+      `from ${shortTime(run.queued_at)}`), h('div', { className: 'track' }, ticks)),
+    rows,
+    h('div', { className: 'small muted legend' },
+      h('span', {}, h('span', { className: 'swatch queued' }), 'queued '),
+      h('span', {}, h('span', { className: 'swatch idle' }), 'waiting for upstream '),
+      h('span', {}, h('span', { className: 'swatch wait' }), 'waiting to retry '),
+      h('span', {}, h('span', { className: 'swatch st-success' }), 'attempt (coloured by outcome)')));
 }
 
 // ---------------------------------------------------------------- One job
@@ -309,23 +687,6 @@ function describeTask(task) {
   return [h('strong', {}, task.task_name), ': ', h('code', {}, source.type), ' ',
     source.path || source.url || '', ' → ', h('code', {}, target.type), ' ',
     `${target.db_path} · ${target.table_name} (${target.write_mode || 'replace'})`];
-}
-
-function runsTable(runs, withJob, jobNames) {
-  return h('table', { className: 'runs' },
-    h('thead', {}, h('tr', {}, [withJob ? 'Job' : null, 'Run', 'Status', 'Trigger', 'Queued',
-      'Duration', 'Rows loaded'].filter(Boolean).map((title) => h('th', {}, title)))),
-    h('tbody', {}, runs.length === 0
-      ? h('tr', {}, h('td', { colspan: 7, className: 'empty' }, 'No runs yet.'))
-      : runs.map((run) => h('tr', { 'data-run': run.run_id },
-        withJob ? h('td', {}, h('a', { href: `#/jobs/${run.job_id}` },
-          jobNames[run.job_id] || run.job_id.slice(0, 8))) : null,
-        h('td', {}, h('a', { href: `#/runs/${run.run_id}` }, h('code', {}, run.run_id.slice(-12)))),
-        h('td', {}, badge(run.status)),
-        h('td', {}, run.triggered_by),
-        h('td', {}, timeCell(run.queued_at)),
-        h('td', {}, duration(run)),
-        h('td', { className: 'num' }, number(run.rows_loaded))))));
 }
 
 // Selects line `line` (1-based) of a textarea, so the error it has is in view.
@@ -383,19 +744,131 @@ function definitionEditor(job, onSaved) {
       'Save definition'), saved));
 }
 
+// "2026-11-30 06:30:00 CET" and, when the job's zone shows another time, the time there too.
+function nextRunView(job) {
+  if (!job.next_run_at) return '-';
+  const here = localTime(job.next_run_at);
+  const there = localTime(job.next_run_at, job.timezone);
+  return h('div', { 'data-role': 'next-run' }, h('time', { datetime: job.next_run_at,
+    title: relative(job.next_run_at) }, here),
+  h('div', { className: 'small muted' }, relative(job.next_run_at),
+    there !== here ? ` · ${there} in the job's zone (${job.timezone})` : ''));
+}
+
+// "2026-11-29T06:30": a datetime-local input's value for `date` in the browser's zone.
+function inputTime(date) {
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())}T` +
+    `${two(date.getHours())}:${two(date.getMinutes())}`;
+}
+
+// A range (in the browser's zone), the slots the job's schedule has in it (GET /cron/preview from
+// the range's start, so the preview is the server's own cron), then POST /jobs/{id}/backfill.
+function backfillForm(job, onQueued) {
+  const maxSlots = 1000;  // the backfill route's limit, and /cron/preview's largest count
+  const now = new Date();
+  const start = h('input', { type: 'datetime-local', id: 'backfill-start',
+    value: inputTime(new Date(now - 36e5)) });
+  const end = h('input', { type: 'datetime-local', id: 'backfill-end', value: inputTime(now) });
+  const preview = h('div', { className: 'preview', 'data-role': 'backfill-preview' });
+  const result = h('div', { 'data-role': 'backfill-result' });
+  const submit = h('button', { type: 'button', className: 'primary', disabled: true }, 'Backfill');
+  let asked = 0;
+  let pending = null;
+  let range = null;
+  const update = async () => {
+    const question = ++asked;
+    range = null;
+    submit.disabled = true;
+    submit.textContent = 'Backfill';
+    const from = new Date(start.value);
+    const to = new Date(end.value);
+    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) {
+      fill(preview, 'Choose both ends of the range.');
+      return;
+    }
+    if (to < from) {
+      fill(preview, h('span', { className: 'error' }, 'The end is before the start.'));
+      return;
+    }
+    try {
+      const answer = await api('GET', `/cron/preview?count=${maxSlots}` +
+        `&schedule=${encodeURIComponent(job.schedule)}&timezone=${encodeURIComponent(job.timezone)}` +
+        `&after=${encodeURIComponent(new Date(from.getTime() - 1).toISOString())}`);
+      if (question !== asked) return;
+      const slots = answer.fire_times.filter((time) => Date.parse(time) <= to.getTime());
+      if (slots.length === maxSlots) {
+        fill(preview, h('span', { className: 'error' }, `More than ${number(maxSlots - 1)} slots: ` +
+          `a backfill queues at most ${number(maxSlots)}; choose a shorter range.`));
+        return;
+      }
+      if (slots.length === 0) {
+        fill(preview, 'The schedule has no slot in this range.');
+        return;
+      }
+      const shown = 8;
+      fill(preview, h('strong', {}, `${number(slots.length)} slot${slots.length === 1 ? '' : 's'}`),
+        ' (a slot that already has a run is skipped): ',
+        slots.slice(0, shown).map((time) => shortTime(time)).join(', '),
+        slots.length > shown ? ` … ${shortTime(slots[slots.length - 1])}` : '');
+      range = { start: from.toISOString(), end: to.toISOString(), slots: slots.length };
+      submit.disabled = false;
+      submit.textContent = `Backfill ${number(slots.length)} slot${slots.length === 1 ? '' : 's'}`;
+    } catch (error) {
+      if (question === asked) fill(preview, h('span', { className: 'error' }, error.message));
+    }
+  };
+  const later = () => { clearTimeout(pending); pending = setTimeout(update, 250); };
+  start.addEventListener('input', later);
+  end.addEventListener('input', later);
+  submit.addEventListener('click', async () => {
+    if (!range) return;
+    submit.disabled = true;
+    fill(result);
+    try {
+      const queued = await api('POST', `/jobs/${job.job_id}/backfill`,
+        { start: range.start, end: range.end });
+      const skipped = range.slots - queued.length;
+      fill(result, h('div', { className: 'notice' }, `Queued ${number(queued.length)} ` +
+        `run${queued.length === 1 ? '' : 's'}`, skipped > 0 ? ` (${number(skipped)} slot` +
+        `${skipped === 1 ? '' : 's'} already had one)` : '', '.'));
+      if (onQueued) onQueued(queued);
+    } catch (error) {
+      fill(result, h('div', { className: 'errorbox' }, error.message));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  update();
+  return h('div', { className: 'card backfill', id: 'backfill' },
+    h('div', { className: 'toolbar' },
+      h('label', { for: start.id }, 'From'), start, h('label', { for: end.id }, 'to'), end,
+      h('span', { className: 'small muted' }, `your time (${browserZone()}); the schedule runs in ` +
+        `${job.timezone}`), h('span', { className: 'spacer' }), submit),
+    preview, result);
+}
+
 async function showJob(jobId) {
   const page = pageGeneration;
+  const historySize = 25;
   let job = await api('GET', `/jobs/${jobId}`);
-  const runsBox = h('div');
+  rememberJobName(job);
   const header = h('div');
+  const graphBox = h('div');
+  const historyBox = h('div');
+  const runsBox = h('div');
+  let latest = null;
+  let recent = [];
   const drawHeader = () => fill(header,
     h('div', { className: 'toolbar' }, h('h1', {}, job.job_name), activeSwitch(job, (changed) => {
       job = changed;
       drawHeader();
     }), h('span', { className: 'spacer' }),
+    h('a', { className: 'button', href: `#/runs?job=${job.job_id}` }, 'All runs'),
     h('button', { className: 'primary', onclick: async () => {
-      const run = await runNow(job);
-      location.hash = `#/runs/${run.run_id}`;
+      try {
+        const run = await runNow(job);
+        location.hash = `#/runs/${run.run_id}`;
+      } catch (error) { alert(error.message); }
     } }, 'Run now'),
     h('button', { className: 'danger', onclick: async () => {
       if (!confirm(`Delete job ${job.job_name}? Its runs and logs are deleted too.`)) return;
@@ -409,47 +882,156 @@ async function showJob(jobId) {
       h('div', { className: 'card' }, h('div', { className: 'label' }, 'Schedule'),
         h('div', { className: 'value' }, scheduleCell(job))),
       h('div', { className: 'card' }, h('div', { className: 'label' }, 'Next run'),
-        h('div', { className: 'value' }, job.next_run_at ? localTime(job.next_run_at) : '-')),
+        h('div', { className: 'value' }, nextRunView(job))),
       h('div', { className: 'card' }, h('div', { className: 'label' }, 'Retries'),
         h('div', { className: 'value' }, `${job.retry.max_attempts} attempts`))),
-    h('h2', {}, 'Tasks'),
-    h('ol', { className: 'tasks card' }, job.tasks.map((task) => h('li', {}, describeTask(task),
-      task.depends_on.length ? h('span', { className: 'small muted' },
-        ` (after ${task.depends_on.join(', ')})`) : null))));
+    h('h2', {}, 'Graph'),
+    graphBox);
+  const tasks = () => h('ol', { className: 'tasks card' }, job.tasks.map((task) => h('li', {},
+    describeTask(task), task.depends_on.length ? h('span', { className: 'small muted' },
+      ` (after ${task.depends_on.join(', ')})`) : null)));
+  const tasksBox = h('div', {}, tasks());
   const drawRuns = async () => {
-    fill(runsBox, runsTable(await api('GET', `/jobs/${jobId}/runs?limit=20`), false));
+    const listed = await api('GET', `/jobs/${jobId}/runs?limit=${historySize}`, undefined,
+      { withTotal: true });
+    const runs = await withTaskRuns(listed.items);
+    recent = listed.items;
+    latest = runs[0] || null;
+    fill(graphBox, dagView(job.tasks, latest));
+    fill(historyBox, historyGrid(job, runs));
+    fill(runsBox, runsTable(listed.items.slice(0, 10), false),
+      listed.total > 10 ? h('p', {}, h('a', { href: `#/runs?job=${job.job_id}` },
+        `All ${number(listed.total)} runs of ${job.job_name} →`)) : null);
   };
+  const schedulable = job.schedule && job.schedule.toLowerCase() !== '@manual';
   drawHeader();
   await drawRuns();
-  if (!render(page, header, h('h2', {}, 'Runs'), runsBox, h('h2', {}, 'Definition'),
-    definitionEditor(job, (changed) => { job = changed; drawHeader(); }))) return;
-  every(page, 2000, drawRuns);
+  if (!render(page, header, h('h2', {}, 'History'), historyBox,
+    h('h2', {}, 'Runs'), runsBox,
+    schedulable ? [h('h2', {}, 'Backfill'), backfillForm(job, drawRuns)] : null,
+    h('h2', {}, 'Tasks'), tasksBox,
+    h('h2', {}, 'Definition'), definitionEditor(job, (changed) => {
+      job = changed;
+      drawHeader();
+      fill(tasksBox, tasks());
+      drawRuns();
+    }))) return;
+  every(page, 2000, whileBusy(() => recent.some(isGoing), 10000, drawRuns));
 }
 
 // ---------------------------------------------------------------- Runs
 
-async function jobNames() {
-  const names = {};
-  for (const job of await allJobs()) names[job.job_id] = job.job_name;
-  return names;
+const jobNames = new Map();  // job_id → job_name of the jobs this tab has shown
+const maxJobNames = 10000;
+
+function rememberJobName(job) {
+  if (jobNames.size >= maxJobNames && !jobNames.has(job.job_id)) jobNames.clear();
+  jobNames.set(job.job_id, job.job_name);
 }
 
-async function showRuns() {
+// Learns the names of the jobs of `runs` it does not know yet: one request (GET /jobs?job_ids=)
+// for a page of runs, never one per row, never every job.
+async function nameJobsOf(runs) {
+  const unknown = [...new Set(runs.map((run) => run.job_id))].filter((id) => !jobNames.has(id));
+  if (unknown.length === 0) return;
+  for (const job of await api('GET', `/jobs?job_ids=${unknown.slice(0, 100).join(',')}`)) {
+    rememberJobName(job);
+  }
+}
+
+function runsTable(runs, withJob) {
+  const titles = [withJob ? 'Job' : null, 'Run', 'Status', 'Trigger', 'Slot', 'Queued',
+    'Duration', 'Rows loaded', 'Error'].filter(Boolean);
+  return h('table', { className: 'runs' },
+    h('thead', {}, h('tr', {}, titles.map((title) => h('th', {}, title)))),
+    h('tbody', {}, runs.length === 0
+      ? h('tr', {}, h('td', { colspan: titles.length, className: 'empty' }, 'No runs.'))
+      : runs.map((run) => h('tr', { 'data-run': run.run_id },
+        withJob ? h('td', {}, h('a', { href: `#/jobs/${run.job_id}`, 'data-role': 'job-name' },
+          jobNames.get(run.job_id) || run.job_id.slice(0, 8))) : null,
+        h('td', {}, h('a', { href: `#/runs/${run.run_id}` }, h('code', {}, run.run_id.slice(-12)))),
+        h('td', {}, badge(run.status)),
+        h('td', {}, run.triggered_by),
+        h('td', { 'data-role': 'slot' }, run.scheduled_for
+          ? h('time', { datetime: run.scheduled_for, title: relative(run.scheduled_for) },
+            shortTime(run.scheduled_for)) : h('span', { className: 'muted' }, '-')),
+        h('td', {}, timeCell(run.queued_at)),
+        h('td', {}, duration(run)),
+        h('td', { className: 'num' }, number(run.rows_loaded)),
+        h('td', { className: 'error-cell', 'data-role': 'run-error', title: run.error_message || '' },
+          run.error_message ? clip(run.error_message, 90) : '')))));
+}
+
+// "1–100 of 147" with previous and next; `go(page)` shows another page.
+function pager(pageNumber, pageSize, shown, total, go) {
+  const first = total === 0 ? 0 : (pageNumber - 1) * pageSize + 1;
+  const last = (pageNumber - 1) * pageSize + shown;
+  return h('div', { className: 'pager', 'data-role': 'pager' },
+    h('button', { type: 'button', disabled: pageNumber <= 1, onclick: () => go(pageNumber - 1) },
+      '← Newer'),
+    h('span', { 'data-role': 'range' }, `${number(first)}–${number(last)} of ${number(total)}`),
+    h('button', { type: 'button', disabled: last >= total, onclick: () => go(pageNumber + 1) },
+      'Older →'));
+}
+
+// #/runs?job=&status=&page=: one page of GET /runs (its filters are the API's), newest first.
+// The API filters runs by job and status only, so there is no trigger or time-range filter here.
+async function showRuns(query) {
   const page = pageGeneration;
-  const statusFilter = h('select', { 'aria-label': 'Filter by status' },
-    ['', 'queued', 'running', 'success', 'failed', 'cancelled'].map((value) =>
-      h('option', { value }, value || 'all runs')));
-  const box = h('div');
-  const names = await jobNames();
-  const draw = async () => {
-    const query = statusFilter.value ? `&status=${statusFilter.value}` : '';
-    fill(box, runsTable(await api('GET', `/runs?limit=100${query}`), true, names));
+  const pageSize = 100;
+  const params = new URLSearchParams(query || '');
+  const jobId = params.get('job') || '';
+  const status = params.get('status') || '';
+  const pageNumber = Math.max(1, Math.min(1e9, parseInt(params.get('page'), 10) || 1));
+  const go = (changes) => {
+    const next = new URLSearchParams();
+    for (const [name, value] of Object.entries({ job: jobId, status, page: 1, ...changes })) {
+      if (value && !(name === 'page' && value === 1)) next.set(name, value);
+    }
+    const text = next.toString();
+    location.hash = '#/runs' + (text ? '?' + text : '');
   };
-  statusFilter.addEventListener('change', draw);
-  await draw();
+  const statusFilter = h('select', { 'aria-label': 'Filter by status', id: 'run-status-filter',
+    onchange: () => go({ status: statusFilter.value }) },
+  ['', 'queued', 'running', 'success', 'failed', 'cancelled'].map((value) =>
+    h('option', { value, selected: value === status }, value || 'any status')));
+  const jobFilter = h('select', { 'aria-label': 'Filter by job', id: 'run-job-filter',
+    onchange: () => go({ job: jobFilter.value }) });
+  const drawJobFilter = () => {
+    // The jobs this tab has shown (a job list's pages, the jobs of runs seen), not every job.
+    const names = [...jobNames.entries()].sort((a, b) => a[1].localeCompare(b[1]));
+    if (jobId && !jobNames.has(jobId)) names.unshift([jobId, jobId.slice(0, 8)]);
+    fill(jobFilter, h('option', { value: '' }, 'all jobs'), names.map(([id, name]) =>
+      h('option', { value: id, selected: id === jobId }, name)));
+  };
+  const box = h('div');
+  let items = [];
+  let total = 0;
+  const goTo = (wanted) => go({ page: wanted });
+  const draw = () => fill(box, runsTable(items, true), items.length > 20
+    ? pager(pageNumber, pageSize, items.length, total, goTo) : null);
+  const top = h('div');
+  const load = async () => {
+    let path = `/runs?limit=${pageSize}&offset=${(pageNumber - 1) * pageSize}`;
+    if (jobId) path += `&job_id=${encodeURIComponent(jobId)}`;
+    if (status) path += `&status=${encodeURIComponent(status)}`;
+    const listed = await api('GET', path, undefined, { withTotal: true });
+    items = listed.items;
+    total = listed.total;
+    fill(top, pager(pageNumber, pageSize, items.length, total, goTo));
+    draw();
+    // Names of jobs not seen before arrive after the runs are drawn (with short ids meanwhile).
+    const known = jobNames.size;
+    await nameJobsOf(jobId ? [{ job_id: jobId }, ...items] : items).catch(() => { /* short ids */ });
+    if (jobNames.size === known) return;
+    drawJobFilter();
+    draw();
+  };
+  await load();
+  drawJobFilter();
   if (!render(page, h('div', { className: 'toolbar' }, h('h1', {}, 'Runs'),
-    h('span', { className: 'spacer' }), statusFilter), box)) return;
-  every(page, 2000, draw);
+    h('span', { className: 'spacer' }), jobFilter, statusFilter), top, box)) return;
+  every(page, 2000, whileBusy(() => items.some(isGoing), 10000, load));
 }
 
 function progressText(run) {
@@ -466,10 +1048,94 @@ function progressText(run) {
   return parts.join('   |   ');
 }
 
-function logLine(line) {
-  return h('div', { className: line.level },
-    h('span', { className: 'time' }, localTime(line.time).slice(11) + ' '),
-    `${line.level.padEnd(5)} `, line.task_name ? `[${line.task_name}] ` : '', line.message);
+const logLevels = { info: 0, warn: 1, error: 2 };
+
+// The log's text for a file: one line per log line, with its time in UTC as the API gives it.
+function logText(lines) {
+  return lines.map((line) => `${line.time} ${line.level.padEnd(5)} ` +
+    `${line.task_name ? `[${line.task_name}] ` : ''}${line.message}`).join('\n') + '\n';
+}
+
+function matchesLog(line, search, level) {
+  if ((logLevels[line.level] ?? 0) < level) return false;
+  if (!search) return true;
+  return `${line.task_name || ''} ${line.message}`.toLowerCase().includes(search);
+}
+
+// The message with each occurrence of `search` (lower case) marked.
+function marked(text, search) {
+  if (!search) return [text];
+  const parts = [];
+  const lower = text.toLowerCase();
+  let from = 0;
+  for (let at = lower.indexOf(search); at >= 0; at = lower.indexOf(search, from)) {
+    parts.push(text.slice(from, at), h('mark', {}, text.slice(at, at + search.length)));
+    from = at + search.length;
+  }
+  parts.push(text.slice(from));
+  return parts;
+}
+
+function logLine(line, search) {
+  return h('div', { className: line.level, 'data-line': line.line },
+    h('span', { className: 'time', title: localTime(line.time) }, zonedParts(line.time).time + ' '),
+    `${line.level.padEnd(5)} `, line.task_name ? `[${line.task_name}] ` : '',
+    marked(line.message, search));
+}
+
+// "12 lines", or "3 of 12 lines" when a filter hides some.
+function lineCount(shown, all) {
+  const noun = all === 1 ? 'line' : 'lines';
+  return shown === all ? `${number(all)} ${noun}` : `${number(shown)} of ${number(all)} ${noun}`;
+}
+
+// The run's log: every line read so far (`lines`), shown through a search box and a level filter;
+// Download saves the lines shown as a text file made in the page.
+function logViewer(runId) {
+  const lines = [];
+  const output = h('pre', { className: 'log', id: 'run-log', 'aria-label': 'Run log' });
+  const search = h('input', { type: 'search', placeholder: 'Search the log', id: 'log-search',
+    'aria-label': 'Search the log' });
+  const level = h('select', { 'aria-label': 'Log level', id: 'log-level' },
+    h('option', { value: 0 }, 'all levels'), h('option', { value: 1 }, 'warnings and errors'),
+    h('option', { value: 2 }, 'errors'));
+  const count = h('span', { className: 'small muted', 'data-role': 'log-count' });
+  const download = h('a', { className: 'button', id: 'log-download', download: `run-${runId}.log`,
+    href: '#' }, 'Download');
+  const filter = () => ({ text: search.value.trim().toLowerCase(), level: Number(level.value) });
+  const shown = () => {
+    const { text, level: least } = filter();
+    return lines.filter((line) => matchesLog(line, text, least));
+  };
+  const redraw = () => {
+    const { text } = filter();
+    const visible = shown();
+    fill(output, visible.map((line) => logLine(line, text)));
+    count.textContent = lineCount(visible.length, lines.length);
+  };
+  // Made when clicked, so the file has every line read by then.
+  download.addEventListener('click', () => {
+    download.href = 'data:text/plain;charset=utf-8,' + encodeURIComponent(logText(shown()));
+  });
+  let typing = null;
+  search.addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(redraw, 120);
+  });
+  level.addEventListener('change', redraw);
+  const add = (more) => {
+    const atBottom = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
+    lines.push(...more);
+    const { text, level: least } = filter();
+    output.append(...more.filter((line) => matchesLog(line, text, least))
+      .map((line) => logLine(line, text)));
+    count.textContent = lineCount(text || least ? shown().length : lines.length, lines.length);
+    if (atBottom) output.scrollTop = output.scrollHeight;
+  };
+  const element = h('div', {}, h('div', { className: 'toolbar' },
+    h('h2', {}, 'Log ', h('span', { className: 'small muted' }, `(times in ${browserZone()})`)),
+    h('span', { className: 'spacer' }), search, level, count, download), output);
+  return { element, lines, add, redraw };
 }
 
 async function showRun(runId) {
@@ -477,18 +1143,27 @@ async function showRun(runId) {
   let run = await api('GET', `/runs/${runId}`);
   const job = await api('GET', `/jobs/${run.job_id}`).catch(() => null);
   const summary = h('div');
-  const log = h('pre', { className: 'log', id: 'run-log', 'aria-label': 'Run log' });
+  const timeline = h('div');
+  const log = logViewer(runId);
   let lastLine = 0;
 
+  const rerun = async (button) => {
+    button.disabled = true;
+    try {
+      const again = await runNow(job);
+      location.hash = `#/runs/${again.run_id}`;
+    } catch (error) {
+      alert(error.message);
+      button.disabled = false;
+    }
+  };
   const drawSummary = () => fill(summary,
     h('div', { className: 'toolbar' },
       h('h1', {}, 'Run ', h('code', {}, run.run_id.slice(-12))), badge(run.status),
       job ? h('span', {}, 'of ', h('a', { href: `#/jobs/${job.job_id}` }, job.job_name)) : null,
       h('span', { className: 'spacer' }),
-      isFinished(run) ? (job ? h('button', { onclick: async () => {
-        const again = await runNow(job);
-        location.hash = `#/runs/${again.run_id}`;
-      } }, 'Run again') : null)
+      isFinished(run) ? (job ? h('button', { title: 'Queue a new manual run of this job',
+        onclick: (event) => rerun(event.target) }, 'Re-run') : null)
         : h('button', { className: 'danger', disabled: run.cancel_requested, onclick: async () => {
           try { run = await api('POST', `/runs/${run.run_id}/cancel`); drawSummary(); }
           catch (error) { alert(error.message); }
@@ -497,10 +1172,11 @@ async function showRun(runId) {
       progressText(run) || (run.status === 'queued' ? 'waiting for a worker' : 'starting')),
     run.error_message ? h('div', { className: 'errorbox' }, run.error_message) : null,
     h('div', { className: 'grid' }, [
-      ['Trigger', run.triggered_by], ['Queued', localTime(run.queued_at)],
-      ['Started', localTime(run.started_at)], ['Finished', localTime(run.finished_at)],
-      ['Duration', duration(run)], ['Rows extracted', number(run.rows_extracted)],
-      ['Rows loaded', number(run.rows_loaded)], ['Attempt', run.attempt]]
+      ['Trigger', run.triggered_by], ['Slot', localTime(run.scheduled_for)],
+      ['Queued', localTime(run.queued_at)], ['Started', localTime(run.started_at)],
+      ['Finished', localTime(run.finished_at)], ['Duration', duration(run)],
+      ['Rows extracted', number(run.rows_extracted)], ['Rows loaded', number(run.rows_loaded)],
+      ['Attempt', run.attempt]]
       .map(([label, value]) => h('div', { className: 'card' },
         h('div', { className: 'label' }, label), h('div', { className: 'value' }, value)))),
     h('h2', {}, 'Tasks'),
@@ -513,28 +1189,31 @@ async function showRun(runId) {
       h('td', { className: 'num' }, number(task.rows_extracted)),
       h('td', { className: 'num' }, number(task.rows_loaded)),
       h('td', {}, localTime(task.started_at)), h('td', {}, duration(task)),
-      h('td', {}, (task.errors || []).map((error, i) =>
-        h('div', { className: 'error' }, `attempt ${i + 1}: ${error}`))))))));
+      h('td', {}, (task.errors || []).map((error, i) => h('div', { className: 'error' },
+        error.startsWith(`attempt ${i + 1}:`) ? error : `attempt ${i + 1}: ${error}`))))))));
+  const drawTimeline = () => fill(timeline, timelineView(run, log.lines));
 
   const appendLog = async () => {
     while (true) {
       const lines = await api('GET', `/runs/${runId}/logs?after=${lastLine}&limit=1000`);
       if (lines.length === 0) return;
-      const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
-      log.append(...lines.map(logLine));
+      log.add(lines);
       lastLine = lines[lines.length - 1].line;
-      if (atBottom) log.scrollTop = log.scrollHeight;
       if (lines.length < 1000) return;
     }
   };
   drawSummary();
   await appendLog();
-  if (!render(page, summary, h('h2', {}, 'Log'), log) || isFinished(run)) return;
+  log.redraw();
+  drawTimeline();
+  if (!render(page, summary, h('h2', {}, 'Timeline'), timeline, log.element) ||
+    isFinished(run)) return;
   every(page, 1000, async () => {
     // The run before its log: a run seen finished has written every line the log then returns.
     run = await api('GET', `/runs/${runId}`);
     await appendLog();
     drawSummary();
+    drawTimeline();
     return !isFinished(run);
   });
 }
@@ -584,8 +1263,7 @@ function schedulePreview(scheduleInput, zoneInput) {
       try {
         const preview = await api('GET', `/cron/preview?count=5&schedule=${encodeURIComponent(schedule)}` +
           `&timezone=${encodeURIComponent(zoneInput.value.trim() || 'UTC')}`);
-        fill(box, 'Next: ', preview.fire_times.map(localTime).join(', '),
-          ' (your local time)');
+        fill(box, 'Next: ', preview.fire_times.map((time) => shortTime(time)).join(', '));
       } catch (error) {
         fill(box, h('span', { className: 'error' }, error.message));
       }
@@ -723,7 +1401,7 @@ async function showNew() {
 const routes = [
   [/^#\/jobs\/?$/, showJobs, 'jobs'],
   [/^#\/jobs\/([0-9a-f-]+)$/, showJob, 'jobs'],
-  [/^#\/runs\/?$/, showRuns, 'runs'],
+  [/^#\/runs\/?(?:\?(.*))?$/, showRuns, 'runs'],
   [/^#\/runs\/([0-9a-f-]+)$/, showRun, 'runs'],
   [/^#\/new$/, showNew, 'new'],
 ];

@@ -44,6 +44,21 @@ TEST_F(CronHandlerTest, PreviewStartsFromTheClocksNow) {
   EXPECT_EQ(json::parse(later.body)["fire_times"], json({"2031-05-07T09:00:00.000Z"}));
 }
 
+TEST_F(CronHandlerTest, AfterListsTheSlotsFollowingAnInstantInThePast) {
+  const ApiResponse response =
+      Get("/cron/preview",
+          {{"schedule", "0 9 * * *"}, {"after", "2026-01-01T09:00:00Z"}, {"count", "2"}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(json::parse(response.body)["fire_times"],
+            json({"2026-01-02T09:00:00.000Z", "2026-01-03T09:00:00.000Z"}));
+}
+
+TEST_F(CronHandlerTest, ABadAfterNamesTheAfterParameter) {
+  const ApiResponse response = Get("/cron/preview", {{"schedule", "0 9 * * *"}, {"after", "May"}});
+  ASSERT_EQ(response.status, 400) << response.body;
+  EXPECT_EQ(json::parse(response.body)["error"]["field"], "after") << response.body;
+}
+
 TEST_F(CronHandlerTest, ABadTimeZoneNamesTheTimezoneParameter) {
   const ApiResponse response =
       Get("/cron/preview", {{"schedule", "* * * * *"}, {"timezone", "Mars/Olympus"}});

@@ -316,6 +316,39 @@ TEST_P(JobsApiTest, TriggerQueuesAManualRunEvenWithoutABody) {
             "not_found");
 }
 
+TEST_P(JobsApiTest, JobIdsSelectAPageOfJobsAndTheirLastRuns) {
+  const std::string first = CreateJob("first")["job_id"];
+  const std::string second = CreateJob("second")["job_id"];
+  const std::string third = CreateJob("third")["job_id"];
+  const std::string nobody = "00000000-0000-4000-8000-000000000000";
+  auto jobs = client_->Get(("/jobs?job_ids=" + third + "," + nobody + "," + first).c_str());
+  ASSERT_EQ(jobs->status, 200) << jobs->body;
+  const json found = json::parse(jobs->body);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0]["job_name"], "third");
+  EXPECT_EQ(found[1]["job_name"], "first");
+  EXPECT_EQ(jobs->get_header_value("X-Total-Count"), "2");
+
+  const json run = json::parse(Post("/jobs/" + second + "/run", "")->body);
+  Post("/jobs/" + third + "/run", "");
+  const json latest = json::parse(
+      client_->Get(("/runs?latest_per_job=true&job_ids=" + first + "," + second).c_str())->body);
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_EQ(latest[0]["run_id"], run["run_id"]);
+
+  EXPECT_EQ(Error(client_->Get("/jobs?job_ids=first"), 400)["field"], "job_ids");
+  EXPECT_EQ(Error(client_->Get(("/jobs?job_ids=" + first + ",").c_str()), 400)["field"], "job_ids");
+  EXPECT_EQ(Error(client_->Get(("/jobs?limit=5&job_ids=" + first).c_str()), 400)["field"], "limit");
+  EXPECT_EQ(Error(client_->Get(("/runs?job_ids=" + first).c_str()), 400)["field"], "job_ids");
+  std::string many;
+  for (int i = 0; i <= 100; ++i) {
+    char id[40];
+    std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
+    many += (i == 0 ? "" : ",") + std::string(id);
+  }
+  EXPECT_EQ(Error(client_->Get(("/jobs?job_ids=" + many).c_str()), 400)["field"], "job_ids");
+}
+
 TEST_P(JobsApiTest, DeleteRefusesWhileARunIsQueuedUnlessForced) {
   const json job = CreateJob();
   const std::string path = "/jobs/" + job["job_id"].get<std::string>();

@@ -1,7 +1,10 @@
 // Browser test of orc's dashboard: a real orc server (with an API token), Debian's chromium
-// driven by Playwright. Creates a job through the form, triggers it, sees it succeed, reads its
-// log, edits its definition, pauses it; checks that the page fetches nothing but the API.
-// Saves a screenshot of each page into the output directory.
+// driven by Playwright, in the Europe/Berlin zone. Creates a job through the form, sees its task
+// graph, triggers it, sees it succeed on the run's timeline, searches, filters and downloads its
+// log, re-runs it, backfills it (after a preview of the slots), reads its history grid, edits its
+// definition, pauses it; sees a retried task on a timeline; pages through more than 100 runs
+// filtered by job and status; draws each page in dark mode too; checks that the page fetches
+// nothing but the API. Saves a screenshot of each view into the output directory.
 //
 //   node tests/web/dashboard_test.mjs ORC_BINARY OUTPUT_DIR
 import assert from 'node:assert/strict';
@@ -25,6 +28,20 @@ async function apiGet(base, route) {
   return response.json();
 }
 
+async function apiGetWithTotal(base, route) {
+  const response = await fetch(base + route, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(response.status, 200, `GET ${route}`);
+  return { items: await response.json(), total: Number(response.headers.get('X-Total-Count')) };
+}
+
+async function apiPost(base, route, body) {
+  const response = await fetch(base + route, { method: 'POST',
+    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } });
+  assert.ok(response.ok, `POST ${route}: ${response.status} ${await response.clone().text()}`);
+  return response.json();
+}
+
 async function main() {
   fs.mkdirSync(outputDir, { recursive: true });
   const server = await startOrc(orcBinary, {
@@ -35,7 +52,9 @@ async function main() {
   try {
     const { base } = server;
     browser = await chromium.launch({ executablePath: chromiumPath });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    // A zone other than the server's UTC, so that the test sees every time say its zone.
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 },
+      timezoneId: 'Europe/Berlin', locale: 'en-GB' });
     page.setDefaultTimeout(timeout);
     const foreign = [];
     page.on('request', (request) => {
@@ -45,8 +64,18 @@ async function main() {
     });
     const pageErrors = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    const shot = (name) => page.screenshot({ path: path.join(outputDir, `${name}.png`),
-      fullPage: true });
+    // The top of the page, down to its end or `most` pixels: the README's images.
+    const readmeShot = async (name, most) => {
+      const height = await page.evaluate(() => document.querySelector('main').getBoundingClientRect().bottom +
+        window.scrollY);
+      await page.screenshot({ path: path.join(outputDir, `${name}.png`), fullPage: true,
+        clip: { x: 0, y: 0, width: 1280, height: Math.min(Math.ceil(height), most) } });
+    };
+    // A full page, and what a screen shows of it.
+    const shot = async (name) => {
+      await page.screenshot({ path: path.join(outputDir, `${name}.png`), fullPage: true });
+      await page.screenshot({ path: path.join(outputDir, `${name}-screen.png`) });
+    };
 
     // The shell loads without a token, then asks for it once.
     await page.goto(base + '/');
@@ -72,6 +101,22 @@ async function main() {
     await page.click('#job-form button[type=submit]');
     await page.locator('h1', { hasText: 'web_orders' }).waitFor();
     await page.getByText('every 5 minutes').first().waitFor();
+    const jobUrl = page.url();
+
+    // Its graph: a node per task, an edge per dependency, the dependent task a layer further
+    // right; no run yet. The next run is shown in the browser's zone and in the job's (UTC).
+    const graph = page.locator('#job-graph');
+    const loadNode = graph.locator('g.node[data-task=load]');
+    const transformNode = graph.locator('g.node[data-task=transform]');
+    await loadNode.waitFor();
+    assert.equal(await graph.locator('g.node').count(), 2);
+    assert.equal(await graph.locator('path.edge[data-edge="load>transform"]').count(), 1);
+    assert.equal(await loadNode.getAttribute('data-status'), 'none');
+    const x = async (node) => Number(/translate\(([\d.]+),/.exec(await node.getAttribute('transform'))[1]);
+    assert.ok(await x(transformNode) > await x(loadNode), 'transform is drawn right of load');
+    const nextRun = page.locator('[data-role=next-run]');
+    await nextRun.filter({ hasText: /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CET/ }).waitFor();
+    await nextRun.filter({ hasText: "UTC in the job's zone (UTC)" }).waitFor();
     await shot('job');
 
     // Trigger it, watch it succeed, read its log.
@@ -83,7 +128,88 @@ async function main() {
     await log.filter({ hasText: '3 rows loaded' }).waitFor();
     await log.filter({ hasText: '[transform] succeeded' }).waitFor();
     await log.filter({ hasText: 'run success' }).waitFor();
+    // Its timeline: the queue, then one successful attempt per task, transform after load.
+    const timeline = page.locator('#timeline');
+    const loadBar = timeline.locator('.gantt-row[data-task=load] .attempt[data-status=success]');
+    const transformBar = timeline.locator(
+      '.gantt-row[data-task=transform] .attempt[data-status=success]');
+    await transformBar.waitFor();
+    assert.equal(await loadBar.count(), 1);
+    const loadBox = await loadBar.boundingBox();
+    const transformBox = await transformBar.boundingBox();
+    assert.ok(transformBox.x >= loadBox.x + loadBox.width - 2, 'transform starts after load ends');
+    await page.locator('.grid', { hasText: /Queued\s*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CET/ }).waitFor();
     await shot('run');
+
+    // The log: search marks what it finds, the level filter hides info lines, download saves
+    // the lines shown as a text file.
+    const count = page.locator('[data-role=log-count]');
+    await page.fill('#log-search', 'ROWS LOADED');
+    await count.filter({ hasText: /^1 of \d+ lines$/ }).waitFor();
+    assert.equal(await log.locator('div').count(), 1);
+    assert.equal(await log.locator('mark').first().textContent(), 'rows loaded');
+    await page.fill('#log-search', '');
+    await page.selectOption('#log-level', '1');
+    await count.filter({ hasText: /^0 of \d+ lines$/ }).waitFor();
+    await page.selectOption('#log-level', '0');
+    await count.filter({ hasText: /^\d+ lines$/ }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'),
+      page.click('#log-download')]);
+    const logFile = fs.readFileSync(await download.path(), 'utf8');
+    assert.match(download.suggestedFilename(), /^run-[0-9a-f-]+\.log$/);
+    assert.match(logFile, /^\S+Z info  \[load\] succeeded \(attempt 1, 3 rows loaded/m);
+    assert.match(logFile, /run success\n$/);
+
+    // Re-run from the run page: a new run of the job, which succeeds too.
+    const firstRun = page.url();
+    await page.getByRole('button', { name: 'Re-run' }).click();
+    await page.waitForURL((url) => url.href !== firstRun && /#\/runs\//.test(url.href));
+    const rerunId = /#\/runs\/([0-9a-f-]+)$/.exec(page.url())[1];
+    await page.locator('h1 code', { hasText: rerunId.slice(-12) }).waitFor();
+    await page.locator('.toolbar [data-status=success]').waitFor();
+    assert.equal((await apiGet(base, `/runs/${rerunId}`)).triggered_by, 'manual');
+
+    // Backfill the last 20 minutes: the preview lists the slots of */5 in that range (times in
+    // the browser's zone), the backfill queues them, the history grid shows them.
+    await page.goto(jobUrl);
+    await graph.locator('g.node[data-task=transform][data-status=success]').waitFor();
+    const range = await page.evaluate(() => {
+      const local = (date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-` +
+        `${String(date.getDate()).padStart(2, '0')}T${String(date.getHours()).padStart(2, '0')}:` +
+        `${String(date.getMinutes()).padStart(2, '0')}`;
+      const end = new Date();
+      end.setSeconds(0, 0);
+      const start = new Date(end - 20 * 60000);
+      let slots = 0;
+      for (let t = start.getTime(); t <= end.getTime(); t += 60000) {
+        if (new Date(t).getUTCMinutes() % 5 === 0) slots++;
+      }
+      return { start: local(start), end: local(end), slots };
+    });
+    await page.fill('#backfill-start', range.start);
+    await page.fill('#backfill-end', range.end);
+    const backfillPreview = page.locator('[data-role=backfill-preview]');
+    await backfillPreview.filter({ hasText: `${range.slots} slots` }).waitFor();
+    await backfillPreview.filter({ hasText: /\d\d:\d[05] CET/ }).waitFor();
+    await page.getByRole('button', { name: `Backfill ${range.slots} slots` }).click();
+    const backfilled = page.locator('[data-role=backfill-result]');
+    await backfilled.filter({ hasText: /Queued \d+ runs?/ }).waitFor();
+    const queued = Number(/Queued (\d+)/.exec(await backfilled.textContent())[1]);
+    assert.ok(queued >= range.slots - 1, 'the backfill queued the slots (one may have run already)');
+    const grid = page.locator('#history-grid');
+    const heads = grid.locator('th.run-head');
+    await page.waitForFunction((wanted) => document.querySelectorAll(
+      '#history-grid th.run-head .bar[data-status=success]').length >= wanted, 2 + queued);
+    assert.ok(await grid.locator('[data-trigger=backfill]').count() >= queued);
+    assert.equal(await grid.locator('[data-trigger=manual]').count(), 2);
+    const slots = await heads.locator('[data-trigger=backfill]').evaluateAll((triggers) =>
+      triggers.map((trigger) => trigger.closest('th').textContent));
+    assert.deepEqual(slots, slots.slice().sort(), 'the backfill\'s runs are in the order of their slots');
+    await grid.locator('tr[data-task=load] .cell[data-status=success]').first().waitFor();
+    await shot('job-history');
+    await readmeShot('readme-job', 820);
+    await page.locator('.dag').screenshot({ path: path.join(outputDir, 'graph.png') });
+    await page.locator('.history').screenshot({ path: path.join(outputDir, 'history.png') });
 
     // The job list shows the run; pausing the job takes effect on the server.
     await page.click('a[data-nav=jobs]');
@@ -143,10 +269,129 @@ async function main() {
     await page.locator('.toolbar [data-status=cancelled]').waitFor();
     await log.filter({ hasText: 'cancel' }).waitFor();
 
+    // A diamond with a tail: longest-path layers put each task one layer after its deepest
+    // dependency (report after both branches, publish after report), and every edge is drawn.
+    const sql = (table) => ({ type: 'sql', db_path: 'fan.duckdb',
+      sql: `CREATE OR REPLACE TABLE ${table} AS SELECT 1 AS x` });
+    const fan = await apiPost(base, '/jobs', { job_name: 'fan', tasks: [
+      { task_name: 'extract', transform_config: sql('extract') },
+      { task_name: 'clean_orders', depends_on: ['extract'], transform_config: sql('clean_orders') },
+      { task_name: 'clean_customers', depends_on: ['extract'], transform_config: sql('clean_customers') },
+      { task_name: 'report', depends_on: ['clean_orders', 'clean_customers'], transform_config: sql('report') },
+      { task_name: 'publish', depends_on: ['report'], transform_config: sql('publish') },
+      { task_name: 'audit', depends_on: ['extract'], transform_config: sql('audit') }] });
+    await apiPost(base, `/jobs/${fan.job_id}/run`);
+    await page.goto(`${base}/#/jobs/${fan.job_id}`);
+    await graph.locator('g.node[data-task=publish][data-status=success]').waitFor();
+    const layerOf = {};
+    for (const name of ['extract', 'clean_orders', 'clean_customers', 'report', 'publish', 'audit']) {
+      layerOf[name] = await x(graph.locator(`g.node[data-task=${name}]`));
+    }
+    assert.ok(layerOf.extract < layerOf.clean_orders);
+    assert.equal(layerOf.clean_orders, layerOf.clean_customers);
+    assert.equal(layerOf.audit, layerOf.clean_orders);
+    assert.ok(layerOf.report > layerOf.clean_orders && layerOf.publish > layerOf.report);
+    assert.equal(await graph.locator('path.edge').count(), 6);
+    await page.locator('.dag').screenshot({ path: path.join(outputDir, 'graph-fan.png') });
+
+    // A task that times out is retried: its timeline shows both attempts and the wait between.
+    await page.click('a[data-nav=new]');
+    await page.getByRole('button', { name: 'Paste JSON / YAML' }).click();
+    await page.getByLabel('Job definition (JSON or YAML)').fill([
+      'job_name: flaky',
+      'retry: {max_attempts: 2, initial_delay_s: 1, max_delay_s: 1}',
+      'tasks:',
+      '  - task_name: prepare',
+      '    transform_config: {type: sql, db_path: flaky.duckdb, sql: CREATE OR REPLACE TABLE t AS SELECT 1 AS x}',
+      '  - task_name: spin',
+      '    depends_on: [prepare]',
+      '    timeout_s: 1',
+      '    transform_config:',
+      '      type: sql',
+      '      db_path: flaky.duckdb',
+      '      sql: CREATE OR REPLACE TABLE spin AS SELECT sum(i * i % 7) AS s FROM range(100000000000) t(i)',
+    ].join('\n'));
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.locator('h1', { hasText: 'flaky' }).waitFor();
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.locator('.toolbar [data-status=failed]').waitFor();
+    const spinRow = timeline.locator('.gantt-row[data-task=spin]');
+    await spinRow.locator('.attempt[data-attempt="2"][data-status=failed]').waitFor();
+    assert.equal(await spinRow.locator('.attempt[data-status=failed]').count(), 2);
+    assert.equal(await spinRow.locator('.bar.wait').count(), 1);
+    await shot('run-retried');
+    await readmeShot('readme-run', 1100);
+
+    // The runs page: more than one page of runs (a backfill of 110 slots of a quick job), with
+    // the range shown, next and previous, filters by job and status, the slot and error columns.
+    const quick = await apiPost(base, '/jobs', { job_name: 'quick', schedule: '* * * * *',
+      is_active: false, tasks: [{ task_name: 'one', transform_config: { type: 'sql',
+        db_path: 'quick.duckdb', sql: 'CREATE OR REPLACE TABLE one AS SELECT 1 AS x' } }] });
+    const now = Date.now();
+    await apiPost(base, `/jobs/${quick.job_id}/backfill`, {
+      start: new Date(now - 110 * 60000).toISOString(), end: new Date(now - 60000).toISOString() });
+    const quickRuns = await apiGet(base, `/jobs/${quick.job_id}/runs?limit=1`);
+    assert.equal(quickRuns.length, 1);
+    const allRuns = (await apiGetWithTotal(base, '/runs?limit=1')).total;
+    assert.ok(allRuns > 100);
     await page.click('a[data-nav=runs]');
-    await page.locator('table.runs [data-status=success]').waitFor();
+    const pagerRange = page.locator('[data-role=pager] [data-role=range]').first();
+    await pagerRange.filter({ hasText: `1–100 of ${allRuns}` }).waitFor();
+    assert.equal(await page.locator('table.runs tbody tr').count(), 100);
+    await page.locator('table.runs [data-role=job-name]', { hasText: 'quick' }).first().waitFor();
+    await page.locator('table.runs [data-role=slot]', { hasText: / CET$/ }).first().waitFor();
+    await page.getByRole('button', { name: 'Older →' }).first().click();
+    await pagerRange.filter({ hasText: `101–${allRuns} of ${allRuns}` }).waitFor();
+    assert.equal(await page.locator('table.runs tbody tr').count(), allRuns - 100);
+    assert.ok(await page.getByRole('button', { name: 'Older →' }).first().isDisabled());
+    await page.getByRole('button', { name: '← Newer' }).first().click();
+    await pagerRange.filter({ hasText: `1–100 of ${allRuns}` }).waitFor();
+    await page.locator('#run-job-filter option', { hasText: 'flaky' }).waitFor({ state: 'attached' });
+    await page.selectOption('#run-job-filter', { label: 'flaky' });
+    await pagerRange.filter({ hasText: '1–1 of 1' }).waitFor();
+    await page.locator('table.runs [data-role=run-error]', { hasText: 'task spin failed after 2 attempts' })
+      .waitFor();
+    await page.selectOption('#run-job-filter', '');
+    await pagerRange.filter({ hasText: `1–100 of ${allRuns}` }).waitFor();
+    await page.selectOption('#run-status-filter', 'cancelled');
+    await pagerRange.filter({ hasText: '1–1 of 1' }).waitFor();
     await page.locator('table.runs [data-status=cancelled]').waitFor();
+    await page.selectOption('#run-status-filter', '');
+    await pagerRange.filter({ hasText: `of ${allRuns}` }).waitFor();
+    await page.locator('table.runs [data-status=success]').first().waitFor();
     await shot('runs');
+
+    // Dark mode follows the system's preference: the page's colours change.
+    const background = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    const light = await background();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    assert.notEqual(await background(), light, 'dark mode changes the background');
+    await shot('runs-dark');
+    await page.goto(jobUrl);
+    await graph.locator('g.node[data-task=load]').waitFor();
+    await shot('job-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // The README's images: the job list, a job, a run with a retried task.
+    await page.click('a[data-nav=jobs]');
+    await page.locator('tr[data-job=flaky] [data-role=last-run] [data-status=failed]').waitFor();
+    await readmeShot('readme-jobs', 860);
+
+    // The job list pages too: 101 more jobs make two pages of 100.
+    for (let i = 0; i < 101; i += 20) {
+      await Promise.all(Array.from({ length: Math.min(20, 101 - i) }, (_, k) => apiPost(base, '/jobs', {
+        job_name: `bulk_${String(i + k).padStart(3, '0')}`, tasks: [{ task_name: 'one',
+          transform_config: { type: 'sql', db_path: 'bulk.duckdb', sql: 'SELECT 1' } }] })));
+    }
+    const jobCount = (await apiGetWithTotal(base, '/jobs?limit=1')).total;
+    await page.reload();
+    const jobsRange = page.locator('[data-role=pager] [data-role=range]');
+    await jobsRange.filter({ hasText: `1–100 of ${jobCount}` }).waitFor();
+    assert.equal(await page.locator('#jobs tbody tr[data-job]').count(), 100);
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await jobsRange.filter({ hasText: `101–${jobCount} of ${jobCount}` }).waitFor();
+    assert.equal(await page.locator('#jobs tbody tr[data-job]').count(), jobCount - 100);
+    await page.locator('tr[data-job=bulk_100] [data-role=last-run]', { hasText: 'never run' }).waitFor();
 
     assert.deepEqual(foreign, [], 'the dashboard fetched only from the orc server');
     assert.deepEqual(pageErrors, [], 'no script errors');

@@ -168,6 +168,10 @@ async function system() {
   const preview = await call('get', '/cron/preview',
     { query: { schedule: '0 9 * * MON-FRI', timezone: 'Europe/Berlin', count: 3 }, expect: 200 });
   assert.equal(preview.body.fire_times.length, 3);
+  const past = await call('get', '/cron/preview',
+    { query: { schedule: '0 6 * * *', after: '2026-01-01T06:00:00Z', count: 2 }, expect: 200 });
+  assert.deepEqual(past.body.fire_times, ['2026-01-02T06:00:00.000Z', '2026-01-03T06:00:00.000Z']);
+  await call('get', '/cron/preview', { query: { schedule: '0 6 * * *', after: 'soon' }, expect: 400 });
   await call('get', '/cron/preview', { query: { schedule: '@manual' }, expect: 200 });
   await call('get', '/cron/preview', { query: { schedule: '0 25 * * *' }, expect: 400 });
   await call('get', '/cron/preview', { expect: 400 });
@@ -218,6 +222,12 @@ async function jobs() {
   await call('get', '/jobs', { expect: 200 });
   const page = await call('get', '/jobs', { query: { limit: 1, offset: 1, is_active: true }, expect: 200 });
   assert.equal(page.headers.get('x-total-count'), '2');
+  const byId = await call('get', '/jobs',
+    { query: { job_ids: `${fromYaml.headers.get('location').slice(6)},${crypto.randomUUID()},${created.body.job_id}` },
+      expect: 200 });
+  assert.deepEqual(byId.body.map((found) => found.job_name), ['orders_yaml', 'orders']);
+  await call('get', '/jobs', { query: { job_ids: 'orders' }, expect: 400 });
+  await call('get', '/jobs', { query: { job_ids: created.body.job_id, limit: 5 }, expect: 400 });
   await call('get', '/jobs', { query: { limit: 0 }, expect: 400 });
   await call('get', '/jobs', { query: { is_active: 'maybe' }, expect: 400 });
 
@@ -270,6 +280,12 @@ async function runs({ jobId, runId }) {
   await call('get', '/runs', { query: { job_id: jobId, status: 'success', limit: 5, offset: 0 }, expect: 200 });
   await call('get', '/runs', { query: { latest_per_job: true }, expect: 200 });
   await call('get', '/runs', { query: { latest_per_job: true, limit: 5 }, expect: 400 });
+  const latest = await call('get', '/runs',
+    { query: { latest_per_job: true, job_ids: `${crypto.randomUUID()},${jobId}` }, expect: 200 });
+  assert.equal(latest.body.length, 1);
+  assert.equal(latest.body[0].job_id, jobId);
+  await call('get', '/runs', { query: { latest_per_job: true, job_ids: `${jobId},` }, expect: 400 });
+  await call('get', '/runs', { query: { job_ids: jobId }, expect: 400 });
   await call('get', '/runs', { query: { status: 'sleeping' }, expect: 400 });
   await call('get', '/runs/{run_id}', { params: { run_id: runId }, expect: 200 });
   await call('get', '/runs/{run_id}', { params: { run_id: crypto.randomUUID() }, expect: 404 });
