@@ -13,6 +13,8 @@ namespace orc {
 class StateStore;
 
 struct ApiContext {
+  // The whole store: between them the handlers use every role of it (jobs, the run queue, run
+  // history, run logs, keyed writes).
   StateStore& store;
   const PluginRegistry& plugins;
   Clock& clock;

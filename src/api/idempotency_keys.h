@@ -31,7 +31,7 @@
 #include "api/error_response.h"
 #include "common/clock.h"
 #include "common/status.h"
-#include "state/state_store.h"
+#include "state/idempotent_writes.h"
 
 namespace orc {
 
@@ -110,7 +110,7 @@ class IdempotencyKeys {
   static constexpr Duration kCleanupInterval = std::chrono::minutes(1);
   static constexpr int kCleanupBatch = 1000;
 
-  IdempotencyKeys(StateStore& store, Clock& clock) : store_(store), clock_(clock) {}
+  IdempotencyKeys(IdempotentWrites& store, Clock& clock) : store_(store), clock_(clock) {}
 
   // Reads the request's key. Answers the request itself, and returns nullopt, when the key is
   // malformed (400), still in use by a request this process is serving (409), or recorded
@@ -123,7 +123,7 @@ class IdempotencyKeys {
   void Release(const std::string& key);
   void DeleteSomeExpired();
 
-  StateStore& store_;
+  IdempotentWrites& store_;
   Clock& clock_;
   std::mutex mutex_;
   std::unordered_set<std::string> in_flight_;  // guarded by mutex_: keys being served here

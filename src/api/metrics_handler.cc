@@ -6,7 +6,7 @@
 #include "api/error_response.h"
 #include "api/router.h"
 #include "core/worker_stats.h"
-#include "state/state_store.h"
+#include "state/run_history.h"
 
 namespace orc {
 namespace {
@@ -34,11 +34,11 @@ void Metric(std::string& out, const std::string& name, const std::string& type,
 
 }  // namespace
 
-void InstallMetricsRoute(Router& router, StateStore& store, const WorkerStatsSource* workers) {
+void InstallMetricsRoute(Router& router, RunHistory& runs, const WorkerStatsSource* workers) {
   router.Get(
       "/metrics", "Prometheus metrics: runs, rows, queue depth, workers, latencies",
-      [&store, workers](const ApiRequest&, ApiResponse& response) {
-        Result<Page<Run>> queued = store.ListRuns({.limit = 1, .status = RunStatus::kQueued});
+      [&runs, workers](const ApiRequest&, ApiResponse& response) {
+        Result<Page<Run>> queued = runs.ListRuns({.limit = 1, .status = RunStatus::kQueued});
         if (!queued.ok()) return WriteError(response, queued.status());
         std::string out;
         Metric(out, "orc_queue_depth", "gauge", "Runs waiting in the queue (all processes).",

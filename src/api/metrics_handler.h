@@ -4,10 +4,10 @@
 namespace orc {
 
 class Router;
-class StateStore;
+class RunHistory;
 class WorkerStatsSource;
 
 // `workers` may be null (an API without workers): then only the queue depth is reported.
-void InstallMetricsRoute(Router& router, StateStore& store, const WorkerStatsSource* workers);
+void InstallMetricsRoute(Router& router, RunHistory& runs, const WorkerStatsSource* workers);
 
 }  // namespace orc

@@ -37,9 +37,9 @@ std::optional<TimePoint> LatestSlot(const CronSchedule& schedule, TimePoint from
 
 }  // namespace
 
-Scheduler::Scheduler(StateStore& store, Clock& clock, RunEvents* run_events,
+Scheduler::Scheduler(JobStore& jobs, RunQueue& runs, Clock& clock, RunEvents* run_events,
                      SchedulerOptions options)
-    : store_(store), clock_(clock), run_events_(run_events), options_(options) {}
+    : jobs_(jobs), runs_(runs), clock_(clock), run_events_(run_events), options_(options) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
@@ -100,7 +100,7 @@ Status Scheduler::Resync(bool recover) {
   std::vector<std::pair<Job, CronSchedule>> jobs;
   for (int offset = 0;; offset += 1000) {
     ORC_ASSIGN_OR_RETURN(Page<Job> page,
-                         store_.ListJobs({.limit = 1000, .offset = offset, .is_active = true}));
+                         jobs_.ListJobs({.limit = 1000, .offset = offset, .is_active = true}));
     for (Job& job : page.items) {
       Result<std::optional<CronSchedule>> schedule = ScheduleOf(job);
       if (!schedule.ok()) {
@@ -112,7 +112,7 @@ Status Scheduler::Resync(bool recover) {
     }
     if (page.items.size() < 1000) break;
   }
-  ORC_ASSIGN_OR_RETURN(auto latest_slots, store_.LatestSlots());
+  ORC_ASSIGN_OR_RETURN(auto latest_slots, runs_.LatestSlots());
   const TimePoint now = clock_.Now();
   std::vector<NewRun> missed;
   std::map<std::string, std::pair<Planned, TimePoint>> planned;  // job -> plan, plan after
@@ -143,7 +143,7 @@ Status Scheduler::Resync(bool recover) {
 }
 
 void Scheduler::Replan(const std::string& job_id) {
-  Result<Job> job = store_.GetJob(job_id);
+  Result<Job> job = jobs_.GetJob(job_id);
   std::lock_guard lock(mutex_);
   plans_.erase(job_id);  // its queued fires go stale
   if (!job.ok() || !job->is_active) return;
@@ -210,14 +210,14 @@ void Scheduler::AddDueSlots(const std::string& label, const std::string& job_id,
 }
 
 void Scheduler::Enqueue(std::vector<NewRun> slots) {
-  Result<std::vector<Run>> created = store_.EnqueueSlots(slots);
+  Result<std::vector<Run>> created = runs_.EnqueueSlots(slots);
   if (!created.ok()) {
     // One job deleted meanwhile fails the batch: enqueue the others one by one.
     spdlog::warn("scheduler: cannot queue {} runs together ({}); queuing them one by one",
                  slots.size(), created.status().message());
     size_t queued = 0;
     for (const NewRun& slot : slots) {
-      Result<std::vector<Run>> one = store_.EnqueueSlots({slot});
+      Result<std::vector<Run>> one = runs_.EnqueueSlots({slot});
       if (one.ok()) {
         queued += one->size();
       } else if (one.status().code() != StatusCode::kNotFound) {
@@ -233,7 +233,7 @@ void Scheduler::Enqueue(std::vector<NewRun> slots) {
 
 Result<std::vector<NewRun>> Scheduler::BackfillSlots(const std::string& job_id, TimePoint start,
                                                      TimePoint end) {
-  ORC_ASSIGN_OR_RETURN(Job job, store_.GetJob(job_id));
+  ORC_ASSIGN_OR_RETURN(Job job, jobs_.GetJob(job_id));
   ORC_ASSIGN_OR_RETURN(std::optional<CronSchedule> schedule, ScheduleOf(job));
   if (!schedule) {
     return InvalidArgumentError("job " + job.job_name + " has no schedule to backfill");
@@ -257,7 +257,7 @@ Result<std::vector<NewRun>> Scheduler::BackfillSlots(const std::string& job_id, 
 Result<std::vector<Run>> Scheduler::Backfill(const std::string& job_id, TimePoint start,
                                              TimePoint end) {
   ORC_ASSIGN_OR_RETURN(std::vector<NewRun> slots, BackfillSlots(job_id, start, end));
-  ORC_ASSIGN_OR_RETURN(std::vector<Run> created, store_.EnqueueSlots(slots));
+  ORC_ASSIGN_OR_RETURN(std::vector<Run> created, runs_.EnqueueSlots(slots));
   if (!created.empty() && run_events_ != nullptr) run_events_->RunEnqueued();
   return created;
 }

@@ -12,6 +12,9 @@
 // run for the most recent missed slot, or with catchup one per missed slot, oldest first, at most
 // max_catchup (logged when capped). Backfill() enqueues past slots on request.
 //
+// It reads jobs from a JobStore and queues their slots on a RunQueue (usually both the one
+// StateStore); both must outlive it.
+//
 // Thread safety: all public methods are safe from any thread.
 #pragma once
 
@@ -29,6 +32,8 @@
 #include "core/run_events.h"
 #include "core/slot_planner.h"
 #include "cron/cron_schedule.h"
+#include "state/job_store.h"
+#include "state/run_queue.h"
 #include "state/state_store.h"
 
 namespace orc {
@@ -41,7 +46,11 @@ struct SchedulerOptions {
 class Scheduler final : public SlotPlanner {
  public:
   // `run_events` (may be null) is told when runs were queued, so local workers start at once.
-  Scheduler(StateStore& store, Clock& clock, RunEvents* run_events, SchedulerOptions options = {});
+  Scheduler(JobStore& jobs, RunQueue& runs, Clock& clock, RunEvents* run_events,
+            SchedulerOptions options = {});
+  // The jobs and the queue of one state store.
+  Scheduler(StateStore& store, Clock& clock, RunEvents* run_events, SchedulerOptions options = {})
+      : Scheduler(store, store, clock, run_events, options) {}
   ~Scheduler() override;  // Stop()
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -95,7 +104,8 @@ class Scheduler final : public SlotPlanner {
                    std::vector<NewRun>& slots) const;
   void Enqueue(std::vector<NewRun> slots);
 
-  StateStore& store_;
+  JobStore& jobs_;
+  RunQueue& runs_;
   Clock& clock_;
   RunEvents* run_events_;
   const SchedulerOptions options_;

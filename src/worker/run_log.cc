@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "state/state_store.h"
+#include "state/run_log_store.h"
 
 namespace orc {
 
@@ -15,7 +15,7 @@ void RunLog::Add(std::string_view level, std::string task_name, std::string mess
                                 .message = std::move(message)});
 }
 
-void RunLog::Flush(StateStore& store) {
+void RunLog::Flush(RunLogStore& store) {
   std::lock_guard flushing(flush_mutex_);
   std::vector<RunLogLine> lines;
   {

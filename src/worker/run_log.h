@@ -15,7 +15,7 @@
 
 namespace orc {
 
-class StateStore;
+class RunLogStore;
 
 class RunLog {
  public:
@@ -25,7 +25,7 @@ class RunLog {
   void Add(std::string_view level, std::string task_name, std::string message);
 
   // Writes the buffered lines. On failure they are kept for the next flush.
-  void Flush(StateStore& store);
+  void Flush(RunLogStore& store);
 
  private:
   const std::string run_id_;

@@ -56,6 +56,8 @@ struct WorkerManagerOptions {
 class WorkerManager final : public RunEvents, public WorkerStatsSource {
  public:
   // `random` draws the jitter of retry delays; like the others, borrowed for the manager's life.
+  // The manager itself uses the store's RunQueue and RunLogStore; it takes the whole store because
+  // the RunExecutor it hands each run to (ExecutionEnvironment) reads the run's job and task runs.
   WorkerManager(StateStore& store, const PluginRegistry& plugins, Clock& clock,
                 RandomSource& random, WorkerManagerOptions options);
   ~WorkerManager() override;  // Shutdown(0) if still running

@@ -1,5 +1,6 @@
-// The state store's keyed writes (sql_idempotency_store.cc), against SQLite and a real
-// PostgreSQL server: one write per key, whoever races for it, and the reply kept with it.
+// The state store's keyed writes (sql_idempotency_store.cc), against SQLite, a real PostgreSQL
+// server and the in-memory fake: one write per key, whoever races for it, and the reply kept with
+// it.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -62,8 +63,7 @@ class IdempotencyStoreTest : public ::testing::TestWithParam<TestBackend> {
 
   // Another store on the same database: its own connections, as another orc process has.
   std::unique_ptr<StateStore> Open() {
-    Result<std::unique_ptr<StateStore>> store =
-        OpenStateStore(*ParseDatabaseUrl(database_->url()), clock_);
+    Result<std::unique_ptr<StateStore>> store = database_->OpenStore(clock_);
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     return store.ok() ? std::move(store).value() : nullptr;
   }
@@ -116,8 +116,12 @@ TEST_P(IdempotencyStoreTest, AnotherRequestWithTheKeyGetsTheRecordThatHoldsIt) {
 TEST_P(IdempotencyStoreTest, ConcurrentRequestsWithOneKeyFromManyProcessesMakeOneRun) {
   constexpr int kStores = 3;
   constexpr int kThreadsPerStore = 4;
+  // Memory is not shared between stores: there, all the threads race on the one store (a null
+  // store is store_).
   std::vector<std::unique_ptr<StateStore>> stores;
-  for (int s = 0; s < kStores; ++s) stores.push_back(Open());
+  for (int s = 0; s < kStores; ++s) {
+    stores.push_back(GetParam() == TestBackend::kMemory ? nullptr : Open());
+  }
   std::vector<Triggered> outcomes(kStores * kThreadsPerStore, InternalError("not run"));
   std::vector<std::thread> threads;
   for (int t = 0; t < kStores * kThreadsPerStore; ++t) {
@@ -214,7 +218,8 @@ TEST_P(IdempotencyStoreTest, KeysExpireAndAreDeletedABoundedBatchAtATime) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, IdempotencyStoreTest,
-                         ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
+                         ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres,
+                                           TestBackend::kMemory),
                          [](const auto& info) { return testing::BackendName(info.param); });
 
 }  // namespace

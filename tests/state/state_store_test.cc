@@ -1,4 +1,5 @@
-// One suite, run against SQLite and against a real PostgreSQL server.
+// The StateStore's contract: one suite, run against SQLite, against a real PostgreSQL server and
+// against the in-memory fake (MemoryStateStore).
 #include "state/state_store.h"
 
 #include <gtest/gtest.h>
@@ -57,9 +58,9 @@ class StateStoreTest : public ::testing::TestWithParam<TestBackend> {
     store_ = Open();
   }
 
+  // Memory: a new, empty store each time.
   std::unique_ptr<StateStore> Open(StateStoreOptions options = {}) {
-    Result<std::unique_ptr<StateStore>> store =
-        OpenStateStore(*ParseDatabaseUrl(database_->url()), clock_, options);
+    Result<std::unique_ptr<StateStore>> store = database_->OpenStore(clock_, options);
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     return store.ok() ? std::move(store).value() : nullptr;
   }
@@ -856,6 +857,7 @@ TEST_P(StateStoreTest, TimesKeepSubSecondPrecision) {
 }
 
 TEST_P(StateStoreTest, ReopeningAppliesNoMigrationTwice) {
+  if (GetParam() == TestBackend::kMemory) GTEST_SKIP() << "a memory store has no schema";
   store_.reset();
   store_ = Open();
   ASSERT_TRUE(store_);
@@ -977,7 +979,8 @@ TEST_P(StateStoreTest, EnqueueSlotsSkipsSlotsThatHaveARunAndReportsTheLatest) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StateStoreTest,
-                         ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
+                         ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres,
+                                           TestBackend::kMemory),
                          [](const auto& info) { return testing::BackendName(info.param); });
 
 }  // namespace

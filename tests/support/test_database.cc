@@ -8,11 +8,20 @@
 #include <stdexcept>
 
 #include "common/uuid.h"
+#include "state/memory_state_store.h"
 
 namespace orc::testing {
 
 std::string BackendName(TestBackend backend) {
-  return backend == TestBackend::kSqlite ? "Sqlite" : "Postgres";
+  switch (backend) {
+    case TestBackend::kSqlite:
+      return "Sqlite";
+    case TestBackend::kPostgres:
+      return "Postgres";
+    case TestBackend::kMemory:
+      return "Memory";
+  }
+  return "Unknown";
 }
 
 std::string PostgresTestServerUrl() {
@@ -73,7 +82,8 @@ std::string QuerySqliteFile(const std::string& path, const std::string& sql) {
   return value;
 }
 
-TestDatabase::TestDatabase(TestBackend backend) {
+TestDatabase::TestDatabase(TestBackend backend) : backend_(backend) {
+  if (backend == TestBackend::kMemory) return;
   if (backend == TestBackend::kSqlite) {
     directory_ = std::make_unique<TempDir>();
     url_ = "sqlite:" + directory_->File("state.db");
@@ -86,6 +96,15 @@ TestDatabase::TestDatabase(TestBackend backend) {
   ExecuteOnPostgresTestServer("CREATE SCHEMA " + name_);
   url_ =
       PostgresTestServerUrl() + "?options=-csearch_path%3D" + name_ + "&application_name=" + name_;
+}
+
+Result<std::unique_ptr<StateStore>> TestDatabase::OpenStore(
+    Clock& clock, const StateStoreOptions& options) const {
+  if (backend_ == TestBackend::kMemory) {
+    return std::unique_ptr<StateStore>(std::make_unique<MemoryStateStore>(clock, options));
+  }
+  ORC_ASSIGN_OR_RETURN(DatabaseUrl url, ParseDatabaseUrl(url_));
+  return OpenStateStore(url, clock, options);
 }
 
 }  // namespace orc::testing

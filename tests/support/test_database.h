@@ -1,20 +1,24 @@
-// TestDatabase: a fresh, empty state database for one test, on either backend.
+// TestDatabase: a fresh, empty state database for one test, on any backend.
 //
 // SQLite: a file in a temp dir. PostgreSQL: a new schema on the server that the ctest fixture
 // `postgres` started (tests/support/postgres-test-server), whose state file is named by
 // $ORC_TEST_POSTGRES_STATE. Without that server the constructor throws, so the test fails with
-// the reason instead of being skipped.
+// the reason instead of being skipped. Memory: no database at all; OpenStore() makes a
+// MemoryStateStore, which the contract tests hold to the same contract as the SQL stores.
 #pragma once
 
 #include <memory>
 #include <ostream>
 #include <string>
 
+#include "common/clock.h"
+#include "common/status.h"
+#include "state/state_store.h"
 #include "support/temp_dir.h"
 
 namespace orc::testing {
 
-enum class TestBackend { kSqlite, kPostgres };
+enum class TestBackend { kSqlite, kPostgres, kMemory };
 
 std::string BackendName(TestBackend backend);
 inline void PrintTo(TestBackend backend, std::ostream* out) { *out << BackendName(backend); }
@@ -23,13 +27,19 @@ class TestDatabase {
  public:
   explicit TestDatabase(TestBackend backend);
 
-  // A DATABASE_URL for this database.
+  // A DATABASE_URL for this database; empty for kMemory.
   const std::string& url() const { return url_; }
   // PostgreSQL: the schema, which is also the application_name of this database's sessions (so
   // a test can find its own sessions among those of tests running beside it).
   const std::string& name() const { return name_; }
 
+  // A store on this database, as OpenStateStore opens it. kMemory: a new, empty MemoryStateStore
+  // on each call, as memory is not shared between stores.
+  Result<std::unique_ptr<StateStore>> OpenStore(Clock& clock,
+                                                const StateStoreOptions& options = {}) const;
+
  private:
+  TestBackend backend_;
   std::unique_ptr<TempDir> directory_;
   std::string url_;
   std::string name_;
