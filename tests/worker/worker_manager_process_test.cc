@@ -1,6 +1,9 @@
 // The worker pool against a real state store (SQLite and PostgreSQL), real DuckDB tasks in real
 // executor processes, and test plugins that fail, crash, hang and allocate on purpose
-// (tests/executor/test_plugins.h).
+// (tests/executor/test_plugins.h): what only real processes show (data moved, crashes, memory
+// limits, secrets kept out of what a process says, DuckDB's file locks). The logic around the
+// attempts (claims, leases, heartbeats, timeouts, cancel, shutdown) is tested on fake time in
+// worker_manager_test.cc; these tests wait on the wall clock, with bounds meant for a busy machine.
 #include "worker/worker_manager.h"
 
 #include <gtest/gtest.h>
@@ -10,7 +13,6 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "engine/duckdb_engine.h"
 #include "executor/test_plugins.h"
 #include "plugins/plugin_registry.h"
 #include "support/printers.h"
@@ -24,7 +26,7 @@ using nlohmann::json;
 using testing::TestBackend;
 using namespace std::chrono_literals;
 
-class WorkerManagerTest : public ::testing::TestWithParam<TestBackend> {
+class WorkerManagerProcessTest : public ::testing::TestWithParam<TestBackend> {
  protected:
   void SetUp() override {
     RegisterBuiltinPlugins(plugins_);
@@ -90,6 +92,10 @@ class WorkerManagerTest : public ::testing::TestWithParam<TestBackend> {
   }
 
   std::vector<TaskRun> TaskRuns(const std::string& run_id) { return *store_->GetTaskRuns(run_id); }
+  // A copy: a range-for over *store_->GetRunLogs() would outlive the Result holding the lines.
+  std::vector<RunLogLine> Logs(const std::string& run_id) {
+    return *store_->GetRunLogs(run_id, 0, 1000);
+  }
 
   testing::TestDatabase database_{GetParam()};
   testing::TempDir dir_;
@@ -102,7 +108,7 @@ class WorkerManagerTest : public ::testing::TestWithParam<TestBackend> {
 constexpr const char* kEndlessQuery =
     "CREATE TABLE endless AS SELECT count(*) FROM range(10000000000) a, range(1000) b";
 
-TEST_P(WorkerManagerTest, RunsTasksInDependencyOrderAndRecordsTheOutcome) {
+TEST_P(WorkerManagerProcessTest, RunsTasksInDependencyOrderAndRecordsTheOutcome) {
   std::ofstream(dir_.File("in.csv")) << "id,name\n1,a\n2,b\n3,c\n";
   Task load{.task_name = "load",
             .extractor_config = json{{"type", "csv"}, {"path", "in.csv"}}.dump(),
@@ -130,22 +136,7 @@ TEST_P(WorkerManagerTest, RunsTasksInDependencyOrderAndRecordsTheOutcome) {
   EXPECT_EQ(logs->back().message, "run success");
 }
 
-TEST_P(WorkerManagerTest, ASourceThatFailsTwiceSucceedsOnTheThirdAttempt) {
-  StartWorkers();
-  const std::string run_id = Trigger(CreateJob(
-      {Task{.task_name = "flaky",
-            .transform_config =
-                json{{"type", "test_flaky"}, {"failures", 2}, {"counter", "flaky.count"}}.dump()}},
-      {.max_attempts = 3, .initial_delay_s = 0.05, .max_delay_s = 1}));
-  const orc::Run run = WaitFor(run_id, RunStatus::kSuccess);
-  EXPECT_EQ(run.status, RunStatus::kSuccess) << run.error_message;
-  const TaskRun task_run = TaskRuns(run_id).at(0);
-  EXPECT_EQ(task_run.attempts, 3);
-  EXPECT_EQ(task_run.errors.size(), 2u);
-  EXPECT_EQ(task_run.status, TaskRunStatus::kSuccess);
-}
-
-TEST_P(WorkerManagerTest, APermanentErrorFailsAtOnceWithItsRootCause) {
+TEST_P(WorkerManagerProcessTest, APermanentErrorFailsAtOnceWithItsRootCause) {
   StartWorkers();
   Task load{.task_name = "load",
             .extractor_config = json{{"type", "csv"}, {"path", "missing.csv"}}.dump(),
@@ -161,7 +152,7 @@ TEST_P(WorkerManagerTest, APermanentErrorFailsAtOnceWithItsRootCause) {
   EXPECT_EQ(TaskRuns(run_id).at(0).attempts, 1) << "a missing file cannot heal: not retried";
 }
 
-TEST_P(WorkerManagerTest, SecretsAreResolvedForTheTaskAndKeptOutOfItsErrorsAndLog) {
+TEST_P(WorkerManagerProcessTest, SecretsAreResolvedForTheTaskAndKeptOutOfItsErrorsAndLog) {
   setenv("ORC_SECRET_WORKER_TEST", "s3cret-value", 1);
   StartWorkers(1);
   // DuckDB's error quotes the value it could not convert: the secret.
@@ -174,11 +165,11 @@ TEST_P(WorkerManagerTest, SecretsAreResolvedForTheTaskAndKeptOutOfItsErrorsAndLo
   const TaskRun task_run = TaskRuns(run_id).at(0);
   std::string everything = run.error_message + task_run.error_message;
   for (const std::string& error : task_run.errors) everything += error;
-  for (const RunLogLine& line : *store_->GetRunLogs(run_id, 0, 1000)) everything += line.message;
+  for (const RunLogLine& line : Logs(run_id)) everything += line.message;
   EXPECT_EQ(everything.find("s3cret-value"), std::string::npos) << everything;
 }
 
-TEST_P(WorkerManagerTest, AReferenceToAVariableJobsMayNotReadFailsTheTask) {
+TEST_P(WorkerManagerProcessTest, AReferenceToAVariableJobsMayNotReadFailsTheTask) {
   StartWorkers(1);
   // Stored directly, as a job written before the policy existed would be.
   const std::string run_id =
@@ -191,153 +182,22 @@ TEST_P(WorkerManagerTest, AReferenceToAVariableJobsMayNotReadFailsTheTask) {
   EXPECT_EQ(TaskRuns(run_id).at(0).attempts, 1) << "a refused name cannot heal: not retried";
 }
 
-TEST_P(WorkerManagerTest, AHangingTaskTimesOutIsRetriedThenFailsAndTheWorkerIsFreeAgain) {
-  StartWorkers(1);
-  Task hang = SqlTask("hang", kEndlessQuery);
-  hang.timeout_s = 1;
-  const std::string run_id =
-      Trigger(CreateJob({hang}, {.max_attempts = 2, .initial_delay_s = 0.05, .max_delay_s = 1}));
-  const orc::Run run = WaitFor(run_id, RunStatus::kFailed);
-  EXPECT_EQ(run.status, RunStatus::kFailed);
-  EXPECT_NE(run.error_message.find("failed after 2 attempts"), std::string::npos)
-      << run.error_message;
-  EXPECT_NE(run.error_message.find("timed out after 1 s"), std::string::npos) << run.error_message;
-  const std::string next = Trigger(CreateJob({SqlTask("quick", "SELECT 1")}));
-  EXPECT_EQ(WaitFor(next, RunStatus::kSuccess, 5s).status, RunStatus::kSuccess);
-}
-
-TEST_P(WorkerManagerTest, AFailedTaskFailsItsDependentsButNotTheOthers) {
-  StartWorkers();
-  Task broken = SqlTask("broken", "SELECT * FROM no_such_table");
-  Task dependent = SqlTask("dependent", "SELECT 1");
-  dependent.depends_on = {"broken"};
-  Task independent = SqlTask("independent", "SELECT 1");
-  const std::string run_id = Trigger(CreateJob({broken, dependent, independent}));
-  const orc::Run run = WaitFor(run_id, RunStatus::kFailed);
-  EXPECT_EQ(run.status, RunStatus::kFailed);
-  const std::vector<TaskRun> task_runs = TaskRuns(run_id);
-  EXPECT_EQ(task_runs[0].status, TaskRunStatus::kFailed);
-  EXPECT_EQ(task_runs[1].status, TaskRunStatus::kUpstreamFailed);
-  EXPECT_EQ(task_runs[2].status, TaskRunStatus::kSuccess);
-}
-
-TEST_P(WorkerManagerTest, ARunningRunIsCancelledWithinASecond) {
+// A cancel stops a real DuckDB query in its process. orc promises a second (the executor's stop
+// grace, then a kill: executor_process_test.cc checks that bound); a busy machine gets ten here.
+TEST_P(WorkerManagerProcessTest, ARunningQueryIsCancelled) {
   StartWorkers();
   const std::string run_id = Trigger(CreateJob({SqlTask("hang", kEndlessQuery)}));
   ASSERT_EQ(WaitFor(run_id, RunStatus::kRunning).status, RunStatus::kRunning);
-  std::this_thread::sleep_for(200ms);  // well inside the query
   const auto asked = std::chrono::steady_clock::now();
   ASSERT_TRUE(store_->RequestCancel(run_id).ok());
   workers_->CancelRequested(run_id);
-  const orc::Run run = WaitFor(run_id, RunStatus::kCancelled, 5s);
+  const orc::Run run = WaitFor(run_id, RunStatus::kCancelled, 10s);
   EXPECT_EQ(run.status, RunStatus::kCancelled);
-  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s);
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 10s);
   EXPECT_EQ(TaskRuns(run_id).at(0).status, TaskRunStatus::kCancelled);
 }
 
-TEST_P(WorkerManagerTest, ACancelRequestedElsewhereIsSeenAtTheNextHeartbeat) {
-  StartWorkers();
-  const std::string run_id = Trigger(CreateJob({SqlTask("hang", kEndlessQuery)}));
-  ASSERT_EQ(WaitFor(run_id, RunStatus::kRunning).status, RunStatus::kRunning);
-  ASSERT_TRUE(store_->RequestCancel(run_id).ok());  // as another process would: no local event
-  EXPECT_EQ(WaitFor(run_id, RunStatus::kCancelled, 5s).status, RunStatus::kCancelled);
-}
-
-TEST_P(WorkerManagerTest, ShutdownGivesRunningRunsBackToTheQueue) {
-  StartWorkers();
-  const std::string run_id = Trigger(CreateJob({SqlTask("hang", kEndlessQuery)}));
-  ASSERT_EQ(WaitFor(run_id, RunStatus::kRunning).status, RunStatus::kRunning);
-  workers_->Shutdown(200ms);
-  Result<orc::Run> run = store_->GetRun(run_id);
-  ASSERT_TRUE(run.ok());
-  EXPECT_EQ(run->status, RunStatus::kQueued);
-  EXPECT_EQ(run->lease_owner, "");
-}
-
-// A shutdown gives the run back without counting the attempt; the task that had succeeded before
-// it stays done when the run is claimed again.
-TEST_P(WorkerManagerTest, ATaskThatSucceededBeforeAShutdownIsNotRunAgain) {
-  StartWorkers(1);
-  Task mark = SqlTask("mark",
-                      "CREATE TABLE IF NOT EXISTS marks (x INTEGER); "
-                      "INSERT INTO marks VALUES (1)");
-  Task wait{.task_name = "wait",
-            .transform_config = json{{"type", "test_sleep"}, {"seconds", 1}}.dump(),
-            .depends_on = {"mark"}};
-  const std::string run_id = Trigger(CreateJob({mark, wait}));
-  auto waiting = [&] {
-    const std::vector<TaskRun> task_runs = TaskRuns(run_id);
-    return task_runs.size() == 2 && task_runs[1].status == TaskRunStatus::kRunning;
-  };
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!waiting() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
-  ASSERT_TRUE(waiting());
-  workers_->Shutdown(0s);
-  ASSERT_EQ(store_->GetRun(run_id)->status, RunStatus::kQueued);
-
-  StartWorkers(1);
-  const orc::Run run = WaitFor(run_id, RunStatus::kSuccess);
-  EXPECT_EQ(run.status, RunStatus::kSuccess) << run.error_message;
-  int marked = 0;
-  const std::vector<RunLogLine> logs = *store_->GetRunLogs(run_id, 0, 1000);
-  for (const RunLogLine& line : logs) {
-    marked += line.task_name == "mark" && line.message.starts_with("succeeded") ? 1 : 0;
-  }
-  EXPECT_EQ(marked, 1) << "mark ran again";
-  workers_.reset();
-  DuckDbEngine engine;
-  EXPECT_EQ((*engine.Connect(dir_.File("out.duckdb")))->Query("SELECT count(*) FROM marks")->rows,
-            (std::vector<std::vector<std::optional<std::string>>>{{"1"}}));
-}
-
-// This worker's lease runs out (as if it had stalled) and another process takes the run over: at
-// its next heartbeat the worker stops the run and leaves it, task runs included, to the new owner.
-TEST_P(WorkerManagerTest, AWorkerWhoseRunWasTakenOverLeavesItsTaskRunsToTheNewOwner) {
-  StartWorkers(1);
-  const std::string run_id =
-      Trigger(CreateJob({SqlTask("hang", kEndlessQuery)}, {.max_attempts = 2}));
-  ASSERT_EQ(WaitFor(run_id, RunStatus::kRunning).status, RunStatus::kRunning);
-  while (TaskRuns(run_id).empty()) std::this_thread::sleep_for(5ms);
-
-  // The other process's clock is past this worker's lease.
-  FakeClock later(SystemClock::Instance().Now() + 1h);
-  Result<std::unique_ptr<StateStore>> other =
-      OpenStateStore(*ParseDatabaseUrl(database_.url()), later);
-  ASSERT_TRUE(other.ok()) << other.status();
-  ASSERT_TRUE((*other)->ReclaimExpiredLeases().ok());
-  Result<std::optional<orc::Run>> taken = (*other)->ClaimRun("another-process", 1h);
-  ASSERT_TRUE(taken.ok() && taken->has_value()) << taken.status();
-  ASSERT_EQ((*taken)->run_id, run_id);
-  TaskRun theirs = TaskRuns(run_id).at(0);
-  theirs.attempts = 7;
-  ASSERT_TRUE((*other)->SaveTaskRun(theirs, "another-process").ok());
-
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (workers_->stats().active_runs > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_EQ(workers_->stats().active_runs, 0) << "the worker did not stop the run";
-  const orc::Run run = *store_->GetRun(run_id);
-  EXPECT_EQ(run.status, RunStatus::kRunning);
-  EXPECT_EQ(run.lease_owner, "another-process");
-  EXPECT_EQ(TaskRuns(run_id), std::vector<TaskRun>{theirs});
-}
-
-TEST_P(WorkerManagerTest, ARunWhoseWorkerWasLostIsRecoveredAtStart) {
-  const std::string run_id =
-      Trigger(CreateJob({SqlTask("quick", "SELECT 1")}, {.max_attempts = 3}));
-  Result<std::optional<orc::Run>> claimed = store_->ClaimRun("a-process-that-died", 1ms);
-  ASSERT_TRUE(claimed.ok() && claimed->has_value());
-  std::this_thread::sleep_for(20ms);  // its lease expires
-  StartWorkers();
-  const orc::Run run = WaitFor(run_id, RunStatus::kSuccess);
-  EXPECT_EQ(run.status, RunStatus::kSuccess) << run.error_message;
-  EXPECT_EQ(run.attempt, 2);
-}
-
-TEST_P(WorkerManagerTest, ProgressIsSavedWhileATaskRuns) {
+TEST_P(WorkerManagerProcessTest, ProgressIsSavedWhileATaskRuns) {
   httplib::Server server;
   server.Get("/pages", [](const httplib::Request& request, httplib::Response& response) {
     const int page = std::stoi(request.get_param_value("page"));
@@ -382,7 +242,7 @@ TEST_P(WorkerManagerTest, ProgressIsSavedWhileATaskRuns) {
 
 // A task that crashes its process fails its own attempts only: the run beside it, in the other
 // worker's process, finishes, and the crashed worker takes the next run in a new process.
-TEST_P(WorkerManagerTest, ACrashingTaskTakesDownOnlyItsOwnAttempt) {
+TEST_P(WorkerManagerProcessTest, ACrashingTaskTakesDownOnlyItsOwnAttempt) {
   StartWorkers(2);
   const std::string slow = Trigger(
       CreateJob({Task{.task_name = "slow",
@@ -401,7 +261,7 @@ TEST_P(WorkerManagerTest, ACrashingTaskTakesDownOnlyItsOwnAttempt) {
   EXPECT_EQ(WaitFor(next, RunStatus::kSuccess).status, RunStatus::kSuccess);
 }
 
-TEST_P(WorkerManagerTest, ATaskAboveItsMemoryLimitFailsNamingTheLimit) {
+TEST_P(WorkerManagerProcessTest, ATaskAboveItsMemoryLimitFailsNamingTheLimit) {
   StartWorkers(1, /*task_memory_mb=*/4096);
   Task hungry{.task_name = "hungry",
               .transform_config = json{{"type", "test_allocate"}, {"mb", 600}}.dump()};
@@ -415,7 +275,7 @@ TEST_P(WorkerManagerTest, ATaskAboveItsMemoryLimitFailsNamingTheLimit) {
 
 // A secret's value reaches the task, and nothing the task says comes back with it: not a log
 // line, not an error message.
-TEST_P(WorkerManagerTest, SecretValuesNeverReachTheRecord) {
+TEST_P(WorkerManagerProcessTest, SecretValuesNeverReachTheRecord) {
   setenv("ORC_SECRET_WORKER_TEST", "pa55-w0rd", 1);
   StartWorkers();
   const std::string echoed = Trigger(CreateJob(
@@ -438,7 +298,7 @@ TEST_P(WorkerManagerTest, SecretValuesNeverReachTheRecord) {
         EXPECT_EQ(error.find("pa55-w0rd"), std::string::npos) << error;
       }
     }
-    for (const RunLogLine& line : *store_->GetRunLogs(run_id, 0, 1000)) {
+    for (const RunLogLine& line : Logs(run_id)) {
       EXPECT_EQ(line.message.find("pa55-w0rd"), std::string::npos) << line.message;
     }
   }
@@ -450,7 +310,7 @@ TEST_P(WorkerManagerTest, SecretValuesNeverReachTheRecord) {
 
 // DuckDB holds a file in one process at a time: tasks of two workers writing one file take turns
 // instead of failing on its lock (no retries here to hide a failure).
-TEST_P(WorkerManagerTest, TasksOfTwoWorkersWritingOneFileTakeTurns) {
+TEST_P(WorkerManagerProcessTest, TasksOfTwoWorkersWritingOneFileTakeTurns) {
   StartWorkers(2);
   std::vector<std::string> runs;
   for (int i = 0; i < 6; ++i) {
@@ -466,7 +326,7 @@ TEST_P(WorkerManagerTest, TasksOfTwoWorkersWritingOneFileTakeTurns) {
 
 // ":memory:" is the executor's: the tasks of a run hand tables on through it, another job's tasks
 // find it empty.
-TEST_P(WorkerManagerTest, MemoryIsSharedByTheTasksOfAJobNotWithOtherJobs) {
+TEST_P(WorkerManagerProcessTest, MemoryIsSharedByTheTasksOfAJobNotWithOtherJobs) {
   StartWorkers(1);
   auto memory_task = [](const std::string& name, const std::string& sql) {
     return Task{
@@ -486,48 +346,7 @@ TEST_P(WorkerManagerTest, MemoryIsSharedByTheTasksOfAJobNotWithOtherJobs) {
       << peeked.error_message;
 }
 
-// A source that draws the same number every time.
-class ConstantRandom final : public RandomSource {
- public:
-  explicit ConstantRandom(double value) : value_(value) {}
-  double Uniform(double, double) override { return value_; }
-
- private:
-  double value_;
-};
-
-TEST(RetryDelayTest, DoublesUpToTheCapWithJitter) {
-  const RetryPolicy policy{.max_attempts = 10, .initial_delay_s = 1, .max_delay_s = 5};
-  ConstantRandom no_jitter(1.0);
-  EXPECT_EQ(RetryDelay(policy, 2, no_jitter), 1s);
-  EXPECT_EQ(RetryDelay(policy, 3, no_jitter), 2s);
-  EXPECT_EQ(RetryDelay(policy, 4, no_jitter), 4s);
-  EXPECT_EQ(RetryDelay(policy, 5, no_jitter), 5s);
-  ConstantRandom half(0.5);
-  EXPECT_EQ(RetryDelay(policy, 3, half), 1s);
-}
-
-TEST(RetryDelayTest, AFixedSeedGivesTheSameDelays) {
-  const RetryPolicy policy{.max_attempts = 10, .initial_delay_s = 1, .max_delay_s = 1000};
-  const auto delays = [&](std::uint64_t seed) {
-    SeededRandom random(seed);
-    std::vector<Duration> result;
-    for (int attempt = 2; attempt <= 8; ++attempt) {
-      result.push_back(RetryDelay(policy, attempt, random));
-    }
-    return result;
-  };
-  const std::vector<Duration> first = delays(42);
-  EXPECT_EQ(first, delays(42));
-  EXPECT_NE(first, delays(43));
-  for (size_t i = 0; i < first.size(); ++i) {
-    const Duration uncapped = std::chrono::seconds(1 << i);
-    EXPECT_GE(first[i], uncapped / 2);
-    EXPECT_LT(first[i], uncapped);
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(Backends, WorkerManagerTest,
+INSTANTIATE_TEST_SUITE_P(Backends, WorkerManagerProcessTest,
                          ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres),
                          [](const auto& info) { return testing::BackendName(info.param); });
 
