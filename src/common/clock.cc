@@ -1,5 +1,7 @@
 #include "common/clock.h"
 
+#include <algorithm>
+
 namespace orc {
 
 void WakeSignal::Wake() {
@@ -40,9 +42,25 @@ TimePoint FakeClock::Now() const { return TimePoint(Duration(now_ticks_.load()))
 // notifies after the waiter is waiting. The waiter unregisters under mutex_, so Advance() never
 // touches a signal whose wait has returned.
 WaitResult FakeClock::WaitUntil(WakeSignal& signal, TimePoint deadline) {
+  Waiter waiter{.signal = &signal, .deadline = deadline};
   {
     std::lock_guard lock(mutex_);
-    waiters_.insert(&signal);
+    if (auto_advance_) {
+      {
+        std::lock_guard signal_lock(signal.mutex_);
+        if (signal.woken_) {
+          signal.woken_ = false;
+          return WaitResult::kWoken;
+        }
+      }
+      if (Now() < deadline) {
+        now_ticks_.store(deadline.time_since_epoch().count());
+        NotifyWaiters();
+      }
+      return WaitResult::kDeadlineReached;
+    }
+    waiters_.push_back(&waiter);
+    waiter_added_.notify_all();
   }
   WaitResult result = WaitResult::kDeadlineReached;
   {
@@ -56,9 +74,10 @@ WaitResult FakeClock::WaitUntil(WakeSignal& signal, TimePoint deadline) {
       if (Now() >= deadline) break;
       signal.condition_.wait(signal_lock);
     }
+    waiter.released = true;
   }
   std::lock_guard lock(mutex_);
-  waiters_.erase(&signal);
+  waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &waiter));
   return result;
 }
 
@@ -79,10 +98,31 @@ int FakeClock::WaiterCount() const {
   return static_cast<int>(waiters_.size());
 }
 
+bool FakeClock::AwaitWaiters(int count, std::chrono::steady_clock::duration timeout) {
+  // Only a new wait can add a sleeper: whatever else changes (time, wakes, returns) removes one.
+  std::unique_lock lock(mutex_);
+  return waiter_added_.wait_for(lock, timeout, [&] { return SleepingCount() >= count; });
+}
+
+void FakeClock::SetAutoAdvance(bool on) {
+  std::lock_guard lock(mutex_);
+  auto_advance_ = on;
+}
+
+int FakeClock::SleepingCount() const {
+  int sleeping = 0;
+  for (const Waiter* waiter : waiters_) {
+    std::lock_guard signal_lock(waiter->signal->mutex_);
+    if (!waiter->released && !waiter->signal->woken_ && Now() < waiter->deadline) ++sleeping;
+  }
+  return sleeping;
+}
+
 void FakeClock::NotifyWaiters() {
-  for (WakeSignal* signal : waiters_) {
-    std::lock_guard signal_lock(signal->mutex_);
-    signal->condition_.notify_all();
+  for (Waiter* waiter : waiters_) {
+    std::lock_guard signal_lock(waiter->signal->mutex_);
+    if (Now() >= waiter->deadline) waiter->released = true;
+    waiter->signal->condition_.notify_all();
   }
 }
 

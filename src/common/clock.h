@@ -18,7 +18,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <set>
+#include <vector>
 
 namespace orc {
 
@@ -66,6 +66,11 @@ class SystemClock final : public Clock {
 
 // A clock that moves only when told. Starts at `start`. Waiters are released by Advance()/Set()
 // once the time passes their deadline.
+//
+// A test learns that the threads under test have done what a change set off, and are asleep
+// again, through AwaitWaiters() instead of sleeping for real time. With auto-advance on, a wait
+// takes no real time at all: the clock jumps to its deadline, for code that waits on the test's
+// own thread (retry delays).
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(TimePoint start);
@@ -77,17 +82,42 @@ class FakeClock final : public Clock {
   // Moves the clock to `time`; moving it backwards is allowed (to test wall-clock steps).
   void Set(TimePoint time);
 
-  // How many threads are blocked in WaitUntil() now; lets a test wait until a component sleeps.
+  // How many threads are inside WaitUntil() now, including those released but not yet returned.
   int WaiterCount() const;
 
+  // Blocks until at least `count` threads are asleep in WaitUntil(): their deadline is ahead and
+  // their signal was not woken, so they stay put until the clock moves or the signal is woken. A
+  // thread released by Advance(), Set() or Wake() stops counting at once, before it runs again:
+  // awaiting a component's waiters after releasing it returns once it has done its work and gone
+  // back to sleep. Returns false when that does not happen within `timeout` of real time (the
+  // component is stuck or busy), so that a test fails instead of hanging.
+  [[nodiscard]] bool AwaitWaiters(
+      int count, std::chrono::steady_clock::duration timeout = std::chrono::seconds(30));
+
+  // With auto-advance on, a WaitUntil() whose signal was not woken moves the clock to its deadline
+  // (when that is ahead) and returns kDeadlineReached at once, as if the wait had taken its whole
+  // time. Off by default.
+  void SetAutoAdvance(bool on);
+
  private:
+  // A thread inside WaitUntil(); lives on that thread's stack.
+  struct Waiter {
+    WakeSignal* signal;
+    TimePoint deadline;
+    bool released = false;  // guarded by signal->mutex_: the wait is over, the thread is leaving
+  };
+
+  // Releases the waiters whose deadline the time has reached and notifies all of them.
   void NotifyWaiters();
+  int SleepingCount() const;
 
   // The time, as ticks since the epoch. Atomic so that Now() takes no lock: a waiter reads it
   // while holding its signal's mutex.
   std::atomic<Duration::rep> now_ticks_;
-  mutable std::mutex mutex_;       // serializes Advance/Set and guards waiters_
-  std::set<WakeSignal*> waiters_;  // signals of threads inside WaitUntil()
+  mutable std::mutex mutex_;  // serializes Advance/Set and guards waiters_ and auto_advance_
+  std::condition_variable waiter_added_;  // notified under mutex_ when a thread starts a wait
+  std::vector<Waiter*> waiters_;          // the threads inside WaitUntil()
+  bool auto_advance_ = false;
 };
 
 }  // namespace orc

@@ -9,6 +9,8 @@
 // own temporary directory as TMPDIR, and a lower CPU priority than orc's own threads, so that the
 // API and the scheduler stay responsive while tasks load data.
 //
+// It is the AttemptRunner of each worker of orc (executor/attempt_runner.h).
+//
 // Thread safety: one thread at a time (the worker that owns it); pid() may be read from any.
 #pragma once
 
@@ -23,6 +25,7 @@
 
 #include "common/clock.h"
 #include "common/interrupter.h"
+#include "executor/attempt_runner.h"
 #include "executor/executor_protocol.h"
 
 namespace orc {
@@ -45,19 +48,16 @@ struct ExecutorOptions {
   int nice = 10;
 };
 
-class ExecutorProcess {
+class ExecutorProcess final : public AttemptRunner {
  public:
-  using LogSink = std::function<void(std::string_view level, std::string message)>;
-  using ProgressSink = std::function<void(const TaskCounters& counters)>;
-
   explicit ExecutorProcess(ExecutorOptions options);
-  ~ExecutorProcess();  // ends the process
+  ~ExecutorProcess() override;  // ends the process
   ExecutorProcess(const ExecutorProcess&) = delete;
   ExecutorProcess& operator=(const ExecutorProcess&) = delete;
 
   // Starts the process unless it runs. Unavailable naming the command and the reason when it
   // cannot be started or does not become ready in time.
-  Status Start();
+  Status Start() override;
 
   // Runs `task`, starting the process first when needed. Log lines and progress reach `on_log` and
   // `on_progress` on this thread as they arrive. When `interrupter` fires, the attempt is asked to
@@ -66,12 +66,12 @@ class ExecutorProcess {
   // (SIGSEGV)"), as does one whose resident memory passes task.memory_limit_mb (ResourceExhausted
   // "task exceeded its memory limit of 2048 MiB"); the next Run starts a new process.
   TaskReport Run(const TaskAssignment& task, Interrupter& interrupter, const LogSink& on_log,
-                 const ProgressSink& on_progress);
+                 const ProgressSink& on_progress) override;
 
   // The process's id while it runs, else 0.
   pid_t pid() const { return pid_.load(); }
   // How the process confined itself, as it reported when it became ready.
-  const std::string& sandbox() const { return sandbox_; }
+  const std::string& sandbox() const override { return sandbox_; }
 
  private:
   Status Spawn();

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/time_format.h"
-#include "executor/executor_process.h"
+#include "executor/attempt_runner.h"
 #include "executor/task_runner.h"
 #include "plugins/plugin_registry.h"
 #include "worker/database_write_locks.h"
@@ -23,10 +23,10 @@ struct PreparedAttempt {
 
 class RunExecution {
  public:
-  RunExecution(ExecutionEnvironment& environment, ExecutorProcess& executor, ActiveRun& active,
+  RunExecution(ExecutionEnvironment& environment, AttemptRunner& runner, ActiveRun& active,
                RunLog& log)
       : environment_(environment),
-        executor_(executor),
+        runner_(runner),
         active_(active),
         log_(log),
         run_(active.run()) {}
@@ -199,7 +199,7 @@ class RunExecution {
     return Status::Ok();
   }
 
-  // Runs one attempt in the executor process, once the DuckDB files it writes are free; its
+  // Runs one attempt in the worker's runner, once the DuckDB files it writes are free; its
   // counters go to `progress` as they arrive, its log to the run's log.
   TaskReport Dispatch(const Task& task, int attempt, Interrupter& interrupter,
                       TaskProgress& progress) {
@@ -218,7 +218,7 @@ class RunExecution {
       progress.rows_loaded.store(counters.rows_loaded, std::memory_order_relaxed);
       progress.bytes_read.store(counters.bytes_read, std::memory_order_relaxed);
     };
-    TaskReport report = executor_.Run(
+    TaskReport report = runner_.Run(
         prepared->assignment, interrupter,
         [&](std::string_view level, std::string message) {
           log_.Add(level, task.task_name, redactor.Redact(std::move(message)));
@@ -306,7 +306,7 @@ class RunExecution {
   }
 
   ExecutionEnvironment& environment_;
-  ExecutorProcess& executor_;
+  AttemptRunner& runner_;
   ActiveRun& active_;
   RunLog& log_;
   const Run& run_;
@@ -317,9 +317,9 @@ class RunExecution {
 
 }  // namespace
 
-RunOutcome ExecuteRun(ExecutionEnvironment& environment, ExecutorProcess& executor,
-                      ActiveRun& active, RunLog& log) {
-  return RunExecution(environment, executor, active, log).Execute();
+RunOutcome ExecuteRun(ExecutionEnvironment& environment, AttemptRunner& runner, ActiveRun& active,
+                      RunLog& log) {
+  return RunExecution(environment, runner, active, log).Execute();
 }
 
 Backoff RetryBackoff(const RetryPolicy& policy) {

@@ -1,8 +1,8 @@
 // ExecuteRun: carries one claimed run through its tasks — in dependency order, each with its
 // retries and timeout — and returns the run's outcome for the caller to record. Each attempt runs
-// in the worker's executor process (executor/executor_process.h): this side resolves the task's
-// secrets, waits for the DuckDB files it writes, relays its log and progress, and keeps the
-// secrets' values out of everything it records.
+// in the worker's AttemptRunner (executor/attempt_runner.h; in orc, its executor process): this
+// side resolves the task's secrets, waits for the DuckDB files it writes, relays its log and
+// progress, and keeps the secrets' values out of everything it records.
 //
 // Tasks run one at a time in task_order, a task whose depends_on names a task that did not succeed
 // is marked upstream_failed, and the others still run. A failed attempt is retried with
@@ -28,7 +28,7 @@
 namespace orc {
 
 class DatabaseWriteLocks;
-class ExecutorProcess;
+class AttemptRunner;
 class PluginRegistry;
 
 // What executing runs needs from the process around it. Borrowed references, and the policies
@@ -45,12 +45,12 @@ struct ExecutionEnvironment {
   int64_t task_memory_mb = 0;
 };
 
-// Executes `active`'s run, each attempt in `executor`. Returns the outcome (success, failed or
+// Executes `active`'s run, each attempt in `runner`. Returns the outcome (success, failed or
 // cancelled, with the final task runs). A stopped run's outcome is cancelled, whatever the
 // StopReason; the caller reads active.stop_reason() to give a run stopped by shutdown back, or to
 // leave one whose lease was lost, instead of finishing it.
-RunOutcome ExecuteRun(ExecutionEnvironment& environment, ExecutorProcess& executor,
-                      ActiveRun& active, RunLog& log);
+RunOutcome ExecuteRun(ExecutionEnvironment& environment, AttemptRunner& runner, ActiveRun& active,
+                      RunLog& log);
 
 // The backoff of a task's attempts: from initial_delay_s, doubling, capped at max_delay_s, with a
 // jitter of 0.5 (a delay is drawn in [0.5, 1) of its ceiling) so that runs failing together do not

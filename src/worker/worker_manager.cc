@@ -61,11 +61,13 @@ WorkerManager::~WorkerManager() { Shutdown(Duration::zero()); }
 
 Status WorkerManager::Start() {
   Reap();
-  // Every executor starts before any worker claims a run: a first dispatch does not wait for one,
-  // and a command that cannot start is reported now, not as every run's failure.
+  // Every runner starts before any worker claims a run: a first dispatch does not wait for one,
+  // and an executor command that cannot start is reported now, not as every run's failure.
   for (int i = 0; i < std::max(1, options_.workers); ++i) {
-    auto worker = std::make_unique<Worker>(options_.executor);
-    ORC_RETURN_IF_ERROR(worker->executor.Start());
+    auto worker = std::make_unique<Worker>(
+        options_.make_runner ? options_.make_runner()
+                             : std::make_unique<ExecutorProcess>(options_.executor));
+    ORC_RETURN_IF_ERROR(worker->runner->Start());
     workers_.push_back(std::move(worker));
   }
   started_ = true;
@@ -120,7 +122,7 @@ WorkerStats WorkerManager::stats() const {
 }
 
 std::string WorkerManager::sandbox() const {
-  return workers_.empty() ? std::string() : workers_.front()->executor.sandbox();
+  return workers_.empty() ? std::string() : workers_.front()->runner->sandbox();
 }
 
 void WorkerManager::WakeAll() {
@@ -153,7 +155,7 @@ void WorkerManager::Execute(Worker& worker, const Run& run) {
     Observe(stats_.dispatch_buckets, stats_.dispatch_sum, stats_.dispatch_count,
             SecondsBetween(std::max(run.queued_at, run.available_at), claimed_at));
   }
-  const RunOutcome outcome = ExecuteRun(environment_, worker.executor, *active, *log);
+  const RunOutcome outcome = ExecuteRun(environment_, *worker.runner, *active, *log);
   const StopReason stop = active->stop_reason();
   if (stop == StopReason::kShutdown) {
     log->Add("warn", "", "orc is shutting down: the run goes back to the queue");

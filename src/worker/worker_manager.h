@@ -3,10 +3,11 @@
 // renews the leases of the runs held here, enforces task timeouts, relays cancel requests and
 // returns runs whose lease expired (a crashed process's) to the queue.
 //
-// Each worker runs its task attempts in an executor process of its own (ExecutorProcess), started
-// with the manager and again whenever a task crashed it, so a task can take down nothing but its
-// own attempt; the tasks of one run share that process (and its ":memory:" database). Attempts
-// that write the same DuckDB file wait for each other (DatabaseWriteLocks).
+// Each worker runs its task attempts in an AttemptRunner of its own: by default an executor process
+// (ExecutorProcess), started with the manager and again whenever a task crashed it, so a task can
+// take down nothing but its own attempt; the tasks of one run share that process (and its
+// ":memory:" database). Attempts that write the same DuckDB file wait for each other
+// (DatabaseWriteLocks).
 //
 // A run queued in this process is claimed at once (RunEnqueued wakes the idle workers); runs
 // queued by another process sharing the database are found within poll_interval.
@@ -20,6 +21,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +31,7 @@
 
 #include "core/run_events.h"
 #include "core/worker_stats.h"
+#include "executor/attempt_runner.h"
 #include "executor/executor_process.h"
 #include "worker/database_write_locks.h"
 #include "worker/run_executor.h"
@@ -51,6 +54,9 @@ struct WorkerManagerOptions {
   SecretPolicy secrets;
   // Memory per task unless its job or itself says otherwise, in MiB; 0: no limit.
   int64_t task_memory_mb = 2048;
+  // Makes the runner of one worker, called once per worker by Start(). Empty (orc's case): an
+  // ExecutorProcess started with `executor`. Tests put in-process runners here.
+  std::function<std::unique_ptr<AttemptRunner>()> make_runner;
 };
 
 class WorkerManager final : public RunEvents, public WorkerStatsSource {
@@ -64,8 +70,8 @@ class WorkerManager final : public RunEvents, public WorkerStatsSource {
   WorkerManager(const WorkerManager&) = delete;
   WorkerManager& operator=(const WorkerManager&) = delete;
 
-  // Recovers expired leases, starts each worker's executor process, then the workers and the
-  // supervisor. Unavailable when an executor process cannot be started.
+  // Recovers expired leases, starts each worker's runner (executor process), then the workers and
+  // the supervisor. Unavailable when a runner cannot be started.
   Status Start();
   void Shutdown(Duration grace);
 
@@ -73,14 +79,15 @@ class WorkerManager final : public RunEvents, public WorkerStatsSource {
   void CancelRequested(const std::string& run_id) override;
 
   WorkerStats stats() const override;
-  // How the executor processes confine themselves, as the first one reported (after Start()).
+  // How the runners (executor processes) confine themselves, as the first one reported (after
+  // Start()).
   std::string sandbox() const;
 
  private:
   struct Worker {
-    explicit Worker(ExecutorOptions options) : executor(std::move(options)) {}
+    explicit Worker(std::unique_ptr<AttemptRunner> runner) : runner(std::move(runner)) {}
     WakeSignal wake;
-    ExecutorProcess executor;  // used by `thread` only
+    std::unique_ptr<AttemptRunner> runner;  // used by `thread` only
     std::thread thread;
   };
 

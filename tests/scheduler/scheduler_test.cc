@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <thread>
 
 #include "common/time_format.h"
 #include "support/printers.h"
@@ -51,17 +50,9 @@ class SchedulerTest : public ::testing::TestWithParam<TestBackend> {
     return *job;
   }
 
-  // Waits (real time) until `sleepers` threads wait on the fake clock: the schedulers are idle.
-  void WaitUntilAsleep(int sleepers) {
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (clock_.WaiterCount() < sleepers && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(1ms);
-    }
-    std::this_thread::sleep_for(20ms);  // let a woken scheduler go back to sleep
-    while (clock_.WaiterCount() < sleepers && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(1ms);
-    }
-  }
+  // Waits until `sleepers` scheduler threads sleep on the fake clock: each has finished the pass
+  // that its start, a wake or the clock set off, and the runs it queued are in the store.
+  void WaitUntilAsleep(int sleepers) { ASSERT_TRUE(clock_.AwaitWaiters(sleepers)); }
 
   void Advance(Duration by, int sleepers = 1) {
     clock_.Advance(by);
@@ -200,11 +191,6 @@ TEST_P(SchedulerTest, CatchUpLiveAndBackfillAgreeAcrossAFallBack) {
   clock_.Set(*ParseRfc3339("2026-11-01T06:30:00.500Z"));  // down until 01:30 EST
   auto scheduler = StartScheduler(*store_);
   Advance(std::chrono::hours(1));  // 02:30 EST
-  // The live slot's run is queued by the woken scheduler thread: give a loaded machine time.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (Slots(hourly.job_id).size() < 5 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
   std::vector<std::string> hourly_slots = Slots(hourly.job_id);
   std::sort(hourly_slots.begin(), hourly_slots.end());  // the catch-up's are queued together
   EXPECT_EQ(hourly_slots,

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <thread>
 
 namespace orc {
@@ -19,18 +20,14 @@ TEST(DatabaseWriteLocksTest, OneHolderPerFileAtATime) {
   // Another file is free.
   EXPECT_TRUE(locks.Acquire({"/d/b.duckdb"}, interrupter).ok());
   std::atomic<bool> acquired{false};
-  std::atomic<bool> waited{false};
+  std::promise<void> waiting;
   std::thread second([&] {
     Interrupter own;
-    auto held = locks.Acquire({"/d/a.duckdb"}, own, [&] { waited = true; });
+    auto held = locks.Acquire({"/d/a.duckdb"}, own, [&] { waiting.set_value(); });
     acquired = held.ok();
   });
   // The second thread may start late on a busy machine: wait for it to wait, not a fixed time.
-  for (auto until = std::chrono::steady_clock::now() + 10s;
-       !waited && std::chrono::steady_clock::now() < until;) {
-    std::this_thread::sleep_for(1ms);
-  }
-  EXPECT_TRUE(waited);
+  EXPECT_EQ(waiting.get_future().wait_for(30s), std::future_status::ready);
   EXPECT_FALSE(acquired);
   *first = DatabaseWriteLocks::Held();  // released
   second.join();
@@ -43,11 +40,12 @@ TEST(DatabaseWriteLocksTest, AnInterruptEndsTheWaitWithItsReason) {
   auto held = locks.Acquire({"/d/a.duckdb"}, holder);
   ASSERT_TRUE(held.ok());
   Interrupter waiter;
+  std::promise<void> waiting;
   std::thread cancel([&] {
-    std::this_thread::sleep_for(30ms);
+    waiting.get_future().wait();  // the waiter found the file held
     waiter.Interrupt(CancelledError("cancelled by request"));
   });
-  auto waited = locks.Acquire({"/d/a.duckdb", "/d/b.duckdb"}, waiter);
+  auto waited = locks.Acquire({"/d/a.duckdb", "/d/b.duckdb"}, waiter, [&] { waiting.set_value(); });
   cancel.join();
   EXPECT_EQ(waited.status(), CancelledError("cancelled by request"));
   // Nothing of the failed acquisition stays held.
