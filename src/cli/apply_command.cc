@@ -147,6 +147,23 @@ void Print(const ClientOptions& options, const std::vector<Change>& changes, boo
   }
 }
 
+// Refuses a prune that deletes every job on the server or more than a few, unless --yes: an empty
+// file or a wrong directory must not wipe the server. `doomed`: the jobs the prune would delete.
+Status CheckPrune(const std::vector<std::string>& doomed, size_t on_server,
+                  const ApplyOptions& options) {
+  if (!options.prune || options.yes || options.dry_run || doomed.empty()) return Status::Ok();
+  const bool every_job = doomed.size() == on_server;
+  if (!every_job && doomed.size() <= kMaxPruneWithoutYes) return Status::Ok();
+  std::string names;
+  for (const std::string& name : doomed) names += (names.empty() ? "" : ", ") + name;
+  return FailedPreconditionError(
+      "--prune would delete " +
+      (every_job ? "every job on the server" : std::to_string(doomed.size()) + " jobs") + " (" +
+      std::to_string(doomed.size()) + ": " + names +
+      "); nothing was applied. Check the files (--dry-run shows the whole change), or add --yes "
+      "to delete them");
+}
+
 }  // namespace
 
 int ApplyJobsCommand(const ClientOptions& client_options, const ApplyOptions& options) {
@@ -160,6 +177,16 @@ int ApplyJobsCommand(const ClientOptions& client_options, const ApplyOptions& op
   if (!current.ok()) return ReportFailure(current.status());
   std::map<std::string, const json*> on_server;
   for (const json& job : *current) on_server[job.value("job_name", "")] = &job;
+  std::vector<std::string> doomed;
+  for (const auto& [name, unused] : on_server) {
+    const bool defined = std::any_of(jobs->begin(), jobs->end(), [&name](const FileJob& job) {
+      return job.desired.value("job_name", "") == name;
+    });
+    if (!defined) doomed.push_back(name);
+  }
+  if (const Status prune = CheckPrune(doomed, on_server.size(), options); !prune.ok()) {
+    return ReportFailure(prune);
+  }
 
   std::vector<Change> changes;
   bool failed = false;

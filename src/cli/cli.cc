@@ -142,6 +142,9 @@ void AddApplyCommand(CLI::App& app, ClientArguments& arguments) {
       ->required();
   apply->add_flag("--dry-run", a->apply.dry_run, "Show what would change; change nothing");
   apply->add_flag("--prune", a->apply.prune, "Delete the jobs that no file defines");
+  apply->add_flag("-y,--yes", a->apply.yes,
+                  "Let --prune delete every job on the server, or more than " +
+                      std::to_string(kMaxPruneWithoutYes));
   apply->callback([a] { a->action = [a] { return ApplyJobsCommand(a->client, a->apply); }; });
 }
 
