@@ -9,6 +9,7 @@
 
 #include "api/job_json.h"
 #include "api/job_yaml.h"
+#include "cli/job_file_errors.h"
 #include "plugins/plugin_registry.h"
 
 namespace orc {
@@ -94,7 +95,10 @@ Result<std::vector<FileJob>> ReadJobs(const std::vector<std::string>& files) {
       FileJob job{std::move(yaml), json()};
       Result<Job> decoded = JobFromJson(job.yaml.body, plugins);
       if (!decoded.ok()) {
-        errors.push_back(job.yaml.Locate(decoded.status()).message());
+        // All of this job's mistakes, not only the first.
+        for (const Status& error : AllJobErrors(job.yaml.body, plugins)) {
+          errors.push_back(job.yaml.Locate(error).message());
+        }
         continue;
       }
       const std::string place = file + ":" + std::to_string(job.yaml.line);

@@ -79,6 +79,23 @@ TEST_F(CliClientTest, ApplyNamesFileLineAndFieldAndChangesNothing) {
   EXPECT_NE(outcome.err.find("no-such-file.yaml: no such file"), std::string::npos);
 }
 
+// Every mistake of a file at once (not only the first), with a guess at the meant field name.
+TEST_F(CliClientTest, ApplyReportsEveryErrorOfAFileAtOnce) {
+  std::string bad = kJobs;
+  bad.replace(bad.find("table_name: orders"), 10, "table_nam");
+  bad.replace(bad.find("schedule:"), 9, "shedule:");
+  bad.replace(bad.find("max_attempts: 1"), 15, "max_attempts: -1");
+  Write("bad.yaml", bad);
+  Outcome outcome = Cli({"apply", "-f", "bad.yaml"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  for (const char* error : {"bad.yaml:3: shedule is not a known field", "did you mean 'schedule'?",
+                            "bad.yaml:7: unknown field 'table_nam'", "did you mean 'table_name'?",
+                            "bad.yaml:11: tasks[0].retry.max_attempts"}) {
+    EXPECT_NE(outcome.err.find(error), std::string::npos) << error << "\n" << outcome.err;
+  }
+  EXPECT_TRUE(Json({"jobs", "list"}).empty());
+}
+
 TEST_F(CliClientTest, RunWaitFollowLogsAndExitCodes) {
   ASSERT_EQ(Cli({"apply", "-f", "jobs.yaml"}).exit_code, 0);
 
