@@ -6,13 +6,13 @@
 namespace orc {
 namespace {
 
-TEST(ShortTimeTest, SaysUtc) {
+TEST(CliShortTimeTest, SaysUtc) {
   EXPECT_EQ(ShortTime("2026-11-27T09:00:00.123Z"), "2026-11-27 09:00:00Z");
   EXPECT_EQ(ShortTime(nullptr), "-");
 }
 
 // A 06:30 Europe/Berlin job used to show "next run 05:30:00", without a zone.
-TEST(TimeInZoneTest, ShowsTheJobsZoneAndUtc) {
+TEST(CliTimeInZoneTest, ShowsTheJobsZoneAndUtc) {
   EXPECT_EQ(TimeInZone("2026-12-01T05:30:00.000Z", "Europe/Berlin"),
             "2026-12-01 06:30 Europe/Berlin (05:30 UTC)");
   EXPECT_EQ(TimeInZone("2026-07-01T04:30:00.000Z", "Europe/Berlin"),
@@ -24,7 +24,7 @@ TEST(TimeInZoneTest, ShowsTheJobsZoneAndUtc) {
   EXPECT_EQ(TimeInZone(nullptr, "Europe/Berlin"), "-");
 }
 
-TEST(PrintPageNoteTest, SaysWhenItemsAreLeftOut) {
+TEST(CliPageNoteTest, SaysWhenItemsAreLeftOut) {
   ::testing::internal::CaptureStderr();
   PrintPageNote(20, 20, {.limit = 20}, "runs");
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");

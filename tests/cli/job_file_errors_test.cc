@@ -8,13 +8,13 @@ namespace {
 
 using nlohmann::json;
 
-class JobFileErrorsTest : public ::testing::Test {
+class CliJobFileErrorsTest : public ::testing::Test {
  protected:
   void SetUp() override { RegisterBuiltinPlugins(plugins_); }
   PluginRegistry plugins_;
 };
 
-TEST_F(JobFileErrorsTest, ReportsEveryMistakeWithDidYouMean) {
+TEST_F(CliJobFileErrorsTest, ReportsEveryMistakeWithDidYouMean) {
   const json job = json::parse(R"({
     "job_name": "orders", "shedule": "0 * * * *", "max_active_runs": "two",
     "tasks": [{"task_name": "load",
@@ -49,14 +49,14 @@ TEST_F(JobFileErrorsTest, ReportsEveryMistakeWithDidYouMean) {
   }
 }
 
-TEST_F(JobFileErrorsTest, AValidJobHasNone) {
+TEST_F(CliJobFileErrorsTest, AValidJobHasNone) {
   const json job = json::parse(R"({"job_name": "x", "tasks": [{"task_name": "load",
       "extractor_config": {"type": "csv", "path": "o.csv"},
       "loader_config": {"type": "duckdb", "db_path": "w.duckdb", "table_name": "o"}}]})");
   EXPECT_TRUE(AllJobErrors(job, plugins_).empty());
 }
 
-TEST(EditDistanceTest, CountsEdits) {
+TEST(CliEditDistanceTest, CountsEdits) {
   EXPECT_EQ(EditDistance("table_nam", "table_name"), 1u);
   EXPECT_EQ(EditDistance("shedule", "schedule"), 1u);
   EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);

@@ -13,7 +13,7 @@
 namespace orc {
 namespace {
 
-class QueryCommandTest : public ::testing::Test {
+class CliQueryCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
     DuckDbEngine engine;
@@ -41,7 +41,7 @@ constexpr const char* kTypes =
     "'6ba7b810-9dad-11d1-80b4-00c04fd430c8'::UUID AS u, 1.50::DECIMAL(4, 2) AS d, true AS b, "
     "NULL AS n, 7 AS i, 2.5::DOUBLE AS f, DATE '2026-01-02' AS dt, 'x' AS v";
 
-TEST_F(QueryCommandTest, TablePrintsEveryTypeAsDuckDbDoes) {
+TEST_F(CliQueryCommandTest, TablePrintsEveryTypeAsDuckDbDoes) {
   const auto [exit_code, out] = Query(kTypes, "table");
   ASSERT_EQ(exit_code, 0) << out;
   // DuckDB shows a TIMESTAMPTZ in its session's zone (the machine's), with the offset.
@@ -53,13 +53,13 @@ TEST_F(QueryCommandTest, TablePrintsEveryTypeAsDuckDbDoes) {
   }
 }
 
-TEST_F(QueryCommandTest, UuidBesideAnotherColumnDoesNotCrash) {
+TEST_F(CliQueryCommandTest, UuidBesideAnotherColumnDoesNotCrash) {
   const auto [exit_code, out] = Query("SELECT uuid() AS u, 1 AS x", "table");
   ASSERT_EQ(exit_code, 0) << out;
   EXPECT_TRUE(std::regex_search(out, std::regex(R"(\n[0-9a-f-]{36}  1\n)"))) << out;
 }
 
-TEST_F(QueryCommandTest, JsonKeepsTypes) {
+TEST_F(CliQueryCommandTest, JsonKeepsTypes) {
   const auto [exit_code, out] = Query(kTypes, "json");
   ASSERT_EQ(exit_code, 0) << out;
   const nlohmann::json rows = nlohmann::json::parse(out);
@@ -85,7 +85,7 @@ TEST_F(QueryCommandTest, JsonKeepsTypes) {
 }
 
 // Statements DuckDB's query() does not take still run, as they are.
-TEST_F(QueryCommandTest, OtherStatementsRunAsTheyAre) {
+TEST_F(CliQueryCommandTest, OtherStatementsRunAsTheyAre) {
   const auto [exit_code, out] = Query("PRAGMA version", "json");
   ASSERT_EQ(exit_code, 0) << out;
   EXPECT_TRUE(nlohmann::json::parse(out)[0]["library_version"].is_string()) << out;
