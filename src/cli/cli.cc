@@ -333,7 +333,7 @@ void AddHelpCommand(CLI::App& app, ClientArguments& arguments) {
   help->callback([a, app_pointer] {
     a->action = [a, app_pointer] {
       CLI::App* command = app_pointer;
-      std::string path;  // "orc jobs": what the usage line puts before the command's name
+      std::string path = app_pointer->get_name();  // "orc jobs list": the usage line's command
       for (const std::string& name : a->help_topic) {
         CLI::App* found = nullptr;
         try {
@@ -342,14 +342,15 @@ void AddHelpCommand(CLI::App& app, ClientArguments& arguments) {
         }
         if (found == nullptr || found->get_group().empty()) {
           std::cerr << "orc: no command '" << name << "'"
-                    << (command == app_pointer ? "" : " in orc " + command->get_name())
-                    << " (orc help lists them)\n";
+                    << (command == app_pointer ? "" : " in " + path) << " (orc help lists them)\n";
           return kExitUsage;
         }
-        path += (path.empty() ? "" : " ") + command->get_name();
+        path += " " + found->get_name();
         command = found;
       }
-      std::cout << command->help(path);
+      // Straight to the formatter: App::help() shows the help of the subcommand that was parsed
+      // (`help` itself) instead of orc's.
+      std::cout << command->get_formatter()->make_help(command, path, CLI::AppFormatMode::Normal);
       return kExitOk;
     };
   });

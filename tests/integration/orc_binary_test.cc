@@ -92,6 +92,11 @@ TEST_F(OrcBinaryTest, SubcommandHelpListsTheConnectionOptions) {
   }
   auto usage = RunToCompletion(Orc({"help", "jobs", "delete"}, directory_), kExitTimeout);
   EXPECT_NE(usage->Stdout().find("Usage: orc jobs delete"), std::string::npos) << usage->Stdout();
+  auto orc_help = RunToCompletion(Orc({"help"}, directory_), kExitTimeout);
+  EXPECT_EQ(orc_help->Wait(milliseconds(0)), 0);
+  EXPECT_NE(orc_help->Stdout().find("Usage: orc [OPTIONS] [SUBCOMMAND]"), std::string::npos)
+      << orc_help->Stdout();
+  EXPECT_NE(orc_help->Stdout().find("backfill"), std::string::npos) << orc_help->Stdout();
   auto unknown = RunToCompletion(Orc({"help", "nope"}, directory_), kExitTimeout);
   EXPECT_EQ(unknown->Wait(milliseconds(0)), 2);
   EXPECT_NE(unknown->Stderr().find("no command 'nope'"), std::string::npos) << unknown->Stderr();
