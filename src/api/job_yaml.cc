@@ -332,6 +332,36 @@ Status CheckParserProgress(std::string_view source, const std::string& text) {
   return Status::Ok();
 }
 
+// For an unquoted value that starts with `*` (a cron schedule, most often), which YAML reads as an
+// alias: what to write instead. Empty for other errors.
+std::string AliasHint(std::string_view text, const YAML::Exception& error) {
+  if (error.msg != YAML::ErrorMsg::ALIAS_NOT_FOUND && error.msg != YAML::ErrorMsg::UNKNOWN_ANCHOR) {
+    return "";
+  }
+  // The line of the error, without its end of line.
+  size_t begin = 0;
+  for (int line = 0; line < error.mark.line && begin != std::string_view::npos; ++line) {
+    begin = text.find('\n', begin);
+    if (begin != std::string_view::npos) ++begin;
+  }
+  if (begin == std::string_view::npos) return "";
+  const size_t end = text.find('\n', begin);
+  std::string_view line = text.substr(begin, end == std::string_view::npos ? end : end - begin);
+  const size_t colon = line.find(": *");
+  if (colon == std::string_view::npos) {
+    return "; a value that starts with * must be quoted (unquoted, YAML reads * as an alias)";
+  }
+  size_t key_begin = line.find_last_of(" -{,", colon);
+  key_begin = key_begin == std::string_view::npos ? 0 : key_begin + 1;
+  std::string_view value = line.substr(colon + 2);
+  const size_t comment = value.find(" #");
+  if (comment != std::string_view::npos) value = value.substr(0, comment);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\r')) value.remove_suffix(1);
+  return "; a value that starts with * must be quoted, as in " +
+         std::string(line.substr(key_begin, colon - key_begin)) + ": \"" + std::string(value) +
+         "\" (unquoted, YAML reads * as an alias)";
+}
+
 }  // namespace
 
 int YamlJob::LineOf(std::string_view field) const {
@@ -360,7 +390,7 @@ Result<std::vector<YamlJob>> ParseYamlJobs(std::string_view text, std::string_vi
       ORC_RETURN_IF_ERROR(AddJobs(source, document, jobs, budget));
     }
   } catch (const YAML::Exception& error) {
-    return LineError(source, error.mark, "not valid YAML: " + error.msg);
+    return LineError(source, error.mark, "not valid YAML: " + error.msg + AliasHint(text, error));
   }
   return jobs;
 }

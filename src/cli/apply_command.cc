@@ -9,6 +9,7 @@
 
 #include "api/job_json.h"
 #include "api/job_yaml.h"
+#include "cli/job_file_errors.h"
 #include "plugins/plugin_registry.h"
 
 namespace orc {
@@ -94,7 +95,10 @@ Result<std::vector<FileJob>> ReadJobs(const std::vector<std::string>& files) {
       FileJob job{std::move(yaml), json()};
       Result<Job> decoded = JobFromJson(job.yaml.body, plugins);
       if (!decoded.ok()) {
-        errors.push_back(job.yaml.Locate(decoded.status()).message());
+        // All of this job's mistakes, not only the first.
+        for (const Status& error : AllJobErrors(job.yaml.body, plugins)) {
+          errors.push_back(job.yaml.Locate(error).message());
+        }
         continue;
       }
       const std::string place = file + ":" + std::to_string(job.yaml.line);
@@ -147,6 +151,23 @@ void Print(const ClientOptions& options, const std::vector<Change>& changes, boo
   }
 }
 
+// Refuses a prune that deletes every job on the server or more than a few, unless --yes: an empty
+// file or a wrong directory must not wipe the server. `doomed`: the jobs the prune would delete.
+Status CheckPrune(const std::vector<std::string>& doomed, size_t on_server,
+                  const ApplyOptions& options) {
+  if (!options.prune || options.yes || options.dry_run || doomed.empty()) return Status::Ok();
+  const bool every_job = doomed.size() == on_server;
+  if (!every_job && doomed.size() <= kMaxPruneWithoutYes) return Status::Ok();
+  std::string names;
+  for (const std::string& name : doomed) names += (names.empty() ? "" : ", ") + name;
+  return FailedPreconditionError(
+      "--prune would delete " +
+      (every_job ? "every job on the server" : std::to_string(doomed.size()) + " jobs") + " (" +
+      std::to_string(doomed.size()) + ": " + names +
+      "); nothing was applied. Check the files (--dry-run shows the whole change), or add --yes "
+      "to delete them");
+}
+
 }  // namespace
 
 int ApplyJobsCommand(const ClientOptions& client_options, const ApplyOptions& options) {
@@ -160,6 +181,16 @@ int ApplyJobsCommand(const ClientOptions& client_options, const ApplyOptions& op
   if (!current.ok()) return ReportFailure(current.status());
   std::map<std::string, const json*> on_server;
   for (const json& job : *current) on_server[job.value("job_name", "")] = &job;
+  std::vector<std::string> doomed;
+  for (const auto& [name, unused] : on_server) {
+    const bool defined = std::any_of(jobs->begin(), jobs->end(), [&name](const FileJob& job) {
+      return job.desired.value("job_name", "") == name;
+    });
+    if (!defined) doomed.push_back(name);
+  }
+  if (const Status prune = CheckPrune(doomed, on_server.size(), options); !prune.ok()) {
+    return ReportFailure(prune);
+  }
 
   std::vector<Change> changes;
   bool failed = false;

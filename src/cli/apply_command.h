@@ -5,7 +5,9 @@
 // applying twice changes nothing. Every file is read and every job checked before anything is
 // sent: an error names the file, the line and the field, and nothing changes.
 //   --dry-run  prints what would change and changes nothing
-//   --prune    also deletes the server's jobs that no file names
+//   --prune    also deletes the server's jobs that no file names; without --yes it refuses (and
+//              changes nothing) when that would delete every job on the server or more than
+//              kMaxPruneWithoutYes of them, and names them (an empty file, a wrong directory)
 #pragma once
 
 #include <string>
@@ -15,10 +17,14 @@
 
 namespace orc {
 
+// The most jobs --prune deletes without --yes (unless they are all the server's jobs).
+inline constexpr size_t kMaxPruneWithoutYes = 3;
+
 struct ApplyOptions {
   std::vector<std::string> paths;  // files, or directories of *.yaml / *.yml / *.json
   bool dry_run = false;
   bool prune = false;
+  bool yes = false;  // --yes: prune however many jobs that deletes
 };
 
 int ApplyJobsCommand(const ClientOptions& client_options, const ApplyOptions& options);

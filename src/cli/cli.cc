@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "cli/apply_command.h"
 #include "cli/client_support.h"
 #include "cli/cron_command.h"
+#include "cli/job_commands.h"
 #include "cli/query_command.h"
 #include "cli/run_commands.h"
 #include "cli/serve_command.h"
@@ -23,6 +25,25 @@
 
 namespace orc {
 namespace {
+
+// A whole number from `min` to `max`, with a message that says what is wrong with the value:
+// "--workers: 'abc' is not a whole number" (CLI11's own Range says "Value abc not in range").
+CLI::Validator WholeNumber(int64_t min, int64_t max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        int64_t value = 0;
+        const char* end = text.data() + text.size();
+        const auto [stop, error] = std::from_chars(text.data(), end, value);
+        if (text.empty() || error == std::errc::invalid_argument || stop != end) {
+          return "'" + text + "' is not a whole number";
+        }
+        if (error == std::errc::result_out_of_range || value < min || value > max) {
+          return "'" + text + "' is not from " + std::to_string(min) + " to " + std::to_string(max);
+        }
+        return "";
+      },
+      "INT in [" + std::to_string(min) + " - " + std::to_string(max) + "]");
+}
 
 void AddServeOptions(CLI::App& serve, ServeOptions& options) {
   serve.add_option("--bind", options.bind, "Address to listen on, HOST:PORT (port 0: any free)")
@@ -43,20 +64,20 @@ void AddServeOptions(CLI::App& serve, ServeOptions& options) {
       ->envname("ORC_API_TOKEN");
   serve.add_option("--workers", options.workers, "Runs executed at once (0: one per core)")
       ->envname("ORC_WORKERS")
-      ->check(CLI::Range(0, 1024))
+      ->check(WholeNumber(0, 1024))
       ->capture_default_str();
   serve
       .add_option("--shutdown-grace-s", options.shutdown_grace_s,
                   "On SIGTERM, seconds running tasks get to finish before they are interrupted "
                   "and their runs given back to the queue")
-      ->check(CLI::Range(0, 86400))
+      ->check(WholeNumber(0, 86400))
       ->capture_default_str();
   serve
       .add_option("--lease-s", options.lease_s,
                   "Seconds a claimed run stays this process's without a heartbeat; the runs of a "
                   "process that died are retried after it")
       ->envname("ORC_LEASE_S")
-      ->check(CLI::Range(2, 3600))
+      ->check(WholeNumber(2, 3600))
       ->capture_default_str();
   serve
       .add_option("--data-dir", options.data_dir,
@@ -87,7 +108,7 @@ void AddServeOptions(CLI::App& serve, ServeOptions& options) {
       .add_option("--task-memory-mb", options.task_memory_mb,
                   "Memory each task may use, in MiB, unless its job says otherwise (0: no limit)")
       ->envname("ORC_TASK_MEMORY_MB")
-      ->check(CLI::Range(0, 1 << 20))
+      ->check(WholeNumber(0, 1 << 20))
       ->capture_default_str();
 }
 
@@ -121,17 +142,31 @@ struct ClientArguments {
   ApplyOptions apply;
   RunOptions run;
   RunsListOptions runs_list;
+  PageOptions jobs_page{.limit = 100};
+  BackfillOptions backfill;
   CronOptions cron;
   QueryOptions query;
   std::string job;
   std::string run_id;
   bool follow = false;
+  std::vector<std::string> help_topic;
   std::function<int()> action;
 };
 
 // Each Add*Command below registers one client command on `app`. Its callback, run while the
 // arguments are parsed, sets `arguments.action` to the command; the callbacks capture
 // `arguments` and `clock`, which outlive them. Commands that read or wait on time take `clock`.
+// A command with subcommands has the connection options on each of them too, so that every
+// `--help` lists them.
+
+void AddPageOptions(CLI::App& command, PageOptions& page, const std::string& what) {
+  command.add_option("--limit", page.limit, "Show at most this many " + what)
+      ->check(WholeNumber(1, 1000))
+      ->capture_default_str();
+  command.add_option("--offset", page.offset, "Skip this many " + what + " first")
+      ->check(WholeNumber(0, 1000000000))
+      ->capture_default_str();
+}
 
 void AddApplyCommand(CLI::App& app, ClientArguments& arguments) {
   ClientArguments* a = &arguments;
@@ -142,20 +177,26 @@ void AddApplyCommand(CLI::App& app, ClientArguments& arguments) {
       ->required();
   apply->add_flag("--dry-run", a->apply.dry_run, "Show what would change; change nothing");
   apply->add_flag("--prune", a->apply.prune, "Delete the jobs that no file defines");
+  apply->add_flag("-y,--yes", a->apply.yes,
+                  "Let --prune delete every job on the server, or more than " +
+                      std::to_string(kMaxPruneWithoutYes));
   apply->callback([a] { a->action = [a] { return ApplyJobsCommand(a->client, a->apply); }; });
 }
 
-// `jobs` and its subcommands list, show, pause and resume.
+// `jobs` (which lists, as `jobs list` does) and its subcommands.
 void AddJobsCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) {
   ClientArguments* a = &arguments;
   Clock* c = &clock;
-  CLI::App* jobs = app.add_subcommand("jobs", "List, show, pause and resume jobs");
+  CLI::App* jobs = app.add_subcommand("jobs", "List, show, pause, resume and delete jobs");
   AddClientOptions(*jobs, a->client);
-  jobs->require_subcommand(1);
   jobs->fallthrough();
-  jobs->add_subcommand("list", "The jobs, their schedules and last runs")->callback([a] {
-    a->action = [a] { return ListJobsCommand(a->client); };
+  CLI::App* list = jobs->add_subcommand("list", "The jobs, their schedules and last runs");
+  for (CLI::App* command : {jobs, list}) AddPageOptions(*command, a->jobs_page, "jobs");
+  // A subcommand's callback runs before its parent's: `jobs` lists unless one was chosen.
+  jobs->callback([a] {
+    if (!a->action) a->action = [a] { return ListJobsCommand(a->client, a->jobs_page); };
   });
+  list->callback([a] { a->action = [a] { return ListJobsCommand(a->client, a->jobs_page); }; });
   CLI::App* show = jobs->add_subcommand("show", "A job's definition (YAML) and recent runs");
   show->add_option("job", a->job, "Job name or id")->required();
   show->callback([a, c] { a->action = [a, c] { return ShowJobCommand(a->client, a->job, *c); }; });
@@ -169,6 +210,11 @@ void AddJobsCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) {
       a->action = [a, active] { return SetJobActiveCommand(a->client, a->job, active); };
     });
   }
+  CLI::App* remove = jobs->add_subcommand(
+      "delete", "Delete a job and its runs (refused while a run is queued or running)");
+  remove->add_option("job", a->job, "Job name or id")->required();
+  remove->callback([a] { a->action = [a] { return DeleteJobCommand(a->client, a->job); }; });
+  for (CLI::App* command : jobs->get_subcommands({})) AddClientOptions(*command, a->client);
 }
 
 void AddRunCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
@@ -183,11 +229,27 @@ void AddRunCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
       [a, c] { a->action = [a, c] { return TriggerRunCommand(a->client, a->run, *c); }; });
 }
 
-// `runs` and `runs list`, which take the same filters and do the same.
+void AddBackfillCommand(CLI::App& app, ClientArguments& arguments) {
+  ClientArguments* a = &arguments;
+  CLI::App* backfill = app.add_subcommand(
+      "backfill", "Queue a run for each schedule slot of a job in a time range (also when paused)");
+  AddClientOptions(*backfill, a->client);
+  backfill->add_option("job", a->backfill.job, "Job name or id")->required();
+  backfill
+      ->add_option("--from", a->backfill.from,
+                   "The first slot: a UTC date (2026-11-01) or an RFC 3339 time "
+                   "(2026-11-01T06:00:00Z)")
+      ->required();
+  backfill->add_option("--to", a->backfill.to, "The last slot, included; at most 1,000 slots")
+      ->required();
+  backfill->callback([a] { a->action = [a] { return BackfillCommand(a->client, a->backfill); }; });
+}
+
+// `runs` (which lists, as `runs list` does) and `runs show`.
 void AddRunsCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
   ClientArguments* a = &arguments;
   Clock* c = &clock;
-  CLI::App* runs = app.add_subcommand("runs", "List runs (orc runs list)");
+  CLI::App* runs = app.add_subcommand("runs", "List runs (orc runs list) and show one");
   AddClientOptions(*runs, a->client);
   runs->fallthrough();
   CLI::App* list = runs->add_subcommand("list", "Runs, newest first");
@@ -197,10 +259,20 @@ void AddRunsCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
         ->add_option("--status", a->runs_list.status,
                      "queued, running, success, failed or cancelled")
         ->check(CLI::IsMember({"queued", "running", "success", "failed", "cancelled"}));
-    command->add_option("--limit", a->runs_list.limit, "How many")->check(CLI::Range(1, 1000));
+    AddPageOptions(*command, a->runs_list.page, "runs");
   }
-  runs->callback(
+  runs->callback([a, c] {
+    if (!a->action) {
+      a->action = [a, c] { return ListRunsCommand(a->client, a->runs_list, *c); };
+    }
+  });
+  list->callback(
       [a, c] { a->action = [a, c] { return ListRunsCommand(a->client, a->runs_list, *c); }; });
+  CLI::App* show = runs->add_subcommand("show", "A run: its times, rows, error and tasks");
+  show->add_option("run_id", a->run_id, "The run")->required();
+  show->callback(
+      [a, c] { a->action = [a, c] { return ShowRunCommand(a->client, a->run_id, *c); }; });
+  for (CLI::App* command : runs->get_subcommands({})) AddClientOptions(*command, a->client);
 }
 
 void AddLogsCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
@@ -232,7 +304,7 @@ void AddCronCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
   cron->add_option("expression", a->cron.expression, "e.g. \"0 9 * * MON-FRI\"")->required();
   cron->add_option("--tz", a->cron.timezone, "IANA time zone")->capture_default_str();
   cron->add_option("-n,--count", a->cron.count, "How many fire times")
-      ->check(CLI::Range(1, 1000))
+      ->check(WholeNumber(1, 1000))
       ->capture_default_str();
   AddOutputOption(*cron, a->client.output);
   cron->callback(
@@ -246,10 +318,42 @@ void AddQueryCommand(CLI::App& app, ClientArguments& arguments) {
   query->add_option("db_path", a->query.db_path, "The DuckDB file")->required();
   query->add_option("sql", a->query.sql, "e.g. \"SELECT count(*) FROM orders\"")->required();
   query->add_option("--max-rows", a->query.max_rows, "Print at most this many rows")
-      ->check(CLI::Range(1, 1000000))
+      ->check(WholeNumber(1, 1000000))
       ->capture_default_str();
   AddOutputOption(*query, a->client.output);
   query->callback([a] { a->action = [a] { return QueryDatabaseCommand(a->client, a->query); }; });
+}
+
+// `orc help [COMMAND [SUBCOMMAND]]`: the help of `orc`, or of the command named.
+void AddHelpCommand(CLI::App& app, ClientArguments& arguments) {
+  ClientArguments* a = &arguments;
+  CLI::App* app_pointer = &app;
+  CLI::App* help = app.add_subcommand("help", "Help on orc or on one command (orc help jobs)");
+  help->add_option("command", a->help_topic, "A command, and a subcommand of it");
+  help->callback([a, app_pointer] {
+    a->action = [a, app_pointer] {
+      CLI::App* command = app_pointer;
+      std::string path = app_pointer->get_name();  // "orc jobs list": the usage line's command
+      for (const std::string& name : a->help_topic) {
+        CLI::App* found = nullptr;
+        try {
+          found = command->get_subcommand(name);
+        } catch (const CLI::OptionNotFound&) {
+        }
+        if (found == nullptr || found->get_group().empty()) {
+          std::cerr << "orc: no command '" << name << "'"
+                    << (command == app_pointer ? "" : " in " + path) << " (orc help lists them)\n";
+          return kExitUsage;
+        }
+        path += " " + found->get_name();
+        command = found;
+      }
+      // Straight to the formatter: App::help() shows the help of the subcommand that was parsed
+      // (`help` itself) instead of orc's.
+      std::cout << command->get_formatter()->make_help(command, path, CLI::AppFormatMode::Normal);
+      return kExitOk;
+    };
+  });
 }
 
 // Registers every client command on `app`, in the order --help lists them; the chosen one's
@@ -259,11 +363,13 @@ void AddClientCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) 
   AddApplyCommand(app, arguments);
   AddJobsCommands(app, arguments, clock);
   AddRunCommand(app, arguments, clock);
+  AddBackfillCommand(app, arguments);
   AddRunsCommand(app, arguments, clock);
   AddLogsCommand(app, arguments, clock);
   AddCancelCommand(app, arguments);
   AddCronCommand(app, arguments, clock);
   AddQueryCommand(app, arguments);
+  AddHelpCommand(app, arguments);
 }
 
 // Plain `orc`, or `orc --bind ...` without a subcommand, means `orc serve ...`.

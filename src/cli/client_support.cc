@@ -5,9 +5,12 @@
 #include <cstdio>
 #include <iostream>
 
+#include <date/date.h>
+
 #include "common/time_format.h"
 #include "common/uuid.h"
 #include "core/run.h"
+#include "cron/time_zone.h"
 
 namespace orc {
 
@@ -50,6 +53,14 @@ void PrintTable(std::ostream& out, const std::vector<std::string>& headers,
   for (const auto& row : rows) print_row(row);
 }
 
+std::string Thousands(int64_t value) {
+  std::string digits = std::to_string(value < 0 ? -value : value);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) {
+    digits.insert(static_cast<size_t>(i), ",");
+  }
+  return (value < 0 ? "-" : "") + digits;
+}
+
 std::string Cell(const nlohmann::json& value) {
   if (value.is_null()) return "-";
   if (value.is_string()) return value.get<std::string>();
@@ -58,12 +69,43 @@ std::string Cell(const nlohmann::json& value) {
 
 std::string ShortTime(const nlohmann::json& value) {
   if (!value.is_string()) return "-";
-  std::string text = value.get<std::string>();
-  if (text.size() >= 19) {
-    text = text.substr(0, 19);
-    text[10] = ' ';
+  const std::string& text = value.get_ref<const std::string&>();
+  Result<TimePoint> time = ParseRfc3339(text);
+  if (!time.ok()) return text;  // as the server wrote it, whatever that is
+  return date::format("%F %TZ", std::chrono::floor<std::chrono::seconds>(*time));
+}
+
+std::string TimeInZone(const nlohmann::json& value, const std::string& timezone) {
+  if (!value.is_string()) return "-";
+  Result<TimePoint> time = ParseRfc3339(value.get<std::string>());
+  if (!time.ok()) return ShortTime(value);
+  const auto minutes = std::chrono::floor<std::chrono::minutes>(*time);
+  const std::string utc = date::format("%F %R", minutes);
+  if (timezone.empty() || timezone == "UTC") return utc + " UTC";
+  Result<const TimeZone*> zone = FindTimeZone(timezone);
+  if (!zone.ok() || *zone == nullptr) return ShortTime(value);
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(*time);
+  const date::local_seconds local = (*zone)->ToLocal(seconds);
+  // The UTC date too when it is not the zone's: "00:30 Europe/Berlin (2026-11-30 23:30 UTC)".
+  const bool same_day = date::floor<date::days>(local).time_since_epoch() ==
+                        date::floor<date::days>(seconds).time_since_epoch();
+  return date::format("%F %R ", std::chrono::floor<std::chrono::minutes>(local)) + timezone + " (" +
+         (same_day ? date::format("%R", minutes) : utc) + " UTC)";
+}
+
+void PrintPageNote(size_t shown, int64_t total, const PageOptions& page, const std::string& what) {
+  const int64_t first = page.offset + 1;
+  const int64_t last = page.offset + static_cast<int64_t>(shown);
+  if (page.offset == 0 && last >= total) return;
+  std::cerr << "showing ";
+  if (shown == 0) {
+    std::cerr << "none";
+  } else {
+    std::cerr << first << "-" << last;
   }
-  return text;
+  std::cerr << " of " << total << " " << what;
+  if (last < total) std::cerr << " (--offset " << last << " for the next ones)";
+  std::cerr << "\n";
 }
 
 std::string RunDuration(const nlohmann::json& run, TimePoint now) {

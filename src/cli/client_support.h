@@ -36,15 +36,33 @@ std::unique_ptr<ApiClient> ConnectOrReport(const ClientOptions& options);
 void PrintTable(std::ostream& out, const std::vector<std::string>& headers,
                 const std::vector<std::vector<std::string>>& rows);
 
+// 1234567 as "1,234,567".
+std::string Thousands(int64_t value);
+
 // A JSON value as a table cell: strings as they are, null as "-", numbers and booleans as JSON.
 std::string Cell(const nlohmann::json& value);
 
-// "2026-11-27T09:00:00.123Z" as "2026-11-27 09:00:00"; "-" for null.
+// "2026-11-27T09:00:00.123Z" as "2026-11-27 09:00:00Z" (the Z says UTC); "-" for null.
 std::string ShortTime(const nlohmann::json& value);
+
+// An API time in the IANA zone `timezone` and in UTC: "2026-12-01 06:30 Europe/Berlin (05:30
+// UTC)"; "2026-12-01 05:30 UTC" when the zone is UTC (or empty); ShortTime() when the zone is
+// unknown or the time does not parse; "-" for null.
+std::string TimeInZone(const nlohmann::json& value, const std::string& timezone);
 
 // The time from started_at to finished_at (or to `now` while running) as "1.2s", "3m04s"; "-"
 // before the start.
 std::string RunDuration(const nlohmann::json& run, TimePoint now);
+
+// What --limit and --offset ask a list route for.
+struct PageOptions {
+  int limit = 50;
+  int offset = 0;
+};
+
+// Tells on stderr when a list shows only some of the `total` items: "showing 21-40 of 57 runs
+// (--offset 40 for the next ones)". Prints nothing when every item is shown.
+void PrintPageNote(size_t shown, int64_t total, const PageOptions& page, const std::string& what);
 
 // Every job on the server, in creation order (all pages).
 Result<std::vector<nlohmann::json>> ListAllJobs(ApiClient& client);

@@ -25,6 +25,14 @@ int PreviewCronCommand(const ClientOptions& options, const CronOptions& cron, co
     times.push_back(*next);
     after = *next;
   }
+  if (times.empty()) {
+    // A schedule that parses but has no date to fire on (February 30th): an input error, as an
+    // expression that does not parse is.
+    ReportFailure(InvalidArgumentError("'" + cron.expression +
+                                       "' never fires (no fire time before " +
+                                       std::to_string(CronSchedule::kMaxYear) + ")"));
+    return 2;
+  }
   const std::string words = DescribeSchedule(*schedule);
   if (options.format() == OutputFormat::kJson) {
     nlohmann::json fire_times = nlohmann::json::array();
@@ -54,7 +62,6 @@ int PreviewCronCommand(const ClientOptions& options, const CronOptions& cron, co
   std::vector<std::string> headers = {"UTC"};
   if (zone.ok() && *zone != nullptr) headers.push_back(cron.timezone);
   PrintTable(std::cout, headers, rows);
-  if (times.empty()) std::cout << "(no fire time before " << CronSchedule::kMaxYear << ")\n";
   return 0;
 }
 

@@ -8,7 +8,6 @@
 #include <iostream>
 #include <map>
 
-#include "api/job_yaml.h"
 #include "common/time_format.h"
 
 namespace orc {
@@ -19,28 +18,14 @@ using nlohmann::json;
 constexpr auto kPollInterval = std::chrono::milliseconds(250);
 constexpr size_t kLogPage = 10000;  // the most log lines the API returns at once
 
-std::string Thousands(int64_t value) {
-  std::string digits = std::to_string(value < 0 ? -value : value);
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) {
-    digits.insert(static_cast<size_t>(i), ",");
-  }
-  return (value < 0 ? "-" : "") + digits;
-}
-
-// A job's newest run as a table cell: "success 2026-11-27 09:00:00", or "-".
-std::string LastRunCell(const std::map<std::string, json>& latest, const json& job) {
-  const auto found = latest.find(job.value("job_id", ""));
-  if (found == latest.end()) return "-";
-  return found->second.value("status", "?") + " " + ShortTime(found->second["queued_at"]);
-}
-
 void PrintLogLine(const json& line, OutputFormat format) {
   if (format == OutputFormat::kJson) {
     std::cout << line.dump() << "\n";
     return;
   }
   const std::string time = line.value("time", "");
-  const std::string clock = time.size() >= 23 ? time.substr(11, 12) : time;
+  // "08:02:57.364Z": the time of day in UTC, as the server writes it.
+  const std::string clock = time.size() >= 24 ? time.substr(11, 13) : time;
   std::string level = line.value("level", "info");
   level.resize(5, ' ');
   std::cout << clock << " " << level << " ";
@@ -133,83 +118,13 @@ void PrintRunSummary(const json& run, OutputFormat format, TimePoint now) {
   std::cout << "run " << run.value("run_id", "") << " " << run.value("status", "") << " in "
             << RunDuration(run, now) << ", " << Thousands(run.value("rows_loaded", int64_t{0}))
             << " rows loaded";
-  if (run["error_message"].is_string())
+  if (run.value("error_message", json()).is_string()) {
     std::cout << ": " << run["error_message"].get<std::string>();
+  }
   std::cout << "\n";
 }
 
 }  // namespace
-
-int ListJobsCommand(const ClientOptions& options) {
-  std::unique_ptr<ApiClient> client = ConnectOrReport(options);
-  if (!client) return 1;
-  Result<std::vector<json>> jobs = ListAllJobs(*client);
-  if (!jobs.ok()) return ReportFailure(jobs.status());
-  if (options.format() == OutputFormat::kJson) {
-    std::cout << json(*jobs).dump(2) << "\n";
-    return 0;
-  }
-  Result<json> newest = client->Get("/runs?latest_per_job=true");
-  if (!newest.ok()) return ReportFailure(newest.status());
-  std::map<std::string, json> latest;
-  for (json& run : *newest) latest[run.value("job_id", "")] = std::move(run);
-  std::vector<std::vector<std::string>> rows;
-  for (const json& job : *jobs) {
-    rows.push_back({job.value("job_name", ""), Cell(job["schedule"]),
-                    job.value("schedule_description", ""),
-                    job.value("is_active", false) ? "active" : "paused",
-                    ShortTime(job["next_run_at"]), LastRunCell(latest, job)});
-  }
-  PrintTable(std::cout, {"NAME", "SCHEDULE", "WHEN", "STATE", "NEXT RUN", "LAST RUN"}, rows);
-  return 0;
-}
-
-int ShowJobCommand(const ClientOptions& options, const std::string& name, const Clock& clock) {
-  std::unique_ptr<ApiClient> client = ConnectOrReport(options);
-  if (!client) return 1;
-  Result<json> job = FindJob(*client, name);
-  if (!job.ok()) return ReportFailure(job.status());
-  if (options.format() == OutputFormat::kJson) {
-    std::cout << job->dump(2) << "\n";
-    return 0;
-  }
-  // Comments, then the definition: the output is a job file `orc apply -f` takes back.
-  std::cout << "# job_id: " << job->value("job_id", "") << "\n# schedule: "
-            << (job->value("schedule_description", "").empty()
-                    ? "manual only"
-                    : job->value("schedule_description", ""))
-            << "\n# next run: " << ShortTime((*job)["next_run_at"]) << "\n"
-            << JobToYaml(*job);
-  Result<json> runs = client->Get("/jobs/" + (*job)["job_id"].get<std::string>() + "/runs?limit=5");
-  if (runs.ok() && !runs->empty()) {
-    std::cout << "\nrecent runs:\n";
-    std::vector<std::vector<std::string>> rows;
-    for (const json& run : *runs) {
-      rows.push_back({run.value("run_id", ""), run.value("status", ""),
-                      run.value("triggered_by", ""), ShortTime(run["queued_at"]),
-                      RunDuration(run, clock.Now()),
-                      Thousands(run.value("rows_loaded", int64_t{0}))});
-    }
-    PrintTable(std::cout, {"RUN_ID", "STATUS", "TRIGGER", "QUEUED", "DURATION", "ROWS"}, rows);
-  }
-  return 0;
-}
-
-int SetJobActiveCommand(const ClientOptions& options, const std::string& name, bool active) {
-  std::unique_ptr<ApiClient> client = ConnectOrReport(options);
-  if (!client) return 1;
-  Result<json> job = FindJob(*client, name);
-  if (!job.ok()) return ReportFailure(job.status());
-  Result<json> changed =
-      client->Patch("/jobs/" + (*job)["job_id"].get<std::string>(), json{{"is_active", active}});
-  if (!changed.ok()) return ReportFailure(changed.status());
-  if (options.format() == OutputFormat::kJson) {
-    std::cout << changed->dump(2) << "\n";
-  } else {
-    std::cout << (active ? "resumed " : "paused ") << name << "\n";
-  }
-  return 0;
-}
 
 int TriggerRunCommand(const ClientOptions& options, const RunOptions& run_options, Clock& clock) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
@@ -229,8 +144,10 @@ int TriggerRunCommand(const ClientOptions& options, const RunOptions& run_option
     }
     return 0;
   }
+  // The same line as without --wait, on the same stream: results on stdout (the progress line,
+  // a note that changes in place, is the only thing on stderr).
   if (options.format() == OutputFormat::kTable) {
-    std::cerr << "run " << run_id << " of " << run_options.job << " queued\n";
+    std::cout << "queued run " << run_id << " of " << run_options.job << "\n" << std::flush;
   }
   Result<json> finished = FollowRun(*client, run_id, run_options.follow, options.format(), clock);
   if (!finished.ok()) return ReportFailure(finished.status());
@@ -241,17 +158,20 @@ int TriggerRunCommand(const ClientOptions& options, const RunOptions& run_option
 int ListRunsCommand(const ClientOptions& options, const RunsListOptions& list, const Clock& clock) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
-  std::string path = "/runs?limit=" + std::to_string(list.limit);
+  std::string path = "/runs?limit=" + std::to_string(list.page.limit) +
+                     "&offset=" + std::to_string(list.page.offset);
   if (!list.job.empty()) {
     Result<json> job = FindJob(*client, list.job);
     if (!job.ok()) return ReportFailure(job.status());
     path += "&job_id=" + (*job)["job_id"].get<std::string>();
   }
   if (!list.status.empty()) path += "&status=" + UrlEncode(list.status);
-  Result<json> runs = client->Get(path);
+  int64_t total = 0;
+  Result<json> runs = client->GetPage(path, &total);
   if (!runs.ok()) return ReportFailure(runs.status());
   if (options.format() == OutputFormat::kJson) {
     std::cout << runs->dump(2) << "\n";
+    PrintPageNote(runs->size(), total, list.page, "runs");
     return 0;
   }
   Result<std::vector<json>> jobs = ListAllJobs(*client);
@@ -263,10 +183,56 @@ int ListRunsCommand(const ClientOptions& options, const RunsListOptions& list, c
     const auto name = names.find(run.value("job_id", ""));
     rows.push_back({run.value("run_id", ""), name == names.end() ? "-" : name->second,
                     run.value("status", ""), run.value("triggered_by", ""),
-                    ShortTime(run["queued_at"]), RunDuration(run, clock.Now()),
+                    ShortTime(run.value("queued_at", json())), RunDuration(run, clock.Now()),
                     Thousands(run.value("rows_loaded", int64_t{0}))});
   }
   PrintTable(std::cout, {"RUN_ID", "JOB", "STATUS", "TRIGGER", "QUEUED", "DURATION", "ROWS"}, rows);
+  PrintPageNote(runs->size(), total, list.page, "runs");
+  return 0;
+}
+
+int ShowRunCommand(const ClientOptions& options, const std::string& run_id, const Clock& clock) {
+  std::unique_ptr<ApiClient> client = ConnectOrReport(options);
+  if (!client) return 1;
+  Result<json> run = client->Get("/runs/" + UrlEncode(run_id));
+  if (!run.ok()) return ReportFailure(run.status());
+  if (options.format() == OutputFormat::kJson) {
+    std::cout << run->dump(2) << "\n";
+    return 0;
+  }
+  const TimePoint now = clock.Now();
+  std::string job_name = run->value("job_id", "");
+  if (Result<json> job = client->Get("/jobs/" + job_name); job.ok()) {
+    job_name = job->value("job_name", job_name);
+  }
+  std::vector<std::vector<std::string>> fields = {
+      {"run", run->value("run_id", "")},
+      {"job", job_name},
+      {"status", run->value("status", "")},
+      {"triggered by", run->value("triggered_by", "")},
+      {"scheduled for", ShortTime(run->value("scheduled_for", json()))},
+      {"queued", ShortTime(run->value("queued_at", json()))},
+      {"started", ShortTime(run->value("started_at", json()))},
+      {"finished", ShortTime(run->value("finished_at", json()))},
+      {"duration", RunDuration(*run, now)},
+      {"rows loaded", Thousands(run->value("rows_loaded", int64_t{0}))}};
+  if (run->value("error_message", json()).is_string()) {
+    fields.push_back({"error", (*run)["error_message"].get<std::string>()});
+  }
+  for (const auto& field : fields) {
+    std::cout << field[0] << ":" << std::string(15 - field[0].size(), ' ') << field[1] << "\n";
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const json& task : run->value("task_runs", json::array())) {
+    rows.push_back({task.value("task_name", ""), task.value("status", ""),
+                    std::to_string(task.value("attempts", 0)),
+                    Thousands(task.value("rows_loaded", int64_t{0})), RunDuration(task, now),
+                    Cell(task.value("error_message", json()))});
+  }
+  if (!rows.empty()) {
+    std::cout << "\n";
+    PrintTable(std::cout, {"TASK", "STATUS", "ATTEMPTS", "ROWS", "DURATION", "ERROR"}, rows);
+  }
   return 0;
 }
 

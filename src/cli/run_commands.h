@@ -1,12 +1,13 @@
-// The CLI's commands about jobs and runs on a server:
-//   orc jobs list | show NAME|ID | pause NAME | resume NAME
+// The CLI's commands about runs on a server:
 //   orc run NAME [--wait] [--follow]
-//   orc runs list [--job NAME] [--status S]
+//   orc runs [list] [--job NAME] [--status S] [--limit N] [--offset N]
+//   orc runs show RUN_ID
 //   orc logs RUN_ID [--follow]
 //   orc cancel RUN_ID
-// Tables on a terminal, --output json for scripts. `run --wait/--follow` exits 0 when the run
+// Tables for people, --output json for scripts. `run --wait/--follow` exits 0 when the run
 // succeeds and 1 otherwise. Commands that show durations or poll take the Clock they read.
-// Each function is one command: it prints its output and returns the process's exit code.
+// Each function is one command: it prints its result on stdout and notes, the progress line and
+// errors on stderr, and returns the process's exit code.
 #pragma once
 
 #include <string>
@@ -14,10 +15,6 @@
 #include "cli/client_support.h"
 
 namespace orc {
-
-int ListJobsCommand(const ClientOptions& options);
-int ShowJobCommand(const ClientOptions& options, const std::string& job, const Clock& clock);
-int SetJobActiveCommand(const ClientOptions& options, const std::string& job, bool active);
 
 struct RunOptions {
   std::string job;
@@ -29,9 +26,10 @@ int TriggerRunCommand(const ClientOptions& options, const RunOptions& run, Clock
 struct RunsListOptions {
   std::string job;
   std::string status;
-  int limit = 20;
+  PageOptions page{.limit = 20};
 };
 int ListRunsCommand(const ClientOptions& options, const RunsListOptions& list, const Clock& clock);
+int ShowRunCommand(const ClientOptions& options, const std::string& run_id, const Clock& clock);
 
 int ShowLogsCommand(const ClientOptions& options, const std::string& run_id, bool follow,
                     Clock& clock);

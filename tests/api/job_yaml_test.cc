@@ -291,5 +291,25 @@ TEST(JobYamlTest, TextTheParserLoopsOnIsRefusedAtOnce) {
   EXPECT_TRUE(empty->empty());
 }
 
+// `schedule: * * * * *` unquoted made yaml-cpp say "alias not found after *": the error says to
+// quote the value, and how.
+TEST(JobYamlTest, AnUnquotedStarSaysToQuoteTheValue) {
+  Result<std::vector<YamlJob>> star =
+      ParseYamlJobs("job_name: a\nschedule: * * * * *  # every minute\ntasks: []\n", "j.yaml");
+  ASSERT_FALSE(star.ok());
+  EXPECT_NE(star.status().message().find("j.yaml:2: not valid YAML"), std::string::npos)
+      << star.status().message();
+  EXPECT_NE(
+      star.status().message().find(
+          "must be quoted, as in schedule: \"* * * * *\" (unquoted, YAML reads * as an alias)"),
+      std::string::npos)
+      << star.status().message();
+  Result<std::vector<YamlJob>> step =
+      ParseYamlJobs("jobs:\n  - job_name: a\n    schedule: */5 * * * *\n");
+  ASSERT_FALSE(step.ok());
+  EXPECT_NE(step.status().message().find("as in schedule: \"*/5 * * * *\""), std::string::npos)
+      << step.status().message();
+}
+
 }  // namespace
 }  // namespace orc

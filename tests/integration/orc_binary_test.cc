@@ -72,6 +72,48 @@ TEST_F(OrcBinaryTest, ServeHelpListsOptionsAndEnvironment) {
   }
 }
 
+// Every client command's --help, a subcommand's too, lists the connection options, as
+// `orc help COMMAND [SUBCOMMAND]` does.
+TEST_F(OrcBinaryTest, SubcommandHelpListsTheConnectionOptions) {
+  for (const std::vector<std::string>& arguments :
+       std::vector<std::vector<std::string>>{{"jobs", "list", "--help"},
+                                             {"jobs", "show", "--help"},
+                                             {"runs", "show", "--help"},
+                                             {"backfill", "--help"},
+                                             {"help", "jobs", "delete"},
+                                             {"help", "run"}}) {
+    auto orc = RunToCompletion(Orc(arguments, directory_), kExitTimeout);
+    EXPECT_EQ(orc->Wait(milliseconds(0)), 0) << arguments[1] << orc->Stderr();
+    for (const char* option : {"--server", "--token", "-o,--output"}) {
+      EXPECT_NE(orc->Stdout().find(option), std::string::npos)
+          << arguments[0] << " " << arguments[1] << ": " << option << "\n"
+          << orc->Stdout();
+    }
+  }
+  auto usage = RunToCompletion(Orc({"help", "jobs", "delete"}, directory_), kExitTimeout);
+  EXPECT_NE(usage->Stdout().find("Usage: orc jobs delete"), std::string::npos) << usage->Stdout();
+  auto orc_help = RunToCompletion(Orc({"help"}, directory_), kExitTimeout);
+  EXPECT_EQ(orc_help->Wait(milliseconds(0)), 0);
+  EXPECT_NE(orc_help->Stdout().find("Usage: orc [OPTIONS] [SUBCOMMAND]"), std::string::npos)
+      << orc_help->Stdout();
+  EXPECT_NE(orc_help->Stdout().find("backfill"), std::string::npos) << orc_help->Stdout();
+  auto unknown = RunToCompletion(Orc({"help", "nope"}, directory_), kExitTimeout);
+  EXPECT_EQ(unknown->Wait(milliseconds(0)), 2);
+  EXPECT_NE(unknown->Stderr().find("no command 'nope'"), std::string::npos) << unknown->Stderr();
+}
+
+// A number option given something else says so ("Value abc not in range 0 to 1024" did not).
+TEST_F(OrcBinaryTest, ANumberOptionSaysWhatIsWrongWithItsValue) {
+  auto orc = RunToCompletion(Orc({"serve", "--workers", "abc"}, directory_), kExitTimeout);
+  EXPECT_EQ(orc->Wait(milliseconds(0)), 2);
+  EXPECT_NE(orc->Stderr().find("--workers: 'abc' is not a whole number"), std::string::npos)
+      << orc->Stderr();
+  auto too_many = RunToCompletion(Orc({"serve", "--workers", "5000"}, directory_), kExitTimeout);
+  EXPECT_EQ(too_many->Wait(milliseconds(0)), 2);
+  EXPECT_NE(too_many->Stderr().find("--workers: '5000' is not from 0 to 1024"), std::string::npos)
+      << too_many->Stderr();
+}
+
 TEST_F(OrcBinaryTest, VersionNamesOrcAndDuckDb) {
   for (const char* spelling : {"version", "--version"}) {
     auto orc = RunToCompletion(Orc({spelling}, directory_), kExitTimeout);
