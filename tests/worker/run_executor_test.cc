@@ -30,8 +30,7 @@ constexpr const char* kOwner = "test-worker";
 // The state store the tests run against: a fresh SQLite database. The one place to change to run
 // them on another store.
 std::unique_ptr<StateStore> OpenTestStore(const testing::TestDatabase& database, Clock& clock) {
-  Result<std::unique_ptr<StateStore>> store =
-      OpenStateStore(*ParseDatabaseUrl(database.url()), clock);
+  Result<std::unique_ptr<StateStore>> store = database.OpenStore(clock);
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? std::move(*store) : nullptr;
 }
@@ -116,7 +115,7 @@ class RunExecutorTest : public ::testing::Test {
   }
 
   FakeClock clock_{kStart};
-  testing::TestDatabase database_{testing::TestBackend::kSqlite};
+  testing::TestDatabase database_{testing::TestBackend::kMemory};
   testing::TempDir dir_;
   std::unique_ptr<StateStore> store_;
   PluginRegistry plugins_;

@@ -33,8 +33,7 @@ constexpr Duration kReapInterval = 5s;
 // The state store the tests run against: a fresh SQLite database. The one place to change to run
 // them on another store.
 std::unique_ptr<StateStore> OpenTestStore(const testing::TestDatabase& database, Clock& clock) {
-  Result<std::unique_ptr<StateStore>> store =
-      OpenStateStore(*ParseDatabaseUrl(database.url()), clock);
+  Result<std::unique_ptr<StateStore>> store = database.OpenStore(clock);
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? std::move(*store) : nullptr;
 }
@@ -54,8 +53,13 @@ Task ScriptedTask(const std::string& name) {
 
 ScriptedAttempt Blocks() { return {.block = true}; }
 
+// On the in-memory store by default: the workers' side of the store's contract, which the same
+// suite checks on SQLite and PostgreSQL (tests/state/state_store_test.cc).
 class WorkerManagerTest : public ::testing::Test {
  protected:
+  explicit WorkerManagerTest(testing::TestBackend backend = testing::TestBackend::kMemory)
+      : database_(backend) {}
+
   void SetUp() override {
     RegisterBuiltinPlugins(plugins_);
     store_ = OpenTestStore(database_, clock_);
@@ -104,7 +108,7 @@ class WorkerManagerTest : public ::testing::Test {
   std::vector<TaskRun> TaskRuns(const std::string& run_id) { return *store_->GetTaskRuns(run_id); }
 
   FakeClock clock_{kStart};
-  testing::TestDatabase database_{testing::TestBackend::kSqlite};
+  testing::TestDatabase database_;
   testing::TempDir dir_;
   std::unique_ptr<StateStore> store_;
   PluginRegistry plugins_;
@@ -351,7 +355,13 @@ TEST_F(WorkerManagerTest, ATaskThatSucceededBeforeAShutdownIsNotRunAgain) {
 
 // This worker's lease runs out (as if it had stalled) and another process takes the run over: at
 // its next heartbeat the worker stops the run and leaves it, task runs included, to the new owner.
-TEST_F(WorkerManagerTest, AWorkerWhoseRunWasTakenOverLeavesItsTaskRunsToTheNewOwner) {
+// Another process on the same database: SQLite, which two stores can share.
+class WorkerManagerTakeOverTest : public WorkerManagerTest {
+ protected:
+  WorkerManagerTakeOverTest() : WorkerManagerTest(testing::TestBackend::kSqlite) {}
+};
+
+TEST_F(WorkerManagerTakeOverTest, AWorkerWhoseRunWasTakenOverLeavesItsTaskRunsToTheNewOwner) {
   StartWorkers(1);
   script_.Script("long", {Blocks()});
   const std::string run_id = Trigger(CreateJob({ScriptedTask("long")}, {.max_attempts = 2}));
