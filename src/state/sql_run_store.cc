@@ -239,8 +239,7 @@ Result<Run> SqlStateStore::FinishRun(const std::string& run_id, const std::strin
   Result<Run> run = NotFoundError("");
   // With task runs, the finish and the task runs commit together: in one statement or in one
   // transaction, as the dialect does it.
-  const Access access =
-      outcome.task_runs.empty() ? Access::kWrite : dialect_->RunWithRowsAccess();
+  const Access access = outcome.task_runs.empty() ? Access::kWrite : dialect_->RunWithRowsAccess();
   ORC_RETURN_IF_ERROR(WithConnection(
       access,
       [&](SqlConnection& connection) -> Status {
@@ -275,12 +274,13 @@ Status SqlStateStore::ReleaseRun(const std::string& run_id, const std::string& o
         ORC_ASSIGN_OR_RETURN(
             SqlRows rows,
             connection.Execute(
-                dialect_->LeavingRunning(SqlDialect::Runs::kOne,
-                               "UPDATE runs SET status = 'queued', available_at = $3, "
-                               "attempt = attempt - 1, lease_owner = '', lease_expires_at = NULL, "
-                               "updated_at = $3 "
-                               "WHERE run_id = $1 AND status = 'running' AND lease_owner = $2 "
-                               "RETURNING run_id, job_id"),
+                dialect_->LeavingRunning(
+                    SqlDialect::Runs::kOne,
+                    "UPDATE runs SET status = 'queued', available_at = $3, "
+                    "attempt = attempt - 1, lease_owner = '', lease_expires_at = NULL, "
+                    "updated_at = $3 "
+                    "WHERE run_id = $1 AND status = 'running' AND lease_owner = $2 "
+                    "RETURNING run_id, job_id"),
                 {run_id, owner, now}));
         if (rows.empty()) return NotHeldError(connection, run_id, owner);
         return Status::Ok();
@@ -332,10 +332,11 @@ Result<ReclaimedRuns> SqlStateStore::ReclaimExpiredLeases() {
         ORC_ASSIGN_OR_RETURN(
             SqlRows cancelled,
             connection.Execute(
-                dialect_->LeavingRunning(SqlDialect::Runs::kMany,
-                               JoinSql({"UPDATE runs SET status = 'cancelled', error_message = "
-                                        "'cancelled (its worker ' || lease_owner || ' was lost)', ",
-                                        kEnd, "cancel_requested RETURNING run_id, job_id"})),
+                dialect_->LeavingRunning(
+                    SqlDialect::Runs::kMany,
+                    JoinSql({"UPDATE runs SET status = 'cancelled', error_message = "
+                             "'cancelled (its worker ' || lease_owner || ' was lost)', ",
+                             kEnd, "cancel_requested RETURNING run_id, job_id"})),
                 {now}));
         for (size_t r = 0; r < cancelled.size(); ++r) {
           reclaimed.cancelled.push_back(cancelled.Text(r, 0));
@@ -354,15 +355,15 @@ Result<ReclaimedRuns> SqlStateStore::ReclaimExpiredLeases() {
         for (size_t r = 0; r < failed.size(); ++r) reclaimed.failed.push_back(failed.Text(r, 0));
         ORC_ASSIGN_OR_RETURN(
             SqlRows requeued,
-            connection.Execute(
-                dialect_->LeavingRunning(SqlDialect::Runs::kMany,
-                               "UPDATE runs SET status = 'queued', available_at = $1, "
-                               "error_message = 'requeued: the lease of ' || lease_owner || "
-                               "' expired', lease_owner = '', lease_expires_at = NULL, "
-                               "updated_at = $1 "
-                               "WHERE status = 'running' AND lease_expires_at < $1 "
-                               "RETURNING run_id, job_id"),
-                {now}));
+            connection.Execute(dialect_->LeavingRunning(
+                                   SqlDialect::Runs::kMany,
+                                   "UPDATE runs SET status = 'queued', available_at = $1, "
+                                   "error_message = 'requeued: the lease of ' || lease_owner || "
+                                   "' expired', lease_owner = '', lease_expires_at = NULL, "
+                                   "updated_at = $1 "
+                                   "WHERE status = 'running' AND lease_expires_at < $1 "
+                                   "RETURNING run_id, job_id"),
+                               {now}));
         for (size_t r = 0; r < requeued.size(); ++r)
           reclaimed.requeued.push_back(requeued.Text(r, 0));
         return Status::Ok();

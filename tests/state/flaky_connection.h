@@ -104,8 +104,8 @@ inline Result<std::unique_ptr<StateStore>> OpenFlakyStore(const std::string& url
   pools.owned.push_back(std::make_unique<ConnectionPool>(factory, 2));
   pools.reads = pools.owned.back().get();
   pools.writes->Adopt(std::move(first));
-  return std::unique_ptr<StateStore>(
-      std::make_unique<SqlStateStore>(parsed.backend, std::move(pools), clock, StateStoreOptions{}));
+  return std::unique_ptr<StateStore>(std::make_unique<SqlStateStore>(
+      parsed.backend, std::move(pools), clock, StateStoreOptions{}));
 }
 
 }  // namespace orc::testing

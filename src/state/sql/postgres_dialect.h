@@ -94,8 +94,7 @@ class PostgresDialect final : public SqlDialect {
   // `update` in a CTE named `changed`, then the count, then `more` CTEs (each starting with a
   // comma); returns the rows of `changed`. One run's count needs no grouping (a cheaper plan, on
   // every finish).
-  static std::string LeavingRunningThen(Runs runs, std::string_view update,
-                                       std::string_view more) {
+  static std::string LeavingRunningThen(Runs runs, std::string_view update, std::string_view more) {
     const std::string_view uncounted =
         runs == Runs::kOne
             ? "UPDATE job_concurrency SET active_runs = active_runs - 1 "

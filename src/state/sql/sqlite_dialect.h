@@ -27,10 +27,9 @@ class SqliteDialect final : public SqlDialect {
 
   SqlAccess RunWithRowsAccess() const override { return SqlAccess::kTransaction; }
 
-  Result<SqlRows> FinishRun(
-      SqlConnection& connection, std::string_view finish, std::vector<SqlValue> params,
-      const std::vector<TaskRun>& task_runs,
-      const std::function<Status(const TaskRun&)>& save_one) const override {
+  Result<SqlRows> FinishRun(SqlConnection& connection, std::string_view finish,
+                            std::vector<SqlValue> params, const std::vector<TaskRun>& task_runs,
+                            const std::function<Status(const TaskRun&)>& save_one) const override {
     ORC_ASSIGN_OR_RETURN(SqlRows rows, connection.Execute(finish, params));
     if (rows.empty()) return rows;
     for (const TaskRun& task_run : task_runs) ORC_RETURN_IF_ERROR(save_one(task_run));
@@ -53,14 +52,14 @@ class SqliteDialect final : public SqlDialect {
       const int64_t number = first + static_cast<int64_t>(i);
       const RunLogLine& line = lines[i];
       const bool at_cap = number == cap;
-      ORC_RETURN_IF_ERROR(connection
-                              .Execute("INSERT INTO run_logs (run_id, line, logged_at, level, "
-                                       "task_name, message) VALUES ($1, $2, $3, $4, $5, $6)",
-                                       {run_id, number, ToStoredTime(line.time),
-                                        at_cap ? std::string("warn") : line.level,
-                                        at_cap ? std::string() : line.task_name,
-                                        at_cap ? truncated : line.message})
-                              .status());
+      ORC_RETURN_IF_ERROR(
+          connection
+              .Execute("INSERT INTO run_logs (run_id, line, logged_at, level, "
+                       "task_name, message) VALUES ($1, $2, $3, $4, $5, $6)",
+                       {run_id, number, ToStoredTime(line.time),
+                        at_cap ? std::string("warn") : line.level,
+                        at_cap ? std::string() : line.task_name, at_cap ? truncated : line.message})
+              .status());
     }
     return true;
   }
