@@ -2,7 +2,8 @@
 // The SQL is shared except where the backends truly differ — how writes reach the database, row
 // locks, the counting of running runs, the claim, and writes that insert many rows — which one
 // SqlDialect (state/sql/sql_dialect.h), chosen from the backend when the store opens, owns. No
-// method of the store branches on the backend.
+// method of the store branches on the backend; only OpenStateStore does, to open the connections
+// and lay out the pools.
 //
 // Every method runs its statements through WithConnection, which runs them again when the
 // database says to try again; see there for what that asks of each method's body.
