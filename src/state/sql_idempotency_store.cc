@@ -35,6 +35,7 @@ Result<IdempotencyRecord> SqlStateStore::WriteOnce(
   const Status status =
       WithConnection(Access::kTransaction, [&](SqlConnection& connection) -> Status {
         key_taken = false;
+        record.reply = {};
         ORC_ASSIGN_OR_RETURN(record.reply, write(connection));
         ORC_ASSIGN_OR_RETURN(
             SqlRows saved,
@@ -79,6 +80,7 @@ Result<IdempotentOutcome<Job>> SqlStateStore::CreateJob(const Job& job, const Id
                        WriteOnce(
                            key,
                            [&](SqlConnection& connection) -> Result<IdempotentReply> {
+                             outcome.created.reset();
                              ORC_ASSIGN_OR_RETURN(Job inserted, InsertJob(connection, job, now));
                              // The reply shows the job as stored (time precision), as the unkeyed
                              // CreateJob does.
@@ -101,6 +103,7 @@ Result<IdempotentOutcome<Run>> SqlStateStore::EnqueueRun(const NewRun& new_run,
                        WriteOnce(
                            key,
                            [&](SqlConnection& connection) -> Result<IdempotentReply> {
+                             outcome.created.reset();
                              ORC_ASSIGN_OR_RETURN(outcome.created,
                                                   InsertRun(connection, new_run, now));
                              return reply(*outcome.created);
@@ -120,6 +123,7 @@ Result<IdempotentOutcome<std::vector<Run>>> SqlStateStore::EnqueueSlots(
                        WriteOnce(
                            key,
                            [&](SqlConnection& connection) -> Result<IdempotentReply> {
+                             outcome.created.reset();
                              ORC_ASSIGN_OR_RETURN(outcome.created,
                                                   InsertSlots(connection, new_runs, now));
                              return reply(*outcome.created);
@@ -133,6 +137,7 @@ Result<std::optional<IdempotencyRecord>> SqlStateStore::GetIdempotencyRecord(
     const std::string& key) {
   std::optional<IdempotencyRecord> record;
   ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
+    record.reset();
     ORC_ASSIGN_OR_RETURN(SqlRows rows,
                          connection.Execute(JoinSql({"SELECT ", kRecordColumns,
                                                      " FROM idempotency_keys WHERE "

@@ -167,8 +167,9 @@ Result<Job> SqlStateStore::CreateJob(const Job& input) {
 }
 
 Result<Job> SqlStateStore::ReplaceJob(const Job& input) {
-  Job job = input;
   ORC_RETURN_IF_ERROR(WithConnection(Access::kTransaction, [&](SqlConnection& connection) {
+    // A copy per try: the ids a failed try gave new tasks must not outlive it.
+    Job job = input;
     ORC_ASSIGN_OR_RETURN(Job current, LoadJob(connection, "job_id", job.job_id));
     std::unordered_map<std::string, std::string> old_ids;
     for (const Task& task : current.tasks) old_ids.emplace(task.task_name, task.task_id);
@@ -198,7 +199,7 @@ Result<Job> SqlStateStore::ReplaceJob(const Job& input) {
     ORC_RETURN_IF_ERROR(CountJobChange(connection));
     return InsertTasks(connection, job);
   }));
-  return GetJob(job.job_id);
+  return GetJob(input.job_id);
 }
 
 Result<Job> SqlStateStore::GetJob(const std::string& job_id) {
@@ -227,6 +228,7 @@ Result<Page<Job>> SqlStateStore::ListJobs(const JobFilter& filter) {
   constexpr std::string_view kOrdered = " ORDER BY created_at, job_id LIMIT $2 OFFSET $3";
   const std::vector<SqlValue> params = {is_active, int64_t{filter.limit}, int64_t{filter.offset}};
   ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) {
+    page = {};
     ORC_ASSIGN_OR_RETURN(SqlRows count,
                          connection.Execute(JoinSql({"SELECT COUNT(*)", kMatching}), {is_active}));
     page.total = count.Int(0, 0);
@@ -273,7 +275,7 @@ Status SqlStateStore::DeleteJob(const std::string& job_id) {
     // is gone, so the count below stays true (with no run queued, no claim can take one).
     ORC_ASSIGN_OR_RETURN(SqlRows job,
                          connection.Execute(JoinSql({"SELECT 1 FROM jobs WHERE job_id = $1",
-                                                     OnPostgres(" FOR UPDATE")}),
+                                                     dialect_->LockRowToDelete()}),
                                             {job_id}));
     if (job.empty()) return NotFoundError("no job with job_id '" + job_id + "'");
     ORC_ASSIGN_OR_RETURN(

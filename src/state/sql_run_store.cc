@@ -2,25 +2,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/uuid.h"
+#include "state/sql/run_columns.h"
 #include "state/sql_state_store.h"
 
 namespace orc {
 namespace {
 
-constexpr std::string_view kRunColumns =
-    "run_id, job_id, status, triggered_by, scheduled_for, queued_at, available_at, started_at, "
-    "finished_at, error_message, lease_owner, lease_expires_at, attempt, max_attempts, "
-    "cancel_requested, rows_extracted, rows_loaded, created_at, updated_at";
-constexpr std::string_view kTaskRunColumns =
-    "run_id, task_id, task_name, task_order, status, attempts, errors, error_message, started_at, "
-    "finished_at, rows_extracted, rows_loaded, bytes_read";
-constexpr std::string_view kTaskRunUpsert =
-    " ON CONFLICT (run_id, task_id) DO UPDATE SET "
-    "task_name = excluded.task_name, task_order = excluded.task_order, "
-    "status = excluded.status, attempts = excluded.attempts, errors = excluded.errors, "
-    "error_message = excluded.error_message, started_at = excluded.started_at, "
-    "finished_at = excluded.finished_at, rows_extracted = excluded.rows_extracted, "
-    "rows_loaded = excluded.rows_loaded, bytes_read = excluded.bytes_read";
 constexpr std::string_view kFinishRun =
     "UPDATE runs SET status = $3, finished_at = $4, error_message = $5, rows_extracted = $6, "
     "rows_loaded = $7, lease_owner = '', lease_expires_at = NULL, updated_at = $4 "
@@ -68,31 +55,6 @@ TaskRun TaskRunFromRow(const SqlRows& rows, size_t r) {
   return task_run;
 }
 
-// The task runs as a JSON array of objects named like the task_runs columns (errors as the
-// JSON text stored in its column), for PostgreSQL's json_to_recordset.
-std::string TaskRunsAsJson(const std::vector<TaskRun>& task_runs) {
-  nlohmann::json rows = nlohmann::json::array();
-  auto time = [](const std::optional<TimePoint>& value) {
-    return value ? nlohmann::json(ToStoredTime(*value)) : nlohmann::json();
-  };
-  for (const TaskRun& task_run : task_runs) {
-    rows.push_back({{"run_id", task_run.run_id},
-                    {"task_id", task_run.task_id},
-                    {"task_name", task_run.task_name},
-                    {"task_order", task_run.task_order},
-                    {"status", ToString(task_run.status)},
-                    {"attempts", task_run.attempts},
-                    {"errors", nlohmann::json(task_run.errors).dump()},
-                    {"error_message", task_run.error_message},
-                    {"started_at", time(task_run.started_at)},
-                    {"finished_at", time(task_run.finished_at)},
-                    {"rows_extracted", task_run.rows_extracted},
-                    {"rows_loaded", task_run.rows_loaded},
-                    {"bytes_read", task_run.bytes_read}});
-  }
-  return rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 Status NoRun(const std::string& run_id) {
   return NotFoundError("no run with run_id '" + run_id + "'");
 }
@@ -103,91 +65,7 @@ std::string LogTruncatedMessage(int64_t cap) {
          " lines; later lines are dropped";
 }
 
-// The log lines as a JSON array of objects named like the run_logs columns, for PostgreSQL's
-// json_to_recordset.
-std::string RunLogLinesAsJson(const std::vector<RunLogLine>& lines) {
-  nlohmann::json rows = nlohmann::json::array();
-  for (const RunLogLine& line : lines) {
-    rows.push_back({{"logged_at", ToStoredTime(line.time)},
-                    {"level", line.level},
-                    {"task_name", line.task_name},
-                    {"message", line.message}});
-  }
-  return rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// PostgreSQL: numbers and inserts `count` lines (`lines_json`, from RunLogLinesAsJson) in one
-// statement, one round trip; lines past `cap` are dropped and the one at `cap` replaced by
-// `truncated`. NotFound when the run does not exist.
-Status AppendRunLogsInOneStatement(SqlConnection& connection, const std::string& run_id,
-                                   int64_t count, int64_t cap, const std::string& truncated,
-                                   const std::string& lines_json) {
-  ORC_ASSIGN_OR_RETURN(
-      SqlRows numbered,
-      connection.Execute(
-          "WITH numbered AS (UPDATE runs SET log_lines = log_lines + $2 WHERE run_id = $1 "
-          "RETURNING log_lines - $2 AS before), "
-          "saved AS (INSERT INTO run_logs (run_id, line, logged_at, level, task_name, "
-          "message) SELECT $1, n.before + l.n, l.logged_at, "
-          "CASE WHEN n.before + l.n = $3 THEN 'warn' ELSE l.level END, "
-          "CASE WHEN n.before + l.n = $3 THEN '' ELSE l.task_name END, "
-          "CASE WHEN n.before + l.n = $3 THEN $4 ELSE l.message END "
-          "FROM numbered n, ROWS FROM (json_to_recordset($5::json) AS (logged_at bigint, "
-          "level text, task_name text, message text)) WITH ORDINALITY "
-          "AS l(logged_at, level, task_name, message, n) "
-          "WHERE n.before + l.n <= $3) "
-          "SELECT before FROM numbered",
-          {run_id, count, cap, truncated, lines_json}));
-  if (numbered.empty()) return NoRun(run_id);
-  return Status::Ok();
-}
-
-// SQLite: numbers the lines through the run row, then inserts them one statement each; lines
-// past `cap` are dropped and the one at `cap` replaced by `truncated`. Must run in a transaction,
-// so that a failure keeps neither the numbering nor part of the lines. NotFound when the run does
-// not exist.
-Status AppendRunLogsLineByLine(SqlConnection& connection, const std::string& run_id,
-                               const std::vector<RunLogLine>& lines, int64_t cap,
-                               const std::string& truncated) {
-  const int64_t count = static_cast<int64_t>(lines.size());
-  ORC_ASSIGN_OR_RETURN(
-      SqlRows total,
-      connection.Execute(
-          "UPDATE runs SET log_lines = log_lines + $2 WHERE run_id = $1 RETURNING log_lines",
-          {run_id, count}));
-  if (total.empty()) return NoRun(run_id);
-  const int64_t first = total.Int(0, 0) - count + 1;
-  for (size_t i = 0; i < lines.size() && first + static_cast<int64_t>(i) <= cap; ++i) {
-    const int64_t number = first + static_cast<int64_t>(i);
-    const RunLogLine& line = lines[i];
-    const bool at_cap = number == cap;
-    ORC_RETURN_IF_ERROR(
-        connection
-            .Execute(
-                "INSERT INTO run_logs (run_id, line, logged_at, level, task_name, "
-                "message) VALUES ($1, $2, $3, $4, $5, $6)",
-                {run_id, number, ToStoredTime(line.time), at_cap ? std::string("warn") : line.level,
-                 at_cap ? std::string() : line.task_name, at_cap ? truncated : line.message})
-            .status());
-  }
-  return Status::Ok();
-}
-
 }  // namespace
-
-std::string SqlStateStore::LeavingRunning(Runs runs, std::string_view update,
-                                          std::string_view more) const {
-  if (backend_ != DatabaseBackend::kPostgres) return std::string(update);
-  // One run's count needs no grouping (a cheaper plan, on every finish).
-  const std::string_view uncounted =
-      runs == Runs::kOne ? "UPDATE job_concurrency SET active_runs = active_runs - 1 "
-                           "WHERE job_id = (SELECT job_id FROM changed)"
-                         : "UPDATE job_concurrency SET active_runs = active_runs - c.runs "
-                           "FROM (SELECT job_id, COUNT(*) AS runs FROM changed GROUP BY job_id) c "
-                           "WHERE job_concurrency.job_id = c.job_id";
-  return JoinSql({"WITH changed AS (", update, "), uncounted AS (", uncounted, ")", more,
-                  " SELECT * FROM changed"});
-}
 
 Status SqlStateStore::NotHeldError(SqlConnection& connection, const std::string& run_id,
                                    const std::string& owner) {
@@ -213,7 +91,7 @@ Result<SqlRows> SqlStateStore::InsertQueuedRun(SqlConnection& connection, const 
                "available_at, max_attempts, created_at, updated_at) "
                "SELECT $1, job_id, 'queued', $2, $3, $4, $5, retry_max_attempts, $4, $4 "
                "FROM jobs WHERE job_id = $6",
-               OnPostgres(" FOR KEY SHARE"), on_conflict, " RETURNING ", kRunColumns}),
+               dialect_->LockReferencedRow(), on_conflict, " RETURNING ", kRunColumns}),
       {NewUuidV7(now), std::string(ToString(new_run.triggered_by)),
        NullableTime(new_run.scheduled_for), ToStoredTime(now),
        ToStoredTime(new_run.available_at.value_or(now)), new_run.job_id});
@@ -300,32 +178,15 @@ Result<std::optional<Run>> SqlStateStore::ClaimRun(const std::string& owner, Dur
       " FROM runs r JOIN job_concurrency j ON j.job_id = r.job_id "
       "WHERE r.status = 'queued' AND r.available_at <= $3 AND j.active_runs < j.max_active_runs "
       "ORDER BY r.available_at, r.queued_at, r.run_id LIMIT 1";
-  // SQLite: the statement runs under the single write lock, and a trigger counts the job's
-  // running runs. PostgreSQL: SKIP LOCKED lets concurrent claimers pass over each other's
-  // candidate runs; then the statement counts the run on its job, where claimers of one job take
-  // turns (the job row is held for one statement, and only the job row is waited for: no claimer
-  // waits while holding another's). The count is checked again once it is this claimer's turn; a
-  // claimer that lost the job's last place gets its candidate back with the claimed columns NULL,
-  // and tries again (the candidate query then passes over that job).
-  const bool postgres = backend_ == DatabaseBackend::kPostgres;
-  const std::string claim =
-      postgres
-          ? JoinSql({"WITH candidate AS (SELECT r.run_id, r.job_id", kQueueHead,
-                     " FOR NO KEY UPDATE OF r SKIP LOCKED), "
-                     "counted AS (UPDATE job_concurrency SET active_runs = active_runs + 1 "
-                     "WHERE job_id = (SELECT job_id FROM candidate) "
-                     "AND active_runs < max_active_runs RETURNING job_id), "
-                     "claimed AS (",
-                     kClaim,
-                     "(SELECT run_id FROM candidate) AND EXISTS (SELECT 1 FROM counted) "
-                     "RETURNING ",
-                     kRunColumns, ") SELECT claimed.* FROM candidate LEFT JOIN claimed ON TRUE"})
-          : JoinSql({kClaim, "(SELECT r.run_id", kQueueHead, ") RETURNING ", kRunColumns});
+  // The dialect counts the run on its job; where claimers race for a job's last place, the loser
+  // gets a row of NULLs and tries again.
+  const std::string claim = dialect_->ClaimRun(kClaim, kQueueHead);
   std::optional<Run> claimed;
   bool lost_the_race = false;
   const Status status = WithConnection(
       Access::kWrite,
       [&](SqlConnection& connection) -> Status {
+        claimed.reset();
         const TimePoint now = clock_.Now();
         ORC_ASSIGN_OR_RETURN(
             SqlRows rows,
@@ -376,13 +237,11 @@ Result<Run> SqlStateStore::FinishRun(const std::string& run_id, const std::strin
     }
   }
   Result<Run> run = NotFoundError("");
-  const bool with_task_runs = !outcome.task_runs.empty();
-  // PostgreSQL finishes the run and saves its task runs in one statement (a data-modifying CTE,
-  // the task runs passed as one JSON parameter): one round trip instead of four (BEGIN, two
-  // statements, COMMIT). SQLite, in-process, runs the two in a transaction.
-  const bool in_one_statement = with_task_runs && backend_ == DatabaseBackend::kPostgres;
+  // With task runs, the finish and the task runs commit together: in one statement or in one
+  // transaction, as the dialect does it.
+  const Access access = outcome.task_runs.empty() ? Access::kWrite : dialect_->RunWithRowsAccess();
   ORC_RETURN_IF_ERROR(WithConnection(
-      with_task_runs && !in_one_statement ? Access::kTransaction : Access::kWrite,
+      access,
       [&](SqlConnection& connection) -> Status {
         const int64_t now = ToStoredTime(clock_.Now());
         // Built one by one: GCC 12 misreads a braced list of variants here as uninitialized.
@@ -395,28 +254,12 @@ Result<Run> SqlStateStore::FinishRun(const std::string& run_id, const std::strin
         params.emplace_back(outcome.error_message);
         params.emplace_back(outcome.rows_extracted);
         params.emplace_back(outcome.rows_loaded);
-        if (in_one_statement) params.emplace_back(TaskRunsAsJson(outcome.task_runs));
-        Result<SqlRows> rows = connection.Execute(
-            LeavingRunning(
-                Runs::kOne, JoinSql({kFinishRun, kRunColumns}),
-                in_one_statement
-                    ? JoinSql({", saved AS (INSERT INTO task_runs (", kTaskRunColumns,
-                               ") SELECT t.* FROM json_to_recordset($8::json) AS t(run_id text, "
-                               "task_id text, task_name text, task_order integer, status text, "
-                               "attempts integer, errors text, error_message text, "
-                               "started_at bigint, finished_at bigint, rows_extracted bigint, "
-                               "rows_loaded bigint, bytes_read bigint) "
-                               "WHERE EXISTS (SELECT 1 FROM changed)",
-                               kTaskRunUpsert, ")"})
-                    : ""),
-            params);
+        Result<SqlRows> rows = dialect_->FinishRun(
+            connection, JoinSql({kFinishRun, kRunColumns}), std::move(params), outcome.task_runs,
+            [&](const TaskRun& task_run) { return UpsertTaskRun(connection, task_run); });
         ORC_RETURN_IF_ERROR(rows.status());
         if (rows->empty()) return NotHeldError(connection, run_id, owner);
         run = RunFromRow(*rows, 0);
-        if (in_one_statement) return Status::Ok();
-        for (const TaskRun& task_run : outcome.task_runs) {
-          ORC_RETURN_IF_ERROR(UpsertTaskRun(connection, task_run));
-        }
         return Status::Ok();
       },
       Commit::kBookkeeping));
@@ -431,12 +274,13 @@ Status SqlStateStore::ReleaseRun(const std::string& run_id, const std::string& o
         ORC_ASSIGN_OR_RETURN(
             SqlRows rows,
             connection.Execute(
-                LeavingRunning(Runs::kOne,
-                               "UPDATE runs SET status = 'queued', available_at = $3, "
-                               "attempt = attempt - 1, lease_owner = '', lease_expires_at = NULL, "
-                               "updated_at = $3 "
-                               "WHERE run_id = $1 AND status = 'running' AND lease_owner = $2 "
-                               "RETURNING run_id, job_id"),
+                dialect_->LeavingRunning(
+                    SqlDialect::Runs::kOne,
+                    "UPDATE runs SET status = 'queued', available_at = $3, "
+                    "attempt = attempt - 1, lease_owner = '', lease_expires_at = NULL, "
+                    "updated_at = $3 "
+                    "WHERE run_id = $1 AND status = 'running' AND lease_owner = $2 "
+                    "RETURNING run_id, job_id"),
                 {run_id, owner, now}));
         if (rows.empty()) return NotHeldError(connection, run_id, owner);
         return Status::Ok();
@@ -488,10 +332,11 @@ Result<ReclaimedRuns> SqlStateStore::ReclaimExpiredLeases() {
         ORC_ASSIGN_OR_RETURN(
             SqlRows cancelled,
             connection.Execute(
-                LeavingRunning(Runs::kMany,
-                               JoinSql({"UPDATE runs SET status = 'cancelled', error_message = "
-                                        "'cancelled (its worker ' || lease_owner || ' was lost)', ",
-                                        kEnd, "cancel_requested RETURNING run_id, job_id"})),
+                dialect_->LeavingRunning(
+                    SqlDialect::Runs::kMany,
+                    JoinSql({"UPDATE runs SET status = 'cancelled', error_message = "
+                             "'cancelled (its worker ' || lease_owner || ' was lost)', ",
+                             kEnd, "cancel_requested RETURNING run_id, job_id"})),
                 {now}));
         for (size_t r = 0; r < cancelled.size(); ++r) {
           reclaimed.cancelled.push_back(cancelled.Text(r, 0));
@@ -499,8 +344,8 @@ Result<ReclaimedRuns> SqlStateStore::ReclaimExpiredLeases() {
         ORC_ASSIGN_OR_RETURN(
             SqlRows failed,
             connection.Execute(
-                LeavingRunning(
-                    Runs::kMany,
+                dialect_->LeavingRunning(
+                    SqlDialect::Runs::kMany,
                     JoinSql(
                         {"UPDATE runs SET status = 'failed', error_message = 'worker lost: the "
                          "lease of ' || lease_owner || ' expired, attempt ' || attempt || ' of ' "
@@ -510,15 +355,15 @@ Result<ReclaimedRuns> SqlStateStore::ReclaimExpiredLeases() {
         for (size_t r = 0; r < failed.size(); ++r) reclaimed.failed.push_back(failed.Text(r, 0));
         ORC_ASSIGN_OR_RETURN(
             SqlRows requeued,
-            connection.Execute(
-                LeavingRunning(Runs::kMany,
-                               "UPDATE runs SET status = 'queued', available_at = $1, "
-                               "error_message = 'requeued: the lease of ' || lease_owner || "
-                               "' expired', lease_owner = '', lease_expires_at = NULL, "
-                               "updated_at = $1 "
-                               "WHERE status = 'running' AND lease_expires_at < $1 "
-                               "RETURNING run_id, job_id"),
-                {now}));
+            connection.Execute(dialect_->LeavingRunning(
+                                   SqlDialect::Runs::kMany,
+                                   "UPDATE runs SET status = 'queued', available_at = $1, "
+                                   "error_message = 'requeued: the lease of ' || lease_owner || "
+                                   "' expired', lease_owner = '', lease_expires_at = NULL, "
+                                   "updated_at = $1 "
+                                   "WHERE status = 'running' AND lease_expires_at < $1 "
+                                   "RETURNING run_id, job_id"),
+                               {now}));
         for (size_t r = 0; r < requeued.size(); ++r)
           reclaimed.requeued.push_back(requeued.Text(r, 0));
         return Status::Ok();
@@ -550,6 +395,7 @@ Result<Page<Run>> SqlStateStore::ListRuns(const RunFilter& filter) {
   const SqlValue status =
       filter.status ? SqlValue(std::string(ToString(*filter.status))) : SqlValue();
   ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
+    page = {};
     ORC_ASSIGN_OR_RETURN(SqlRows count, connection.Execute(JoinSql({"SELECT COUNT(*)", kMatching}),
                                                            {job_id, status}));
     page.total = count.Int(0, 0);
@@ -606,7 +452,7 @@ Status SqlStateStore::UpsertTaskRun(SqlConnection& connection, const TaskRun& ta
           ? JoinSql({"INSERT INTO task_runs (", kTaskRunColumns,
                      ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM runs "
                      "WHERE run_id = $1 AND status = 'running' AND lease_owner = $14",
-                     OnPostgres(" FOR KEY SHARE"), kTaskRunUpsert, " RETURNING task_order"})
+                     dialect_->LockReferencedRow(), kTaskRunUpsert, " RETURNING task_order"})
           : JoinSql({"INSERT INTO task_runs (", kTaskRunColumns,
                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                      kTaskRunUpsert}),
@@ -645,23 +491,13 @@ Status SqlStateStore::AppendRunLogs(const std::string& run_id,
   const int64_t cap = options_.max_log_lines_per_run;
   const std::string truncated = LogTruncatedMessage(cap);
   // Numbering through the run row makes concurrent appenders (two tasks, two processes) take
-  // disjoint ranges: the UPDATE locks the row until commit. PostgreSQL numbers and inserts the
-  // lines in one statement (the lines passed as one JSON parameter): one round trip instead of
-  // one per line plus three. SQLite, in-process, runs the statements in a transaction.
-  if (backend_ == DatabaseBackend::kPostgres) {
-    const std::string lines_json = RunLogLinesAsJson(lines);
-    const int64_t count = static_cast<int64_t>(lines.size());
-    return WithConnection(
-        Access::kWrite,
-        [&](SqlConnection& connection) {
-          return AppendRunLogsInOneStatement(connection, run_id, count, cap, truncated, lines_json);
-        },
-        Commit::kBookkeeping);
-  }
+  // disjoint ranges: the UPDATE locks the row until commit.
   return WithConnection(
-      Access::kTransaction,
-      [&](SqlConnection& connection) {
-        return AppendRunLogsLineByLine(connection, run_id, lines, cap, truncated);
+      dialect_->RunWithRowsAccess(),
+      [&](SqlConnection& connection) -> Status {
+        ORC_ASSIGN_OR_RETURN(bool appended,
+                             dialect_->AppendRunLogs(connection, run_id, lines, cap, truncated));
+        return appended ? Status::Ok() : NoRun(run_id);
       },
       Commit::kBookkeeping);
 }

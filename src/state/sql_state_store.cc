@@ -7,6 +7,8 @@
 #include "common/backoff.h"
 #include "state/migrations.h"
 #include "state/postgres/postgres_connection.h"
+#include "state/sql/postgres_dialect.h"
+#include "state/sql/sqlite_dialect.h"
 #include "state/sqlite/sqlite_connection.h"
 
 namespace orc {
@@ -40,6 +42,11 @@ Result<std::unique_ptr<SqlConnection>> ConnectWithRetry(const ConnectionPool::Fa
   }
 }
 
+std::unique_ptr<const SqlDialect> DialectFor(DatabaseBackend backend) {
+  if (backend == DatabaseBackend::kPostgres) return std::make_unique<PostgresDialect>();
+  return std::make_unique<SqliteDialect>();
+}
+
 }  // namespace
 
 std::vector<std::string> DecodeStringArray(const std::string& json_text) {
@@ -54,10 +61,8 @@ std::vector<std::string> DecodeStringArray(const std::string& json_text) {
 
 SqlStateStore::SqlStateStore(DatabaseBackend backend, Pools pools, Clock& clock,
                              StateStoreOptions options)
-    : backend_(backend), pools_(std::move(pools)), clock_(clock), options_(options) {
-  if (backend_ == DatabaseBackend::kSqlite) {
-    group_commit_ = std::make_unique<GroupCommitter>(*pools_.writes);
-  }
+    : dialect_(DialectFor(backend)), pools_(std::move(pools)), clock_(clock), options_(options) {
+  if (dialect_->GroupsWrites()) group_commit_ = std::make_unique<GroupCommitter>(*pools_.writes);
 }
 
 Status SqlStateStore::WithConnection(Access access, const Body& body, Commit commit) {
@@ -66,7 +71,7 @@ Status SqlStateStore::WithConnection(Access access, const Body& body, Commit com
                                                       : *pools_.bookkeeping;
   const bool transactional = access == Access::kTransaction;
   if (group_commit_ && access != Access::kRead) {
-    // Every SQLite write runs in a (shared) transaction; only another process holding the
+    // Every write runs in a (shared) transaction; on SQLite only another process holding the
     // database lock past the busy timeout makes it fail transiently.
     for (int attempt = 0;; ++attempt) {
       Status status = group_commit_->Run(body);
@@ -98,6 +103,7 @@ Result<std::optional<std::string>> SqlStateStore::GetCursor(const std::string& t
                                                             const std::string& key) {
   std::optional<std::string> value;
   ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) {
+    value.reset();
     ORC_ASSIGN_OR_RETURN(SqlRows rows, connection.Execute("SELECT cursor_value FROM task_cursors "
                                                           "WHERE task_id = $1 AND cursor_key = $2",
                                                           {task_id, key}));

@@ -1,6 +1,12 @@
 // SqlStateStore: the StateStore, written once over SqlConnection for both SQLite and PostgreSQL.
-// The SQL is shared except where the backends truly differ (row locking in ClaimRun, the
-// migration's trigger), which `backend_` selects.
+// The SQL is shared except where the backends truly differ — how writes reach the database, row
+// locks, the counting of running runs, the claim, and writes that insert many rows — which one
+// SqlDialect (state/sql/sql_dialect.h), chosen from the backend when the store opens, owns. No
+// method of the store branches on the backend; only OpenStateStore does, to open the connections
+// and lay out the pools.
+//
+// Every method runs its statements through WithConnection, which runs them again when the
+// database says to try again; see there for what that asks of each method's body.
 //
 // Its methods are split over four files: sql_state_store.cc (plumbing, cursors, health),
 // sql_job_store.cc (jobs and tasks), sql_run_store.cc (runs, task runs and logs) and
@@ -13,6 +19,7 @@
 
 #include "state/sql/connection_pool.h"
 #include "state/sql/group_commit.h"
+#include "state/sql/sql_dialect.h"
 #include "state/state_store.h"
 
 namespace orc {
@@ -87,34 +94,26 @@ class SqlStateStore final : public StateStore {
   // before (PostgreSQL's synchronous_commit = off), for the workers' own records.
   enum class Commit { kDurable, kBookkeeping };
 
-  // kRead: only reads. kWrite: one writing statement (atomic by itself). kTransaction: several
-  // statements that must commit together.
-  enum class Access { kRead, kWrite, kTransaction };
+  // What a body does (kRead, kWrite, kTransaction): see SqlAccess.
+  using Access = SqlAccess;
 
-  // Runs `body` on a pooled connection, inside a write transaction for kTransaction. A body that
-  // fails with Unavailable on a healthy connection (SQLite busy, a PostgreSQL serialization
-  // failure) is run again, a few times; a broken connection is not retried.
+  // Runs `body` on a pooled connection: a write through the dialect's way of writing (on SQLite,
+  // the group committer: in a transaction shared with other writes, under a savepoint of its
+  // own), else inside a write transaction for kTransaction. Returns the body's Status, or the
+  // commit's.
+  //
+  // A body may run more than once. When it or its commit fails with Unavailable on a healthy
+  // connection (SQLite busy, a PostgreSQL serialization failure), everything it wrote is rolled
+  // back and it is run again, a few times (a broken connection is not retried). So a body must
+  // start over each time: it assigns its outputs rather than adding to them (a vector it fills is
+  // cleared first, an optional reset), works on its own copy of any input it changes, and counts
+  // nothing outside itself, so that what the caller reads afterwards comes from the last try
+  // alone.
   Status WithConnection(Access access, const Body& body, Commit commit = Commit::kDurable);
 
-  // How many runs an UPDATE may change: one (by its run_id), or any number.
-  enum class Runs { kOne, kMany };
-
-  // An UPDATE of runs that takes runs out of `running` (RETURNING run_id and job_id first),
-  // made to count them off their jobs' job_concurrency.active_runs: on PostgreSQL in the same
-  // statement (a CTE named `changed`, followed by `more` CTEs); SQLite's trigger counts them.
-  // ClaimRun counts the other way.
-  std::string LeavingRunning(Runs runs, std::string_view update, std::string_view more = "") const;
-
-  // `clause` on PostgreSQL, nothing on SQLite: the row locks (FOR KEY SHARE, FOR UPDATE) that
-  // keep references whole there. SQLite writes one transaction at a time and checks its foreign
-  // keys itself.
-  std::string_view OnPostgres(std::string_view clause) const {
-    return backend_ == DatabaseBackend::kPostgres ? clause : std::string_view();
-  }
-
-  // Inserts `new_run` queued, with its job's retry settings, locking the job's row to share on
-  // PostgreSQL (DeleteJob waits for it); `on_conflict` goes before RETURNING. No row when the job
-  // does not exist (or on_conflict skipped the insert).
+  // Inserts `new_run` queued, with its job's retry settings, locking the job's row to share where
+  // the dialect locks (DeleteJob waits for it); `on_conflict` goes before RETURNING. No row when
+  // the job does not exist (or on_conflict skipped the insert).
   Result<SqlRows> InsertQueuedRun(SqlConnection& connection, const NewRun& new_run, TimePoint now,
                                   std::string_view on_conflict) const;
 
@@ -126,7 +125,8 @@ class SqlStateStore final : public StateStore {
                                        const std::vector<NewRun>& new_runs, TimePoint now) const;
 
   // Runs `write` and saves its reply under `key` in one transaction; see the keyed CreateJob.
-  // `write` returns the reply; `*created` tells whether this call's write was kept.
+  // `write` returns the reply; `*created` tells whether this call's write was kept. `write` runs
+  // inside a WithConnection body: it too may run more than once and must start over each time.
   Result<IdempotencyRecord> WriteOnce(
       const IdempotencyKey& key,
       const std::function<Result<IdempotentReply>(SqlConnection&)>& write, bool* created);
@@ -144,9 +144,9 @@ class SqlStateStore final : public StateStore {
   Status NotHeldError(SqlConnection& connection, const std::string& run_id,
                       const std::string& owner);
 
-  const DatabaseBackend backend_;
+  const std::unique_ptr<const SqlDialect> dialect_;
   Pools pools_;
-  std::unique_ptr<GroupCommitter> group_commit_;  // SQLite: every write goes through it
+  std::unique_ptr<GroupCommitter> group_commit_;  // set when the dialect groups writes
   Clock& clock_;
   const StateStoreOptions options_;
 };

@@ -6,6 +6,7 @@
 #include <regex>
 #include <thread>
 
+#include "state/retried_calls.h"
 #include "state/state_store.h"
 #include "support/test_database.h"
 
@@ -241,6 +242,10 @@ TEST(PostgresStateStoreTest, ValuesOutsideTheirRangesAreRefused) {
   EXPECT_THROW(ExecuteOnPostgresTestServer("UPDATE " + jobs + " SET max_active_runs = 0" + job_row),
                std::runtime_error);
   EXPECT_EQ(ExecuteOnPostgresTestServer("SELECT max_active_runs FROM " + jobs + job_row), "1");
+}
+
+TEST(PostgresStateStoreTest, RetriedCallsStartOver) {
+  testing::ExpectRetriedCallsStartOver(TestBackend::kPostgres);
 }
 
 }  // namespace

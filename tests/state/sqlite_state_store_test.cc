@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "state/retried_calls.h"
 #include "state/state_store.h"
 #include "support/temp_dir.h"
 #include "support/test_database.h"
@@ -79,6 +80,41 @@ TEST(SqliteStateStoreTest, SchemaNewerThanTheBinaryIsRefused) {
   EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(store.status().message().find("schema version 999"), std::string::npos)
       << store.status().message();
+}
+
+TEST(SqliteStateStoreTest, RetriedCallsStartOver) {
+  testing::ExpectRetriedCallsStartOver(testing::TestBackend::kSqlite);
+}
+
+// Every SQLite write commits through the group committer, a one-statement write too: when that
+// commit fails, the write is tried again from the start.
+TEST(SqliteStateStoreTest, AWriteWhoseCommitFailedIsTriedAgainFromTheStart) {
+  TempDir directory;
+  FakeClock clock(TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 3 / 1)));
+  testing::Faults faults;
+  Result<std::unique_ptr<StateStore>> opened =
+      testing::OpenFlakyStore("sqlite:" + directory.File("orc.db"), faults, clock);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  StateStore& store = **opened;
+  Result<Job> job = store.CreateJob(testing::RetriedCallsJob("job"));
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  ASSERT_TRUE(store.EnqueueRun({.job_id = job->job_id}).ok());
+
+  faults.FailCommit();
+  Result<std::optional<orc::Run>> claimed = store.ClaimRun("worker", std::chrono::seconds(30));
+  ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
+  EXPECT_EQ(faults.fired(), 1);
+  ASSERT_TRUE(claimed->has_value());
+  EXPECT_EQ((*claimed)->attempt, 1);
+  EXPECT_EQ(store.GetRun((*claimed)->run_id)->status, RunStatus::kRunning);
+
+  faults.FailCommit();
+  ASSERT_TRUE(store.AppendRunLogs((*claimed)->run_id, std::vector<RunLogLine>(2)).ok());
+  EXPECT_EQ(faults.fired(), 2);
+  Result<std::vector<RunLogLine>> logged = store.GetRunLogs((*claimed)->run_id, 0, 10);
+  ASSERT_TRUE(logged.ok()) << logged.status().ToString();
+  ASSERT_EQ(logged->size(), 2u);
+  EXPECT_EQ((*logged)[1].line, 2);
 }
 
 }  // namespace
