@@ -38,22 +38,66 @@ Job JobFromRow(const SqlRows& rows, size_t r) {
   return job;
 }
 
-Task TaskFromRow(const SqlRows& rows, size_t r) {
+constexpr size_t kJobColumnCount = 15;
+
+// The task in row r, whose kTaskColumns start at column `first`.
+Task TaskFromRow(const SqlRows& rows, size_t r, size_t first = 0) {
+  auto column = [first](size_t c) { return first + c; };
   Task task;
-  task.task_id = rows.Text(r, 0);
-  task.task_order = static_cast<int>(rows.Int(r, 2));
-  task.task_name = rows.Text(r, 3);
-  task.extractor_config = rows.Text(r, 4);
-  task.loader_config = rows.Text(r, 5);
-  task.transform_config = rows.Text(r, 6);
-  task.depends_on = DecodeStringArray(rows.Text(r, 7));
-  if (!rows.IsNull(r, 8)) task.timeout_s = static_cast<int>(rows.Int(r, 8));
-  if (!rows.IsNull(r, 9)) {
-    task.retry =
-        RetryPolicy{static_cast<int>(rows.Int(r, 9)), rows.Double(r, 10), rows.Double(r, 11)};
+  task.task_id = rows.Text(r, column(0));
+  task.task_order = static_cast<int>(rows.Int(r, column(2)));
+  task.task_name = rows.Text(r, column(3));
+  task.extractor_config = rows.Text(r, column(4));
+  task.loader_config = rows.Text(r, column(5));
+  task.transform_config = rows.Text(r, column(6));
+  task.depends_on = DecodeStringArray(rows.Text(r, column(7)));
+  if (!rows.IsNull(r, column(8))) task.timeout_s = static_cast<int>(rows.Int(r, column(8)));
+  if (!rows.IsNull(r, column(9))) {
+    task.retry = RetryPolicy{static_cast<int>(rows.Int(r, column(9))), rows.Double(r, column(10)),
+                             rows.Double(r, column(11))};
   }
-  if (!rows.IsNull(r, 12)) task.memory_mb = static_cast<int>(rows.Int(r, 12));
+  if (!rows.IsNull(r, column(12))) task.memory_mb = static_cast<int>(rows.Int(r, column(12)));
   return task;
+}
+
+// `columns` (a comma-separated list) with each name prefixed by `table` and a dot.
+std::string Qualified(std::string_view columns, std::string_view table) {
+  std::string out;
+  size_t start = 0;
+  while (start < columns.size()) {
+    size_t end = columns.find(',', start);
+    if (end == std::string_view::npos) end = columns.size();
+    std::string_view name = columns.substr(start, end - start);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    if (!out.empty()) out += ", ";
+    out.append(table).append(".").append(name);
+    start = end + 1;
+  }
+  return out;
+}
+
+// Jobs with their tasks in one statement, so in one snapshot of the database: a job never comes
+// with another version's tasks, nor a page with the tasks of a job created meanwhile. `jobs` is
+// a table expression of whole job rows (aliased j), `where` an optional condition on them; one
+// row per task, in `job_order` (ending with a comma when given), then task order.
+std::string JobsWithTasks(std::string_view jobs, std::string_view where,
+                          std::string_view job_order) {
+  static const std::string columns =
+      Qualified(kJobColumns, "j") + ", " + Qualified(kTaskColumns, "t");
+  return JoinSql({"SELECT ", columns, " FROM ", jobs, " LEFT JOIN tasks t ON t.job_id = j.job_id ",
+                  where, " ORDER BY ", job_order, "t.task_order"});
+}
+
+// The jobs of JobsWithTasks' rows, in their order.
+std::vector<Job> JobsFromRows(const SqlRows& rows) {
+  std::vector<Job> jobs;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    if (jobs.empty() || jobs.back().job_id != rows.Text(r, 0)) jobs.push_back(JobFromRow(rows, r));
+    if (!rows.IsNull(r, kJobColumnCount)) {
+      jobs.back().tasks.push_back(TaskFromRow(rows, r, kJobColumnCount));
+    }
+  }
+  return jobs;
 }
 
 std::vector<SqlValue> JobValues(const Job& job) {
@@ -118,18 +162,11 @@ Status SqlStateStore::InsertTasks(SqlConnection& connection, const Job& job) {
 Result<Job> SqlStateStore::LoadJob(SqlConnection& connection, std::string_view where,
                                    const std::string& key) {
   ORC_ASSIGN_OR_RETURN(
-      SqlRows rows,
-      connection.Execute(JoinSql({"SELECT ", kJobColumns, " FROM jobs WHERE ", where, " = $1"}),
-                         {key}));
-  if (rows.empty()) return NotFoundError("no job with " + std::string(where) + " '" + key + "'");
-  Job job = JobFromRow(rows, 0);
-  ORC_ASSIGN_OR_RETURN(
-      SqlRows tasks,
-      connection.Execute(
-          JoinSql({"SELECT ", kTaskColumns, " FROM tasks WHERE job_id = $1 ORDER BY task_order"}),
-          {job.job_id}));
-  for (size_t r = 0; r < tasks.size(); ++r) job.tasks.push_back(TaskFromRow(tasks, r));
-  return job;
+      SqlRows rows, connection.Execute(
+                        JobsWithTasks("jobs j", JoinSql({"WHERE j.", where, " = $1"}), ""), {key}));
+  std::vector<Job> jobs = JobsFromRows(rows);
+  if (jobs.empty()) return NotFoundError("no job with " + std::string(where) + " '" + key + "'");
+  return std::move(jobs.front());
 }
 
 Result<Job> SqlStateStore::InsertJob(SqlConnection& connection, Job job, TimePoint now) {
@@ -225,29 +262,20 @@ Result<Page<Job>> SqlStateStore::ListJobs(const JobFilter& filter) {
   const SqlValue is_active = filter.is_active ? SqlValue(*filter.is_active) : SqlValue();
   constexpr std::string_view kMatching =
       " FROM jobs WHERE (CAST($1 AS BOOLEAN) IS NULL OR is_active = $1)";
-  constexpr std::string_view kOrdered = " ORDER BY created_at, job_id LIMIT $2 OFFSET $3";
-  const std::vector<SqlValue> params = {is_active, int64_t{filter.limit}, int64_t{filter.offset}};
+  const std::string page_of_jobs =
+      JoinSql({"(SELECT *", kMatching, " ORDER BY created_at, job_id LIMIT $2 OFFSET $3) j"});
   ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) {
     page = {};
+    // The total is counted apart: under concurrent writes it may differ from the page by the
+    // jobs created or deleted between the two statements, never the page from itself.
     ORC_ASSIGN_OR_RETURN(SqlRows count,
                          connection.Execute(JoinSql({"SELECT COUNT(*)", kMatching}), {is_active}));
     page.total = count.Int(0, 0);
     ORC_ASSIGN_OR_RETURN(
-        SqlRows jobs,
-        connection.Execute(JoinSql({"SELECT ", kJobColumns, kMatching, kOrdered}), params));
-    std::unordered_map<std::string, size_t> position;
-    for (size_t r = 0; r < jobs.size(); ++r) {
-      page.items.push_back(JobFromRow(jobs, r));
-      position.emplace(page.items.back().job_id, r);
-    }
-    ORC_ASSIGN_OR_RETURN(SqlRows tasks,
-                         connection.Execute(JoinSql({"SELECT ", kTaskColumns,
-                                                     " FROM tasks WHERE job_id IN (SELECT job_id",
-                                                     kMatching, kOrdered, ") ORDER BY task_order"}),
-                                            params));
-    for (size_t r = 0; r < tasks.size(); ++r) {
-      page.items[position.at(tasks.Text(r, 1))].tasks.push_back(TaskFromRow(tasks, r));
-    }
+        SqlRows rows,
+        connection.Execute(JobsWithTasks(page_of_jobs, "", "j.created_at, j.job_id, "),
+                           {is_active, int64_t{filter.limit}, int64_t{filter.offset}}));
+    page.items = JobsFromRows(rows);
     return Status::Ok();
   }));
   return page;

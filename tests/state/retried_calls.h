@@ -41,8 +41,9 @@ inline void ExpectRetriedCallsStartOver(TestBackend backend) {
   ASSERT_TRUE(first.ok() && second.ok());
   int armed = 0;
 
-  // A read whose first query went through and whose second failed: each job once, tasks once.
-  faults.FailStatement("FROM tasks WHERE job_id IN");
+  // A read whose first query (the count) went through and whose second (the jobs with their
+  // tasks) failed: each job once, tasks once.
+  faults.FailStatement("LEFT JOIN tasks t");
   Result<Page<Job>> jobs = store.ListJobs({});
   ASSERT_TRUE(jobs.ok()) << jobs.status().ToString();
   EXPECT_EQ(faults.fired(), ++armed);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <future>
 #include <map>
@@ -240,6 +241,66 @@ TEST_P(StateStoreTest, ListJobsPagesInCreationOrderAndFilters) {
   EXPECT_EQ(active->total, 3);
   EXPECT_EQ(active->items.size(), 3u);
   EXPECT_EQ(store_->ListJobs({.is_active = false})->total, 2);
+}
+
+// The scheduler pages through the jobs while the API creates more: every job listed comes whole,
+// with its own tasks, however the writes fall between the reads. (A page once read its jobs and
+// their tasks in two statements; a job created in between took the server down.)
+TEST_P(StateStoreTest, JobsListedWhileOthersAreCreatedComeWithTheirOwnTasks) {
+  std::atomic<bool> done{false};
+  std::thread creator([&] {
+    for (int i = 0; i < 150; ++i) EXPECT_TRUE(store_->CreateJob(SampleJob(std::to_string(i))).ok());
+    done = true;
+  });
+  int pages = 0;
+  while (!done.load() || pages == 0) {
+    // No ASSERT while the creator runs: the test must join it whatever it finds.
+    Result<Page<Job>> page = store_->ListJobs({.limit = 40});
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) break;
+    std::set<std::string> ids;
+    for (const Job& job : page->items) {
+      EXPECT_TRUE(ids.insert(job.job_id).second) << job.job_name << " listed twice";
+      EXPECT_EQ(job.tasks.size(), 2u) << job.job_name;
+      if (job.tasks.size() != 2) continue;
+      EXPECT_EQ(job.tasks[0].task_name, "extract");
+      EXPECT_EQ(job.tasks[1].task_name, "transform");
+    }
+    ++pages;
+  }
+  creator.join();
+  EXPECT_EQ(store_->ListJobs({.limit = 1})->total, 150);
+}
+
+// A job read while it is replaced is one version of it, its tasks included.
+TEST_P(StateStoreTest, AJobReadWhileItIsReplacedIsOneVersionOfIt) {
+  const Job created = Create("versions");
+  auto version = [&](int v) {
+    Job job = created;
+    job.description = "v" + std::to_string(v);
+    for (Task& task : job.tasks) {
+      task.task_id.clear();
+      task.task_name = "v" + std::to_string(v) + "-" + task.task_name;
+    }
+    job.tasks[1].depends_on = {job.tasks[0].task_name};
+    return job;
+  };
+  std::atomic<bool> done{false};
+  std::thread replacer([&] {
+    for (int v = 0; v < 100; ++v) EXPECT_TRUE(store_->ReplaceJob(version(v)).ok());
+    done = true;
+  });
+  while (!done.load()) {
+    Result<Job> job = store_->GetJob(created.job_id);
+    EXPECT_TRUE(job.ok()) << job.status().ToString();
+    if (!job.ok()) break;
+    if (job->description == created.description) continue;
+    EXPECT_EQ(job->tasks.size(), 2u);
+    if (job->tasks.size() != 2) continue;
+    EXPECT_EQ(job->tasks[0].task_name, job->description + "-extract");
+    EXPECT_EQ(job->tasks[1].task_name, job->description + "-transform");
+  }
+  replacer.join();
 }
 
 TEST_P(StateStoreTest, DeleteJobRefusedWhileARunIsActive) {
