@@ -1,10 +1,10 @@
 #include "api/runs_handler.h"
 
-#include "api/api_request.h"
-
+#include <algorithm>
 #include <limits>
 #include <set>
 
+#include "api/api_request.h"
 #include "api/error_response.h"
 #include "api/job_json.h"
 #include "api/request_helpers.h"
@@ -16,25 +16,34 @@
 namespace orc {
 namespace {
 
-// The newest run of each job in `job_ids` that has one, newest first. The store reads every
-// job's newest run in one query (one index descent a job); what is kept is a page's worth, so the
-// answer's size does not grow with the number of jobs. (ListRuns by job_id would be one query a
-// job, but its filter is not indexed today: each would read every run.)
+// The newest run of each job in `job_ids` that has one, newest first: one descent of the runs_job
+// index a job (at most a page's worth of jobs), where LatestRunPerJob reads every job's.
 Result<std::vector<Run>> LatestRunOfEach(ApiContext& context,
                                          const std::vector<std::string>& job_ids) {
-  ORC_ASSIGN_OR_RETURN(std::vector<Run> all, context.store.LatestRunPerJob());
-  const std::set<std::string> wanted(job_ids.begin(), job_ids.end());
   std::vector<Run> runs;
-  for (Run& run : all) {
-    if (wanted.count(run.job_id) > 0) runs.push_back(std::move(run));
+  for (const std::string& job_id : std::set<std::string>(job_ids.begin(), job_ids.end())) {
+    ORC_ASSIGN_OR_RETURN(Page<Run> newest,
+                         context.store.ListRuns({.limit = 1, .job_id = job_id, .count_beyond = 0}));
+    for (Run& run : newest.items) runs.push_back(std::move(run));
   }
+  std::sort(runs.begin(), runs.end(),
+            [](const Run& a, const Run& b) { return a.run_id > b.run_id; });
   return runs;
+}
+
+// An RFC 3339 time from query parameter `name`, when given.
+Result<std::optional<TimePoint>> TimeParam(const ApiRequest& request, const char* name) {
+  if (!request.HasParam(name)) return std::optional<TimePoint>();
+  Result<TimePoint> time = ParseRfc3339(request.Param(name));
+  if (!time.ok()) return Status(time.status()).WithField(name);
+  return std::optional<TimePoint>(*time);
 }
 
 // GET /runs?latest_per_job=true: each job's newest run, one request for a whole job list; with
 // ?job_ids= only those jobs' (what one page of a job list shows).
 void ListLatestRunPerJob(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
-  for (const char* other : {"job_id", "status", "limit", "offset"}) {
+  for (const char* other :
+       {"job_id", "status", "triggered_by", "queued_from", "queued_before", "limit", "offset"}) {
     if (request.HasParam(other)) {
       return WriteError(response, InvalidArgumentError(std::string("latest_per_job does not "
                                                                    "combine with ") +
@@ -79,11 +88,28 @@ void ListRuns(ApiContext& context, const ApiRequest& request, ApiResponse& respo
                             .WithField("status"));
     }
   }
+  if (request.HasParam("triggered_by")) {
+    const std::string trigger = request.Param("triggered_by");
+    filter.triggered_by = ParseTriggeredBy(trigger);
+    if (!filter.triggered_by) {
+      return WriteError(response, InvalidArgumentError("triggered_by must be manual, scheduler or "
+                                                       "backfill, not '" +
+                                                       trigger + "'")
+                                      .WithField("triggered_by"));
+    }
+  }
+  Result<std::optional<TimePoint>> queued_from = TimeParam(request, "queued_from");
+  if (!queued_from.ok()) return WriteError(response, queued_from.status());
+  filter.queued_from = *queued_from;
+  Result<std::optional<TimePoint>> queued_before = TimeParam(request, "queued_before");
+  if (!queued_before.ok()) return WriteError(response, queued_before.status());
+  filter.queued_before = *queued_before;
   Result<Page<Run>> page = context.store.ListRuns(filter);
   if (!page.ok()) return WriteError(response, page.status());
   nlohmann::json items = nlohmann::json::array();
   for (const Run& run : page->items) items.push_back(RunToJson(run));
   response.SetHeader("X-Total-Count", std::to_string(page->total));
+  if (page->total_capped) response.SetHeader("X-Total-Count-Capped", "true");
   WriteJson(response, 200, items);
 }
 

@@ -87,7 +87,8 @@ ApiClient::~ApiClient() = default;
 
 Result<nlohmann::json> ApiClient::Send(const std::string& method, const std::string& path,
                                        const nlohmann::json* body, int64_t* total,
-                                       const std::string& idempotency_key, bool* outcome_unknown) {
+                                       const std::string& idempotency_key, bool* outcome_unknown,
+                                       bool* capped) {
   const std::string text = body ? body->dump() : std::string();
   const char* type = "application/json";
   httplib::Headers headers;
@@ -116,6 +117,7 @@ Result<nlohmann::json> ApiClient::Send(const std::string& method, const std::str
   if (total != nullptr) {
     *total = std::atoll(result->get_header_value("X-Total-Count").c_str());
   }
+  if (capped != nullptr) *capped = result->get_header_value("X-Total-Count-Capped") == "true";
   if (result->body.empty()) return nlohmann::json();
   nlohmann::json parsed = nlohmann::json::parse(result->body, nullptr, false);
   if (parsed.is_discarded()) {
@@ -129,8 +131,8 @@ Result<nlohmann::json> ApiClient::Get(const std::string& path) {
   return Send("GET", path, nullptr, nullptr);
 }
 
-Result<nlohmann::json> ApiClient::GetPage(const std::string& path, int64_t* total) {
-  return Send("GET", path, nullptr, total);
+Result<nlohmann::json> ApiClient::GetPage(const std::string& path, int64_t* total, bool* capped) {
+  return Send("GET", path, nullptr, total, "", nullptr, capped);
 }
 
 Result<nlohmann::json> ApiClient::Post(const std::string& path, const nlohmann::json& body) {

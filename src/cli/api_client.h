@@ -31,8 +31,9 @@ class ApiClient {
   ~ApiClient();
 
   Result<nlohmann::json> Get(const std::string& path);
-  // GET that also returns the X-Total-Count header of a list route.
-  Result<nlohmann::json> GetPage(const std::string& path, int64_t* total);
+  // GET that also returns the X-Total-Count header of a list route (and whether the server
+  // stopped counting: X-Total-Count-Capped, then more than *total match).
+  Result<nlohmann::json> GetPage(const std::string& path, int64_t* total, bool* capped = nullptr);
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body);
   // A POST the server acts on at most once: sent with an Idempotency-Key (a fresh UUID), and sent
   // again with the same key while its outcome is unknown (the connection broke before the reply
@@ -52,7 +53,7 @@ class ApiClient {
   Result<nlohmann::json> Send(const std::string& method, const std::string& path,
                               const nlohmann::json* body, int64_t* total,
                               const std::string& idempotency_key = "",
-                              bool* outcome_unknown = nullptr);
+                              bool* outcome_unknown = nullptr, bool* capped = nullptr);
 
   ApiClientOptions options_;
   std::unique_ptr<httplib::Client> client_;

@@ -93,18 +93,19 @@ std::string TimeInZone(const nlohmann::json& value, const std::string& timezone)
          (same_day ? date::format("%R", minutes) : utc) + " UTC)";
 }
 
-void PrintPageNote(size_t shown, int64_t total, const PageOptions& page, const std::string& what) {
+void PrintPageNote(size_t shown, int64_t total, const PageOptions& page, const std::string& what,
+                   bool capped) {
   const int64_t first = page.offset + 1;
   const int64_t last = page.offset + static_cast<int64_t>(shown);
-  if (page.offset == 0 && last >= total) return;
+  if (page.offset == 0 && last >= total && !capped) return;
   std::cerr << "showing ";
   if (shown == 0) {
     std::cerr << "none";
   } else {
     std::cerr << first << "-" << last;
   }
-  std::cerr << " of " << total << " " << what;
-  if (last < total) std::cerr << " (--offset " << last << " for the next ones)";
+  std::cerr << " of " << total << (capped ? "+" : "") << " " << what;
+  if (last < total || capped) std::cerr << " (--offset " << last << " for the next ones)";
   std::cerr << "\n";
 }
 

@@ -62,7 +62,8 @@ struct PageOptions {
 
 // Tells on stderr when a list shows only some of the `total` items: "showing 21-40 of 57 runs
 // (--offset 40 for the next ones)". Prints nothing when every item is shown.
-void PrintPageNote(size_t shown, int64_t total, const PageOptions& page, const std::string& what);
+void PrintPageNote(size_t shown, int64_t total, const PageOptions& page, const std::string& what,
+                   bool capped = false);
 
 // Every job on the server, in creation order (all pages).
 Result<std::vector<nlohmann::json>> ListAllJobs(ApiClient& client);

@@ -167,11 +167,12 @@ int ListRunsCommand(const ClientOptions& options, const RunsListOptions& list, c
   }
   if (!list.status.empty()) path += "&status=" + UrlEncode(list.status);
   int64_t total = 0;
-  Result<json> runs = client->GetPage(path, &total);
+  bool capped = false;
+  Result<json> runs = client->GetPage(path, &total, &capped);
   if (!runs.ok()) return ReportFailure(runs.status());
   if (options.format() == OutputFormat::kJson) {
     std::cout << runs->dump(2) << "\n";
-    PrintPageNote(runs->size(), total, list.page, "runs");
+    PrintPageNote(runs->size(), total, list.page, "runs", capped);
     return 0;
   }
   Result<std::vector<json>> jobs = ListAllJobs(*client);
@@ -187,7 +188,7 @@ int ListRunsCommand(const ClientOptions& options, const RunsListOptions& list, c
                     Thousands(run.value("rows_loaded", int64_t{0}))});
   }
   PrintTable(std::cout, {"RUN_ID", "JOB", "STATUS", "TRIGGER", "QUEUED", "DURATION", "ROWS"}, rows);
-  PrintPageNote(runs->size(), total, list.page, "runs");
+  PrintPageNote(runs->size(), total, list.page, "runs", capped);
   return 0;
 }
 

@@ -59,9 +59,8 @@ std::string NewUuidV4() {
   return Format(bytes);
 }
 
-std::string NewUuidV7(TimePoint time) {
-  std::array<uint8_t, kUuidBytes> bytes;
-  FillRandom(bytes.data(), bytes.size());
+// A version 7 UUID of `time` whose other bits are `bytes`' (NewUuidV7: random; UuidV7Floor: 0).
+std::string UuidV7(TimePoint time, std::array<uint8_t, kUuidBytes> bytes) {
   const auto micros = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count());
   const uint64_t millis = micros / 1000;
@@ -74,6 +73,14 @@ std::string NewUuidV7(TimePoint time) {
   Stamp(bytes, 7);
   return Format(bytes);
 }
+
+std::string NewUuidV7(TimePoint time) {
+  std::array<uint8_t, kUuidBytes> bytes;
+  FillRandom(bytes.data(), bytes.size());
+  return UuidV7(time, bytes);
+}
+
+std::string UuidV7Floor(TimePoint time) { return UuidV7(time, {}); }
 
 bool IsUuid(std::string_view text) {
   if (text.size() != kUuidTextLength) return false;

@@ -271,14 +271,27 @@ Result<Run> MemoryStateStore::GetRun(const std::string& run_id) {
 
 Result<Page<Run>> MemoryStateStore::ListRuns(const RunFilter& filter) {
   std::lock_guard lock(mutex_);
+  const std::string from = filter.queued_from ? UuidV7Floor(*filter.queued_from) : "";
+  const std::string before = filter.queued_before ? UuidV7Floor(*filter.queued_before) : "";
+  const int64_t counted_at_most = std::max(filter.offset, 0) + filter.count_beyond;
+  bool capped = false;  // a match past counted_at_most was found
   std::vector<Run> matching;
   for (auto stored = runs_.rbegin(); stored != runs_.rend(); ++stored) {
     const Run& run = stored->second.run;
     if (filter.job_id && run.job_id != *filter.job_id) continue;
     if (filter.status && run.status != *filter.status) continue;
+    if (filter.triggered_by && run.triggered_by != *filter.triggered_by) continue;
+    if (!from.empty() && run.run_id < from) continue;
+    if (!before.empty() && run.run_id >= before) continue;
+    if (static_cast<int64_t>(matching.size()) == counted_at_most) {
+      capped = true;
+      break;
+    }
     matching.push_back(run);
   }
-  return PageOf(std::move(matching), filter.limit, filter.offset);
+  Page<Run> page = PageOf(std::move(matching), filter.limit, filter.offset);
+  page.total_capped = capped;
+  return page;
 }
 
 Result<std::vector<Run>> MemoryStateStore::LatestRunPerJob() {

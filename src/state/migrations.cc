@@ -292,6 +292,14 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
 )sql";
 
+// A runs page filtered to failed or cancelled runs reads them newest first from an index of their
+// own; success (most runs) is read from the primary key, queued and running from their partial
+// indexes. Partial, so a run that succeeds never writes to them.
+constexpr std::string_view kFinalStatusIndexes = R"sql(
+CREATE INDEX runs_failed ON runs (run_id) WHERE status = 'failed';
+CREATE INDEX runs_cancelled ON runs (run_id) WHERE status = 'cancelled';
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
@@ -306,6 +314,7 @@ const std::vector<Migration>& AllMigrations() {
        kPostgresJobConcurrency},
       {10, "memory limits of jobs and tasks", kMemoryLimits, "", ""},
       {11, "idempotency keys", kIdempotencyKeys, "", ""},
+      {12, "failed and cancelled runs indexed", kFinalStatusIndexes, "", ""},
   };
   return migrations;
 }

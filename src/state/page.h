@@ -11,6 +11,8 @@ template <typename T>
 struct Page {
   std::vector<T> items;
   int64_t total = 0;  // matching items in all pages
+  // The count stopped at a cap (see RunFilter::count_beyond): more than `total` items match.
+  bool total_capped = false;
 };
 
 }  // namespace orc

@@ -21,6 +21,14 @@ struct RunFilter {
   int offset = 0;
   std::optional<std::string> job_id;
   std::optional<RunStatus> status;
+  std::optional<TriggeredBy> triggered_by;
+  // Queued in [queued_from, queued_before). Matched on the run id, which is made from the queue
+  // time (UuidV7Floor), so the range is read from the primary key.
+  std::optional<TimePoint> queued_from;
+  std::optional<TimePoint> queued_before;
+  // The page's total counts at most offset + count_beyond matching runs; past that it is capped
+  // (total_capped: more match). Counting all of a million runs costs more than reading the page.
+  int64_t count_beyond = 10000;
 };
 
 class RunHistory {

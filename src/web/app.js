@@ -44,7 +44,8 @@ function askForToken(refused) {
 }
 
 // Calls the API. `body` is an object (sent as JSON) or text with options.contentType; returns the
-// parsed body (text for YAML), or {items, total} with options.withTotal (total from X-Total-Count).
+// parsed body (text for YAML), or {items, total, capped} with options.withTotal (total from
+// X-Total-Count; capped when X-Total-Count-Capped says more match than were counted).
 // Throws ApiError with the server's message and field.
 async function api(method, path, body, options = {}) {
   const headers = {};
@@ -78,7 +79,8 @@ async function api(method, path, body, options = {}) {
   const parsed = text ? JSON.parse(text) : null;
   if (!options.withTotal) return parsed;
   const total = Number(response.headers.get('X-Total-Count'));
-  return { items: parsed, total: Number.isFinite(total) ? total : parsed.length };
+  return { items: parsed, total: Number.isFinite(total) ? total : parsed.length,
+    capped: response.headers.get('X-Total-Count-Capped') === 'true' };
 }
 
 function setServerState(text) {
@@ -962,30 +964,50 @@ function runsTable(runs, withJob) {
           run.error_message ? clip(run.error_message, 90) : '')))));
 }
 
-// "1–100 of 147" with previous and next; `go(page)` shows another page.
-function pager(pageNumber, pageSize, shown, total, go) {
+// "1–100 of 147" (or "of 10,000+" when the server stopped counting) with previous and next;
+// `go(page)` shows another page.
+function pager(pageNumber, pageSize, shown, total, go, capped = false) {
   const first = total === 0 ? 0 : (pageNumber - 1) * pageSize + 1;
   const last = (pageNumber - 1) * pageSize + shown;
   return h('div', { className: 'pager', 'data-role': 'pager' },
     h('button', { type: 'button', disabled: pageNumber <= 1, onclick: () => go(pageNumber - 1) },
       '← Newer'),
-    h('span', { 'data-role': 'range' }, `${number(first)}–${number(last)} of ${number(total)}`),
-    h('button', { type: 'button', disabled: last >= total, onclick: () => go(pageNumber + 1) },
-      'Older →'));
+    h('span', { 'data-role': 'range' },
+      `${number(first)}–${number(last)} of ${number(total)}${capped ? '+' : ''}`),
+    h('button', { type: 'button', disabled: last >= total && !capped,
+      onclick: () => go(pageNumber + 1) }, 'Older →'));
 }
 
-// #/runs?job=&status=&page=: one page of GET /runs (its filters are the API's), newest first.
-// The API filters runs by job and status only, so there is no trigger or time-range filter here.
+// A datetime-local input's value ("2026-11-30T06:30", the browser's zone) as RFC 3339 UTC.
+function localInputToIso(value) {
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? '' : time.toISOString();
+}
+
+// An RFC 3339 time as a datetime-local input's value, in the browser's zone.
+function isoToLocalInput(iso) {
+  const time = new Date(iso);
+  if (Number.isNaN(time.getTime())) return '';
+  const local = new Date(time.getTime() - time.getTimezoneOffset() * 60000);
+  return local.toISOString().slice(0, 16);
+}
+
+// #/runs?job=&status=&trigger=&from=&to=&page=: one page of GET /runs (its filters are the
+// API's: job, status, trigger, queue-time range), newest first.
 async function showRuns(query) {
   const page = pageGeneration;
   const pageSize = 100;
   const params = new URLSearchParams(query || '');
   const jobId = params.get('job') || '';
   const status = params.get('status') || '';
+  const trigger = params.get('trigger') || '';
+  const from = params.get('from') || '';
+  const to = params.get('to') || '';
   const pageNumber = Math.max(1, Math.min(1e9, parseInt(params.get('page'), 10) || 1));
   const go = (changes) => {
     const next = new URLSearchParams();
-    for (const [name, value] of Object.entries({ job: jobId, status, page: 1, ...changes })) {
+    const current = { job: jobId, status, trigger, from, to, page: 1 };
+    for (const [name, value] of Object.entries({ ...current, ...changes })) {
       if (value && !(name === 'page' && value === 1)) next.set(name, value);
     }
     const text = next.toString();
@@ -995,6 +1017,20 @@ async function showRuns(query) {
     onchange: () => go({ status: statusFilter.value }) },
   ['', 'queued', 'running', 'success', 'failed', 'cancelled'].map((value) =>
     h('option', { value, selected: value === status }, value || 'any status')));
+  const triggerFilter = h('select', { 'aria-label': 'Filter by trigger', id: 'run-trigger-filter',
+    onchange: () => go({ trigger: triggerFilter.value }) },
+  ['', 'manual', 'scheduler', 'backfill'].map((value) =>
+    h('option', { value, selected: value === trigger }, value || 'any trigger')));
+  // Queued from / before, in the browser's time zone (the inputs say so through their title).
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const timeInput = (id, label, iso, name) => {
+    const input = h('input', { type: 'datetime-local', id, 'aria-label': label,
+      title: `${label} (${zone})`, value: isoToLocalInput(iso) });
+    input.addEventListener('change', () => go({ [name]: localInputToIso(input.value) }));
+    return input;
+  };
+  const fromFilter = timeInput('run-from-filter', 'Queued from', from, 'from');
+  const toFilter = timeInput('run-to-filter', 'Queued before', to, 'to');
   const jobFilter = h('select', { 'aria-label': 'Filter by job', id: 'run-job-filter',
     onchange: () => go({ job: jobFilter.value }) });
   const drawJobFilter = () => {
@@ -1007,18 +1043,23 @@ async function showRuns(query) {
   const box = h('div');
   let items = [];
   let total = 0;
+  let capped = false;
   const goTo = (wanted) => go({ page: wanted });
   const draw = () => fill(box, runsTable(items, true), items.length > 20
-    ? pager(pageNumber, pageSize, items.length, total, goTo) : null);
+    ? pager(pageNumber, pageSize, items.length, total, goTo, capped) : null);
   const top = h('div');
   const load = async () => {
     let path = `/runs?limit=${pageSize}&offset=${(pageNumber - 1) * pageSize}`;
     if (jobId) path += `&job_id=${encodeURIComponent(jobId)}`;
     if (status) path += `&status=${encodeURIComponent(status)}`;
+    if (trigger) path += `&triggered_by=${encodeURIComponent(trigger)}`;
+    if (from) path += `&queued_from=${encodeURIComponent(from)}`;
+    if (to) path += `&queued_before=${encodeURIComponent(to)}`;
     const listed = await api('GET', path, undefined, { withTotal: true });
     items = listed.items;
     total = listed.total;
-    fill(top, pager(pageNumber, pageSize, items.length, total, goTo));
+    capped = listed.capped;
+    fill(top, pager(pageNumber, pageSize, items.length, total, goTo, capped));
     draw();
     // Names of jobs not seen before arrive after the runs are drawn (with short ids meanwhile).
     const known = jobNames.size;
@@ -1030,7 +1071,8 @@ async function showRuns(query) {
   await load();
   drawJobFilter();
   if (!render(page, h('div', { className: 'toolbar' }, h('h1', {}, 'Runs'),
-    h('span', { className: 'spacer' }), jobFilter, statusFilter), top, box)) return;
+    h('span', { className: 'spacer' }), jobFilter, statusFilter, triggerFilter, fromFilter,
+    toFilter), top, box)) return;
   every(page, 2000, whileBusy(() => items.some(isGoing), 10000, load));
 }
 

@@ -307,6 +307,21 @@ TEST_P(JobsApiTest, TriggerQueuesAManualRunEvenWithoutABody) {
   EXPECT_EQ(listed->get_header_value("X-Total-Count"), "1");
   EXPECT_EQ(json::parse(client_->Get(("/jobs/" + id + "/runs").c_str())->body).size(), 1u);
   EXPECT_EQ(Error(client_->Get("/runs?status=lost"), 400)["field"], "status");
+  EXPECT_FALSE(listed->has_header("X-Total-Count-Capped"));
+  EXPECT_EQ(client_->Get("/runs?triggered_by=manual")->get_header_value("X-Total-Count"), "1");
+  EXPECT_EQ(client_->Get("/runs?triggered_by=backfill")->get_header_value("X-Total-Count"), "0");
+  const std::string queued_at = run["queued_at"];
+  EXPECT_EQ(
+      client_->Get(("/runs?queued_from=" + queued_at).c_str())->get_header_value("X-Total-Count"),
+      "1");
+  EXPECT_EQ(
+      client_->Get(("/runs?queued_before=" + queued_at).c_str())->get_header_value("X-Total-Count"),
+      "0");
+  EXPECT_EQ(Error(client_->Get("/runs?triggered_by=cron"), 400)["field"], "triggered_by");
+  EXPECT_EQ(Error(client_->Get("/runs?queued_from=yesterday"), 400)["field"], "queued_from");
+  EXPECT_EQ(Error(client_->Get("/runs?latest_per_job=true&queued_before=2026-01-01T00:00:00Z"),
+                  400)["field"],
+            "queued_before");
   const json latest = json::parse(client_->Get("/runs?latest_per_job=true")->body);
   ASSERT_EQ(latest.size(), 1u);
   EXPECT_EQ(latest[0]["run_id"], run["run_id"]);

@@ -19,6 +19,7 @@
 namespace orc {
 namespace {
 
+using std::chrono::microseconds;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::TestBackend;
@@ -711,6 +712,47 @@ TEST_P(StateStoreTest, ListRunsNewestFirstWithFilters) {
   ASSERT_EQ(cancelled->items.size(), 1u);
   EXPECT_EQ(cancelled->items[0].run_id, a_runs[0]);
   EXPECT_EQ(store_->ListRuns({.job_id = b.job_id, .status = RunStatus::kCancelled})->total, 0);
+}
+
+TEST_P(StateStoreTest, ListRunsByTriggerAndQueueTimeCountingUpToACap) {
+  Job job = Create("a", 10);
+  std::vector<orc::Run> runs;  // queued a second apart: manual, backfill, manual, backfill, ...
+  for (int i = 0; i < 6; ++i) {
+    Result<orc::Run> run = store_->EnqueueRun(
+        NewRun{.job_id = job.job_id,
+               .triggered_by = i % 2 == 0 ? TriggeredBy::kManual : TriggeredBy::kBackfill});
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    runs.push_back(*run);
+    clock_.Advance(seconds(1));
+  }
+  Result<Page<orc::Run>> backfills = store_->ListRuns({.triggered_by = TriggeredBy::kBackfill});
+  ASSERT_TRUE(backfills.ok()) << backfills.status().ToString();
+  EXPECT_EQ(backfills->total, 3);
+  ASSERT_EQ(backfills->items.size(), 3u);
+  EXPECT_EQ(backfills->items[0].run_id, runs[5].run_id);
+  EXPECT_FALSE(backfills->total_capped);
+
+  // [queued_from, queued_before): runs 2, 3 and 4, to the microsecond at both ends.
+  Result<Page<orc::Run>> window =
+      store_->ListRuns({.queued_from = runs[2].queued_at, .queued_before = runs[5].queued_at});
+  ASSERT_EQ(window->items.size(), 3u);
+  EXPECT_EQ(window->items[0].run_id, runs[4].run_id);
+  EXPECT_EQ(window->items[2].run_id, runs[2].run_id);
+  EXPECT_EQ(store_->ListRuns({.queued_from = runs[5].queued_at + microseconds(1)})->total, 0);
+  EXPECT_EQ(
+      store_->ListRuns({.triggered_by = TriggeredBy::kManual, .queued_from = runs[1].queued_at})
+          ->total,
+      2);
+
+  // The count stops at offset + count_beyond and says so; the page is whole either way.
+  Result<Page<orc::Run>> capped = store_->ListRuns({.limit = 2, .offset = 1, .count_beyond = 3});
+  EXPECT_EQ(capped->total, 4);
+  EXPECT_TRUE(capped->total_capped);
+  ASSERT_EQ(capped->items.size(), 2u);
+  EXPECT_EQ(capped->items[0].run_id, runs[4].run_id);
+  Result<Page<orc::Run>> exact = store_->ListRuns({.offset = 1, .count_beyond = 5});
+  EXPECT_EQ(exact->total, 6);
+  EXPECT_FALSE(exact->total_capped);
 }
 
 TEST_P(StateStoreTest, LatestRunPerJobIsEachJobsNewestRun) {

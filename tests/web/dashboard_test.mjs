@@ -360,6 +360,18 @@ async function main() {
     await pagerRange.filter({ hasText: `of ${allRuns}` }).waitFor();
     await page.locator('table.runs [data-status=success]').first().waitFor();
     await shot('runs');
+    // By trigger, then by a queue-time range (the browser's zone) that no run is in.
+    const backfillRuns = (await apiGetWithTotal(base, '/runs?limit=1&triggered_by=backfill')).total;
+    assert.ok(backfillRuns > 100 && backfillRuns < allRuns, `${backfillRuns} backfill runs`);
+    await page.selectOption('#run-trigger-filter', 'backfill');
+    await pagerRange.filter({ hasText: `1–100 of ${backfillRuns}` }).waitFor();
+    await page.locator('#run-from-filter').fill('2099-01-01T00:00');
+    await page.locator('#run-from-filter').dispatchEvent('change');
+    await pagerRange.filter({ hasText: '0–0 of 0' }).waitFor();
+    assert.match(page.url(), /trigger=backfill/);
+    assert.match(page.url(), /from=2098-12-3|from=2099-01-01/);
+    await page.click('a[data-nav=runs]');
+    await pagerRange.filter({ hasText: `1–100 of ${allRuns}` }).waitFor();
 
     // Dark mode follows the system's preference: the page's colours change.
     const background = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
