@@ -259,6 +259,8 @@ void AddRunsCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
         ->add_option("--status", a->runs_list.status,
                      "queued, running, success, failed or cancelled")
         ->check(CLI::IsMember({"queued", "running", "success", "failed", "cancelled"}));
+    command->add_option("--trigger", a->runs_list.trigger, "manual, scheduler or backfill")
+        ->check(CLI::IsMember({"manual", "scheduler", "backfill"}));
     AddPageOptions(*command, a->runs_list.page, "runs");
   }
   runs->callback([a, c] {

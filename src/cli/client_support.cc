@@ -142,6 +142,30 @@ Result<std::vector<nlohmann::json>> ListAllJobs(ApiClient& client) {
   }
 }
 
+Result<std::map<std::string, std::string>> JobNames(ApiClient& client,
+                                                    const std::set<std::string>& job_ids) {
+  constexpr size_t kIdsPerRequest = 100;  // what GET /jobs?job_ids= takes
+  std::map<std::string, std::string> names;
+  std::string ids;
+  size_t in_request = 0;
+  auto ask = [&]() -> Status {
+    ORC_ASSIGN_OR_RETURN(nlohmann::json jobs, client.Get("/jobs?job_ids=" + ids));
+    for (const nlohmann::json& job : jobs) {
+      names[job.value("job_id", "")] = job.value("job_name", "");
+    }
+    ids.clear();
+    in_request = 0;
+    return Status::Ok();
+  };
+  for (const std::string& id : job_ids) {
+    if (!IsUuid(id)) continue;
+    ids += (ids.empty() ? "" : ",") + id;
+    if (++in_request == kIdsPerRequest) ORC_RETURN_IF_ERROR(ask());
+  }
+  if (in_request > 0) ORC_RETURN_IF_ERROR(ask());
+  return names;
+}
+
 Result<nlohmann::json> FindJob(ApiClient& client, const std::string& name_or_id) {
   if (IsUuid(name_or_id)) {
     Result<nlohmann::json> job = client.Get("/jobs/" + name_or_id);

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <iosfwd>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,11 @@ void PrintPageNote(size_t shown, int64_t total, const PageOptions& page, const s
 
 // Every job on the server, in creation order (all pages).
 Result<std::vector<nlohmann::json>> ListAllJobs(ApiClient& client);
+
+// The names of the jobs in `job_ids` that exist, by id: GET /jobs?job_ids= a hundred at a time, so
+// a page of runs costs a request or two however many jobs there are.
+Result<std::map<std::string, std::string>> JobNames(ApiClient& client,
+                                                    const std::set<std::string>& job_ids);
 
 // The job named `name_or_id` (a job_name, or a job_id); NotFound naming it otherwise.
 Result<nlohmann::json> FindJob(ApiClient& client, const std::string& name_or_id);

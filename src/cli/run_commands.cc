@@ -1,6 +1,7 @@
 #include "cli/run_commands.h"
 
 #include <unistd.h>
+#include <set>
 
 #include <chrono>
 #include <cstdio>
@@ -166,6 +167,7 @@ int ListRunsCommand(const ClientOptions& options, const RunsListOptions& list, c
     path += "&job_id=" + (*job)["job_id"].get<std::string>();
   }
   if (!list.status.empty()) path += "&status=" + UrlEncode(list.status);
+  if (!list.trigger.empty()) path += "&triggered_by=" + UrlEncode(list.trigger);
   int64_t total = 0;
   bool capped = false;
   Result<json> runs = client->GetPage(path, &total, &capped);
@@ -175,19 +177,21 @@ int ListRunsCommand(const ClientOptions& options, const RunsListOptions& list, c
     PrintPageNote(runs->size(), total, list.page, "runs", capped);
     return 0;
   }
-  Result<std::vector<json>> jobs = ListAllJobs(*client);
-  if (!jobs.ok()) return ReportFailure(jobs.status());
-  std::map<std::string, std::string> names;
-  for (const json& job : *jobs) names[job.value("job_id", "")] = job.value("job_name", "");
+  std::set<std::string> job_ids;
+  for (const json& run : *runs) job_ids.insert(run.value("job_id", ""));
+  Result<std::map<std::string, std::string>> names = JobNames(*client, job_ids);
+  if (!names.ok()) return ReportFailure(names.status());
   std::vector<std::vector<std::string>> rows;
   for (const json& run : *runs) {
-    const auto name = names.find(run.value("job_id", ""));
-    rows.push_back({run.value("run_id", ""), name == names.end() ? "-" : name->second,
+    const auto name = names->find(run.value("job_id", ""));
+    rows.push_back({run.value("run_id", ""), name == names->end() ? "-" : name->second,
                     run.value("status", ""), run.value("triggered_by", ""),
+                    ShortTime(run.value("scheduled_for", json())),
                     ShortTime(run.value("queued_at", json())), RunDuration(run, clock.Now()),
                     Thousands(run.value("rows_loaded", int64_t{0}))});
   }
-  PrintTable(std::cout, {"RUN_ID", "JOB", "STATUS", "TRIGGER", "QUEUED", "DURATION", "ROWS"}, rows);
+  PrintTable(std::cout,
+             {"RUN_ID", "JOB", "STATUS", "TRIGGER", "SLOT", "QUEUED", "DURATION", "ROWS"}, rows);
   PrintPageNote(runs->size(), total, list.page, "runs", capped);
   return 0;
 }

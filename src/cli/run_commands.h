@@ -1,6 +1,6 @@
 // The CLI's commands about runs on a server:
 //   orc run NAME [--wait] [--follow]
-//   orc runs [list] [--job NAME] [--status S] [--limit N] [--offset N]
+//   orc runs [list] [--job NAME] [--status S] [--trigger T] [--limit N] [--offset N]
 //   orc runs show RUN_ID
 //   orc logs RUN_ID [--follow]
 //   orc cancel RUN_ID
@@ -26,6 +26,7 @@ int TriggerRunCommand(const ClientOptions& options, const RunOptions& run, Clock
 struct RunsListOptions {
   std::string job;
   std::string status;
+  std::string trigger;
   PageOptions page{.limit = 20};
 };
 int ListRunsCommand(const ClientOptions& options, const RunsListOptions& list, const Clock& clock);

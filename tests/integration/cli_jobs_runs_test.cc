@@ -116,6 +116,14 @@ TEST_F(CliClientTest, RunsShowJobsDeleteAndBackfill) {
             std::string::npos)
       << page.err;
   EXPECT_EQ(Json({"runs", "--job", "orders", "--limit", "2"}).size(), 2u);
+  // The backfilled runs, by trigger, with their slots and their job's name.
+  Outcome backfilled = Cli({"runs", "--trigger", "backfill"});
+  ASSERT_EQ(backfilled.exit_code, 0) << backfilled.err;
+  EXPECT_NE(backfilled.out.find("SLOT"), std::string::npos) << backfilled.out;
+  EXPECT_NE(backfilled.out.find("2026-11-01 00:45:00Z"), std::string::npos) << backfilled.out;
+  EXPECT_NE(backfilled.out.find("orders"), std::string::npos) << backfilled.out;
+  EXPECT_EQ(Json({"runs", "--trigger", "backfill"}).size(), 4u);
+  EXPECT_EQ(Cli({"runs", "--trigger", "cron"}).exit_code, 2);
   Outcome jobs_page = Cli({"jobs", "--limit", "1"});
   EXPECT_NE(jobs_page.err.find("showing 1-1 of 2 jobs"), std::string::npos) << jobs_page.err;
 
