@@ -79,7 +79,10 @@ async function measure(page, base, label, hash, rows) {
   const onResponse = async (response) => {
     if (!response.url().startsWith(base) || response.url() === base + '/') return;
     const body = await response.body().catch(() => Buffer.alloc(0));
-    requests.push(`${response.url().slice(base.length)} ${(body.length / 1024).toFixed(0)} KiB`);
+    // A route with a long query (a page's job ids) is shown by its start.
+    const route = response.url().slice(base.length);
+    requests.push(`${route.length > 60 ? route.slice(0, 57) + '...' : route} ` +
+      `${(body.length / 1024).toFixed(0)} KiB`);
   };
   page.on('response', onResponse);
   await page.goto('about:blank');
