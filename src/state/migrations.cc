@@ -292,6 +292,12 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
 )sql";
 
+// Progress while a task reads files: their total size, and the rows read where DuckDB counts them.
+constexpr std::string_view kTaskReadProgress = R"sql(
+ALTER TABLE task_runs ADD COLUMN bytes_total BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE task_runs ADD COLUMN rows_processed BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
@@ -306,6 +312,7 @@ const std::vector<Migration>& AllMigrations() {
        kPostgresJobConcurrency},
       {10, "memory limits of jobs and tasks", kMemoryLimits, "", ""},
       {11, "idempotency keys", kIdempotencyKeys, "", ""},
+      {12, "task-run read progress", kTaskReadProgress, "", ""},
   };
   return migrations;
 }

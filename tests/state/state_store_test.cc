@@ -756,6 +756,8 @@ TEST_P(StateStoreTest, TaskRunsAreSavedAndReplaced) {
   first.rows_extracted = 1000;
   first.rows_loaded = 998;
   first.bytes_read = 123456;
+  first.bytes_total = 234567;
+  first.rows_processed = 999;
   ASSERT_TRUE(store_->SaveTaskRun(first, "worker-1").ok());
 
   Result<std::vector<TaskRun>> task_runs = store_->GetTaskRuns(run.run_id);
