@@ -205,7 +205,18 @@ int ShowRunCommand(const ClientOptions& options, const std::string& run_id, cons
       {"duration", RunDuration(*run, now)},
       {"rows loaded", Thousands(run->value("rows_loaded", int64_t{0}))}};
   if (run->value("error_message", json()).is_string()) {
-    fields.push_back({"error", (*run)["error_message"].get<std::string>()});
+    // The failed task's cause is in the table below: the run's error only points at it.
+    std::string error = (*run)["error_message"].get<std::string>();
+    for (const json& task : run->value("task_runs", json::array())) {
+      const json& cause = task.value("error_message", json());
+      if (!cause.is_string() || cause.get<std::string>().empty()) continue;
+      const std::string tail = ": " + cause.get<std::string>();
+      if (error.size() > tail.size() && error.ends_with(tail)) {
+        error = error.substr(0, error.size() - tail.size()) + " (its error below)";
+        break;
+      }
+    }
+    fields.push_back({"error", error});
   }
   for (const auto& field : fields) {
     std::cout << field[0] << ":" << std::string(15 - field[0].size(), ' ') << field[1] << "\n";

@@ -184,6 +184,11 @@ TEST_F(CliClientTest, AFailureIsPrintedOnceWithItsCause) {
   Outcome logs = Cli({"logs", runs[0]["run_id"].get<std::string>()});
   EXPECT_EQ(count(logs.out, "Table with name nosuch does not exist"), 1u) << logs.out;
   EXPECT_NE(logs.out.find("run failed: task query failed"), std::string::npos) << logs.out;
+  Outcome shown = Cli({"runs", "show", runs[0]["run_id"].get<std::string>()});
+  EXPECT_EQ(count(shown.out, "Table with name nosuch does not exist"), 1u) << shown.out;
+  EXPECT_NE(shown.out.find("task query failed after 1 attempt (its error below)"),
+            std::string::npos)
+      << shown.out;
 
   // The fixes offered are options orc takes: with them the file loads.
   Write("fixed.yaml", R"(job_name: fixed_csv
