@@ -817,7 +817,10 @@ TEST_P(StateStoreTest, FinishSavesTheFinalTaskRunsAtomically) {
                .status = TaskRunStatus::kSuccess,
                .attempts = 1,
                .finished_at = kStart,
-               .rows_loaded = 7};
+               .rows_loaded = 7,
+               .bytes_read = 300,
+               .bytes_total = 300,
+               .rows_processed = 7};
   TaskRun other = done;
   other.run_id = Enqueue(job.job_id).run_id;
   // A task run of another run is refused, and nothing of the finish is saved.
