@@ -1072,6 +1072,19 @@ function progressText(run, now = Date.now()) {
   return parts.join('   |   ');
 }
 
+// The run's error for its page, whose task table shows the failed task's cause: the run's error
+// points at it instead of saying it again.
+function runErrorText(run) {
+  const error = run.error_message || '';
+  for (const task of run.task_runs || []) {
+    const tail = task.error_message ? `: ${task.error_message}` : '';
+    if (tail && error.length > tail.length && error.endsWith(tail)) {
+      return `${error.slice(0, -tail.length)} (its error below)`;
+    }
+  }
+  return error;
+}
+
 const logLevels = { info: 0, warn: 1, error: 2 };
 
 // The log's text for a file: one line per log line, with its time in UTC as the API gives it.
@@ -1194,7 +1207,7 @@ async function showRun(runId) {
         } }, run.cancel_requested ? 'Cancelling…' : 'Cancel')),
     isFinished(run) ? null : h('div', { className: 'progress', 'data-role': 'progress' },
       progressText(run) || (run.status === 'queued' ? 'waiting for a worker' : 'starting')),
-    run.error_message ? h('div', { className: 'errorbox' }, run.error_message) : null,
+    run.error_message ? h('div', { className: 'errorbox' }, runErrorText(run)) : null,
     h('div', { className: 'grid' }, [
       ['Trigger', run.triggered_by], ['Slot', localTime(run.scheduled_for)],
       ['Queued', localTime(run.queued_at)], ['Started', localTime(run.started_at)],

@@ -273,6 +273,11 @@ async function main() {
       status: 'running', started_at: '2026-11-30T10:00:00Z', rows_processed: 5000,
       bytes_read: 100, bytes_total: 1000 }] }, Date.parse('2026-11-30T10:00:10Z')));
     assert.equal(parquet, 'load: 5,000 rows · 500 rows/s · 10% of 1000 B · ETA 1 min 30 s · 10.0 s');
+    // The run's error points at the failed task's row, which says the cause, instead of repeating it.
+    assert.equal(await page.evaluate(() => runErrorText({
+      error_message: 'task load failed after 1 attempt: csv a.csv: no file matches',
+      task_runs: [{ error_message: 'csv a.csv: no file matches' }] })),
+    'task load failed after 1 attempt (its error below)');
     await log.filter({ hasText: 'run started' }).waitFor();
     await shot('run-running');
     await page.getByRole('button', { name: 'Cancel' }).click();
