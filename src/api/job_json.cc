@@ -362,6 +362,8 @@ json RunToJson(const Run& run, const std::vector<TaskRun>& task_runs) {
          {"rows_extracted", task_run.rows_extracted},
          {"rows_loaded", task_run.rows_loaded},
          {"bytes_read", task_run.bytes_read},
+         {"bytes_total", task_run.bytes_total},
+         {"rows_processed", task_run.rows_processed},
          {"started_at", Time(task_run.started_at)},
          {"finished_at", Time(task_run.finished_at)}});
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -126,6 +127,61 @@ std::string RunDuration(const nlohmann::json& run, TimePoint now) {
     const long whole = static_cast<long>(seconds);
     std::snprintf(text, sizeof(text), "%ldm%02lds", whole / 60, whole % 60);
   }
+  return text;
+}
+
+std::string ByteSize(int64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes) / 1024;
+  size_t unit = 0;
+  for (; value >= 1024 && unit + 1 < std::size(kUnits); ++unit) value /= 1024;
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f %s", value, kUnits[unit]);
+  return text;
+}
+
+std::string TaskProgressText(const nlohmann::json& task, TimePoint now) {
+  auto count = [&task](const char* name) {
+    const auto found = task.find(name);
+    return found != task.end() && found->is_number_integer() ? found->get<int64_t>() : 0;
+  };
+  const int64_t rows =
+      std::max({count("rows_extracted"), count("rows_loaded"), count("rows_processed")});
+  const int64_t bytes_read = count("bytes_read");
+  const int64_t bytes_total = count("bytes_total");
+  double seconds = 0;
+  if (const auto started = task.find("started_at"); started != task.end() && started->is_string()) {
+    Result<TimePoint> start = ParseRfc3339(started->get<std::string>());
+    if (start.ok()) seconds = std::chrono::duration<double>(now - *start).count();
+  }
+  const std::string name = task.value("task_name", "");
+  std::vector<std::string> parts;
+  if (rows > 0 || (bytes_read == 0 && bytes_total == 0)) {
+    parts.push_back(Thousands(rows) + " rows");
+    if (seconds > 0.05)
+      parts.push_back(Thousands(static_cast<int64_t>(rows / seconds)) + " rows/s");
+  }
+  if (bytes_total > 0 && bytes_read < bytes_total) {
+    const int64_t percent = std::clamp<int64_t>(bytes_read * 100 / bytes_total, 0, 99);
+    parts.push_back(std::to_string(percent) + "% of " + ByteSize(bytes_total));
+    if (bytes_read > 0 && seconds > 0.05) {
+      const double left =
+          seconds * static_cast<double>(bytes_total - bytes_read) / static_cast<double>(bytes_read);
+      const long whole = std::lround(left);
+      char eta[32];
+      if (whole < 60) {
+        std::snprintf(eta, sizeof(eta), "ETA %lds", whole);
+      } else {
+        std::snprintf(eta, sizeof(eta), "ETA %ldm%02lds", whole / 60, whole % 60);
+      }
+      parts.push_back(eta);
+    }
+  } else if (bytes_read > 0) {
+    parts.push_back(ByteSize(bytes_read) + " read");
+  }
+  std::string text = name + ":";
+  for (size_t i = 0; i < parts.size(); ++i) text += (i == 0 ? " " : ", ") + parts[i];
   return text;
 }
 

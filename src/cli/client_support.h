@@ -56,6 +56,15 @@ std::string TimeInZone(const nlohmann::json& value, const std::string& timezone)
 // before the start.
 std::string RunDuration(const nlohmann::json& run, TimePoint now);
 
+// A size in bytes for people: "512 B", "87.0 MiB", "1.2 GiB".
+std::string ByteSize(int64_t bytes);
+
+// How far a running task run (as the API gives it) is: rows so far and per second where rows are
+// known; while files are read, the share of their bytes read and the time left at that pace:
+// "load: 1,200 rows, 600 rows/s" or "load: 42% of 1.2 GiB, ETA 8s". No rows part while the rows
+// are still unknown (0), so a file load does not read "0 rows" until it ends.
+std::string TaskProgressText(const nlohmann::json& task, TimePoint now);
+
 // What --limit and --offset ask a list route for.
 struct PageOptions {
   int limit = 50;

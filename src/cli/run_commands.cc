@@ -35,24 +35,11 @@ void PrintLogLine(const json& line, OutputFormat format) {
   std::cout << line.value("message", "") << "\n";
 }
 
-// The progress line of a running run: its running tasks, rows so far and rows per second.
+// The progress line of a running run: its duration, and how far each running task is.
 std::string ProgressLine(const json& run, TimePoint now) {
   std::string line = "  " + run.value("status", "") + " " + RunDuration(run, now);
   for (const json& task : run.value("task_runs", json::array())) {
-    if (task.value("status", "") != "running") continue;
-    const int64_t rows =
-        std::max(task.value("rows_extracted", int64_t{0}), task.value("rows_loaded", int64_t{0}));
-    line += "  | " + task.value("task_name", "") + ": " + Thousands(rows) + " rows";
-    const json& started = task["started_at"];
-    if (started.is_string()) {
-      Result<TimePoint> start = ParseRfc3339(started.get<std::string>());
-      const double seconds = start.ok() ? std::chrono::duration<double>(now - *start).count() : 0;
-      if (seconds > 0.05) {
-        line += ", " + Thousands(static_cast<int64_t>(rows / seconds)) + " rows/s";
-      }
-    }
-    const int64_t bytes = task.value("bytes_read", int64_t{0});
-    if (bytes > 0) line += ", " + Thousands(bytes / (1 << 20)) + " MiB read";
+    if (task.value("status", "") == "running") line += "  | " + TaskProgressText(task, now);
   }
   return line;
 }
@@ -111,7 +98,8 @@ Result<json> FollowRun(ApiClient& client, const std::string& run_id, bool show_l
 
 int ExitFor(const json& run) { return run.value("status", "") == "success" ? 0 : 1; }
 
-void PrintRunSummary(const json& run, OutputFormat format, TimePoint now) {
+// The run's last line. `error_logged`: its log was printed, which said the error already.
+void PrintRunSummary(const json& run, OutputFormat format, TimePoint now, bool error_logged) {
   if (format == OutputFormat::kJson) {
     std::cout << run.dump(2) << "\n";
     return;
@@ -119,7 +107,7 @@ void PrintRunSummary(const json& run, OutputFormat format, TimePoint now) {
   std::cout << "run " << run.value("run_id", "") << " " << run.value("status", "") << " in "
             << RunDuration(run, now) << ", " << Thousands(run.value("rows_loaded", int64_t{0}))
             << " rows loaded";
-  if (run.value("error_message", json()).is_string()) {
+  if (!error_logged && run.value("error_message", json()).is_string()) {
     std::cout << ": " << run["error_message"].get<std::string>();
   }
   std::cout << "\n";
@@ -152,7 +140,7 @@ int TriggerRunCommand(const ClientOptions& options, const RunOptions& run_option
   }
   Result<json> finished = FollowRun(*client, run_id, run_options.follow, options.format(), clock);
   if (!finished.ok()) return ReportFailure(finished.status());
-  PrintRunSummary(*finished, options.format(), clock.Now());
+  PrintRunSummary(*finished, options.format(), clock.Now(), /*error_logged=*/run_options.follow);
   return ExitFor(*finished);
 }
 
@@ -222,7 +210,18 @@ int ShowRunCommand(const ClientOptions& options, const std::string& run_id, cons
       {"duration", RunDuration(*run, now)},
       {"rows loaded", Thousands(run->value("rows_loaded", int64_t{0}))}};
   if (run->value("error_message", json()).is_string()) {
-    fields.push_back({"error", (*run)["error_message"].get<std::string>()});
+    // The failed task's cause is in the table below: the run's error only points at it.
+    std::string error = (*run)["error_message"].get<std::string>();
+    for (const json& task : run->value("task_runs", json::array())) {
+      const json& cause = task.value("error_message", json());
+      if (!cause.is_string() || cause.get<std::string>().empty()) continue;
+      const std::string tail = ": " + cause.get<std::string>();
+      if (error.size() > tail.size() && error.ends_with(tail)) {
+        error = error.substr(0, error.size() - tail.size()) + " (its error below)";
+        break;
+      }
+    }
+    fields.push_back({"error", error});
   }
   for (const auto& field : fields) {
     std::cout << field[0] << ":" << std::string(15 - field[0].size(), ' ') << field[1] << "\n";
@@ -249,7 +248,7 @@ int ShowLogsCommand(const ClientOptions& options, const std::string& run_id, boo
     Result<json> finished = FollowRun(*client, run_id, /*show_logs=*/true, options.format(), clock);
     if (!finished.ok()) return ReportFailure(finished.status());
     if (options.format() == OutputFormat::kTable) {
-      PrintRunSummary(*finished, options.format(), clock.Now());
+      PrintRunSummary(*finished, options.format(), clock.Now(), /*error_logged=*/true);
     }
     return ExitFor(*finished);
   }

@@ -68,6 +68,10 @@ struct TaskRun {
   int64_t rows_extracted = 0;
   int64_t rows_loaded = 0;
   int64_t bytes_read = 0;
+  // While a task reads files: their total size (0 when unknown), and the rows read so far where
+  // the reader counts them (Parquet; 0 otherwise), for progress before rows are loaded.
+  int64_t bytes_total = 0;
+  int64_t rows_processed = 0;
 
   friend bool operator==(const TaskRun&, const TaskRun&) = default;
 };

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <system_error>
 #include <thread>
 
+#include "engine/duckdb_message.h"
 #include "engine/duckdb_open.h"
 
 namespace orc {
@@ -76,7 +78,8 @@ std::string ConfinementNote(const std::optional<std::string>& allowed) {
 // `allowed`: see DuckDbDatabase::allowed().
 Status ErrorOf(duckdb_result* result, const std::optional<std::string>& allowed) {
   const char* error = duckdb_result_error(result);
-  std::string message = error != nullptr ? error : "DuckDB failed without a message";
+  std::string message =
+      error != nullptr ? ShortDuckDbMessage(error) : "DuckDB failed without a message";
   switch (duckdb_result_error_type(result)) {
     case DUCKDB_ERROR_INTERRUPT:
       return CancelledError(std::move(message));
@@ -230,10 +233,14 @@ Status DuckDbConnection::TrackProgress() {
   return Execute("PRAGMA enable_progress_bar; PRAGMA disable_print_progress_bar").status();
 }
 
-std::optional<double> DuckDbConnection::Progress() {
+std::optional<QueryProgress> DuckDbConnection::Progress() {
   const duckdb_query_progress_type progress = duckdb_query_progress(handle_->connection);
   if (progress.percentage < 0) return std::nullopt;
-  return progress.percentage / 100;
+  constexpr uint64_t kMaxCount = std::numeric_limits<int64_t>::max();
+  return QueryProgress{
+      .fraction = std::clamp(progress.percentage / 100, 0.0, 1.0),
+      .rows_processed = static_cast<int64_t>(std::min(progress.rows_processed, kMaxCount)),
+      .rows_total = static_cast<int64_t>(std::min(progress.total_rows_to_process, kMaxCount))};
 }
 
 DuckDbEngine::DuckDbEngine(DuckDbEngineOptions options) : options_(std::move(options)) {}

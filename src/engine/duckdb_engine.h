@@ -34,6 +34,15 @@ namespace orc {
 
 class DuckDbDatabase;
 
+// How far a running statement is, as DuckDB estimates it.
+struct QueryProgress {
+  double fraction = 0;  // 0 to 1
+  // The work done and to do in the units of the statement's source: rows for a Parquet scan, an
+  // estimate from bytes for a CSV one. Only a reader that knows its rows makes them rows.
+  int64_t rows_processed = 0;
+  int64_t rows_total = 0;
+};
+
 // Where the databases of a confined engine may reach.
 struct DuckDbConfinement {
   // Directories whose files, at any depth, SQL may read and write, and where file databases may be
@@ -101,9 +110,9 @@ class DuckDbConnection {
   // Progress(). Costs a little on every statement, so only connections that run long ones ask.
   // Works on confined databases too (through PRAGMAs, which DuckDB's configuration lock allows).
   Status TrackProgress();
-  // How far the running statement is, from 0 to 1, or nullopt when DuckDB cannot tell (no
-  // statement, or progress not tracked).
-  std::optional<double> Progress();
+  // How far the running statement is, or nullopt when DuckDB cannot tell (no statement, or
+  // progress not tracked).
+  std::optional<QueryProgress> Progress();
 
  private:
   friend class DuckDbEngine;

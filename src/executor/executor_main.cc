@@ -156,7 +156,9 @@ class Executor {
   static TaskCounters CountersOf(TaskProgress& progress) {
     return {.rows_extracted = progress.rows_extracted.load(std::memory_order_relaxed),
             .rows_loaded = progress.rows_loaded.load(std::memory_order_relaxed),
-            .bytes_read = progress.BytesReadNow()};
+            .bytes_read = progress.BytesReadNow(),
+            .bytes_total = progress.bytes_to_read.load(std::memory_order_relaxed),
+            .rows_processed = progress.RowsProcessedNow()};
   }
 
   void RunNextTask() {

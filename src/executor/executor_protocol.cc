@@ -98,7 +98,9 @@ json ToJson(const TaskCounters& counters) {
   return {{"type", "progress"},
           {"rows_extracted", counters.rows_extracted},
           {"rows_loaded", counters.rows_loaded},
-          {"bytes_read", counters.bytes_read}};
+          {"bytes_read", counters.bytes_read},
+          {"bytes_total", counters.bytes_total},
+          {"rows_processed", counters.rows_processed}};
 }
 
 TaskCounters TaskCountersFromJson(const json& message) {
@@ -108,7 +110,9 @@ TaskCounters TaskCountersFromJson(const json& message) {
   };
   return {.rows_extracted = number("rows_extracted"),
           .rows_loaded = number("rows_loaded"),
-          .bytes_read = number("bytes_read")};
+          .bytes_read = number("bytes_read"),
+          .bytes_total = number("bytes_total"),
+          .rows_processed = number("rows_processed")};
 }
 
 json ToJson(const TaskReport& report) {

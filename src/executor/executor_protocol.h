@@ -60,6 +60,8 @@ struct TaskCounters {
   int64_t rows_extracted = 0;
   int64_t rows_loaded = 0;
   int64_t bytes_read = 0;
+  int64_t bytes_total = 0;     // the input's size when known (files), else 0
+  int64_t rows_processed = 0;  // rows read by the running load where DuckDB counts them, else 0
 
   friend bool operator==(const TaskCounters&, const TaskCounters&) = default;
 };

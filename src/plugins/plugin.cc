@@ -12,4 +12,6 @@ Status Extractor::Finish(TaskContext& context, DuckDbConnection& connection, int
   return Status::Ok();
 }
 
+Status Extractor::Explain(Status error) const { return error; }
+
 }  // namespace orc

@@ -25,11 +25,10 @@
 #include "common/clock.h"
 #include "common/interrupter.h"
 #include "common/status.h"
+#include "engine/duckdb_engine.h"
 
 namespace orc {
 
-class DuckDbConnection;
-class DuckDbEngine;
 class PathPolicy;
 struct NetworkPolicy;
 
@@ -40,27 +39,49 @@ struct TaskProgress {
   std::atomic<int64_t> bytes_read{0};
   // The size of the input when known in advance (files), for progress while DuckDB reads it.
   std::atomic<int64_t> bytes_to_read{0};
+  // Rows the statement moving the data has read so far, where they can be known: set from the
+  // probe when the extractor says DuckDB counts its reader's rows (engine_counts_rows).
+  std::atomic<int64_t> rows_processed{0};
+  // Set by an extractor whose reader DuckDB tracks in rows (Parquet; its CSV reader reports an
+  // estimate from bytes instead, which is not shown as rows).
+  std::atomic<bool> engine_counts_rows{false};
 
   // While one long statement moves the data (DuckDB reading files into a table), `probe` tells how
-  // far it is (0 to 1); cleared with an empty function. Safe across threads.
-  void SetProbe(std::function<std::optional<double>()> probe) {
+  // far it is; cleared with an empty function. Safe across threads.
+  void SetProbe(std::function<std::optional<QueryProgress>()> probe) {
     std::lock_guard lock(probe_mutex_);
     probe_ = std::move(probe);
   }
   // Bytes read so far: the counter, or the probe's share of bytes_to_read when that is higher.
   int64_t BytesReadNow() {
     int64_t bytes = bytes_read.load(std::memory_order_relaxed);
-    std::lock_guard lock(probe_mutex_);
-    if (probe_) {
-      const double done = std::clamp(probe_().value_or(0), 0.0, 1.0);
-      bytes = std::max(bytes, static_cast<int64_t>(done * bytes_to_read.load()));
+    if (const std::optional<QueryProgress> now = Probe()) {
+      bytes = std::max(bytes, static_cast<int64_t>(now->fraction * bytes_to_read.load()));
     }
     return bytes;
   }
+  // Rows read so far by the statement: the counter, raised to the probe's count when DuckDB counts
+  // this reader's rows. The highest count seen stays, after the probe is cleared too.
+  int64_t RowsProcessedNow() {
+    const std::optional<QueryProgress> now = Probe();
+    if (now && engine_counts_rows.load(std::memory_order_relaxed)) {
+      int64_t seen = rows_processed.load(std::memory_order_relaxed);
+      while (now->rows_processed > seen &&
+             !rows_processed.compare_exchange_weak(seen, now->rows_processed)) {
+      }
+    }
+    return rows_processed.load(std::memory_order_relaxed);
+  }
 
  private:
+  std::optional<QueryProgress> Probe() {
+    std::lock_guard lock(probe_mutex_);
+    if (!probe_) return std::nullopt;
+    return probe_();
+  }
+
   std::mutex probe_mutex_;  // guards probe_
-  std::function<std::optional<double>()> probe_;
+  std::function<std::optional<QueryProgress>()> probe_;
 };
 
 struct TaskContext {
@@ -113,6 +134,11 @@ class Extractor {
   // Called after the loader read the Source, before it commits, with the number of rows it read;
   // e.g. to report rows rejected by a lenient reader. The default does nothing.
   virtual Status Finish(TaskContext& context, DuckDbConnection& connection, int64_t rows_read);
+
+  // The error of the statement that read the Source, as this extractor's user should read it
+  // (e.g. the fixes DuckDB suggests in the extractor's own option names). The default returns it
+  // unchanged.
+  virtual Status Explain(Status error) const;
 };
 
 struct LoadResult {

@@ -300,6 +300,12 @@ CREATE INDEX runs_failed ON runs (run_id) WHERE status = 'failed';
 CREATE INDEX runs_cancelled ON runs (run_id) WHERE status = 'cancelled';
 )sql";
 
+// Progress while a task reads files: their total size, and the rows read where DuckDB counts them.
+constexpr std::string_view kTaskReadProgress = R"sql(
+ALTER TABLE task_runs ADD COLUMN bytes_total BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE task_runs ADD COLUMN rows_processed BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
@@ -315,6 +321,7 @@ const std::vector<Migration>& AllMigrations() {
       {10, "memory limits of jobs and tasks", kMemoryLimits, "", ""},
       {11, "idempotency keys", kIdempotencyKeys, "", ""},
       {12, "failed and cancelled runs indexed", kFinalStatusIndexes, "", ""},
+      {13, "task-run read progress", kTaskReadProgress, "", ""},
   };
   return migrations;
 }

@@ -52,6 +52,8 @@ TaskRun TaskRunFromRow(const SqlRows& rows, size_t r) {
   task_run.rows_extracted = rows.Int(r, 10);
   task_run.rows_loaded = rows.Int(r, 11);
   task_run.bytes_read = rows.Int(r, 12);
+  task_run.bytes_total = rows.Int(r, 13);
+  task_run.rows_processed = rows.Int(r, 14);
   return task_run;
 }
 
@@ -492,18 +494,20 @@ Status SqlStateStore::UpsertTaskRun(SqlConnection& connection, const TaskRun& ta
                                   NullableTime(task_run.finished_at),
                                   task_run.rows_extracted,
                                   task_run.rows_loaded,
-                                  task_run.bytes_read};
+                                  task_run.bytes_read,
+                                  task_run.bytes_total,
+                                  task_run.rows_processed};
   // With an owner, the row comes from the run's own row, which names the owner: a worker whose
   // lease was lost cannot overwrite what the run's new owner records.
   if (owner != nullptr) params.emplace_back(*owner);
   Result<SqlRows> saved = connection.Execute(
       owner != nullptr
           ? JoinSql({"INSERT INTO task_runs (", kTaskRunColumns,
-                     ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM runs "
-                     "WHERE run_id = $1 AND status = 'running' AND lease_owner = $14",
+                     ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 "
+                     "FROM runs WHERE run_id = $1 AND status = 'running' AND lease_owner = $16",
                      dialect_->LockReferencedRow(), kTaskRunUpsert, " RETURNING task_order"})
           : JoinSql({"INSERT INTO task_runs (", kTaskRunColumns,
-                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                      kTaskRunUpsert}),
       params);
   ORC_RETURN_IF_ERROR(saved.status());

@@ -1076,18 +1076,55 @@ async function showRuns(query) {
   every(page, 2000, whileBusy(() => items.some(isGoing), 10000, load));
 }
 
-function progressText(run) {
+// A size in bytes: "512 B", "87.0 MiB", "1.2 GiB".
+function byteSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  for (; value >= 1024 && unit + 1 < units.length; unit++) value /= 1024;
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+// How far each running task is: rows and rows/s where rows are known; while files are read, the
+// share of their bytes and the time left at that pace ("42% of 1.2 GiB · ETA 8 s"), and no
+// "0 rows" while the rows are still unknown. `now` in milliseconds (Date.now() by default).
+function progressText(run, now = Date.now()) {
   const parts = [];
   for (const task of run.task_runs || []) {
     if (task.status !== 'running') continue;
-    const rows = Math.max(task.rows_extracted || 0, task.rows_loaded || 0);
-    const elapsed = task.started_at ? (Date.now() - new Date(task.started_at)) / 1000 : 0;
-    let text = `${task.task_name}: ${number(rows)} rows`;
-    if (elapsed > 0.1) text += ` · ${number(Math.round(rows / elapsed))} rows/s`;
-    if (task.bytes_read) text += ` · ${number(Math.round(task.bytes_read / 1048576))} MiB read`;
-    parts.push(text + ` · ${seconds(elapsed)}`);
+    const rows = Math.max(task.rows_extracted || 0, task.rows_loaded || 0, task.rows_processed || 0);
+    const read = task.bytes_read || 0;
+    const total = task.bytes_total || 0;
+    const elapsed = task.started_at ? (now - new Date(task.started_at)) / 1000 : 0;
+    const pieces = [];
+    if (rows > 0 || (read === 0 && total === 0)) {
+      pieces.push(`${number(rows)} rows`);
+      if (elapsed > 0.1) pieces.push(`${number(Math.round(rows / elapsed))} rows/s`);
+    }
+    if (total > 0 && read < total) {
+      pieces.push(`${Math.min(99, Math.floor(read * 100 / total))}% of ${byteSize(total)}`);
+      if (read > 0 && elapsed > 0.1) pieces.push(`ETA ${seconds(elapsed * (total - read) / read)}`);
+    } else if (read > 0) {
+      pieces.push(`${byteSize(read)} read`);
+    }
+    pieces.push(seconds(elapsed));
+    parts.push(`${task.task_name}: ${pieces.join(' · ')}`);
   }
   return parts.join('   |   ');
+}
+
+// The run's error for its page, whose task table shows the failed task's cause: the run's error
+// points at it instead of saying it again.
+function runErrorText(run) {
+  const error = run.error_message || '';
+  for (const task of run.task_runs || []) {
+    const tail = task.error_message ? `: ${task.error_message}` : '';
+    if (tail && error.length > tail.length && error.endsWith(tail)) {
+      return `${error.slice(0, -tail.length)} (its error below)`;
+    }
+  }
+  return error;
 }
 
 const logLevels = { info: 0, warn: 1, error: 2 };
@@ -1212,7 +1249,7 @@ async function showRun(runId) {
         } }, run.cancel_requested ? 'Cancelling…' : 'Cancel')),
     isFinished(run) ? null : h('div', { className: 'progress', 'data-role': 'progress' },
       progressText(run) || (run.status === 'queued' ? 'waiting for a worker' : 'starting')),
-    run.error_message ? h('div', { className: 'errorbox' }, run.error_message) : null,
+    run.error_message ? h('div', { className: 'errorbox' }, runErrorText(run)) : null,
     h('div', { className: 'grid' }, [
       ['Trigger', run.triggered_by], ['Slot', localTime(run.scheduled_for)],
       ['Queued', localTime(run.queued_at)], ['Started', localTime(run.started_at)],

@@ -70,6 +70,8 @@ void ActiveRun::ReportProgress(const std::function<void(const TaskRun&)>& save) 
   now.rows_extracted = progress_->rows_extracted.load(std::memory_order_relaxed);
   now.rows_loaded = progress_->rows_loaded.load(std::memory_order_relaxed);
   now.bytes_read = progress_->BytesReadNow();
+  now.bytes_total = progress_->bytes_to_read.load(std::memory_order_relaxed);
+  now.rows_processed = progress_->RowsProcessedNow();
   save(now);
 }
 

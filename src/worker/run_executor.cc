@@ -181,6 +181,8 @@ class RunExecution {
     task_run.rows_extracted = progress.rows_extracted.load(std::memory_order_relaxed);
     task_run.rows_loaded = progress.rows_loaded.load(std::memory_order_relaxed);
     task_run.bytes_read = progress.bytes_read.load(std::memory_order_relaxed);
+    task_run.bytes_total = progress.bytes_to_read.load(std::memory_order_relaxed);
+    task_run.rows_processed = progress.rows_processed.load(std::memory_order_relaxed);
     const Duration took = environment_.clock.Now() - started;
     if (!report.status.ok()) {
       Status failure = report.status;
@@ -217,6 +219,8 @@ class RunExecution {
       progress.rows_extracted.store(counters.rows_extracted, std::memory_order_relaxed);
       progress.rows_loaded.store(counters.rows_loaded, std::memory_order_relaxed);
       progress.bytes_read.store(counters.bytes_read, std::memory_order_relaxed);
+      progress.bytes_to_read.store(counters.bytes_total, std::memory_order_relaxed);
+      progress.rows_processed.store(counters.rows_processed, std::memory_order_relaxed);
     };
     TaskReport report = runner_.Run(
         prepared->assignment, interrupter,
@@ -272,6 +276,9 @@ class RunExecution {
 
   RunOutcome Outcome() {
     RunOutcome outcome;
+    // What the run's last log line says of a failure: the failed task's own line said its cause
+    // already, so the run's line only names the task (error_message keeps the cause, for the API).
+    std::string logged_error;
     const StopReason stop = active_.stop_reason();
     for (TaskRun& task_run : task_runs_) {
       if (task_run.status == TaskRunStatus::kPending ||
@@ -284,11 +291,13 @@ class RunExecution {
         outcome.error_message = "task " + task_run.task_name + " failed after " +
                                 std::to_string(task_run.attempts) + " attempt" +
                                 (task_run.attempts == 1 ? "" : "s") + ": " + task_run.error_message;
+        logged_error = "task " + task_run.task_name + " failed";
       }
     }
     if (stop != StopReason::kNone) {
       outcome.status = RunStatus::kCancelled;
       outcome.error_message = Describe(stop);
+      logged_error = outcome.error_message;
     } else {
       const bool all_succeeded = std::all_of(
           task_runs_.begin(), task_runs_.end(),
@@ -298,9 +307,10 @@ class RunExecution {
         outcome.error_message = "a task did not succeed";
       }
     }
+    if (logged_error.empty()) logged_error = outcome.error_message;
     log_.Add(outcome.status == RunStatus::kSuccess ? "info" : "error", "",
              "run " + std::string(ToString(outcome.status)) +
-                 (outcome.error_message.empty() ? "" : ": " + outcome.error_message));
+                 (logged_error.empty() ? "" : ": " + logged_error));
     outcome.task_runs = std::move(task_runs_);
     return outcome;
   }

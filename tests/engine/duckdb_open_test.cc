@@ -261,7 +261,7 @@ TEST_F(ConfinedEngineTest, MemoryLimitAppliesToTheDatabasesOpenedAfterIt) {
 TEST_F(ConfinedEngineTest, ProgressIsTrackedOnAConfinedDatabase) {
   ASSERT_TRUE(Run("CREATE TABLE t AS SELECT i FROM range(20000000) t(i)").ok());
   ASSERT_TRUE(Memory().TrackProgress().ok());
-  std::optional<double> seen;
+  std::optional<QueryProgress> seen;
   // A table scan (DuckDB tracks scans, not range()) that runs for seconds.
   std::thread query(
       [&] { (void)Memory().Execute("SELECT count(*) FROM t WHERE md5(i::VARCHAR) LIKE '%abc%'"); });
@@ -269,13 +269,16 @@ TEST_F(ConfinedEngineTest, ProgressIsTrackedOnAConfinedDatabase) {
   while (!seen && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     seen = Memory().Progress();
-    if (seen && *seen <= 0) seen.reset();
+    if (seen && seen->fraction <= 0) seen.reset();
   }
   Memory().Interrupt();
   query.join();
   ASSERT_TRUE(seen.has_value()) << "no progress reported";
-  EXPECT_GT(*seen, 0);
-  EXPECT_LE(*seen, 1);
+  EXPECT_GT(seen->fraction, 0);
+  EXPECT_LE(seen->fraction, 1);
+  // Counted in the scan's own units (rows only for some readers, see TaskProgress).
+  EXPECT_GT(seen->rows_processed, 0);
+  EXPECT_LE(seen->rows_processed, seen->rows_total);
 }
 
 // What a task executor does: confine itself with Landlock first, then start DuckDB (its threads

@@ -128,6 +128,80 @@ TEST_F(CliClientTest, RunWaitFollowLogsAndExitCodes) {
   EXPECT_NE(table.out.find("orders"), std::string::npos) << table.out;
 }
 
+// Issue 20: one failure was printed three times (task line, run line, summary), DuckDB's statement
+// echo with it, and a malformed CSV dumped DuckDB's 25-line report suggesting read_csv options.
+// Each cause is now said once, on one line, by `run --wait`, `run --follow` and `logs`.
+TEST_F(CliClientTest, AFailureIsPrintedOnceWithItsCause) {
+  std::string csv = "id,name\n";
+  for (int i = 1; i <= 30000; ++i) csv += std::to_string(i) + ",a\n";
+  Write("data/bad.csv", csv + "30001,b,extra\n30002,c\n");
+  Write("failing.yaml", R"(jobs:
+  - job_name: bad_csv
+    tasks:
+      - task_name: load
+        retry: {max_attempts: 1}
+        extractor_config: {type: csv, path: bad.csv}
+        loader_config: {type: duckdb, db_path: warehouse.duckdb, table_name: bad}
+  - job_name: bad_sql
+    tasks:
+      - task_name: query
+        retry: {max_attempts: 1}
+        transform_config: {type: sql, db_path: warehouse.duckdb, sql: SELECT * FROM nosuch}
+)");
+  ASSERT_EQ(Cli({"apply", "-f", "failing.yaml"}).exit_code, 0);
+  auto count = [](const std::string& text, const std::string& part) {
+    size_t found = 0;
+    for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+      ++found;
+    }
+    return found;
+  };
+
+  for (const char* mode : {"--wait", "--follow"}) {
+    Outcome csv_run = Cli({"run", "bad_csv", mode});
+    EXPECT_EQ(csv_run.exit_code, 1) << csv_run.out << csv_run.err;
+    const std::string all = csv_run.out + csv_run.err;
+    EXPECT_EQ(count(all, "Expected Number of Columns: 2 Found: 3"), 1u) << mode << "\n" << all;
+    EXPECT_EQ(count(all,
+                    "Possible fixes (csv options): strict_mode: false, null_padding: true, "
+                    "ignore_errors: true"),
+              1u)
+        << all;
+    EXPECT_EQ(all.find("Auto-Detected"), std::string::npos) << all;
+    EXPECT_EQ(all.find("sample_size"), std::string::npos) << all;
+
+    Outcome sql_run = Cli({"run", "bad_sql", mode});
+    EXPECT_EQ(sql_run.exit_code, 1) << sql_run.out << sql_run.err;
+    const std::string sql_all = sql_run.out + sql_run.err;
+    EXPECT_EQ(count(sql_all, "Table with name nosuch does not exist"), 1u) << mode << "\n"
+                                                                           << sql_all;
+    EXPECT_EQ(sql_all.find("LINE 1"), std::string::npos) << sql_all;
+  }
+
+  // The log says the cause once too; the run's own line names the task.
+  const nlohmann::json runs = Json({"runs", "list", "--job", "bad_sql"});
+  ASSERT_FALSE(runs.empty());
+  Outcome logs = Cli({"logs", runs[0]["run_id"].get<std::string>()});
+  EXPECT_EQ(count(logs.out, "Table with name nosuch does not exist"), 1u) << logs.out;
+  EXPECT_NE(logs.out.find("run failed: task query failed"), std::string::npos) << logs.out;
+  Outcome shown = Cli({"runs", "show", runs[0]["run_id"].get<std::string>()});
+  EXPECT_EQ(count(shown.out, "Table with name nosuch does not exist"), 1u) << shown.out;
+  EXPECT_NE(shown.out.find("task query failed after 1 attempt (its error below)"),
+            std::string::npos)
+      << shown.out;
+
+  // The fixes offered are options orc takes: with them the file loads.
+  Write("fixed.yaml", R"(job_name: fixed_csv
+tasks:
+  - task_name: load
+    extractor_config: {type: csv, path: bad.csv, null_padding: true, strict_mode: false}
+    loader_config: {type: duckdb, db_path: warehouse.duckdb, table_name: fixed}
+)");
+  ASSERT_EQ(Cli({"apply", "-f", "fixed.yaml"}).exit_code, 0);
+  Outcome fixed = Cli({"run", "fixed_csv", "--wait"});
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.out << fixed.err;
+}
+
 // On a terminal, `run --follow` draws a progress line while the run goes; a run cancelled
 // meanwhile ends the command with exit code 1. (util-linux `script` gives the command a terminal.)
 TEST_F(CliClientTest, FollowShowsProgressOnATerminalAndFailsWhenCancelled) {

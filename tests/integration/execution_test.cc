@@ -5,6 +5,7 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "core/run.h"
@@ -211,6 +212,48 @@ TEST_F(ExecutionTest, APermanentlyFailingSourceFailsWithItsRootCause) {
   EXPECT_NE(error.find("task load failed after 3 attempts"), std::string::npos) << error;
   EXPECT_NE(error.find("api GET " + source.url()), std::string::npos) << error;
   EXPECT_NE(error.find("HTTP 503: upstream overloaded"), std::string::npos) << error;
+}
+
+// A CSV load shows how far it is before it ends: the file's size as bytes_total, and bytes_read
+// between 0 and it, through GET /runs/{id} while the task runs.
+TEST_F(ExecutionTest, ALargeCsvLoadShowsItsProgressThroughTheApi) {
+  std::filesystem::create_directory(directory_.File("data"));
+  const std::string csv = directory_.File("data/big.csv");
+  {
+    std::ofstream out(csv);
+    out << "id,at,name,amount\n";
+    for (int i = 0; i < 3000000; ++i) {
+      out << i << ",2026-01-" << (10 + i % 18) << " 10:" << (10 + i % 50) << ":00,\"name " << i
+          << "\"," << i * 1.5 << "\n";
+    }
+  }
+  const auto size = static_cast<int64_t>(std::filesystem::file_size(csv));
+  Subprocess orc(Orc(ServeArguments("sqlite:" + directory_.File("orc.db")), directory_));
+  const int port = AwaitListening(orc);
+  ASSERT_GT(port, 0) << orc.Stderr();
+  ApiClient api(port);
+  const std::string run_id = Trigger(
+      api,
+      CreateJob(api, {{{"task_name", "load"},
+                       {"extractor_config", {{"type", "csv"}, {"path", "big.csv"}}},
+                       {"loader_config",
+                        {{"type", "duckdb"}, {"db_path", "out.duckdb"}, {"table_name", "big"}}}}}));
+  std::set<int64_t> read_mid_way;
+  const json run = WaitForRun(api, run_id, [&](const json& run) {
+    if (TaskRunning(run, 0)) {
+      const json& task = run["task_runs"][0];
+      const int64_t read = task.value("bytes_read", int64_t{0});
+      if (task.value("bytes_total", int64_t{0}) == size && read > 0 && read < size) {
+        read_mid_way.insert(read);
+      }
+    }
+    return Final(run);
+  });
+  EXPECT_EQ(run["status"], "success") << run;
+  EXPECT_EQ(run["rows_loaded"], 3000000) << run;
+  EXPECT_FALSE(read_mid_way.empty()) << "no progress was seen before the load ended";
+  EXPECT_EQ(run["task_runs"][0]["bytes_total"], size) << run;
+  EXPECT_EQ(run["task_runs"][0]["bytes_read"], size) << run;
 }
 
 TEST_F(ExecutionTest, SigtermGivesARunningRunBackToTheQueue) {

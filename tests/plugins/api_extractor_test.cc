@@ -418,6 +418,24 @@ TEST_F(ApiExtractorTest, AClientErrorFailsAtOnceWithTheStatusAndBody) {
       << message;
 }
 
+// A 404 from a web server used to quote 200 bytes of its HTML page.
+TEST_F(ApiExtractorTest, AnHtmlErrorPageIsQuotedByItsTitle) {
+  server_.Get("/gone", [](const httplib::Request&, httplib::Response& response) {
+    response.status = 404;
+    response.set_content(
+        "<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n<body>\n"
+        "<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n"
+        "<hr>\n<address>Apache Server at example.com Port 80</address>\n</body></html>\n",
+        "text/html");
+  });
+  Result<LoadResult> loaded = Load(Api("/gone"), DuckDb("t"));
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), StatusCode::kNotFound);
+  const std::string& message = loaded.status().message();
+  EXPECT_TRUE(message.ends_with("api GET " + Url("/gone") + ": HTTP 404: 404 Not Found"))
+      << message;
+}
+
 TEST_F(ApiExtractorTest, ABodyThatIsNotJsonOrLacksTheRecordsPathFails) {
   server_.Get("/html", [](const httplib::Request&, httplib::Response& response) {
     response.set_content("<html>maintenance</html>", "text/html");

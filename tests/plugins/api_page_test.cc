@@ -210,6 +210,25 @@ TEST(ApiPageReaderTest, ExcerptsArePrintableUtf8AndShort) {
 }
 
 // The seed corpus of the reader's fuzz target: each file gives a page or InvalidArgument.
+// An HTTP error quotes its body in a few words: an HTML page by its title, not whole.
+TEST(BodySnippetTest, QuotesAShortTextAndOfAPageItsTitle) {
+  const std::string page =
+      "<!DOCTYPE html>\n<html>\n<head>\n  <title>404 Not\n Found</title>\n<style>body {}</style>"
+      "</head>\n<body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server."
+      "</p>\n" +
+      std::string(5000, ' ') + "</body></html>\n";
+  EXPECT_EQ(BodySnippet(page, "text/html; charset=utf-8"), "404 Not Found");
+  EXPECT_EQ(BodySnippet("<html><body>\n<h1>Down</h1>\n<p>for maintenance</p></body></html>", ""),
+            "Down for maintenance");
+  EXPECT_EQ(BodySnippet("{\"error\":\n  \"no such resource\"}", "application/json"),
+            "{\"error\": \"no such resource\"}");
+  EXPECT_EQ(BodySnippet("try later", "text/plain"), "try later");
+  EXPECT_EQ(BodySnippet(std::string(1000, 'x'), "text/plain"),
+            std::string(kMaxBodySnippet, 'x') + "...");
+  EXPECT_EQ(BodySnippet("\x89PNG\r\n", "image/png"), "");
+  EXPECT_EQ(BodySnippet("", "text/plain"), "");
+}
+
 TEST(ApiPageReaderTest, EveryCorpusFileGivesAPageOrInvalidArgument) {
   const std::filesystem::path corpus =
       std::filesystem::path(ORC_SOURCE_DIR) / "tests/fuzz/api_page";

@@ -2,6 +2,8 @@
 // on real files in a temp directory.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -130,6 +132,69 @@ TEST_F(DataPlaneTest, ParquetAndJsonKeepTheirTypes) {
   Result<LoadResult> json_load = Load({{"type", "json"}, {"path", "x.ndjson"}}, DuckDb("j"));
   ASSERT_TRUE(json_load.ok()) << json_load.status();
   EXPECT_EQ(Rows("SELECT id, user.name, tags[2] FROM j"), std::vector<std::string>{"1|a|y"});
+}
+
+// While DuckDB reads a Parquet file, the rows it read so far are known (the file counts them) and
+// reported as rows_processed; its CSV reader counts an estimate from bytes, which is not shown as
+// rows, but the share of the bytes read moves.
+TEST_F(DataPlaneTest, ALongLoadReportsRowsProcessedFromParquetAndBytesFromCsv) {
+  {
+    auto connection = engine_.Connect(":memory:");
+    ASSERT_TRUE(connection.ok());
+    ASSERT_TRUE((*connection)
+                    ->Execute("COPY (SELECT i AS id, md5(i::VARCHAR) AS name FROM range(6000000) "
+                              "t(i)) TO " +
+                              QuoteLiteral(dir_.File("big.parquet")) +
+                              " (FORMAT parquet, ROW_GROUP_SIZE 100000)")
+                    .ok());
+    ASSERT_TRUE((*connection)
+                    ->Execute("COPY (SELECT * FROM read_parquet(" +
+                              QuoteLiteral(dir_.File("big.parquet")) + ")) TO " +
+                              QuoteLiteral(dir_.File("big.csv")) + " (HEADER)")
+                    .ok());
+  }
+  struct Seen {
+    int64_t rows_processed = 0;
+    int64_t bytes_read = 0;
+  };
+  auto load_watching = [&](const json& extractor, const std::string& table) {
+    Seen seen;
+    std::atomic<bool> done{false};
+    std::thread watcher([&] {
+      while (!done) {
+        const int64_t rows = progress_.RowsProcessedNow();
+        const int64_t bytes = progress_.BytesReadNow();
+        if (progress_.rows_loaded == 0) {  // mid-way only
+          seen.rows_processed = std::max(seen.rows_processed, rows);
+          seen.bytes_read = std::max(seen.bytes_read, bytes);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+    Result<LoadResult> loaded = Load(extractor, DuckDb(table));
+    done = true;
+    watcher.join();
+    EXPECT_TRUE(loaded.ok()) << loaded.status();
+    return seen;
+  };
+
+  const Seen parquet = load_watching({{"type", "parquet"}, {"path", "big.parquet"}}, "p");
+  EXPECT_GT(parquet.rows_processed, 0) << "rows were counted while the load ran";
+  EXPECT_LE(parquet.rows_processed, 6000000);
+  EXPECT_EQ(progress_.bytes_to_read, std::filesystem::file_size(dir_.File("big.parquet")));
+
+  progress_.rows_processed = 0;
+  progress_.rows_loaded = 0;
+  progress_.bytes_read = 0;
+  progress_.bytes_to_read = 0;
+  progress_.engine_counts_rows = false;
+  context_.task_id = "task-2";
+  const Seen csv = load_watching({{"type", "csv"}, {"path", "big.csv"}}, "c");
+  EXPECT_EQ(csv.rows_processed, 0) << "DuckDB's count for a CSV scan is not rows";
+  const int64_t csv_size = static_cast<int64_t>(std::filesystem::file_size(dir_.File("big.csv")));
+  EXPECT_EQ(progress_.bytes_to_read, csv_size);
+  EXPECT_GT(csv.bytes_read, 0) << "the bytes read moved while the load ran";
+  EXPECT_LT(csv.bytes_read, csv_size);
 }
 
 TEST_F(DataPlaneTest, CompressedCsvAndHivePartitionedParquet) {

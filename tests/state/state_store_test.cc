@@ -798,6 +798,8 @@ TEST_P(StateStoreTest, TaskRunsAreSavedAndReplaced) {
   first.rows_extracted = 1000;
   first.rows_loaded = 998;
   first.bytes_read = 123456;
+  first.bytes_total = 234567;
+  first.rows_processed = 999;
   ASSERT_TRUE(store_->SaveTaskRun(first, "worker-1").ok());
 
   Result<std::vector<TaskRun>> task_runs = store_->GetTaskRuns(run.run_id);
@@ -857,7 +859,10 @@ TEST_P(StateStoreTest, FinishSavesTheFinalTaskRunsAtomically) {
                .status = TaskRunStatus::kSuccess,
                .attempts = 1,
                .finished_at = kStart,
-               .rows_loaded = 7};
+               .rows_loaded = 7,
+               .bytes_read = 300,
+               .bytes_total = 300,
+               .rows_processed = 7};
   TaskRun other = done;
   other.run_id = Enqueue(job.job_id).run_id;
   // A task run of another run is refused, and nothing of the finish is saved.

@@ -263,6 +263,21 @@ async function main() {
     await page.getByRole('button', { name: 'Run now' }).click();
     await page.locator('.toolbar [data-status=running]').waitFor();
     await page.locator('[data-role=progress]', { hasText: 'spin:' }).waitFor();
+    // A file load shows the share of its bytes and an ETA, not "0 rows", until rows are known.
+    const loading = await page.evaluate(() => progressText({ task_runs: [{ task_name: 'load',
+      status: 'running', started_at: '2026-11-30T10:00:00Z', rows_extracted: 0, rows_loaded: 0,
+      rows_processed: 0, bytes_read: 420 * 1048576, bytes_total: 1000 * 1048576 }] },
+    Date.parse('2026-11-30T10:00:10Z')));
+    assert.equal(loading, 'load: 42% of 1000.0 MiB · ETA 13.8 s · 10.0 s');
+    const parquet = await page.evaluate(() => progressText({ task_runs: [{ task_name: 'load',
+      status: 'running', started_at: '2026-11-30T10:00:00Z', rows_processed: 5000,
+      bytes_read: 100, bytes_total: 1000 }] }, Date.parse('2026-11-30T10:00:10Z')));
+    assert.equal(parquet, 'load: 5,000 rows · 500 rows/s · 10% of 1000 B · ETA 1 min 30 s · 10.0 s');
+    // The run's error points at the failed task's row, which says the cause, instead of repeating it.
+    assert.equal(await page.evaluate(() => runErrorText({
+      error_message: 'task load failed after 1 attempt: csv a.csv: no file matches',
+      task_runs: [{ error_message: 'csv a.csv: no file matches' }] })),
+    'task load failed after 1 attempt (its error below)');
     await log.filter({ hasText: 'run started' }).waitFor();
     await shot('run-running');
     await page.getByRole('button', { name: 'Cancel' }).click();

@@ -205,6 +205,24 @@ TEST_F(RunExecutorTest, AnErrorThatCannotHealIsNotRetried) {
       << ::testing::PrintToString(log);
 }
 
+// A failure used to be logged twice, by its task and again by the run: its cause is said once.
+TEST_F(RunExecutorTest, AFailureIsLoggedOnceWithTheRunNamingTheTask) {
+  clock_.SetAutoAdvance(true);
+  Claim({ScriptedTask("broken")});
+  script_.Script("broken", {Fails(InvalidArgumentError("no such column"))});
+  const RunOutcome outcome = Execute();
+  EXPECT_EQ(outcome.error_message, "task broken failed after 1 attempt: no such column");
+  const std::vector<std::string> log = LogMessages();
+  EXPECT_EQ(std::count_if(log.begin(), log.end(),
+                          [](const std::string& line) {
+                            return line.find("no such column") != std::string::npos;
+                          }),
+            1)
+      << ::testing::PrintToString(log);
+  EXPECT_NE(std::find(log.begin(), log.end(), ": run failed: task broken failed"), log.end())
+      << ::testing::PrintToString(log);
+}
+
 TEST_F(RunExecutorTest, ATaskWhoseUpstreamFailedIsMarkedAndIndependentTasksStillRun) {
   Claim({ScriptedTask("extract"), ScriptedTask("transform", {"extract"}),
          ScriptedTask("publish", {"transform"}), ScriptedTask("independent")});

@@ -60,7 +60,8 @@ class PostgresDialect final : public SqlDialect {
                      "task_id text, task_name text, task_order integer, status text, "
                      "attempts integer, errors text, error_message text, "
                      "started_at bigint, finished_at bigint, rows_extracted bigint, "
-                     "rows_loaded bigint, bytes_read bigint) "
+                     "rows_loaded bigint, bytes_read bigint, bytes_total bigint, "
+                     "rows_processed bigint) "
                      "WHERE EXISTS (SELECT 1 FROM changed)",
                      kTaskRunUpsert, ")"})),
         params);
@@ -126,7 +127,9 @@ class PostgresDialect final : public SqlDialect {
                       {"finished_at", time(task_run.finished_at)},
                       {"rows_extracted", task_run.rows_extracted},
                       {"rows_loaded", task_run.rows_loaded},
-                      {"bytes_read", task_run.bytes_read}});
+                      {"bytes_read", task_run.bytes_read},
+                      {"bytes_total", task_run.bytes_total},
+                      {"rows_processed", task_run.rows_processed}});
     }
     return rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }

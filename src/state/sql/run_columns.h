@@ -14,7 +14,7 @@ constexpr std::string_view kRunColumns =
 
 constexpr std::string_view kTaskRunColumns =
     "run_id, task_id, task_name, task_order, status, attempts, errors, error_message, started_at, "
-    "finished_at, rows_extracted, rows_loaded, bytes_read";
+    "finished_at, rows_extracted, rows_loaded, bytes_read, bytes_total, rows_processed";
 
 // Follows an INSERT INTO task_runs (kTaskRunColumns): a task run saved before is overwritten.
 constexpr std::string_view kTaskRunUpsert =
@@ -23,6 +23,7 @@ constexpr std::string_view kTaskRunUpsert =
     "status = excluded.status, attempts = excluded.attempts, errors = excluded.errors, "
     "error_message = excluded.error_message, started_at = excluded.started_at, "
     "finished_at = excluded.finished_at, rows_extracted = excluded.rows_extracted, "
-    "rows_loaded = excluded.rows_loaded, bytes_read = excluded.bytes_read";
+    "rows_loaded = excluded.rows_loaded, bytes_read = excluded.bytes_read, "
+    "bytes_total = excluded.bytes_total, rows_processed = excluded.rows_processed";
 
 }  // namespace orc

@@ -241,6 +241,9 @@ class ApiExtractor final : public Extractor {
     request.url = url;
     const std::string display = DisplayUrl(url);
     const std::string what = request.method + " " + display;
+    // An error names the request only when it is not the configured URL, which the task's error
+    // names already ("api GET URL: ...").
+    const std::string request_named = url == config_.url ? "" : what + ": ";
     // A next-page link may lead to another origin; the credentials are for the configured one.
     if (OriginOf(url) != origin_) {
       DropCredentials(request);
@@ -266,25 +269,33 @@ class ApiExtractor final : public Extractor {
       } else if (response->status >= 200 && response->status < 300) {
         return response;
       } else if (response->status == 408 || response->status == 429 || response->status >= 500) {
-        failure = UnavailableError(what + ": HTTP " + std::to_string(response->status) + ": " +
-                                   Excerpt(response->body));
+        failure = UnavailableError(HttpErrorText(request_named, *response));
         retry_after = RetryAfter(response->Header("retry-after"), context.clock->Now());
       } else {
-        return HttpStatusError(what, *response);
+        return HttpStatusError(request_named, *response);
       }
       if (retry >= max_retries) {
         return failure.WithContext("gave up after " + std::to_string(retry + 1) + " tries");
       }
       const Duration delay =
           std::min(kMaxRetryAfter, retry_after.value_or(kRequestBackoff.Ceiling(retry)));
-      context.Log("warn", failure.message() + "; retrying in " + FormatSeconds(delay));
+      context.Log("warn", (request_named.empty() && response.ok() ? what + ": " : "") +
+                              failure.message() + "; retrying in " + FormatSeconds(delay));
       context.Sleep(delay);
     }
   }
 
-  static Status HttpStatusError(const std::string& what, const HttpResponse& response) {
-    std::string message =
-        what + ": HTTP " + std::to_string(response.status) + ": " + Excerpt(response.body);
+  // "HTTP 404: Not Found" after `request_named` ("GET URL: " or empty): the status and a short
+  // snippet of the body, if any.
+  static std::string HttpErrorText(const std::string& request_named, const HttpResponse& response) {
+    const std::string snippet =
+        BodySnippet(response.body, response.Header("content-type").value_or(""));
+    return request_named + "HTTP " + std::to_string(response.status) +
+           (snippet.empty() ? "" : ": " + snippet);
+  }
+
+  static Status HttpStatusError(const std::string& request_named, const HttpResponse& response) {
+    std::string message = HttpErrorText(request_named, response);
     switch (response.status) {
       case 401:
         return UnauthenticatedError(std::move(message));

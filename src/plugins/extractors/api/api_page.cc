@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "plugins/extractors/api/json_value_text.h"
@@ -250,6 +251,69 @@ bool CursorLess(const std::string& a, const std::string& b) {
   const std::optional<double> right = AsNumber(b);
   if (left && right) return *left < *right;
   return a < b;
+}
+
+namespace {
+
+std::string Lower(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower;
+}
+
+// `text` without tags (what lies between '<' and '>'), its whitespace runs as one space.
+std::string TextOnOneLine(std::string_view text, bool strip_tags) {
+  std::string line;
+  bool in_tag = false;
+  for (const char c : text) {
+    if (strip_tags && c == '<') in_tag = true;
+    if (in_tag) {
+      if (c == '>') {
+        in_tag = false;
+        if (!line.empty() && line.back() != ' ') line += ' ';
+      }
+      continue;
+    }
+    const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (space) {
+      if (!line.empty() && line.back() != ' ') line += ' ';
+    } else {
+      line += c;
+    }
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line;
+}
+
+}  // namespace
+
+std::string BodySnippet(std::string_view body, std::string_view content_type) {
+  const std::string type = Lower(content_type);
+  const bool textual = type.empty() || type.starts_with("text/") ||
+                       type.find("json") != std::string::npos ||
+                       type.find("xml") != std::string::npos;
+  if (!textual) return "";
+  // The snippet comes from the body's start: a huge body is not read further.
+  constexpr size_t kLookedAt = 64 * 1024;
+  const std::string_view head = body.substr(0, kLookedAt);
+  const size_t first = head.find_first_not_of(" \t\r\n");
+  const bool html = type.find("html") != std::string::npos ||
+                    (first != std::string_view::npos && head[first] == '<');
+  if (!html) return Excerpt(TextOnOneLine(head, false), kMaxBodySnippet);
+  // A page's title says what its body would, in a few words ("404 Not Found").
+  const std::string lower = Lower(head);
+  const size_t title = lower.find("<title");
+  const size_t title_open = title == std::string::npos ? title : lower.find('>', title);
+  const size_t title_close =
+      title_open == std::string::npos ? title_open : lower.find("</title", title_open);
+  if (title_close != std::string::npos) {
+    return Excerpt(TextOnOneLine(head.substr(title_open + 1, title_close - title_open - 1), true),
+                   kMaxBodySnippet);
+  }
+  const size_t body_tag = lower.find("<body");
+  return Excerpt(TextOnOneLine(head.substr(body_tag == std::string::npos ? 0 : body_tag), true),
+                 kMaxBodySnippet);
 }
 
 std::string Excerpt(std::string_view text, size_t limit) {

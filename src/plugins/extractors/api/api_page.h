@@ -75,4 +75,12 @@ bool CursorLess(const std::string& a, const std::string& b);
 // characters and invalid bytes are written as \xNN), "..." when cut.
 std::string Excerpt(std::string_view text, size_t limit = 200);
 
+// What an error message quotes of an HTTP error's body: its text on one line (whitespace runs
+// as one space) cut to about kMaxBodySnippet bytes; of an HTML page only its <title> (or, without
+// one, its text without tags); nothing for an empty body or one whose `content_type` is not
+// text (an image, a binary download).
+std::string BodySnippet(std::string_view body, std::string_view content_type);
+
+inline constexpr size_t kMaxBodySnippet = 120;
+
 }  // namespace orc

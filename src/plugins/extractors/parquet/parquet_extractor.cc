@@ -40,6 +40,8 @@ class ParquetExtractor final : public Extractor {
       }
     }
     const std::string hive = config_.hive_partitioning ? "true" : "false";
+    // Parquet files say how many rows they hold, so DuckDB's progress on them is in rows.
+    context.progress->engine_counts_rows.store(true, std::memory_order_relaxed);
     return Source{.select_sql = "SELECT " + columns + " FROM read_parquet(" + files +
                                 ", hive_partitioning = " + hive + ")",
                   .description = "parquet " + config_.path};

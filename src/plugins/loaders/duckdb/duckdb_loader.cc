@@ -124,7 +124,7 @@ class DuckDbLoader final : public Loader {
       ORC_RETURN_IF_ERROR(Evolve(context, connection, source.select_sql));
       rows = connection.Execute("INSERT INTO " + table_ + " BY NAME " + source.select_sql);
     }
-    if (!rows.ok()) return rows.status().WithContext(source.description);
+    if (!rows.ok()) return extractor.Explain(rows.status()).WithContext(source.description);
     ORC_RETURN_IF_ERROR(extractor.Finish(context, connection, *rows));
     ORC_RETURN_IF_ERROR(
         connection
