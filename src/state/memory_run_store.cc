@@ -4,22 +4,9 @@
 
 #include "common/uuid.h"
 #include "state/memory_state_store.h"
+#include "state/store_rules.h"
 
 namespace orc {
-namespace {
-
-Status NoRun(const std::string& run_id) {
-  return NotFoundError("no run with run_id '" + run_id + "'");
-}
-
-// The line a run keeps last, at its cap, in place of the lines dropped after it.
-std::string LogTruncatedMessage(int64_t cap) {
-  return "log truncated: a run keeps at most " + std::to_string(cap) +
-         " lines; later lines are dropped";
-}
-
-}  // namespace
-
 TaskRun MemoryStateStore::Stored(TaskRun task_run) {
   task_run.started_at = Stored(task_run.started_at);
   task_run.finished_at = Stored(task_run.finished_at);
@@ -53,7 +40,7 @@ Result<Run> MemoryStateStore::PrepareRun(const NewRun& new_run, TimePoint now) c
           .created_at = now,
           .updated_at = now};
   if (run.scheduled_for && slots_.contains({run.job_id, *run.scheduled_for})) {
-    return AlreadyExistsError("job '" + new_run.job_id + "' already has a run for that slot");
+    return SlotTakenError(new_run);
   }
   return run;
 }
@@ -123,7 +110,7 @@ Result<std::optional<Run>> MemoryStateStore::ClaimRun(const std::string& owner, 
 Result<MemoryStateStore::StoredRun*> MemoryStateStore::Held(const std::string& run_id,
                                                             const std::string& owner) {
   auto stored = runs_.find(run_id);
-  if (stored == runs_.end()) return NoRun(run_id);
+  if (stored == runs_.end()) return NoRunError(run_id);
   const Run& run = stored->second.run;
   if (run.status != RunStatus::kRunning) {
     return ConflictError("run '" + run_id + "' is " + std::string(ToString(run.status)) +
@@ -198,7 +185,7 @@ Status MemoryStateStore::ReleaseRun(const std::string& run_id, const std::string
 Result<Run> MemoryStateStore::RequestCancel(const std::string& run_id) {
   std::lock_guard lock(mutex_);
   auto stored = runs_.find(run_id);
-  if (stored == runs_.end()) return NoRun(run_id);
+  if (stored == runs_.end()) return NoRunError(run_id);
   Run& run = stored->second.run;
   if (IsFinal(run.status)) {
     return ConflictError("run '" + run_id + "' already finished (" +
@@ -265,7 +252,7 @@ Status MemoryStateStore::SaveTaskRun(const TaskRun& task_run, const std::string&
 Result<Run> MemoryStateStore::GetRun(const std::string& run_id) {
   std::lock_guard lock(mutex_);
   auto stored = runs_.find(run_id);
-  if (stored == runs_.end()) return NoRun(run_id);
+  if (stored == runs_.end()) return NoRunError(run_id);
   return stored->second.run;
 }
 
@@ -321,7 +308,7 @@ Status MemoryStateStore::AppendRunLogs(const std::string& run_id,
   if (lines.empty()) return Status::Ok();
   std::lock_guard lock(mutex_);
   auto stored = runs_.find(run_id);
-  if (stored == runs_.end()) return NoRun(run_id);
+  if (stored == runs_.end()) return NoRunError(run_id);
   const int64_t cap = options_.max_log_lines_per_run;
   StoredRun& run = stored->second;
   for (const RunLogLine& line : lines) {

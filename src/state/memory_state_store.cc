@@ -4,29 +4,10 @@
 #include <unordered_set>
 
 #include "common/uuid.h"
-#include "core/task_defaults.h"
 #include "state/memory_state_store.h"
+#include "state/store_rules.h"
 
 namespace orc {
-namespace {
-
-Status NameTaken(const Job& job) {
-  return AlreadyExistsError("a job named '" + job.job_name + "' already exists");
-}
-
-// Fills in what the caller may leave empty: task orders and names (ApplyTaskDefaults), and ids,
-// reusing the id of the old task of the same name.
-void AssignTaskIdentity(Job& job, const std::unordered_map<std::string, std::string>& old_ids) {
-  ApplyTaskDefaults(job.tasks);
-  for (Task& task : job.tasks) {
-    if (!task.task_id.empty()) continue;
-    auto old = old_ids.find(task.task_name);
-    task.task_id = old != old_ids.end() ? old->second : NewUuidV4();
-  }
-}
-
-}  // namespace
-
 MemoryStateStore::MemoryStateStore(Clock& clock, StateStoreOptions options)
     : clock_(clock), options_(options) {}
 
@@ -42,9 +23,7 @@ std::optional<TimePoint> MemoryStateStore::Stored(const std::optional<TimePoint>
 
 TimePoint MemoryStateStore::Now() const { return Stored(clock_.Now()); }
 
-Status MemoryStateStore::NoJob(const std::string& job_id) {
-  return NotFoundError("no job with job_id '" + job_id + "'");
-}
+Status MemoryStateStore::NoJob(const std::string& job_id) { return NoJobError("job_id", job_id); }
 
 // --- jobs -------------------------------------------------------------------------------------
 
@@ -78,7 +57,8 @@ Result<Job> MemoryStateStore::PrepareJob(Job job, TimePoint now) const {
   if (job.job_id.empty()) job.job_id = NewUuidV4();
   job.created_at = job.updated_at = now;
   AssignTaskIdentity(job, {});
-  if (jobs_.contains(job.job_id) || FindJobByName(job.job_name) != nullptr) return NameTaken(job);
+  if (jobs_.contains(job.job_id) || FindJobByName(job.job_name) != nullptr)
+    return NameTakenError(job);
   if (job.max_active_runs < 1) {
     return InvalidArgumentError("job '" + job.job_name + "': max_active_runs must be at least 1");
   }
@@ -112,7 +92,7 @@ Result<Job> MemoryStateStore::ReplaceJob(const Job& input) {
   AssignTaskIdentity(job, old_ids);
   if (const Job* named = FindJobByName(job.job_name);
       named != nullptr && named != &current->second) {
-    return NameTaken(job);
+    return NameTakenError(job);
   }
   if (job.max_active_runs < 1) {
     return InvalidArgumentError("job '" + job.job_name + "': max_active_runs must be at least 1");
@@ -134,7 +114,7 @@ Result<Job> MemoryStateStore::GetJob(const std::string& job_id) {
 Result<Job> MemoryStateStore::GetJobByName(const std::string& job_name) {
   std::lock_guard lock(mutex_);
   const Job* job = FindJobByName(job_name);
-  if (job == nullptr) return NotFoundError("no job with job_name '" + job_name + "'");
+  if (job == nullptr) return NoJobError("job_name", job_name);
   return *job;
 }
 

@@ -3,8 +3,8 @@
 #include <unordered_map>
 
 #include "common/uuid.h"
-#include "core/task_defaults.h"
 #include "state/sql_state_store.h"
+#include "state/store_rules.h"
 
 namespace orc {
 namespace {
@@ -118,20 +118,6 @@ std::vector<SqlValue> JobValues(const Job& job) {
           ToStoredTime(job.updated_at)};
 }
 
-Status NameTaken(const Job& job) {
-  return AlreadyExistsError("a job named '" + job.job_name + "' already exists");
-}
-
-// Fills in what the caller may leave empty: task orders and names (ApplyTaskDefaults), and ids.
-void AssignTaskIdentity(Job& job, const std::unordered_map<std::string, std::string>& old_ids) {
-  ApplyTaskDefaults(job.tasks);
-  for (Task& task : job.tasks) {
-    if (!task.task_id.empty()) continue;
-    auto old = old_ids.find(task.task_name);
-    task.task_id = old != old_ids.end() ? old->second : NewUuidV4();
-  }
-}
-
 }  // namespace
 
 Status SqlStateStore::InsertTasks(SqlConnection& connection, const Job& job) {
@@ -165,7 +151,7 @@ Result<Job> SqlStateStore::LoadJob(SqlConnection& connection, std::string_view w
       SqlRows rows, connection.Execute(
                         JobsWithTasks("jobs j", JoinSql({"WHERE j.", where, " = $1"}), ""), {key}));
   std::vector<Job> jobs = JobsFromRows(rows);
-  if (jobs.empty()) return NotFoundError("no job with " + std::string(where) + " '" + key + "'");
+  if (jobs.empty()) return NoJobError(where, key);
   return std::move(jobs.front());
 }
 
@@ -179,7 +165,7 @@ Result<Job> SqlStateStore::InsertJob(SqlConnection& connection, Job job, TimePoi
                                                 "$10, $11, $12, $13, $14, $15)"}),
                                        JobValues(job))
                               .status();
-  if (inserted.code() == StatusCode::kAlreadyExists) return NameTaken(job);
+  if (inserted.code() == StatusCode::kAlreadyExists) return NameTakenError(job);
   ORC_RETURN_IF_ERROR(inserted);
   ORC_RETURN_IF_ERROR(connection
                           .Execute("INSERT INTO job_concurrency (job_id, max_active_runs) "
@@ -224,7 +210,7 @@ Result<Job> SqlStateStore::ReplaceJob(const Job& input) {
                 "memory_mb = $13, updated_at = $14 WHERE job_id = $1",
                 values)
             .status();
-    if (updated.code() == StatusCode::kAlreadyExists) return NameTaken(job);
+    if (updated.code() == StatusCode::kAlreadyExists) return NameTakenError(job);
     ORC_RETURN_IF_ERROR(updated);
     ORC_RETURN_IF_ERROR(connection
                             .Execute("UPDATE job_concurrency SET max_active_runs = $2 "
@@ -305,7 +291,7 @@ Status SqlStateStore::DeleteJob(const std::string& job_id) {
                          connection.Execute(JoinSql({"SELECT 1 FROM jobs WHERE job_id = $1",
                                                      dialect_->LockRowToDelete()}),
                                             {job_id}));
-    if (job.empty()) return NotFoundError("no job with job_id '" + job_id + "'");
+    if (job.empty()) return NoJobError("job_id", job_id);
     ORC_ASSIGN_OR_RETURN(
         SqlRows active,
         connection.Execute("SELECT COUNT(*) FROM runs WHERE job_id = $1 AND status IN "

@@ -4,6 +4,7 @@
 #include "common/uuid.h"
 #include "state/sql/run_columns.h"
 #include "state/sql_state_store.h"
+#include "state/store_rules.h"
 
 namespace orc {
 namespace {
@@ -57,16 +58,6 @@ TaskRun TaskRunFromRow(const SqlRows& rows, size_t r) {
   return task_run;
 }
 
-Status NoRun(const std::string& run_id) {
-  return NotFoundError("no run with run_id '" + run_id + "'");
-}
-
-// The line a run keeps last, at its cap, in place of the lines dropped after it.
-std::string LogTruncatedMessage(int64_t cap) {
-  return "log truncated: a run keeps at most " + std::to_string(cap) +
-         " lines; later lines are dropped";
-}
-
 }  // namespace
 
 Status SqlStateStore::NotHeldError(SqlConnection& connection, const std::string& run_id,
@@ -74,7 +65,7 @@ Status SqlStateStore::NotHeldError(SqlConnection& connection, const std::string&
   ORC_ASSIGN_OR_RETURN(
       SqlRows rows,
       connection.Execute("SELECT status, lease_owner FROM runs WHERE run_id = $1", {run_id}));
-  if (rows.empty()) return NoRun(run_id);
+  if (rows.empty()) return NoRunError(run_id);
   const std::string status = rows.Text(0, 0);
   if (status != "running") {
     return ConflictError("run '" + run_id + "' is " + status + ", not running");
@@ -103,10 +94,10 @@ Result<Run> SqlStateStore::InsertRun(SqlConnection& connection, const NewRun& ne
                                      TimePoint now) const {
   Result<SqlRows> inserted = InsertQueuedRun(connection, new_run, now, "");
   if (inserted.status().code() == StatusCode::kAlreadyExists) {
-    return AlreadyExistsError("job '" + new_run.job_id + "' already has a run for that slot");
+    return SlotTakenError(new_run);
   }
   ORC_RETURN_IF_ERROR(inserted.status());
-  if (inserted->empty()) return NotFoundError("no job with job_id '" + new_run.job_id + "'");
+  if (inserted->empty()) return NoJobError("job_id", new_run.job_id);
   return RunFromRow(*inserted, 0);
 }
 
@@ -137,7 +128,7 @@ Result<std::vector<Run>> SqlStateStore::InsertSlots(SqlConnection& connection,
     // Nothing inserted: the slot had a run already, or the job does not exist.
     ORC_ASSIGN_OR_RETURN(
         SqlRows job, connection.Execute("SELECT 1 FROM jobs WHERE job_id = $1", {new_run.job_id}));
-    if (job.empty()) return NotFoundError("no job with job_id '" + new_run.job_id + "'");
+    if (job.empty()) return NoJobError("job_id", new_run.job_id);
   }
   return created;
 }
@@ -312,7 +303,7 @@ Result<Run> SqlStateStore::RequestCancel(const std::string& run_id) {
     }
     ORC_ASSIGN_OR_RETURN(SqlRows current,
                          connection.Execute("SELECT status FROM runs WHERE run_id = $1", {run_id}));
-    if (current.empty()) return NoRun(run_id);
+    if (current.empty()) return NoRunError(run_id);
     return ConflictError("run '" + run_id + "' already finished (" + current.Text(0, 0) + ")");
   }));
   return run;
@@ -381,7 +372,7 @@ Result<Run> SqlStateStore::GetRun(const std::string& run_id) {
         SqlRows rows,
         connection.Execute(JoinSql({"SELECT ", kRunColumns, " FROM runs WHERE run_id = $1"}),
                            {run_id}));
-    if (rows.empty()) return NoRun(run_id);
+    if (rows.empty()) return NoRunError(run_id);
     run = RunFromRow(rows, 0);
     return Status::Ok();
   }));
@@ -550,7 +541,7 @@ Status SqlStateStore::AppendRunLogs(const std::string& run_id,
       [&](SqlConnection& connection) -> Status {
         ORC_ASSIGN_OR_RETURN(bool appended,
                              dialect_->AppendRunLogs(connection, run_id, lines, cap, truncated));
-        return appended ? Status::Ok() : NoRun(run_id);
+        return appended ? Status::Ok() : NoRunError(run_id);
       },
       Commit::kBookkeeping);
 }
