@@ -7,6 +7,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
 #include "common/uuid.h"
 #include "state/memory_state_store.h"
 
@@ -105,6 +107,12 @@ Result<std::unique_ptr<StateStore>> TestDatabase::OpenStore(
   }
   ORC_ASSIGN_OR_RETURN(DatabaseUrl url, ParseDatabaseUrl(url_));
   return OpenStateStore(url, clock, options);
+}
+
+std::unique_ptr<StateStore> OpenTestStore(const TestDatabase& database, Clock& clock) {
+  Result<std::unique_ptr<StateStore>> store = database.OpenStore(clock);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(*store) : nullptr;
 }
 
 }  // namespace orc::testing

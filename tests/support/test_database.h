@@ -45,6 +45,9 @@ class TestDatabase {
   std::string name_;
 };
 
+// database.OpenStore(clock), or nullptr after failing the test with the reason.
+std::unique_ptr<StateStore> OpenTestStore(const TestDatabase& database, Clock& clock);
+
 // The URL of the test PostgreSQL server's `orc` database; throws when the server is not there.
 std::string PostgresTestServerUrl();
 

@@ -27,14 +27,6 @@ using testing::ScriptedAttempt;
 const TimePoint kStart = TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 3 / 1));
 constexpr const char* kOwner = "test-worker";
 
-// The state store the tests run against: a fresh SQLite database. The one place to change to run
-// them on another store.
-std::unique_ptr<StateStore> OpenTestStore(const testing::TestDatabase& database, Clock& clock) {
-  Result<std::unique_ptr<StateStore>> store = database.OpenStore(clock);
-  EXPECT_TRUE(store.ok()) << store.status();
-  return store.ok() ? std::move(*store) : nullptr;
-}
-
 // A source that draws the same number every time.
 class ConstantRandom final : public RandomSource {
  public:
@@ -60,7 +52,7 @@ class RunExecutorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     RegisterBuiltinPlugins(plugins_);
-    store_ = OpenTestStore(database_, clock_);
+    store_ = testing::OpenTestStore(database_, clock_);
     ASSERT_NE(store_, nullptr);
     environment_ = std::make_unique<ExecutionEnvironment>(
         ExecutionEnvironment{.store = *store_,

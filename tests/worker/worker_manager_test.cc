@@ -30,14 +30,6 @@ constexpr Duration kHeartbeat = 1s;
 constexpr Duration kPollInterval = 2s;
 constexpr Duration kReapInterval = 5s;
 
-// The state store the tests run against: a fresh SQLite database. The one place to change to run
-// them on another store.
-std::unique_ptr<StateStore> OpenTestStore(const testing::TestDatabase& database, Clock& clock) {
-  Result<std::unique_ptr<StateStore>> store = database.OpenStore(clock);
-  EXPECT_TRUE(store.ok()) << store.status();
-  return store.ok() ? std::move(*store) : nullptr;
-}
-
 // A source that draws the same number every time: retry delays are their backoff's ceilings.
 class ConstantRandom final : public RandomSource {
  public:
@@ -62,7 +54,7 @@ class WorkerManagerTest : public ::testing::Test {
 
   void SetUp() override {
     RegisterBuiltinPlugins(plugins_);
-    store_ = OpenTestStore(database_, clock_);
+    store_ = testing::OpenTestStore(database_, clock_);
     ASSERT_NE(store_, nullptr);
   }
 
@@ -369,7 +361,7 @@ TEST_F(WorkerManagerTakeOverTest, AWorkerWhoseRunWasTakenOverLeavesItsTaskRunsTo
 
   // The other process's clock is past this worker's lease.
   FakeClock later(kStart + 1h);
-  std::unique_ptr<StateStore> other = OpenTestStore(database_, later);
+  std::unique_ptr<StateStore> other = testing::OpenTestStore(database_, later);
   ASSERT_NE(other, nullptr);
   ASSERT_TRUE(other->ReclaimExpiredLeases().ok());
   Result<std::optional<orc::Run>> taken = other->ClaimRun("another-process", 1h);
