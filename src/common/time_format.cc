@@ -70,6 +70,9 @@ Result<TimePoint> ParseRfc3339(std::string_view text) {
   const date::year_month_day ymd{date::year(year), date::month(static_cast<unsigned>(month)),
                                  date::day(static_cast<unsigned>(day))};
   if (!ymd.ok()) return Malformed(text, "no such date");
+  // A TimePoint counts nanoseconds in 64 bits: from 1677-09-21 to 2262-04-11. Years outside
+  // 1678-2261 would overflow it (and an offset moves a time by less than a day).
+  if (year < 1678 || year > 2261) return Malformed(text, "the year must be from 1678 to 2261");
   // 60 is allowed for a leap second and folded into the next second, as most systems do.
   if (hour > 23 || minute > 59 || second > 60) return Malformed(text, "no such time of day");
 

@@ -38,24 +38,28 @@ TEST(ParseRfc3339Test, AcceptsTheForms) {
             Utc(2026, 11, 27, 9, 5, 7, 123) + microseconds(456));
 }
 
+TEST(ParseRfc3339Test, TakesTheYearsATimePointHolds) {
+  for (const char* text : {"1678-01-01T00:00:00+23:59", "2261-12-31T23:59:59.999999-23:59"}) {
+    Result<TimePoint> parsed = ParseRfc3339(text);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  }
+  EXPECT_LT(*ParseRfc3339("1678-01-01T00:00:00Z"), *ParseRfc3339("2261-12-31T00:00:00Z"));
+}
+
 TEST(ParseRfc3339Test, RoundTripsFormattedTimes) {
   const TimePoint time = Utc(2031, 7, 4, 13, 14, 15, 161);
   EXPECT_EQ(*ParseRfc3339(FormatRfc3339(time)), time);
 }
 
 TEST(ParseRfc3339Test, RejectsMalformedWithAReason) {
-  const char* bad[] = {"",
-                       "2026-11-27",
-                       "2026-11-27T09:05:07",
-                       "2026-13-01T00:00:00Z",
-                       "2026-02-30T00:00:00Z",
-                       "2026-11-27T24:00:00Z",
-                       "2026-11-27T09:60:00Z",
-                       "2026-11-27T09:05:07.Z",
-                       "2026-11-27T09:05:07+0100",
-                       "2026-11-27T09:05:07Z trailing",
-                       "26-11-27T09:05:07Z",
-                       "2026/11/27T09:05:07Z"};
+  const char* bad[] = {
+      "", "2026-11-27", "2026-11-27T09:05:07", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+      "2026-11-27T24:00:00Z", "2026-11-27T09:60:00Z", "2026-11-27T09:05:07.Z",
+      "2026-11-27T09:05:07+0100", "2026-11-27T09:05:07Z trailing", "26-11-27T09:05:07Z",
+      "2026/11/27T09:05:07Z",
+      // Outside what a TimePoint (64-bit nanoseconds) holds: once, they overflowed.
+      "0001-01-01T00:00:00Z", "1677-12-31T23:59:59Z", "2262-01-01T00:00:00Z",
+      "9999-12-31T23:59:59Z"};
   for (const char* text : bad) {
     Result<TimePoint> parsed = ParseRfc3339(text);
     ASSERT_FALSE(parsed.ok()) << text;
