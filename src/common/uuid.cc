@@ -1,7 +1,10 @@
 #include "common/uuid.h"
 
+#include <algorithm>
+
 #include <sys/random.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
@@ -80,7 +83,14 @@ std::string NewUuidV7(TimePoint time) {
   return UuidV7(time, bytes);
 }
 
-std::string UuidV7Floor(TimePoint time) { return UuidV7(time, {}); }
+std::string UuidV7Floor(TimePoint time) {
+  // A time a version 7 id cannot hold (before 1970, or past its 48 bits of milliseconds, in the
+  // year 10889) is taken as the nearest one it can, so the ids keep their order with the times.
+  const TimePoint earliest{};
+  const TimePoint latest =
+      earliest + std::chrono::milliseconds((int64_t{1} << 48) - 1) + std::chrono::microseconds(999);
+  return UuidV7(std::clamp(time, earliest, latest), {});
+}
 
 bool IsUuid(std::string_view text) {
   if (text.size() != kUuidTextLength) return false;

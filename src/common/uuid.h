@@ -24,7 +24,8 @@ std::string NewUuidV7(TimePoint time);
 
 // The least version 7 UUID of `time` (its random bits all zero): every id NewUuidV7 makes at
 // `time` or later sorts at or after it, every id made earlier before it. Turns a time range into
-// a range of ids.
+// a range of ids. A time before 1970 gives the least version 7 id, one past the year 10889 the
+// greatest.
 std::string UuidV7Floor(TimePoint time);
 
 // True when `text` is a UUID in canonical 8-4-4-4-12 hex form (any case, any version).

@@ -319,6 +319,18 @@ TEST_P(JobsApiTest, TriggerQueuesAManualRunEvenWithoutABody) {
       "0");
   EXPECT_EQ(Error(client_->Get("/runs?triggered_by=cron"), 400)["field"], "triggered_by");
   EXPECT_EQ(Error(client_->Get("/runs?queued_from=yesterday"), 400)["field"], "queued_from");
+  EXPECT_EQ(
+      Error(client_->Get(("/runs?queued_before=" + std::string(5000, '9')).c_str()), 400)["field"],
+      "queued_before");
+  EXPECT_EQ(Error(client_->Get("/runs?queued_from=0001-01-01T00:00:00Z"), 400)["field"],
+            "queued_from");
+  // Times before 1970 (which no run id holds) still bound the range the right way.
+  EXPECT_EQ(
+      client_->Get("/runs?queued_from=1900-01-01T00:00:00Z")->get_header_value("X-Total-Count"),
+      "1");
+  EXPECT_EQ(
+      client_->Get("/runs?queued_before=1969-12-31T23:59:59Z")->get_header_value("X-Total-Count"),
+      "0");
   EXPECT_EQ(Error(client_->Get("/runs?latest_per_job=true&queued_before=2026-01-01T00:00:00Z"),
                   400)["field"],
             "queued_before");

@@ -56,6 +56,23 @@ TEST(UuidTest, VersionSevenSortsWithinAMillisecondToTheMicrosecond) {
   }
 }
 
+TEST(UuidTest, VersionSevenFloorBoundsTheIdsOfItsTime) {
+  const TimePoint time = TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 3 / 1)) +
+                         std::chrono::microseconds(123456);
+  const std::string floor = UuidV7Floor(time);
+  EXPECT_TRUE(IsUuid(floor));
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_LE(floor, NewUuidV7(time));
+    EXPECT_GT(floor, NewUuidV7(time - std::chrono::microseconds(1)));
+  }
+  // Times an id cannot hold keep the order: before 1970 the least id, far ahead the greatest.
+  const TimePoint ancient = TimePoint(std::chrono::sys_days(std::chrono::year(1900) / 1 / 1));
+  EXPECT_EQ(UuidV7Floor(ancient), UuidV7Floor(TimePoint{}));
+  EXPECT_LT(UuidV7Floor(ancient), UuidV7Floor(time));
+  const TimePoint far = TimePoint(std::chrono::sys_days(std::chrono::year(2261) / 12 / 31));
+  EXPECT_GT(UuidV7Floor(far), UuidV7Floor(time));
+}
+
 TEST(UuidTest, RecognizesCanonicalForm) {
   EXPECT_TRUE(IsUuid("123e4567-e89b-12d3-a456-426614174000"));
   EXPECT_TRUE(IsUuid("123E4567-E89B-12D3-A456-426614174000"));
