@@ -19,6 +19,20 @@ struct RetryPolicy {
   friend bool operator==(const RetryPolicy&, const RetryPolicy&) = default;
 };
 
+// A parameter a job declares: what a manual trigger may set, and what its templates may name as
+// {{ params.NAME }}. Values are JSON of the declared type; `default_value` is JSON text, empty
+// when the parameter has no default (a trigger must then set it).
+enum class ParamType { kString, kInteger, kNumber, kBoolean, kDate };
+
+struct ParamSpec {
+  std::string name;
+  ParamType type = ParamType::kString;
+  std::string default_value;  // JSON text of `type`; empty: required
+  std::string description;
+
+  friend bool operator==(const ParamSpec&, const ParamSpec&) = default;
+};
+
 struct Task {
   std::string task_id;  // UUID; assigned by the state store when empty
   int task_order = 0;   // 1-based position within the job
@@ -48,6 +62,12 @@ struct Job {
   RetryPolicy retry;
   // Memory each task may use, in MiB; unset: the server's --task-memory-mb; 0: no limit.
   std::optional<int> memory_mb;
+  std::vector<ParamSpec> params;  // in the order declared
+  // Where to say what happened to its runs: a JSON array of notification targets (notify/), as
+  // written; empty when the job has none.
+  std::string notify;
+  // How long after its slot a scheduled run must have succeeded; past it the slot is late.
+  std::optional<int> sla_s;
   TimePoint created_at{};
   TimePoint updated_at{};
   std::vector<Task> tasks;  // in task_order

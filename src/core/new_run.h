@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "core/run.h"
@@ -15,6 +16,11 @@ struct NewRun {
   TriggeredBy triggered_by = TriggeredBy::kManual;
   std::optional<TimePoint> scheduled_for;  // unique per job: a slot is enqueued at most once
   std::optional<TimePoint> available_at;   // default: now
+  std::optional<TimePoint> interval_start;  // see Run
+  std::optional<TimePoint> interval_end;
+  std::string params = "{}";
+  std::string retry_of;
+  std::vector<std::string> only_tasks;
 };
 
 }  // namespace orc

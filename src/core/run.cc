@@ -37,13 +37,14 @@ constexpr std::array<std::pair<TriggeredBy, std::string_view>, 3> kTriggeredByNa
     {TriggeredBy::kBackfill, "backfill"},
 }};
 
-constexpr std::array<std::pair<TaskRunStatus, std::string_view>, 6> kTaskRunStatusNames = {{
+constexpr std::array<std::pair<TaskRunStatus, std::string_view>, 7> kTaskRunStatusNames = {{
     {TaskRunStatus::kPending, "pending"},
     {TaskRunStatus::kRunning, "running"},
     {TaskRunStatus::kSuccess, "success"},
     {TaskRunStatus::kFailed, "failed"},
     {TaskRunStatus::kUpstreamFailed, "upstream_failed"},
     {TaskRunStatus::kCancelled, "cancelled"},
+    {TaskRunStatus::kSkipped, "skipped"},
 }};
 
 }  // namespace

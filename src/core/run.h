@@ -18,7 +18,17 @@ namespace orc {
 
 enum class RunStatus { kQueued, kRunning, kSuccess, kFailed, kCancelled };
 enum class TriggeredBy { kManual, kScheduler, kBackfill };
-enum class TaskRunStatus { kPending, kRunning, kSuccess, kFailed, kUpstreamFailed, kCancelled };
+// kSkipped: a run that retries or clears part of an earlier one does not run this task (its
+// earlier result stands, and counts as success for the tasks downstream).
+enum class TaskRunStatus {
+  kPending,
+  kRunning,
+  kSuccess,
+  kFailed,
+  kUpstreamFailed,
+  kCancelled,
+  kSkipped
+};
 
 std::string_view ToString(RunStatus status);
 std::string_view ToString(TriggeredBy trigger);
@@ -36,6 +46,16 @@ struct Run {
   RunStatus status = RunStatus::kQueued;
   TriggeredBy triggered_by = TriggeredBy::kManual;
   std::optional<TimePoint> scheduled_for;  // the schedule slot, for scheduler and backfill runs
+  // The data interval the run is for: a scheduled run's is from the slot before its slot to its
+  // slot; a manual run's is its caller's, or the job's latest completed interval. Unset for runs
+  // queued before orc knew intervals.
+  std::optional<TimePoint> interval_start;
+  std::optional<TimePoint> interval_end;
+  std::string params = "{}";  // JSON object: every declared parameter's value for this run
+  std::string retry_of;       // the run this one retries or clears part of; empty for none
+  // The tasks this run runs (by name), when it retries or clears part of an earlier run; the
+  // others are skipped. Empty: all of them.
+  std::vector<std::string> only_tasks;
   TimePoint queued_at{};
   TimePoint available_at{};  // not claimed before this time
   std::optional<TimePoint> started_at;
