@@ -8,6 +8,7 @@
 
 #include "common/time_format.h"
 #include "core/job_schedule.h"
+#include "core/params.h"
 #include "core/task_defaults.h"
 #include "core/task_graph.h"
 #include "cron/cron_describe.h"
@@ -228,6 +229,17 @@ Status ValidateJob(const Job& job, const PluginRegistry& plugins, const ConfigCh
   Result<std::optional<CronSchedule>> schedule = ScheduleOf(job);
   if (!schedule.ok()) return schedule.status();
   if (!*schedule) ORC_RETURN_IF_ERROR(FindTimeZone(job.timezone).status());
+  if (*schedule) {
+    for (const ParamSpec& param : job.params) {
+      if (!param.default_value.empty()) continue;
+      return Invalid("params." + param.name + ".default",
+                     "is required: the job has a schedule, and a scheduled run takes every "
+                     "parameter's default");
+    }
+  }
+  if (job.sla_s && !*schedule) {
+    return Invalid("sla_s", "needs a schedule: it is how long after a slot its run must succeed");
+  }
   for (size_t i = 0; i < job.tasks.size(); ++i) {
     ORC_RETURN_IF_ERROR(ValidateTask(job.tasks[i], i, plugins, checks));
   }
@@ -265,6 +277,15 @@ Result<Job> JobFromJson(const json& body, const PluginRegistry& plugins,
   std::optional<RetryPolicy> retry;
   ORC_RETURN_IF_ERROR(ReadRetry(reader, &retry));
   if (retry) job.retry = *retry;
+  if (const json* params = reader.Find("params")) {
+    ORC_ASSIGN_OR_RETURN(job.params, ParamsFromJson(*params, "params"));
+  }
+  if (const json* notify = reader.Find("notify")) {
+    if (!notify->is_array()) return Invalid("notify", "must be a list of notification targets");
+    ORC_RETURN_IF_ERROR(CheckConfigDepth(*notify, "notify"));  // before dump() recurses
+    if (!notify->empty()) job.notify = notify->dump();
+  }
+  ORC_RETURN_IF_ERROR(reader.ReadInt("sla_s", 1, kMaxTimeoutSeconds, &job.sla_s));
   const json* tasks = reader.Find("tasks");
   if (tasks == nullptr) return Invalid("tasks", "is required");
   if (!tasks->is_array()) return Invalid("tasks", "must be an array");
@@ -304,6 +325,9 @@ json JobToJson(const Job& job, std::optional<TimePoint> next_run_at) {
           {"timeout_s", job.timeout_s ? json(*job.timeout_s) : json()},
           {"memory_mb", job.memory_mb ? json(*job.memory_mb) : json()},
           {"retry", RetryToJson(job.retry)},
+          {"params", ParamsToJson(job.params)},
+          {"notify", job.notify.empty() ? json::array() : ConfigOrNull(job.notify)},
+          {"sla_s", job.sla_s ? json(*job.sla_s) : json()},
           {"created_at", FormatRfc3339(job.created_at)},
           {"updated_at", FormatRfc3339(job.updated_at)},
           {"next_run_at", Time(next_run_at)},
@@ -335,6 +359,11 @@ json RunToJson(const Run& run) {
           {"status", ToString(run.status)},
           {"triggered_by", ToString(run.triggered_by)},
           {"scheduled_for", Time(run.scheduled_for)},
+          {"interval_start", Time(run.interval_start)},
+          {"interval_end", Time(run.interval_end)},
+          {"params", ConfigOrNull(run.params)},
+          {"retry_of", run.retry_of.empty() ? json() : json(run.retry_of)},
+          {"only_tasks", run.only_tasks},
           {"queued_at", FormatRfc3339(run.queued_at)},
           {"started_at", Time(run.started_at)},
           {"finished_at", Time(run.finished_at)},

@@ -16,6 +16,7 @@
 #include "common/time_format.h"
 #include "common/uuid.h"
 #include "core/job_schedule.h"
+#include "core/params.h"
 #include "state/state_store.h"
 
 namespace orc {
@@ -332,16 +333,83 @@ void Backfill(ApiContext& context, IdempotencyKeys& keys, const ApiRequest& requ
   if (runs && !runs->empty()) context.RunEnqueued();
 }
 
+// The RFC 3339 time in `body`'s field `name`; nullopt when absent or null.
+Result<std::optional<TimePoint>> TimeField(const nlohmann::json& body, const std::string& name) {
+  const auto value = body.find(name);
+  if (value == body.end() || value->is_null()) return std::optional<TimePoint>();
+  if (!value->is_string()) {
+    return InvalidArgumentError(name + " must be an RFC 3339 time").WithField(name);
+  }
+  Result<TimePoint> parsed = ParseRfc3339(value->get<std::string>());
+  if (!parsed.ok()) {
+    return InvalidArgumentError(name + ": " + parsed.status().message()).WithField(name);
+  }
+  return std::optional<TimePoint>(*parsed);
+}
+
+// The run a manual trigger asks for: `body` (null for none) may set the parameters' values and
+// the data interval; the defaults are the parameters' and the job's latest completed interval.
+Result<NewRun> ManualRun(ApiContext& context, const std::string& job_id,
+                         const nlohmann::json& body) {
+  ORC_ASSIGN_OR_RETURN(Job job, context.store.GetJob(job_id));
+  if (!body.is_null() && !body.is_object()) {
+    return InvalidArgumentError(
+        "the body must be a JSON object ({\"params\": {...}, "
+        "\"interval_start\": ..., \"interval_end\": ...}) or empty");
+  }
+  nlohmann::json given;
+  if (body.is_object()) {
+    for (const auto& [name, value] : body.items()) {
+      if (name != "params" && name != "interval_start" && name != "interval_end") {
+        return InvalidArgumentError(name +
+                                    " is not a known field; allowed: params, interval_start, "
+                                    "interval_end")
+            .WithField(name);
+      }
+    }
+    if (const auto found = body.find("params"); found != body.end()) given = *found;
+  }
+  ORC_ASSIGN_OR_RETURN(nlohmann::json params, RunParams(job.params, given));
+  NewRun run{.job_id = job_id, .triggered_by = TriggeredBy::kManual, .params = params.dump()};
+  std::optional<TimePoint> start;
+  std::optional<TimePoint> end;
+  if (body.is_object()) {
+    ORC_ASSIGN_OR_RETURN(start, TimeField(body, "interval_start"));
+    ORC_ASSIGN_OR_RETURN(end, TimeField(body, "interval_end"));
+  }
+  if (start.has_value() != end.has_value()) {
+    return InvalidArgumentError("give both interval_start and interval_end, or neither")
+        .WithField(start ? "interval_end" : "interval_start");
+  }
+  if (start && *end < *start) {
+    return InvalidArgumentError("interval_end is before interval_start").WithField("interval_end");
+  }
+  const DataInterval interval =
+      start ? DataInterval{*start, *end} : LatestInterval(job, context.clock.Now());
+  run.interval_start = interval.start;
+  run.interval_end = interval.end;
+  return run;
+}
+
 void TriggerRun(ApiContext& context, IdempotencyKeys& keys, const ApiRequest& request,
                 ApiResponse& response) {
   Result<std::string> id = JobId(request);
   if (!id.ok()) return WriteError(response, id.status());
   std::optional<KeyedRequest> keyed = keys.Begin(request, response);
   if (!keyed) return;
-  const NewRun new_run{.job_id = *id, .triggered_by = TriggeredBy::kManual};
+  nlohmann::json body;  // an empty body asks for the defaults
+  if (!request.body.empty()) {
+    std::optional<nlohmann::json> read = ReadJsonBody(request, response);
+    if (!read) return;
+    body = std::move(*read);
+  }
+  Result<NewRun> new_run = ManualRun(context, *id, body);
+  if (!new_run.ok()) return WriteError(response, new_run.status());
   const std::optional<Run> run = keyed->Write<Run>(
-      response, RunQueued, [&] { return context.store.EnqueueRun(new_run); },
-      [&](const IdempotencyKey& key) { return context.store.EnqueueRun(new_run, key, RunQueued); });
+      response, RunQueued, [&] { return context.store.EnqueueRun(*new_run); },
+      [&](const IdempotencyKey& key) {
+        return context.store.EnqueueRun(*new_run, key, RunQueued);
+      });
   if (run) context.RunEnqueued();
 }
 

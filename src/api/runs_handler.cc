@@ -11,6 +11,7 @@
 #include "api/router.h"
 #include "common/time_format.h"
 #include "common/uuid.h"
+#include "core/task_graph.h"
 #include "state/state_store.h"
 
 namespace orc {
@@ -165,6 +166,108 @@ void GetRunLogs(ApiContext& context, const ApiRequest& request, ApiResponse& res
   WriteJson(response, 200, items);
 }
 
+// A run of the same job, interval and parameters as `run_id` that runs only the tasks `choose`
+// picks from the job's tasks and the run's task runs; the others keep their results.
+template <typename Choose>
+void QueuePartialRun(ApiContext& context, const std::string& run_id, Choose choose,
+                     ApiResponse& response) {
+  Result<Run> run = context.store.GetRun(run_id);
+  if (!run.ok()) return WriteError(response, run.status());
+  if (!IsFinal(run->status)) {
+    return WriteError(response,
+                      ConflictError("run " + run_id + " is " + std::string(ToString(run->status)) +
+                                    "; wait for it to finish, or cancel it first"));
+  }
+  Result<Job> job = context.store.GetJob(run->job_id);
+  if (!job.ok()) return WriteError(response, job.status());
+  Result<std::vector<TaskRun>> task_runs = context.store.GetTaskRuns(run_id);
+  if (!task_runs.ok()) return WriteError(response, task_runs.status());
+  Result<std::vector<std::string>> only_tasks = choose(*job, *task_runs);
+  if (!only_tasks.ok()) return WriteError(response, only_tasks.status());
+  NewRun new_run{.job_id = run->job_id,
+                 .triggered_by = TriggeredBy::kManual,
+                 .interval_start = run->interval_start,
+                 .interval_end = run->interval_end,
+                 .params = run->params,
+                 .retry_of = run_id,
+                 .only_tasks = std::move(*only_tasks)};
+  Result<Run> queued = context.store.EnqueueRun(new_run);
+  if (!queued.ok()) return WriteError(response, queued.status());
+  context.RunEnqueued();
+  response.SetHeader("Location", "/runs/" + queued->run_id);
+  WriteJson(response, 202, RunToJson(*queued));
+}
+
+// POST /runs/{id}/retry: re-run from failure.
+void RetryRun(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
+  Result<std::string> id = RunId(request);
+  if (!id.ok()) return WriteError(response, id.status());
+  QueuePartialRun(
+      context, *id,
+      [&](const Job& job,
+          const std::vector<TaskRun>& task_runs) -> Result<std::vector<std::string>> {
+        std::vector<std::string> tasks = TasksToRetry(job.tasks, task_runs);
+        if (tasks.empty()) {
+          return ConflictError("every task of run " + *id +
+                               " succeeded: nothing to retry. To run a task again, clear it "
+                               "(POST /runs/" +
+                               *id + "/clear {\"task\": NAME})");
+        }
+        return tasks;
+      },
+      response);
+}
+
+// POST /runs/{id}/clear {"task": NAME, "downstream": true}: runs one task again, and by default
+// the tasks downstream of it, as Airflow's clear does.
+void ClearTask(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
+  Result<std::string> id = RunId(request);
+  if (!id.ok()) return WriteError(response, id.status());
+  const std::optional<nlohmann::json> body = ReadJsonBody(request, response);
+  if (!body) return;
+  if (!body->is_object()) {
+    return WriteError(response, InvalidArgumentError("the body must be a JSON object: "
+                                                     "{\"task\": NAME, \"downstream\": true}"));
+  }
+  for (const auto& [name, value] : body->items()) {
+    if (name != "task" && name != "downstream") {
+      return WriteError(response,
+                        InvalidArgumentError(name + " is not a known field; allowed: task, "
+                                                    "downstream")
+                            .WithField(name));
+    }
+  }
+  const auto task = body->find("task");
+  if (task == body->end() || !task->is_string()) {
+    return WriteError(response, InvalidArgumentError("task is required: the name of the task to "
+                                                     "run again")
+                                    .WithField("task"));
+  }
+  const auto downstream = body->find("downstream");
+  if (downstream != body->end() && !downstream->is_boolean()) {
+    return WriteError(
+        response, InvalidArgumentError("downstream must be true or false").WithField("downstream"));
+  }
+  const std::string name = task->get<std::string>();
+  const bool with_downstream = downstream == body->end() || downstream->get<bool>();
+  QueuePartialRun(
+      context, *id,
+      [&](const Job& job, const std::vector<TaskRun>&) -> Result<std::vector<std::string>> {
+        std::string names;
+        for (const Task& each : job.tasks) {
+          if (each.task_name == name) {
+            return with_downstream ? WithDownstream(job.tasks, {name})
+                                   : std::vector<std::string>{name};
+          }
+          names += (names.empty() ? "" : ", ") + each.task_name;
+        }
+        return InvalidArgumentError("task '" + name +
+                                    "' is not a task of the job; its tasks: " + names)
+            .WithField("task");
+      },
+      response);
+}
+
 }  // namespace
 
 void InstallRunRoutes(Router& router, ApiContext& context) {
@@ -183,6 +286,18 @@ void InstallRunRoutes(Router& router, ApiContext& context) {
               "Cancel a run: a queued one at once, a running one within a second",
               [&context](const ApiRequest& request, ApiResponse& response) {
                 CancelRun(context, request, response);
+              });
+  router.Post("/runs/{run_id}/retry",
+              "Re-run from failure: a new run of the same job, interval and parameters that runs "
+              "the tasks that did not succeed and those downstream of them",
+              [&context](const ApiRequest& request, ApiResponse& response) {
+                RetryRun(context, request, response);
+              });
+  router.Post("/runs/{run_id}/clear",
+              "Run one task of a finished run again ({\"task\": NAME, \"downstream\": true}) in "
+              "a new run of the same interval and parameters",
+              [&context](const ApiRequest& request, ApiResponse& response) {
+                ClearTask(context, request, response);
               });
   router.Get("/runs/{run_id}/logs", "A run's log lines, oldest first (?after=N for newer lines)",
              [&context](const ApiRequest& request, ApiResponse& response) {

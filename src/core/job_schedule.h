@@ -25,4 +25,26 @@ Result<std::optional<CronSchedule>> ScheduleOf(const Job& job);
 // again.
 std::optional<TimePoint> NextRunAt(const Job& job, TimePoint now);
 
+// A run's data interval: what it loads is what happened in [start, end).
+struct DataInterval {
+  TimePoint start{};
+  TimePoint end{};
+
+  friend bool operator==(const DataInterval&, const DataInterval&) = default;
+};
+
+// The last fire time of `schedule` strictly before `time`; nullopt when it never fired before
+// (within the years a schedule can name).
+std::optional<TimePoint> PreviousFireBefore(const CronSchedule& schedule, TimePoint time);
+
+// The interval of the slot `slot`: from the fire time before it to it, as Airflow's data interval.
+// A slot without an earlier fire time (the first of a yearly schedule's range) gets an empty
+// interval at the slot.
+DataInterval SlotInterval(const CronSchedule& schedule, TimePoint slot);
+
+// The interval a manual run of `job` gets when its caller names none: the latest completed one
+// (the one ending at the last fire time at or before `now`); for a job without a schedule, or one
+// that never fired, the empty interval at `now`.
+DataInterval LatestInterval(const Job& job, TimePoint now);
+
 }  // namespace orc

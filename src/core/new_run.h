@@ -14,8 +14,8 @@ namespace orc {
 struct NewRun {
   std::string job_id;
   TriggeredBy triggered_by = TriggeredBy::kManual;
-  std::optional<TimePoint> scheduled_for;  // unique per job: a slot is enqueued at most once
-  std::optional<TimePoint> available_at;   // default: now
+  std::optional<TimePoint> scheduled_for;   // unique per job: a slot is enqueued at most once
+  std::optional<TimePoint> available_at;    // default: now
   std::optional<TimePoint> interval_start;  // see Run
   std::optional<TimePoint> interval_end;
   std::string params = "{}";

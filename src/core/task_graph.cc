@@ -1,5 +1,6 @@
 #include "core/task_graph.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -76,6 +77,51 @@ Status ValidateTaskGraph(const std::vector<Task>& given) {
     }
   }
   return FindCycle(tasks, by_name);
+}
+
+std::vector<std::string> WithDownstream(const std::vector<Task>& tasks,
+                                        const std::vector<std::string>& seeds) {
+  std::set<std::string> chosen;
+  std::vector<std::string> todo;
+  for (const std::string& seed : seeds) {
+    const bool known = std::any_of(tasks.begin(), tasks.end(),
+                                   [&](const Task& task) { return task.task_name == seed; });
+    if (known && chosen.insert(seed).second) todo.push_back(seed);
+  }
+  // Each task is added once, and each addition scans the tasks once: O(tasks^2) at worst, for
+  // at most the 1000 tasks a job may have.
+  while (!todo.empty()) {
+    const std::string name = std::move(todo.back());
+    todo.pop_back();
+    for (const Task& task : tasks) {
+      if (chosen.contains(task.task_name)) continue;
+      if (std::find(task.depends_on.begin(), task.depends_on.end(), name) !=
+          task.depends_on.end()) {
+        chosen.insert(task.task_name);
+        todo.push_back(task.task_name);
+      }
+    }
+  }
+  std::vector<std::string> out;
+  for (const Task& task : tasks) {
+    if (chosen.contains(task.task_name)) out.push_back(task.task_name);
+  }
+  return out;
+}
+
+std::vector<std::string> TasksToRetry(const std::vector<Task>& tasks,
+                                      const std::vector<TaskRun>& task_runs) {
+  std::vector<std::string> seeds;
+  for (const Task& task : tasks) {
+    const auto found = std::find_if(task_runs.begin(), task_runs.end(), [&](const TaskRun& run) {
+      return run.task_name == task.task_name;
+    });
+    if (found == task_runs.end() ||
+        (found->status != TaskRunStatus::kSuccess && found->status != TaskRunStatus::kSkipped)) {
+      seeds.push_back(task.task_name);
+    }
+  }
+  return WithDownstream(tasks, seeds);
 }
 
 }  // namespace orc

@@ -3,10 +3,12 @@
 // job, and there is no cycle.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "common/status.h"
 #include "core/job.h"
+#include "core/run.h"
 
 namespace orc {
 
@@ -15,5 +17,16 @@ namespace orc {
 // naming the field at fault, e.g. "tasks[2].depends_on[0]". Iterative: no recursion however long a
 // chain of dependencies is.
 Status ValidateTaskGraph(const std::vector<Task>& tasks);
+
+// `seeds` and every task downstream of one of them (through depends_on, transitively), by name,
+// in task order. Names that are not tasks of `tasks` are left out. Iterative.
+std::vector<std::string> WithDownstream(const std::vector<Task>& tasks,
+                                        const std::vector<std::string>& seeds);
+
+// What a retry of a run runs (re-run from failure): the tasks of `tasks` that did not succeed in
+// `task_runs` (success, or skipped: a task a retry skips is one whose success stood), the tasks
+// the run did not have, and everything downstream of those. Empty when every task succeeded.
+std::vector<std::string> TasksToRetry(const std::vector<Task>& tasks,
+                                      const std::vector<TaskRun>& task_runs);
 
 }  // namespace orc

@@ -4,8 +4,11 @@
 
 #include <deque>
 
+#include <nlohmann/json.hpp>
+
 #include "common/time_format.h"
 #include "core/job_schedule.h"
+#include "core/params.h"
 
 namespace orc {
 namespace {
@@ -14,25 +17,18 @@ namespace {
 // down for 115 days); past it, the slots walked so far stand.
 constexpr int64_t kMaxSlotsWalked = 10'000'000;
 
-// The most recent slot in (from, now], found by walking ever longer windows back from now so that
-// a frequent schedule after a long downtime is not walked slot by slot from the start.
+// The most recent slot in (from, now].
 std::optional<TimePoint> LatestSlot(const CronSchedule& schedule, TimePoint from, TimePoint now) {
-  using std::chrono::hours;
-  using std::chrono::minutes;
-  for (const Duration window :
-       {Duration(minutes(1)), Duration(hours(1)), Duration(hours(24)), Duration(hours(24 * 32)),
-        Duration(hours(24 * 367)), Duration::max()}) {
-    const TimePoint start = window == Duration::max() || now - from <= window ? from : now - window;
-    std::optional<TimePoint> latest;
-    int64_t walked = 0;
-    for (std::optional<TimePoint> slot = schedule.NextAfter(start); slot && *slot <= now;
-         slot = schedule.NextAfter(*slot)) {
-      latest = slot;
-      if (++walked >= kMaxSlotsWalked) break;
-    }
-    if (latest || start == from) return latest;
-  }
-  return std::nullopt;
+  const std::optional<TimePoint> latest =
+      PreviousFireBefore(schedule, now + std::chrono::microseconds(1));
+  if (!latest || *latest <= from) return std::nullopt;
+  return latest;
+}
+
+// A scheduled run's parameters: the job's defaults (a scheduled job's parameters all have one).
+std::string DefaultParams(const Job& job) {
+  Result<nlohmann::json> values = RunParams(job.params, nullptr);
+  return values.ok() ? values->dump() : "{}";
 }
 
 }  // namespace
@@ -122,11 +118,10 @@ Status Scheduler::Resync(bool recover) {
     if (const auto found = latest_slots.find(job.job_id); found != latest_slots.end()) {
       from = std::max(from, found->second);
     }
-    if (recover && from < now)
-      AddDueSlots(job.job_name, job.job_id, schedule, job.catchup, from, now, missed);
-    planned.emplace(job.job_id,
-                    std::pair(Planned{.schedule = std::move(schedule), .catchup = job.catchup},
-                              std::max(from, now)));
+    Planned plan{
+        .schedule = std::move(schedule), .catchup = job.catchup, .params = DefaultParams(job)};
+    if (recover && from < now) AddDueSlots(job.job_name, job.job_id, plan, from, now, missed);
+    planned.emplace(job.job_id, std::pair(std::move(plan), std::max(from, now)));
   }
   {
     std::lock_guard lock(mutex_);
@@ -149,7 +144,11 @@ void Scheduler::Replan(const std::string& job_id) {
   if (!job.ok() || !job->is_active) return;
   Result<std::optional<CronSchedule>> schedule = ScheduleOf(*job);
   if (!schedule.ok() || !*schedule) return;
-  Plan(job_id, Planned{.schedule = std::move(**schedule), .catchup = job->catchup}, clock_.Now());
+  Plan(job_id,
+       Planned{.schedule = std::move(**schedule),
+               .catchup = job->catchup,
+               .params = DefaultParams(*job)},
+       clock_.Now());
 }
 
 // Requires mutex_.
@@ -170,10 +169,9 @@ void Scheduler::FireDue(TimePoint now) {
       const auto plan = plans_.find(fire.job_id);
       if (plan == plans_.end() || plan->second.generation != fire.generation) continue;  // stale
       // Normally only this fire is due; after a stall, later slots may be too.
-      const CronSchedule& schedule = plan->second.schedule;
-      AddDueSlots(fire.job_id, fire.job_id, schedule, plan->second.catchup,
-                  fire.at - std::chrono::microseconds(1), now, slots);
-      const std::optional<TimePoint> next = schedule.NextAfter(now);
+      AddDueSlots(fire.job_id, fire.job_id, plan->second, fire.at - std::chrono::microseconds(1),
+                  now, slots);
+      const std::optional<TimePoint> next = plan->second.schedule.NextAfter(now);
       if (next) fires_.push(Fire{*next, fire.job_id, fire.generation});
     }
   }
@@ -181,15 +179,20 @@ void Scheduler::FireDue(TimePoint now) {
 }
 
 void Scheduler::AddDueSlots(const std::string& label, const std::string& job_id,
-                            const CronSchedule& schedule, bool catchup, TimePoint after,
-                            TimePoint now, std::vector<NewRun>& slots) const {
+                            const Planned& planned, TimePoint after, TimePoint now,
+                            std::vector<NewRun>& slots) const {
+  const CronSchedule& schedule = planned.schedule;
   auto add = [&](TimePoint at) {
+    const DataInterval interval = SlotInterval(schedule, at);
     slots.push_back(NewRun{.job_id = job_id,
                            .triggered_by = TriggeredBy::kScheduler,
                            .scheduled_for = at,
-                           .available_at = at});
+                           .available_at = at,
+                           .interval_start = interval.start,
+                           .interval_end = interval.end,
+                           .params = planned.params});
   };
-  if (!catchup) {
+  if (!planned.catchup) {
     if (std::optional<TimePoint> latest = LatestSlot(schedule, after, now)) add(*latest);
     return;
   }
@@ -248,8 +251,13 @@ Result<std::vector<NewRun>> Scheduler::BackfillSlots(const std::string& job_id, 
                                   FormatRfc3339(end) + "; backfill a shorter range at a time")
           .WithField("end");
     }
-    slots.push_back(
-        NewRun{.job_id = job_id, .triggered_by = TriggeredBy::kBackfill, .scheduled_for = *at});
+    const DataInterval interval = SlotInterval(*schedule, *at);
+    slots.push_back(NewRun{.job_id = job_id,
+                           .triggered_by = TriggeredBy::kBackfill,
+                           .scheduled_for = *at,
+                           .interval_start = interval.start,
+                           .interval_end = interval.end,
+                           .params = DefaultParams(job)});
   }
   return slots;
 }

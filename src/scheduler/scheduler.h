@@ -80,7 +80,8 @@ class Scheduler final : public SlotPlanner {
   struct Planned {
     CronSchedule schedule;
     bool catchup = false;
-    uint64_t generation = 0;  // matches the heap entries that are still current
+    std::string params = "{}";  // the job's parameter defaults: a scheduled run's values
+    uint64_t generation = 0;    // matches the heap entries that are still current
   };
   struct Fire {
     TimePoint at;
@@ -98,10 +99,10 @@ class Scheduler final : public SlotPlanner {
   void FireDue(TimePoint now);
   void Plan(const std::string& job_id, Planned planned, TimePoint after);
   // Appends the runs for `job_id`'s slots in (after, now]: the latest one, or with catchup the
-  // latest max_catchup, oldest first (logged, naming `label`, when more were due).
-  void AddDueSlots(const std::string& label, const std::string& job_id,
-                   const CronSchedule& schedule, bool catchup, TimePoint after, TimePoint now,
-                   std::vector<NewRun>& slots) const;
+  // latest max_catchup, oldest first (logged, naming `label`, when more were due), each with its
+  // data interval and the parameters' defaults.
+  void AddDueSlots(const std::string& label, const std::string& job_id, const Planned& planned,
+                   TimePoint after, TimePoint now, std::vector<NewRun>& slots) const;
   void Enqueue(std::vector<NewRun> slots);
 
   JobStore& jobs_;

@@ -306,6 +306,20 @@ ALTER TABLE task_runs ADD COLUMN bytes_total BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE task_runs ADD COLUMN rows_processed BIGINT NOT NULL DEFAULT 0;
 )sql";
 
+// What a run is for and what it runs: its data interval, its parameters' values, the run it retries
+// or clears part of and the tasks it runs then; and what a job declares for them: its parameters,
+// where to notify, and how long after its slot a run must have succeeded.
+constexpr std::string_view kRunIntervals = R"sql(
+ALTER TABLE runs ADD COLUMN interval_start BIGINT;
+ALTER TABLE runs ADD COLUMN interval_end BIGINT;
+ALTER TABLE runs ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE runs ADD COLUMN retry_of TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN only_tasks TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE jobs ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE jobs ADD COLUMN notify TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN sla_s INTEGER;
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
@@ -322,6 +336,7 @@ const std::vector<Migration>& AllMigrations() {
       {11, "idempotency keys", kIdempotencyKeys, "", ""},
       {12, "failed and cancelled runs indexed", kFinalStatusIndexes, "", ""},
       {13, "task-run read progress", kTaskReadProgress, "", ""},
+      {14, "run intervals, parameters and retries", kRunIntervals, "", ""},
   };
   return migrations;
 }

@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "common/uuid.h"
+#include "core/params.h"
 #include "state/sql_state_store.h"
 #include "state/store_rules.h"
 
@@ -11,12 +12,19 @@ namespace {
 
 constexpr std::string_view kJobColumns =
     "job_id, job_name, description, schedule, timezone, is_active, catchup, max_active_runs, "
-    "timeout_s, retry_max_attempts, retry_initial_delay_s, retry_max_delay_s, memory_mb, "
-    "created_at, updated_at";
+    "timeout_s, retry_max_attempts, retry_initial_delay_s, retry_max_delay_s, memory_mb, params, "
+    "notify, sla_s, created_at, updated_at";
 constexpr std::string_view kTaskColumns =
     "task_id, job_id, task_order, task_name, extractor_config, loader_config, transform_config, "
     "depends_on, timeout_s, retry_max_attempts, retry_initial_delay_s, retry_max_delay_s, "
     "memory_mb";
+
+// The parameters a job stored (validated when it was written; none if the text cannot be read).
+std::vector<ParamSpec> StoredParams(const std::string& text) {
+  const nlohmann::json params = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  Result<std::vector<ParamSpec>> parsed = ParamsFromJson(params, "params");
+  return parsed.ok() ? std::move(*parsed) : std::vector<ParamSpec>{};
+}
 
 Job JobFromRow(const SqlRows& rows, size_t r) {
   Job job;
@@ -33,12 +41,15 @@ Job JobFromRow(const SqlRows& rows, size_t r) {
   job.retry.initial_delay_s = rows.Double(r, 10);
   job.retry.max_delay_s = rows.Double(r, 11);
   if (!rows.IsNull(r, 12)) job.memory_mb = static_cast<int>(rows.Int(r, 12));
-  job.created_at = rows.Time(r, 13);
-  job.updated_at = rows.Time(r, 14);
+  job.params = StoredParams(rows.Text(r, 13));
+  job.notify = rows.Text(r, 14);
+  if (!rows.IsNull(r, 15)) job.sla_s = static_cast<int>(rows.Int(r, 15));
+  job.created_at = rows.Time(r, 16);
+  job.updated_at = rows.Time(r, 17);
   return job;
 }
 
-constexpr size_t kJobColumnCount = 15;
+constexpr size_t kJobColumnCount = 18;
 
 // The task in row r, whose kTaskColumns start at column `first`.
 Task TaskFromRow(const SqlRows& rows, size_t r, size_t first = 0) {
@@ -114,6 +125,9 @@ std::vector<SqlValue> JobValues(const Job& job) {
           job.retry.initial_delay_s,
           job.retry.max_delay_s,
           NullableInt(job.memory_mb),
+          ParamsToJson(job.params).dump(),
+          job.notify,
+          NullableInt(job.sla_s),
           ToStoredTime(job.created_at),
           ToStoredTime(job.updated_at)};
 }
@@ -162,7 +176,7 @@ Result<Job> SqlStateStore::InsertJob(SqlConnection& connection, Job job, TimePoi
   const Status inserted = connection
                               .Execute(JoinSql({"INSERT INTO jobs (", kJobColumns,
                                                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                                                "$10, $11, $12, $13, $14, $15)"}),
+                                                "$10, $11, $12, $13, $14, $15, $16, $17, $18)"}),
                                        JobValues(job))
                               .status();
   if (inserted.code() == StatusCode::kAlreadyExists) return NameTakenError(job);
@@ -207,7 +221,8 @@ Result<Job> SqlStateStore::ReplaceJob(const Job& input) {
                 "UPDATE jobs SET job_name = $2, description = $3, schedule = $4, timezone = $5, "
                 "is_active = $6, catchup = $7, max_active_runs = $8, timeout_s = $9, "
                 "retry_max_attempts = $10, retry_initial_delay_s = $11, retry_max_delay_s = $12, "
-                "memory_mb = $13, updated_at = $14 WHERE job_id = $1",
+                "memory_mb = $13, params = $14, notify = $15, sla_s = $16, updated_at = $17 "
+                "WHERE job_id = $1",
                 values)
             .status();
     if (updated.code() == StatusCode::kAlreadyExists) return NameTakenError(job);

@@ -35,6 +35,11 @@ Run RunFromRow(const SqlRows& rows, size_t r) {
   run.rows_loaded = rows.Int(r, 16);
   run.created_at = rows.Time(r, 17);
   run.updated_at = rows.Time(r, 18);
+  run.interval_start = rows.OptionalTime(r, 19);
+  run.interval_end = rows.OptionalTime(r, 20);
+  run.params = rows.Text(r, 21);
+  run.retry_of = rows.Text(r, 22);
+  run.only_tasks = DecodeStringArray(rows.Text(r, 23));
   return run;
 }
 
@@ -81,13 +86,16 @@ Result<SqlRows> SqlStateStore::InsertQueuedRun(SqlConnection& connection, const 
   // indexes grow at one end.
   return connection.Execute(
       JoinSql({"INSERT INTO runs (run_id, job_id, status, triggered_by, scheduled_for, queued_at, "
-               "available_at, max_attempts, created_at, updated_at) "
-               "SELECT $1, job_id, 'queued', $2, $3, $4, $5, retry_max_attempts, $4, $4 "
-               "FROM jobs WHERE job_id = $6",
+               "available_at, max_attempts, created_at, updated_at, interval_start, interval_end, "
+               "params, retry_of, only_tasks) "
+               "SELECT $1, job_id, 'queued', $2, $3, $4, $5, retry_max_attempts, $4, $4, $7, $8, "
+               "$9, $10, $11 FROM jobs WHERE job_id = $6",
                dialect_->LockReferencedRow(), on_conflict, " RETURNING ", kRunColumns}),
       {NewUuidV7(now), std::string(ToString(new_run.triggered_by)),
        NullableTime(new_run.scheduled_for), ToStoredTime(now),
-       ToStoredTime(new_run.available_at.value_or(now)), new_run.job_id});
+       ToStoredTime(new_run.available_at.value_or(now)), new_run.job_id,
+       NullableTime(new_run.interval_start), NullableTime(new_run.interval_end), new_run.params,
+       new_run.retry_of, nlohmann::json(new_run.only_tasks).dump()});
 }
 
 Result<Run> SqlStateStore::InsertRun(SqlConnection& connection, const NewRun& new_run,

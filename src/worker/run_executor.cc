@@ -16,6 +16,12 @@ namespace {
 
 // An attempt ready for the executor: its configurations with their secrets resolved and the
 // DuckDB files it writes, and what hides those secrets again.
+// A task whose result downstream tasks may use: it succeeded in this run, or in the run this one
+// retries (skipped here).
+bool Succeeded(const TaskRun& task_run) {
+  return task_run.status == TaskRunStatus::kSuccess || task_run.status == TaskRunStatus::kSkipped;
+}
+
 struct PreparedAttempt {
   TaskAssignment assignment;
   Redactor redactor;
@@ -42,10 +48,22 @@ class RunExecution {
     log_.Add("info", "",
              "run started (attempt " + std::to_string(run_.attempt) + ", " +
                  std::to_string(job_.tasks.size()) + " tasks)");
+    if (!run_.only_tasks.empty()) {
+      std::string names;
+      for (const std::string& name : run_.only_tasks) names += (names.empty() ? "" : ", ") + name;
+      log_.Add("info", "",
+               "runs " + names + " again" +
+                   (run_.retry_of.empty() ? "" : " (from run " + run_.retry_of + ")") +
+                   "; the other tasks keep their results");
+    }
     const std::vector<size_t> order = ExecutionOrder();
     for (const size_t index : order) {
       TaskRun& task_run = task_runs_[index];
-      if (task_run.status != TaskRunStatus::kPending) continue;  // succeeded on an earlier claim
+      // Succeeded on an earlier claim, or not run by a run that retries part of another.
+      if (task_run.status != TaskRunStatus::kPending) {
+        if (task_run.status != TaskRunStatus::kSuccess) SaveTaskRun(task_run);
+        continue;
+      }
       if (active_.stop_reason() != StopReason::kNone) break;
       if (const std::string failed = FailedDependency(job_.tasks[index]); !failed.empty()) {
         task_run.status = TaskRunStatus::kUpstreamFailed;
@@ -63,10 +81,14 @@ class RunExecution {
   void PrepareTaskRuns() {
     // Whatever claimed the run before (a worker that was lost, one that gave the run back at
     // shutdown, which does not count as an attempt), the tasks it saw succeed are not run again.
-    std::map<std::string, TaskRun> earlier;
-    if (Result<std::vector<TaskRun>> saved = environment_.store.GetTaskRuns(run_.run_id);
-        saved.ok()) {
-      for (TaskRun& task_run : *saved) earlier[task_run.task_id] = std::move(task_run);
+    std::map<std::string, TaskRun> earlier = SavedTaskRuns(run_.run_id);
+    // A run that retries or clears part of another runs only its chosen tasks; the others keep
+    // what they came to in that run.
+    std::map<std::string, TaskRun> retried;
+    if (!run_.only_tasks.empty() && !run_.retry_of.empty()) {
+      for (auto& [id, task_run] : SavedTaskRuns(run_.retry_of)) {
+        retried.emplace(task_run.task_name, std::move(task_run));
+      }
     }
     for (const Task& task : job_.tasks) {
       index_by_name_[task.task_name] = task_runs_.size();
@@ -75,11 +97,42 @@ class RunExecution {
         task_runs_.push_back(found->second);
         continue;
       }
-      task_runs_.push_back(TaskRun{.run_id = run_.run_id,
-                                   .task_id = task.task_id,
-                                   .task_name = task.task_name,
-                                   .task_order = task.task_order});
+      TaskRun task_run{.run_id = run_.run_id,
+                       .task_id = task.task_id,
+                       .task_name = task.task_name,
+                       .task_order = task.task_order};
+      const auto before = retried.find(task.task_name);
+      const bool chosen = std::find(run_.only_tasks.begin(), run_.only_tasks.end(),
+                                    task.task_name) != run_.only_tasks.end();
+      if (!chosen && before != retried.end()) KeepEarlierResult(before->second, task_run);
+      task_runs_.push_back(std::move(task_run));
     }
+  }
+
+  std::map<std::string, TaskRun> SavedTaskRuns(const std::string& run_id) {
+    std::map<std::string, TaskRun> by_id;
+    if (Result<std::vector<TaskRun>> saved = environment_.store.GetTaskRuns(run_id); saved.ok()) {
+      for (TaskRun& task_run : *saved) by_id[task_run.task_id] = std::move(task_run);
+    }
+    return by_id;
+  }
+
+  // A task this run does not run: skipped when it succeeded in the run retried (its result
+  // stands, and the tasks downstream may use it), else what it came to there.
+  void KeepEarlierResult(const TaskRun& before, TaskRun& task_run) const {
+    task_run.finished_at = before.finished_at;
+    if (before.status == TaskRunStatus::kSuccess || before.status == TaskRunStatus::kSkipped) {
+      task_run.status = TaskRunStatus::kSkipped;
+      return;
+    }
+    task_run.status =
+        before.status == TaskRunStatus::kPending || before.status == TaskRunStatus::kRunning
+            ? TaskRunStatus::kCancelled
+            : before.status;
+    task_run.attempts = before.attempts;
+    task_run.error_message = "not run again: " + std::string(ToString(before.status)) + " in run " +
+                             run_.retry_of +
+                             (before.error_message.empty() ? "" : ": " + before.error_message);
   }
 
   // Task indexes in task_order, except that a task comes after the tasks it depends on (the job's
@@ -110,10 +163,7 @@ class RunExecution {
   std::string FailedDependency(const Task& task) const {
     for (const std::string& name : task.depends_on) {
       const auto found = index_by_name_.find(name);
-      if (found == index_by_name_.end() ||
-          task_runs_[found->second].status != TaskRunStatus::kSuccess) {
-        return name;
-      }
+      if (found == index_by_name_.end() || !Succeeded(task_runs_[found->second])) return name;
     }
     return "";
   }
@@ -299,9 +349,7 @@ class RunExecution {
       outcome.error_message = Describe(stop);
       logged_error = outcome.error_message;
     } else {
-      const bool all_succeeded = std::all_of(
-          task_runs_.begin(), task_runs_.end(),
-          [](const TaskRun& task_run) { return task_run.status == TaskRunStatus::kSuccess; });
+      const bool all_succeeded = std::all_of(task_runs_.begin(), task_runs_.end(), Succeeded);
       outcome.status = all_succeeded ? RunStatus::kSuccess : RunStatus::kFailed;
       if (!all_succeeded && outcome.error_message.empty()) {
         outcome.error_message = "a task did not succeed";

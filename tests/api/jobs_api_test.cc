@@ -343,6 +343,120 @@ TEST_P(JobsApiTest, TriggerQueuesAManualRunEvenWithoutABody) {
             "not_found");
 }
 
+// A manual run takes the parameters' values and the data interval from its body; each bad value
+// is a 400 naming the field, and an empty body takes the defaults.
+TEST_P(JobsApiTest, TriggerSetsParametersAndTheDataInterval) {
+  json body = json::parse(kDesignJob);
+  body["params"] = {{"region", {{"type", "string"}, {"default", "eu"}}},
+                    {"limit", {{"type", "integer"}, {"default", 10}}}};
+  auto created = Post("/jobs", body.dump());
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string id = json::parse(created->body)["job_id"];
+  EXPECT_EQ(json::parse(created->body)["params"], body["params"]);
+  const std::string run_path = "/jobs/" + id + "/run";
+
+  auto defaults = Post(run_path, "");
+  ASSERT_EQ(defaults->status, 202) << defaults->body;
+  const json run = json::parse(defaults->body);
+  EXPECT_EQ(run["params"], json({{"region", "eu"}, {"limit", 10}}));
+  // The clock says 08:00 on the 27th; the 09:00 slot of the 26th is the latest completed.
+  EXPECT_EQ(run["interval_start"], "2026-11-25T09:00:00.000Z");
+  EXPECT_EQ(run["interval_end"], "2026-11-26T09:00:00.000Z");
+
+  auto given = Post(run_path, R"({"params": {"limit": "25"}, "interval_start":
+      "2026-11-01T00:00:00Z", "interval_end": "2026-11-02T00:00:00Z"})");
+  ASSERT_EQ(given->status, 202) << given->body;
+  const json chosen = json::parse(given->body);
+  EXPECT_EQ(chosen["params"], json({{"region", "eu"}, {"limit", 25}}));
+  EXPECT_EQ(chosen["interval_start"], "2026-11-01T00:00:00.000Z");
+  EXPECT_EQ(json::parse(client_->Get(("/runs/" + chosen["run_id"].get<std::string>()).c_str())
+                            ->body)["params"]["limit"],
+            25);
+
+  EXPECT_EQ(Error(Post(run_path, R"({"params": {"regoin": "us"}})"), 400)["field"],
+            "params.regoin");
+  EXPECT_EQ(Error(Post(run_path, R"({"params": {"limit": "many"}})"), 400)["field"],
+            "params.limit");
+  EXPECT_EQ(Error(Post(run_path, R"({"params": ["us"]})"), 400)["field"], "params");
+  EXPECT_EQ(Error(Post(run_path, R"({"interval_start": "2026-11-01T00:00:00Z"})"), 400)["field"],
+            "interval_end");
+  EXPECT_EQ(Error(Post(run_path, R"({"interval_start": "2026-11-02T00:00:00Z",
+                                     "interval_end": "2026-11-01T00:00:00Z"})"),
+                  400)["field"],
+            "interval_end");
+  EXPECT_EQ(
+      Error(Post(run_path, R"({"interval_start": "soon", "interval_end": "later"})"), 400)["field"],
+      "interval_start");
+  EXPECT_EQ(Error(Post(run_path, R"({"param": {}})"), 400)["field"], "param");
+  EXPECT_EQ(Error(Post(run_path, "[1]"), 400)["code"], "invalid_argument");
+  EXPECT_EQ(client_->Get("/runs")->get_header_value("X-Total-Count"), "2");
+
+  // A scheduled job's parameters all need a default: a scheduled run takes them.
+  body["job_name"] = "needs a value";
+  body["params"]["limit"].erase("default");
+  EXPECT_EQ(Error(Post("/jobs", body.dump()), 400)["field"], "params.limit.default");
+  body["schedule"] = nullptr;
+  EXPECT_EQ(Post("/jobs", body.dump())->status, 201);
+  body["sla_s"] = 60;
+  body["job_name"] = "late without schedule";
+  EXPECT_EQ(Error(Post("/jobs", body.dump()), 400)["field"], "sla_s");
+}
+
+// Re-run from failure and clearing a task: a new run of the same interval and parameters, linked
+// to the run it retries, running only the chosen tasks.
+TEST_P(JobsApiTest, RetryAndClearQueueARunOfTheChosenTasks) {
+  json body = json::parse(kDesignJob);
+  body["tasks"][0]["task_name"] = "extract";
+  body["tasks"].push_back(
+      {{"task_name", "report"},
+       {"depends_on", {"extract"}},
+       {"transform_config",
+        {{"type", "sql"}, {"db_path", "warehouse.duckdb"}, {"sql", "SELECT 1"}}}});
+  auto created = Post("/jobs", body.dump());
+  ASSERT_EQ(created->status, 201) << created->body;
+  const Job job = *store_->GetJobByName("My Daily Report");
+  const std::string queued = json::parse(Post("/jobs/" + job.job_id + "/run", "")->body)["run_id"];
+  EXPECT_EQ(Error(Post("/runs/" + queued + "/retry", ""), 409)["code"], "conflict");
+
+  Result<std::optional<orc::Run>> claimed = store_->ClaimRun("worker", std::chrono::hours(1));
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  RunOutcome outcome{.status = RunStatus::kFailed, .error_message = "task report failed"};
+  outcome.task_runs = {TaskRun{.run_id = queued,
+                               .task_id = job.tasks[0].task_id,
+                               .task_name = "extract",
+                               .task_order = 1,
+                               .status = TaskRunStatus::kSuccess},
+                       TaskRun{.run_id = queued,
+                               .task_id = job.tasks[1].task_id,
+                               .task_name = "report",
+                               .task_order = 2,
+                               .status = TaskRunStatus::kFailed}};
+  ASSERT_TRUE(store_->FinishRun(queued, "worker", outcome).ok());
+
+  auto retried = Post("/runs/" + queued + "/retry", "");
+  ASSERT_EQ(retried->status, 202) << retried->body;
+  const json retry = json::parse(retried->body);
+  EXPECT_EQ(retry["retry_of"], queued);
+  EXPECT_EQ(retry["only_tasks"], json({"report"}));
+  EXPECT_EQ(retry["interval_end"],
+            json::parse(client_->Get(("/runs/" + queued).c_str())->body)["interval_end"]);
+  EXPECT_EQ(retried->get_header_value("Location"), "/runs/" + retry["run_id"].get<std::string>());
+
+  const std::string clear_path = "/runs/" + queued + "/clear";
+  auto cleared = Post(clear_path, R"({"task": "extract"})");
+  ASSERT_EQ(cleared->status, 202) << cleared->body;
+  EXPECT_EQ(json::parse(cleared->body)["only_tasks"], json({"extract", "report"}));
+  auto alone = Post(clear_path, R"({"task": "extract", "downstream": false})");
+  EXPECT_EQ(json::parse(alone->body)["only_tasks"], json({"extract"}));
+  EXPECT_EQ(Error(Post(clear_path, R"({"task": "load"})"), 400)["field"], "task");
+  EXPECT_EQ(Error(Post(clear_path, R"({})"), 400)["field"], "task");
+  EXPECT_EQ(Error(Post(clear_path, R"({"task": "extract", "downstream": "yes"})"), 400)["field"],
+            "downstream");
+  EXPECT_EQ(Error(Post(clear_path, R"({"task": "extract", "all": true})"), 400)["field"], "all");
+  EXPECT_EQ(Error(Post("/runs/00000000-0000-4000-8000-000000000000/retry", ""), 404)["code"],
+            "not_found");
+}
+
 TEST_P(JobsApiTest, JobIdsSelectAPageOfJobsAndTheirLastRuns) {
   const std::string first = CreateJob("first")["job_id"];
   const std::string second = CreateJob("second")["job_id"];

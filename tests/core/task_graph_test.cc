@@ -83,5 +83,46 @@ TEST(TaskGraphTest, HandlesALongChain) {
   EXPECT_EQ(Refusal(tasks).first, "tasks[1].depends_on");
 }
 
+TaskRun Ran(std::string name, TaskRunStatus status) {
+  return TaskRun{.task_name = std::move(name), .status = status};
+}
+
+// extract -> load -> report, and an independent audit.
+std::vector<Task> Pipeline() {
+  return {Node("extract", {}, 1), Node("load", {"extract"}, 2), Node("report", {"load"}, 3),
+          Node("audit", {}, 4)};
+}
+
+TEST(TaskGraphTest, WithDownstreamFollowsDependenciesTransitively) {
+  EXPECT_EQ(WithDownstream(Pipeline(), {"extract"}),
+            (std::vector<std::string>{"extract", "load", "report"}));
+  EXPECT_EQ(WithDownstream(Pipeline(), {"report"}), (std::vector<std::string>{"report"}));
+  EXPECT_EQ(WithDownstream(Pipeline(), {"audit", "load"}),
+            (std::vector<std::string>{"load", "report", "audit"}));
+  EXPECT_TRUE(WithDownstream(Pipeline(), {"nope"}).empty());
+}
+
+// A retry runs what did not succeed and what is downstream of it; skipped (an earlier success
+// that stood) counts as success.
+TEST(TaskGraphTest, RetryRunsWhatFailedAndItsDownstream) {
+  EXPECT_EQ(TasksToRetry(Pipeline(), {Ran("extract", TaskRunStatus::kSuccess),
+                                      Ran("load", TaskRunStatus::kFailed),
+                                      Ran("report", TaskRunStatus::kUpstreamFailed),
+                                      Ran("audit", TaskRunStatus::kSuccess)}),
+            (std::vector<std::string>{"load", "report"}));
+  EXPECT_EQ(TasksToRetry(
+                Pipeline(),
+                {Ran("extract", TaskRunStatus::kSkipped), Ran("load", TaskRunStatus::kSuccess),
+                 Ran("report", TaskRunStatus::kSuccess), Ran("audit", TaskRunStatus::kCancelled)}),
+            (std::vector<std::string>{"audit"}));
+  EXPECT_TRUE(
+      TasksToRetry(Pipeline(),
+                   {Ran("extract", TaskRunStatus::kSuccess), Ran("load", TaskRunStatus::kSuccess),
+                    Ran("report", TaskRunStatus::kSuccess), Ran("audit", TaskRunStatus::kSkipped)})
+          .empty());
+  // A run lost before it saved any task run retries everything.
+  EXPECT_EQ(TasksToRetry(Pipeline(), {}).size(), 4u);
+}
+
 }  // namespace
 }  // namespace orc

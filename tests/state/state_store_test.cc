@@ -12,6 +12,8 @@
 #include <set>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "common/uuid.h"
 #include "support/printers.h"
 #include "support/test_database.h"
@@ -38,6 +40,13 @@ Job SampleJob(const std::string& name) {
   job.timeout_s = 600;
   job.memory_mb = 512;
   job.retry = RetryPolicy{5, 2.5, 60};
+  job.params = {ParamSpec{.name = "limit", .type = ParamType::kInteger},
+                ParamSpec{.name = "region",
+                          .type = ParamType::kString,
+                          .default_value = R"("eu")",
+                          .description = "where the data lives"}};
+  job.notify = R"([{"on":["failure"],"webhook":{"url":"https://hooks.example.com/orc"}}])";
+  job.sla_s = 3600;
   Task extract;
   extract.task_name = "extract";
   extract.extractor_config = R"({"type":"csv","path":"sales.csv"})";
@@ -370,6 +379,41 @@ TEST_P(StateStoreTest, EnqueueForUnknownJobIsNotFound) {
   Result<orc::Run> run =
       store_->EnqueueRun(NewRun{.job_id = "00000000-0000-4000-8000-000000000000"});
   EXPECT_EQ(run.status().code(), StatusCode::kNotFound);
+}
+
+// What a run is for comes back with it, from every read: its interval, parameters, and the run
+// it retries with the tasks it runs.
+TEST_P(StateStoreTest, RunKeepsItsIntervalParametersAndRetriedRun) {
+  Job job = Create("intervals");
+  const orc::Run first = Enqueue(job.job_id);
+  const NewRun retry{.job_id = job.job_id,
+                     .interval_start = kStart - std::chrono::hours(24),
+                     .interval_end = kStart,
+                     .params = R"({"limit":5,"region":"us"})",
+                     .retry_of = first.run_id,
+                     .only_tasks = {"transform"}};
+  Result<orc::Run> queued = store_->EnqueueRun(retry);
+  ASSERT_TRUE(queued.ok()) << queued.status().ToString();
+  auto check = [&](const orc::Run& run) {
+    EXPECT_EQ(run.interval_start, retry.interval_start);
+    EXPECT_EQ(run.interval_end, retry.interval_end);
+    EXPECT_EQ(nlohmann::json::parse(run.params), nlohmann::json::parse(retry.params));
+    EXPECT_EQ(run.retry_of, first.run_id);
+    EXPECT_EQ(run.only_tasks, retry.only_tasks);
+  };
+  check(*queued);
+  check(*store_->GetRun(queued->run_id));
+  const Page<orc::Run> listed = *store_->ListRuns({.job_id = job.job_id});
+  ASSERT_EQ(listed.items.size(), 2u);
+  for (const orc::Run& run : listed.items) {
+    if (run.run_id == queued->run_id) {
+      check(run);
+      continue;
+    }
+    EXPECT_EQ(run.params, "{}");
+    EXPECT_TRUE(run.only_tasks.empty());
+    EXPECT_FALSE(run.interval_start.has_value());
+  }
 }
 
 TEST_P(StateStoreTest, OneRunPerScheduleSlot) {

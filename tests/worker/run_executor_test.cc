@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/task_graph.h"
+
 #include <algorithm>
 #include <future>
 #include <nlohmann/json.hpp>
@@ -253,6 +255,59 @@ TEST_F(RunExecutorTest, ATaskThatSucceededOnAnEarlierClaimIsNotRunAgain) {
   EXPECT_EQ(saved[0].status, TaskRunStatus::kSuccess);
   EXPECT_EQ(saved[0].attempts, 1);
   EXPECT_EQ(saved[1].status, TaskRunStatus::kSuccess);
+}
+
+// Re-run from failure: the retry runs the failed task and what is downstream of it; the tasks
+// that succeeded show as skipped, and downstream tasks may use their results.
+TEST_F(RunExecutorTest, ARetryRunsOnlyWhatFailedAndItsDownstream) {
+  Claim({ScriptedTask("extract"), ScriptedTask("transform", {"extract"}),
+         ScriptedTask("publish", {"transform"}), ScriptedTask("independent")});
+  script_.Script("transform", {Fails(InvalidArgumentError("bad sql"))});
+  const RunOutcome failed = Execute();
+  ASSERT_EQ(failed.status, RunStatus::kFailed);
+  const std::string first_run = run_id();
+  ASSERT_TRUE(store_->FinishRun(first_run, kOwner, failed).ok());
+
+  script_.Script("transform", {});
+  const std::vector<std::string> only =
+      TasksToRetry(store_->GetJob(job_id_)->tasks, *store_->GetTaskRuns(first_run));
+  ASSERT_EQ(only, (std::vector<std::string>{"transform", "publish"}));
+  ASSERT_TRUE(
+      store_->EnqueueRun({.job_id = job_id_, .retry_of = first_run, .only_tasks = only}).ok());
+  ClaimAgain();
+  const RunOutcome outcome = Execute();
+  EXPECT_EQ(outcome.status, RunStatus::kSuccess) << outcome.error_message;
+  EXPECT_EQ(script_.TaskNames(), (std::vector<std::string>{"extract", "transform", "independent",
+                                                           "transform", "publish"}));
+  const std::vector<TaskRun> saved = SavedTaskRuns();
+  ASSERT_EQ(saved.size(), 4u);
+  EXPECT_EQ(saved[0].status, TaskRunStatus::kSkipped);
+  EXPECT_EQ(saved[1].status, TaskRunStatus::kSuccess);
+  EXPECT_EQ(saved[2].status, TaskRunStatus::kSuccess);
+  EXPECT_EQ(saved[3].status, TaskRunStatus::kSkipped);
+}
+
+// Clearing one task runs it alone; a task that had failed and is not cleared keeps its failure,
+// so the tasks downstream of it do not run and the run fails again.
+TEST_F(RunExecutorTest, AClearedTaskRunsAloneAndUnclearedFailuresStand) {
+  Claim({ScriptedTask("extract"), ScriptedTask("transform", {"extract"}), ScriptedTask("audit")});
+  script_.Script("extract", {Fails(InvalidArgumentError("no file"))});
+  const RunOutcome failed = Execute();
+  const std::string first_run = run_id();
+  ASSERT_TRUE(store_->FinishRun(first_run, kOwner, failed).ok());
+
+  ASSERT_TRUE(
+      store_->EnqueueRun({.job_id = job_id_, .retry_of = first_run, .only_tasks = {"audit"}}).ok());
+  ClaimAgain();
+  const RunOutcome outcome = Execute();
+  EXPECT_EQ(outcome.status, RunStatus::kFailed);
+  EXPECT_EQ(script_.TaskNames(), (std::vector<std::string>{"extract", "audit", "audit"}));
+  const std::vector<TaskRun> saved = SavedTaskRuns();
+  ASSERT_EQ(saved.size(), 3u);
+  EXPECT_EQ(saved[0].status, TaskRunStatus::kFailed);
+  EXPECT_EQ(saved[0].error_message, "not run again: failed in run " + first_run + ": no file");
+  EXPECT_EQ(saved[1].status, TaskRunStatus::kUpstreamFailed);
+  EXPECT_EQ(saved[2].status, TaskRunStatus::kSuccess);
 }
 
 // Enforce() is what the supervisor calls on every tick: before the deadline it leaves the attempt

@@ -10,7 +10,8 @@ namespace orc {
 constexpr std::string_view kRunColumns =
     "run_id, job_id, status, triggered_by, scheduled_for, queued_at, available_at, started_at, "
     "finished_at, error_message, lease_owner, lease_expires_at, attempt, max_attempts, "
-    "cancel_requested, rows_extracted, rows_loaded, created_at, updated_at";
+    "cancel_requested, rows_extracted, rows_loaded, created_at, updated_at, interval_start, "
+    "interval_end, params, retry_of, only_tasks";
 
 constexpr std::string_view kTaskRunColumns =
     "run_id, task_id, task_name, task_order, status, attempts, errors, error_message, started_at, "
