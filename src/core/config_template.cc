@@ -625,10 +625,20 @@ struct Value {
   bool finite = true;
 };
 
+// `value` in decimal, zero-padded to `width` digits (after a '-').
 void AppendNumber(std::string& out, long long value, int width) {
   char digits[24];
-  const int length = std::snprintf(digits, sizeof digits, "%0*lld", width, value);
-  out.append(digits, static_cast<size_t>(length));
+  char* end = digits + sizeof digits;
+  char* at = end;
+  unsigned long long magnitude = value < 0 ? 0ULL - static_cast<unsigned long long>(value)
+                                           : static_cast<unsigned long long>(value);
+  do {
+    *--at = static_cast<char>('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude != 0);
+  while (end - at < width) *--at = '0';
+  if (value < 0) out += '-';
+  out.append(at, static_cast<size_t>(end - at));
 }
 
 // RFC 3339 in UTC: whole seconds, or the fraction's digits without trailing zeros.
