@@ -548,6 +548,10 @@ class Parser {
         break;
       }
       if (at_ < text_.size() && text_[at_] == '|') {
+        if (parsed_->filters.size() - expression->first_filter == kMaxTemplateFilters) {
+          return Fail(*expression, "more than " + std::to_string(kMaxTemplateFilters) +
+                                       " filters in one expression");
+        }
         ++at_;
         SkipSpace();
         ORC_RETURN_IF_ERROR(ParseFilter(expression, &kind));

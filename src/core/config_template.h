@@ -41,7 +41,8 @@
 // Refused when checked (InvalidArgument): an unknown name (with the closest known one when one is
 // close), an undeclared parameter, a "{{" without "}}", an empty "{{ }}", an unknown filter, a
 // filter given the wrong arguments, date() of a value that is not a time or a date, an unknown
-// directive or zone, more than kMaxTemplateExpressions expressions in one string.
+// directive or zone, more than kMaxTemplateExpressions expressions in one string or more than
+// kMaxTemplateFilters filters in one expression.
 //
 // SQL (TemplateMode::kSql, for the fields a plugin declares as SQL): each "{{ }}" becomes a SQL
 // literal, never SQL text: a string (and a time, a date, any filter's result) as '...' with each '
@@ -90,6 +91,10 @@ enum class TemplateMode { kText, kSql };
 
 // The most "{{ }}" expressions in one string.
 inline constexpr size_t kMaxTemplateExpressions = 1000;
+// The most filters in one expression. Filters never shrink a value, so each expression's filters
+// write at most this many times the rendered string's size: a render's work is bounded by
+// kMaxTemplateFilters * kMaxRenderedSize whatever the text.
+inline constexpr size_t kMaxTemplateFilters = 10;
 // The longest rendered string, in bytes (1 MiB).
 inline constexpr size_t kMaxRenderedSize = size_t{1} << 20;
 

@@ -557,11 +557,14 @@ TEST(ConfigTemplateTest, RenderedTextIsBounded) {
               HasSubstr("the rendered text is longer than 1048576 bytes"));
   EXPECT_THAT(RenderError("{{ params.x }}{{ params.x }}{{ params.x }}", context),
               HasSubstr("longer than 1048576 bytes in {{ params.x }}"));
-  // A chain of urlencode triples the text each time: stopped as soon as it is too long.
-  context.params["x"] = std::string(10000, '%');
+  // A chain of urlencode grows the text each time: stopped as soon as it is too long.
+  context.params["x"] = std::string(60000, '%');
   std::string chain = "{{ params.x";
-  for (int i = 0; i < 100; ++i) chain += " | urlencode";
+  for (size_t i = 0; i < kMaxTemplateFilters; ++i) chain += " | urlencode";
   EXPECT_THAT(RenderError(chain + " }}", context), HasSubstr("longer than"));
+  // A longer chain is refused when checked.
+  EXPECT_THAT(CheckError(chain + " | urlencode }}"),
+              HasSubstr("more than 10 filters in one expression"));
   // So does a long format repeated.
   std::string format;
   for (int i = 0; i < 450; ++i) format += "%Y";
