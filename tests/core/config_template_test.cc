@@ -541,6 +541,23 @@ TEST(ConfigTemplateTest, DuckDbReadsEachRenderedValueAsOneLiteral) {
   EXPECT_EQ(rows->rows[0][0], "1");
 }
 
+// What the SQL lexer assumes of DuckDB's reading: a carriage return ends a -- comment, e'...' is
+// an escape string also right after a number, and there are no `...` identifiers to know of.
+TEST(ConfigTemplateTest, DuckDbReadsSqlAsTheLexerAssumes) {
+  DuckDbEngine engine;
+  Result<std::unique_ptr<DuckDbConnection>> connection = engine.Connect(":memory:");
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  Result<DuckDbRows> rows = (*connection)->Query("SELECT 1 -- c\r, 2");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(rows->column_names.size(), 2u);
+  rows = (*connection)->Query("SELECT e'a\\'b'");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(rows->rows[0][0], "a'b");
+  rows = (*connection)->Query("SELECT 1e'x'");
+  EXPECT_THAT(rows.status().message(), HasSubstr("e'x'"));
+  EXPECT_FALSE((*connection)->Query("SELECT 1 AS `a`").ok());
+}
+
 TEST(ConfigTemplateTest, ExpressionsPerStringAreBounded) {
   std::string text;
   for (size_t i = 0; i < kMaxTemplateExpressions; ++i) text += "{{ params.x }}";
