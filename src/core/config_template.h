@@ -46,15 +46,22 @@
 //
 // SQL (TemplateMode::kSql, for the fields a plugin declares as SQL): each "{{ }}" becomes a SQL
 // literal, never SQL text: a string (and a time, a date, any filter's result) as '...' with each '
-// doubled; an integer or a number bare; a boolean TRUE or FALSE. DuckDB's strings have no
+// doubled; an integer or a number bare, a negative one in parentheses ("(-5)", so that 10 -{{ n }}
+// cannot become the comment "10 --5"); a boolean TRUE or FALSE. DuckDB's strings have no
 // backslash escapes, so nothing in a value can end its literal. Refused when checked, because orc
-// quotes the value itself: a "{{" inside a '...' string (also E'...' and the like), a "..."
-// identifier or a $tag$...$tag$ string of the SQL around it, and a "{{" right after an identifier
-// character (letters, digits, _, $), a quote, '&' or another "}}" (so that E{{ x }} cannot become
-// an escape string, nor two literals one). Inside -- and /* */ comments templates are allowed; the
-// SQL around them is read as DuckDB reads it (block comments nest). Refused when rendered: a value
-// holding a NUL byte, a number that is not finite, and a value that would end the comment it is
-// in (a line break in a -- comment, "*/" or "/*" in a block comment).
+// quotes the value itself:
+//   - a "{{" inside a '...' string (also E'...' and the like), a "..." identifier or a
+//     $tag$...$tag$ string of the SQL around it;
+//   - a "{{" right after a letter, a digit, '_', '$', a non-ASCII byte, '.', '&', a quote or
+//     another expression, or a "}}" right before a letter, a digit, '_', '$', a non-ASCII byte,
+//     '.' or a quote: the literal must stay a token of its own (E{{ x }} would be an escape
+//     string, {{ a }}{{ b }} the one string 'a''b', 1.{{ n }} a number).
+// Inside -- and /* */ comments templates are allowed. The SQL around the expressions is read as
+// DuckDB (PostgreSQL's scanner) reads it: '' and "" inside quotes, backslash escapes only in a
+// string whose E (or e) is a word of its own, $ inside a word not opening a dollar quote, -- ended
+// by \n or \r, block comments nesting. Refused when rendered: a value holding a NUL byte, a number
+// that is not finite, and a value that would end the comment it is in (a line break in a --
+// comment, "*/" or "/*" in a block comment).
 //
 // Refused when rendered, in both modes: a rendered string longer than kMaxRenderedSize (also
 // midway, after any filter), a parameter without a value of its declared type, and a value that
