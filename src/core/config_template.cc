@@ -1054,27 +1054,58 @@ class Renderer {
   const TimeZone* job_zone_ = nullptr;
 };
 
-// One string of a configuration, and where it is.
+// One templated string of a configuration, and where it is.
 template <typename Json>
 struct Pending {
   Json* value;
   std::string path;
+  bool sql;
+};
+
+// A value met by the walk below: its parent's index in the walk, and its key or index there.
+template <typename Json>
+struct Node {
+  Json* value;
+  size_t parent;
+  const std::string* key;  // null for the root and for array items
+  size_t index;
   int depth;
   bool sql;
 };
 
+// "path.key[3].other": the field of nodes[at].
+template <typename Json>
+std::string FieldOf(const std::vector<Node<Json>>& nodes, size_t at, const std::string& path) {
+  std::vector<size_t> chain;
+  for (size_t node = at; node != 0; node = nodes[node].parent) chain.push_back(node);
+  std::string field = path;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const Node<Json>& node = nodes[*it];
+    if (node.key != nullptr) {
+      if (!field.empty()) field += '.';
+      field += *node.key;
+    } else {
+      field += '[' + std::to_string(node.index) + ']';
+    }
+  }
+  return field;
+}
+
 // The templated strings of `config` (json or const json), with their fields and modes, in
-// document order. Iterative; InvalidArgument naming `path` past kMaxTemplateConfigDepth.
+// document order. Iterative; a field is spelled out only for a string that has a template.
+// InvalidArgument naming `path` past kMaxTemplateConfigDepth.
 template <typename Json>
 Status CollectStrings(Json& config, const std::set<std::string>& sql_fields,
                       const std::string& path, std::vector<Pending<Json>>* strings) {
-  std::vector<Pending<Json>> pending = {{&config, path, 1, false}};
+  std::vector<Node<Json>> nodes = {{&config, 0, nullptr, 0, 1, false}};
+  std::vector<size_t> pending = {0};
   while (!pending.empty()) {
-    Pending<Json> item = std::move(pending.back());
+    const size_t at = pending.back();
     pending.pop_back();
+    const Node<Json> item = nodes[at];
     if (item.value->is_string()) {
       if (HasTemplate(item.value->template get_ref<const std::string&>())) {
-        strings->push_back(std::move(item));
+        strings->push_back({item.value, FieldOf(nodes, at, path), item.sql});
       }
       continue;
     }
@@ -1085,21 +1116,21 @@ Status CollectStrings(Json& config, const std::set<std::string>& sql_fields,
                                   std::to_string(kMaxTemplateConfigDepth) + " levels")
           .WithField(path);
     }
+    // Children are pushed last to first, so that they are taken first to last.
+    const size_t first = nodes.size();
     if (item.value->is_object()) {
-      for (auto& [key, child] : item.value->items()) {
+      for (auto it = item.value->begin(); it != item.value->end(); ++it) {
+        const std::string& key = it.key();
         const bool sql = item.sql || (item.depth == 1 && sql_fields.count(key) != 0);
-        pending.push_back(
-            {&child, item.path.empty() ? key : item.path + "." + key, item.depth + 1, sql});
+        nodes.push_back({&*it, at, &key, 0, item.depth + 1, sql});
       }
     } else {
       for (size_t i = 0; i < item.value->size(); ++i) {
-        pending.push_back({&(*item.value)[i], item.path + "[" + std::to_string(i) + "]",
-                           item.depth + 1, item.sql});
+        nodes.push_back({&(*item.value)[i], at, nullptr, i, item.depth + 1, item.sql});
       }
     }
+    for (size_t child = nodes.size(); child > first; --child) pending.push_back(child - 1);
   }
-  // The walk pops from the back; report in document order.
-  std::reverse(strings->begin(), strings->end());
   return Status::Ok();
 }
 
