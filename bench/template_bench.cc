@@ -3,6 +3,8 @@
 // time zone, a URL whose query is urlencoded, a header with the run id), and a SQL transform with
 // three templates; and checking both, when the job is written.
 // Bar (this 2-core machine): render cost per task < 50 us.
+#include <time.h>
+
 #include <chrono>
 #include <cstdio>
 #include <set>
@@ -10,6 +12,17 @@
 
 #include "common/time_format.h"
 #include "core/config_template.h"
+
+namespace {
+
+// This process's CPU time: on a machine shared with other work, wall time overstates the cost.
+double CpuSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+}  // namespace
 
 int main() {
   using namespace orc;
@@ -69,6 +82,7 @@ int main() {
 
   size_t sink = 0;
   auto started = Clock::now();
+  double cpu_started = CpuSeconds();
   for (int i = 0; i < kTasks; ++i) {
     context.interval_start += std::chrono::hours(1);
     const Result<nlohmann::json> rendered_extractor =
@@ -81,19 +95,23 @@ int main() {
   }
   const double render_us =
       std::chrono::duration<double, std::micro>(Clock::now() - started).count() / kTasks;
+  const double render_cpu_us = (CpuSeconds() - cpu_started) * 1e6 / kTasks;
 
   started = Clock::now();
+  cpu_started = CpuSeconds();
   for (int i = 0; i < kTasks; ++i) {
     sink += CheckConfigTemplates(extractor, {}, names, "tasks[0].extractor_config").ok();
     sink += CheckConfigTemplates(transform, sql_fields, names, "tasks[1].transform_config").ok();
   }
   const double check_us =
       std::chrono::duration<double, std::micro>(Clock::now() - started).count() / kTasks;
+  const double check_cpu_us = (CpuSeconds() - cpu_started) * 1e6 / kTasks;
 
-  std::printf("  render %.2f us per task   bar < %.0f us: %.1fx under %s\n", render_us,
-              kBarMicroseconds, kBarMicroseconds / render_us,
+  std::printf("  render %.2f us per task (%.2f us of CPU)   bar < %.0f us: %.1fx under %s\n",
+              render_us, render_cpu_us, kBarMicroseconds, kBarMicroseconds / render_us,
               render_us < kBarMicroseconds ? "(met)" : "(NOT met)");
-  std::printf("  check  %.2f us per task (when the job is written)\n", check_us);
+  std::printf("  check  %.2f us per task (%.2f us of CPU), when the job is written\n", check_us,
+              check_cpu_us);
   std::printf("  (checksum %zu)\n", sink);
   return 0;
 }
