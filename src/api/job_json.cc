@@ -7,8 +7,10 @@
 #include <set>
 
 #include "common/time_format.h"
+#include "core/config_template.h"
 #include "core/job_schedule.h"
 #include "core/params.h"
+#include "core/run_templates.h"
 #include "core/task_defaults.h"
 #include "core/task_graph.h"
 #include "cron/cron_describe.h"
@@ -170,8 +172,9 @@ Result<Task> TaskFromJson(const json& body, const std::string& path) {
 
 std::string TaskPath(size_t index) { return "tasks[" + std::to_string(index) + "]"; }
 
+// `templates`: the job's sample values (SampleTemplateContext), whose names its templates may use.
 Status ValidateTask(const Task& task, size_t index, const PluginRegistry& plugins,
-                    const ConfigChecks& checks) {
+                    const ConfigChecks& checks, const TemplateContext& templates) {
   const std::string path = TaskPath(index);
   const bool moves_data = !task.extractor_config.empty() || !task.loader_config.empty();
   const bool transforms = !task.transform_config.empty();
@@ -188,7 +191,14 @@ Status ValidateTask(const Task& task, size_t index, const PluginRegistry& plugin
   auto check = [&](PluginKind kind, const std::string& text) -> Status {
     const std::string field = path + "." + std::string(ConfigFieldName(kind));
     if (text.empty()) return Invalid(field, "is required with the other half of the pair");
-    return plugins.Validate(kind, json::parse(text), field, checks);
+    const json config = json::parse(text);
+    // Templates are checked as written; the plugin reads the configuration they render to.
+    const std::set<std::string>& sql_fields = plugins.SqlFields(kind, config);
+    ORC_RETURN_IF_ERROR(CheckConfigTemplates(
+        config, sql_fields, TemplateNames{.params = templates.param_types}, field));
+    ORC_ASSIGN_OR_RETURN(json rendered,
+                         RenderConfigTemplates(config, sql_fields, templates, field));
+    return plugins.Validate(kind, rendered, field, checks, &config);
   };
   if (transforms) return check(PluginKind::kTransform, task.transform_config);
   ORC_RETURN_IF_ERROR(check(PluginKind::kExtractor, task.extractor_config));
@@ -240,8 +250,9 @@ Status ValidateJob(const Job& job, const PluginRegistry& plugins, const ConfigCh
   if (job.sla_s && !*schedule) {
     return Invalid("sla_s", "needs a schedule: it is how long after a slot its run must succeed");
   }
+  const TemplateContext templates = SampleTemplateContext(job);
   for (size_t i = 0; i < job.tasks.size(); ++i) {
-    ORC_RETURN_IF_ERROR(ValidateTask(job.tasks[i], i, plugins, checks));
+    ORC_RETURN_IF_ERROR(ValidateTask(job.tasks[i], i, plugins, checks, templates));
   }
   return ValidateTaskGraph(job.tasks);
 }

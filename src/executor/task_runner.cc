@@ -6,16 +6,23 @@
 
 namespace orc {
 
-Result<ResolvedTask> ResolveTask(const Task& task, const SecretPolicy& secrets) {
+Result<ResolvedTask> ResolveTask(const Task& task, const SecretPolicy& secrets,
+                                 const TaskTemplates* templates) {
   ResolvedTask resolved;
   std::vector<std::string> values;
-  for (auto [name, text, config] :
-       {std::tuple{"extractor_config", &task.extractor_config, &resolved.extractor_config},
-        std::tuple{"loader_config", &task.loader_config, &resolved.loader_config},
-        std::tuple{"transform_config", &task.transform_config, &resolved.transform_config}}) {
+  for (auto [kind, text, config] :
+       {std::tuple{PluginKind::kExtractor, &task.extractor_config, &resolved.extractor_config},
+        std::tuple{PluginKind::kLoader, &task.loader_config, &resolved.loader_config},
+        std::tuple{PluginKind::kTransform, &task.transform_config, &resolved.transform_config}}) {
     if (text->empty()) continue;
-    const nlohmann::json stored = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (stored.is_discarded()) return InvalidArgumentError(std::string(name) + " is not JSON");
+    const std::string name(ConfigFieldName(kind));
+    nlohmann::json stored = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (stored.is_discarded()) return InvalidArgumentError(name + " is not JSON");
+    if (templates != nullptr) {
+      ORC_ASSIGN_OR_RETURN(stored,
+                           RenderConfigTemplates(stored, templates->plugins.SqlFields(kind, stored),
+                                                 templates->context, name));
+    }
     Result<ResolvedSecrets> secret = ResolveSecrets(stored, secrets);
     if (!secret.ok()) return secret.status().WithContext(name);
     *config = std::move(secret->config);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "core/config_template.h"
 #include "core/job.h"
 #include "plugins/plugin.h"
 #include "plugins/secrets.h"
@@ -23,9 +24,19 @@ struct ResolvedTask {
   Redactor redactor;
 };
 
-// InvalidArgument naming the configuration when its stored text is not JSON, or when a reference
-// names a variable `secrets` does not allow or one that is not set.
-Result<ResolvedTask> ResolveTask(const Task& task, const SecretPolicy& secrets);
+// What a task's configurations are rendered with: their templates (core/config_template.h) filled
+// in from the run, SQL fields as the plugins declare them.
+struct TaskTemplates {
+  const PluginRegistry& plugins;
+  const TemplateContext& context;
+};
+
+// InvalidArgument naming the configuration when its stored text is not JSON, when a template
+// cannot render (a value of the run's that does not fit; see config_template.h), or when a
+// reference names a variable `secrets` does not allow or one that is not set. Templates render
+// first, when `templates` is given, so that no value of the run's can become a reference.
+Result<ResolvedTask> ResolveTask(const Task& task, const SecretPolicy& secrets,
+                                 const TaskTemplates* templates = nullptr);
 
 struct TaskAttemptResult {
   int64_t rows_loaded = 0;

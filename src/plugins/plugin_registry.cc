@@ -4,6 +4,8 @@
 
 #include <exception>
 
+#include "core/config_template.h"
+
 namespace orc {
 namespace {
 
@@ -100,7 +102,8 @@ Result<ParsedConfig> PluginRegistry::Parse(PluginKind kind, const nlohmann::json
 }
 
 Status PluginRegistry::Validate(PluginKind kind, const nlohmann::json& config,
-                                const std::string& path, const ConfigChecks& checks) const {
+                                const std::string& path, const ConfigChecks& checks,
+                                const nlohmann::json* as_written) const {
   ORC_ASSIGN_OR_RETURN(ParsedConfig parsed, Parse(kind, config, path));
   if (checks.secrets != nullptr) {
     ORC_RETURN_IF_ERROR(CheckSecretReferences(config, *checks.secrets, path));
@@ -109,6 +112,13 @@ Status PluginRegistry::Validate(PluginKind kind, const nlohmann::json& config,
   for (const ConfigFile& file : parsed.files) {
     // Its value is known only when the task runs, which checks it then.
     if (file.path.find("${env:") != std::string::npos) continue;
+    if (as_written != nullptr && as_written->is_object()) {
+      const auto written = as_written->find(file.field);
+      if (written != as_written->end() && written->is_string() &&
+          HasTemplate(written->get_ref<const std::string&>())) {
+        continue;
+      }
+    }
     Result<std::filesystem::path> checked = CheckFile(file, *checks.paths, path);
     // A refusal at write time is the request's fault: a 400 naming the field.
     if (!checked.ok()) {
@@ -116,6 +126,16 @@ Status PluginRegistry::Validate(PluginKind kind, const nlohmann::json& config,
     }
   }
   return Status::Ok();
+}
+
+const std::set<std::string>& PluginRegistry::SqlFields(PluginKind kind,
+                                                       const nlohmann::json& config) const {
+  static const std::set<std::string> kNone;
+  if (!config.is_object()) return kNone;
+  const auto type = config.find("type");
+  if (type == config.end() || !type->is_string()) return kNone;
+  const auto found = plugins_.find({kind, type->get<std::string>()});
+  return found == plugins_.end() ? kNone : found->second.sql_fields;
 }
 
 template <typename Plugin>

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -68,6 +69,9 @@ struct PluginSpec {
   std::string type;  // the name users write in "type"
   // Reads the configuration's fields (all but "type") into the plugin's Config. Made by SpecOf().
   std::function<ParsedConfig(ConfigReader& reader)> read;
+  // The top-level fields holding SQL: their templates render as SQL literals, never as SQL text
+  // (core/config_template.h).
+  std::set<std::string> sql_fields;
 };
 
 // The spec of plugin class `Impl` (an Extractor, Loader or Transform constructible from `const
@@ -102,8 +106,17 @@ class PluginRegistry {
   // every file it names must be one jobs may reach (a path holding a ${env:} reference is checked
   // when the task runs instead). Errors are InvalidArgument naming the field under `path`, e.g.
   // "tasks[0].loader_config.table_name".
+  //
+  // `as_written`, when given, is the configuration as the job wrote it, of which `config` is a copy
+  // with its templates rendered from sample values: a file whose field holds a template there is
+  // known only when the task runs, which checks it then.
   Status Validate(PluginKind kind, const nlohmann::json& config, const std::string& path,
-                  const ConfigChecks& checks = {}) const;
+                  const ConfigChecks& checks = {},
+                  const nlohmann::json* as_written = nullptr) const;
+
+  // The SQL fields of the plugin `config`'s "type" names (PluginSpec::sql_fields); none for an
+  // unknown type.
+  const std::set<std::string>& SqlFields(PluginKind kind, const nlohmann::json& config) const;
 
   // When a task runs, on a configuration whose secrets the caller resolved (ResolveSecrets): the
   // parse, every file it names checked against `paths`, then the plugin. InvalidArgument for a bad

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/time_format.h"
+#include "core/run_templates.h"
 #include "executor/attempt_runner.h"
 #include "executor/task_runner.h"
 #include "plugins/plugin_registry.h"
@@ -44,6 +45,11 @@ class RunExecution {
               .error_message = job.status().WithContext("cannot read the job").message()};
     }
     job_ = std::move(*job);
+    Result<TemplateContext> templates = RunTemplateContext(job_, run_);
+    if (!templates.ok()) {
+      return {.status = RunStatus::kFailed, .error_message = templates.status().message()};
+    }
+    templates_ = std::move(*templates);
     PrepareTaskRuns();
     log_.Add("info", "",
              "run started (attempt " + std::to_string(run_.attempt) + ", " +
@@ -297,7 +303,9 @@ class RunExecution {
                        .memory_limit_mb = task.memory_mb.value_or(job_.memory_mb.value_or(
                            static_cast<int>(environment_.task_memory_mb)))}};
     // Resolved for each attempt: a variable may have been set since the last one failed.
-    ORC_ASSIGN_OR_RETURN(ResolvedTask resolved, ResolveTask(task, environment_.secrets));
+    const TaskTemplates templates{.plugins = environment_.plugins, .context = templates_};
+    ORC_ASSIGN_OR_RETURN(ResolvedTask resolved,
+                         ResolveTask(task, environment_.secrets, &templates));
     TaskAssignment& assignment = prepared.assignment;
     assignment.extractor_config = std::move(resolved.extractor_config);
     assignment.loader_config = std::move(resolved.loader_config);
@@ -369,6 +377,7 @@ class RunExecution {
   RunLog& log_;
   const Run& run_;
   Job job_;
+  TemplateContext templates_;       // what the tasks' templates render from
   std::vector<TaskRun> task_runs_;  // parallel to job_.tasks
   std::map<std::string, size_t> index_by_name_;
 };

@@ -238,5 +238,59 @@ TEST_F(JobJsonTest, RunsEncodeWithTheirTaskRuns) {
   EXPECT_TRUE(RunToJson(orc::Run{})["error_message"].is_null());
 }
 
+// Templates are checked when the job is written, with the parameters it declares: a name it does
+// not know is refused then, naming the field, never when a run starts.
+TEST_F(JobJsonTest, TemplatesAreCheckedWhenTheJobIsWritten) {
+  json job = json::parse(kDesignExample);
+  job["params"] = {{"region", {{"type", "string"}, {"default", "eu"}}}};
+  job["tasks"][0]["extractor_config"]["url"] =
+      "https://api.example.com/{{ params.region }}/sales?day={{ interval_start | "
+      "date('%Y-%m-%d') }}";
+  job["tasks"][0]["loader_config"]["table_name"] = "sales_{{ params.region }}";
+  EXPECT_TRUE(Decode(job).ok()) << Decode(job).ToString();
+
+  json unknown = job;
+  unknown["tasks"][0]["extractor_config"]["url"] = "https://api.example.com/{{ params.regoin }}";
+  const Status refused = Decode(unknown);
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.field(), "tasks[0].extractor_config.url");
+  EXPECT_NE(refused.message().find("params.regoin"), std::string::npos) << refused.message();
+
+  json misspelt = job;
+  misspelt["tasks"][0]["loader_config"]["table_name"] = "sales_{{ interval_strat }}";
+  EXPECT_EQ(Decode(misspelt).field(), "tasks[0].loader_config.table_name");
+
+  // What a template renders to must still be a valid value of its field.
+  json bad_table = job;
+  bad_table["tasks"][0]["loader_config"]["table_name"] = "sales {{ run_id }}";
+  EXPECT_EQ(Decode(bad_table).field(), "tasks[0].loader_config.table_name");
+}
+
+// In SQL a template is a literal orc quotes: one written inside quotes is refused with the hint.
+TEST_F(JobJsonTest, SqlTemplatesAreLiteralsOrcQuotes) {
+  json job = json::parse(kDesignExample);
+  job["tasks"][0] = {{"transform_config",
+                      {{"type", "sql"},
+                       {"db_path", "w.duckdb"},
+                       {"sql", "DELETE FROM t WHERE day = {{ interval_start }}::TIMESTAMPTZ"}}}};
+  EXPECT_TRUE(Decode(job).ok()) << Decode(job).ToString();
+  job["tasks"][0]["transform_config"]["sql"] = "DELETE FROM t WHERE day = '{{ interval_start }}'";
+  const Status quoted = Decode(job);
+  EXPECT_EQ(quoted.field(), "tasks[0].transform_config.sql");
+}
+
+// A file path holding a template is known only when the task runs, which checks it then.
+TEST_F(JobJsonTest, TemplatedPathsAreCheckedWhenTheTaskRuns) {
+  testing::TempDir data;
+  const PathPolicy paths(data.path(), {}, {});
+  json job = json::parse(kDesignExample);
+  job["params"] = {{"file", {{"type", "string"}, {"default", "../../etc/passwd"}}}};
+  job["tasks"][0]["extractor_config"] = {{"type", "csv"}, {"path", "{{ params.file }}"}};
+  EXPECT_TRUE(JobFromJson(job, plugins_, {.paths = &paths}).ok());
+  job["tasks"][0]["extractor_config"]["path"] = "../../etc/passwd";
+  EXPECT_EQ(JobFromJson(job, plugins_, {.paths = &paths}).status().field(),
+            "tasks[0].extractor_config.path");
+}
+
 }  // namespace
 }  // namespace orc

@@ -386,6 +386,67 @@ TEST_F(ExecutionTest, SchedulesFireByThemselvesAndCanBePreviewedAndBackfilled) {
             400);
 }
 
+// A daily job whose paths and SQL name the run's interval, backfilled over a week: each slot
+// loads its own day's file, once, and its SQL sees its own day (issue: backfills that rerun the
+// same slice).
+TEST_F(ExecutionTest, ABackfillLoadsEachSlotsOwnSliceOnce) {
+  std::filesystem::create_directories(directory_.File("data/daily"));
+  for (int day = 1; day <= 7; ++day) {
+    const std::string date = "2026-01-0" + std::to_string(day);
+    std::ofstream csv(directory_.File("data/daily/" + date + ".csv"));
+    csv << "day,n\n";
+    for (int n = 0; n < day; ++n) csv << date << "," << n << "\n";
+  }
+  Subprocess orc(Orc(ServeArguments("sqlite:" + directory_.File("orc.db")), directory_));
+  const int port = AwaitListening(orc);
+  ASSERT_GT(port, 0) << orc.Stderr();
+  ApiClient api(port);
+  const std::string day = "{{ interval_start | date('%Y-%m-%d') }}";
+  ApiClient::Reply created = api.Post(
+      "/jobs", {{"job_name", "daily slices"},
+                {"schedule", "0 0 * * *"},
+                {"is_active", false},
+                {"tasks",
+                 {{{"task_name", "extract"},
+                   {"extractor_config", {{"type", "csv"}, {"path", "daily/" + day + ".csv"}}},
+                   {"loader_config",
+                    {{"type", "duckdb"},
+                     {"db_path", "out.duckdb"},
+                     {"table_name", "events"},
+                     {"write_mode", "append"}}}},
+                  SqlTask("count",
+                          "CREATE TABLE IF NOT EXISTS counts (day DATE, n BIGINT, run VARCHAR);"
+                          "DELETE FROM counts WHERE day = " +
+                              day +
+                              "::DATE;"
+                              "INSERT INTO counts SELECT " +
+                              day + "::DATE, count(*), {{ run_id }} FROM events WHERE day = " +
+                              day + "::DATE")}}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string job_id = created.body["job_id"];
+  ApiClient::Reply filled =
+      api.Post("/jobs/" + job_id + "/backfill",
+               {{"start", "2026-01-02T00:00:00Z"}, {"end", "2026-01-08T00:00:00Z"}});
+  ASSERT_EQ(filled.status, 200) << filled.body;
+  ASSERT_EQ(filled.body.size(), 7u);
+  EXPECT_EQ(filled.body[0]["interval_start"], "2026-01-01T00:00:00.000Z");
+  EXPECT_EQ(filled.body[0]["interval_end"], "2026-01-02T00:00:00.000Z");
+  for (const json& run : filled.body) {
+    const json done = WaitForRun(api, run["run_id"], Final, 60s);
+    ASSERT_EQ(done["status"], "success") << done;
+  }
+  orc.Signal(SIGTERM);
+  ASSERT_EQ(orc.Wait(kExitTimeout), 0) << orc.Stderr();
+  // Day d has d rows: each file was read by its own slot, once.
+  EXPECT_EQ(QueryOut("SELECT count(*) FROM events"), "28");
+  EXPECT_EQ(QueryOut("SELECT count(*) FROM (SELECT day, count(*) AS c FROM events GROUP BY day "
+                     "HAVING c <> day(day))"),
+            "0");
+  EXPECT_EQ(QueryOut("SELECT string_agg(n::VARCHAR, ',' ORDER BY day) FROM counts"),
+            "1,2,3,4,5,6,7");
+  EXPECT_EQ(QueryOut("SELECT count(DISTINCT run) FROM counts"), "7");
+}
+
 TEST_F(ExecutionTest, TwoProcessesOnOnePostgresExecuteEachOfAThousandRunsOnce) {
   constexpr int kRuns = 1000;
   testing::TestDatabase database(testing::TestBackend::kPostgres);

@@ -70,6 +70,10 @@ class SqlTransform final : public Transform {
 
 }  // namespace
 
-PluginSpec SqlTransformSpec() { return SpecOf<SqlTransform>("sql", ReadSqlConfig); }
+PluginSpec SqlTransformSpec() {
+  PluginSpec spec = SpecOf<SqlTransform>("sql", ReadSqlConfig);
+  spec.sql_fields = {"sql"};
+  return spec;
+}
 
 }  // namespace orc
