@@ -92,6 +92,29 @@ TEST_P(SchedulerTest, EachSlotBecomesOneRunOnTime) {
   EXPECT_EQ(runs->items[0].available_at, *runs->items[0].scheduled_for);
 }
 
+// A slot's run is for the interval from the slot before it, with the parameters' defaults; a
+// backfilled slot gets the same.
+TEST_P(SchedulerTest, EachSlotsRunCarriesItsIntervalAndTheDefaults) {
+  Job written = CreateJob("*/10 * * * * *");
+  written.params = {ParamSpec{.name = "region", .default_value = R"("eu")"}};
+  ASSERT_TRUE(store_->ReplaceJob(written).ok());
+  auto scheduler = StartScheduler(*store_);
+  Advance(9500ms);  // 12:00:10.000
+  Result<Page<orc::Run>> runs = store_->ListRuns({.job_id = written.job_id});
+  ASSERT_EQ(runs->items.size(), 1u);
+  const orc::Run& run = runs->items[0];
+  EXPECT_EQ(run.interval_end, run.scheduled_for);
+  EXPECT_EQ(run.interval_start, *run.scheduled_for - 10s);
+  EXPECT_EQ(run.params, R"({"region":"eu"})");
+  Result<std::vector<NewRun>> backfill =
+      scheduler->BackfillSlots(written.job_id, kStart - 25s, kStart - 16s);
+  ASSERT_TRUE(backfill.ok()) << backfill.status();
+  ASSERT_EQ(backfill->size(), 1u);
+  EXPECT_EQ((*backfill)[0].interval_start, *(*backfill)[0].scheduled_for - 10s);
+  EXPECT_EQ((*backfill)[0].interval_end, (*backfill)[0].scheduled_for);
+  EXPECT_EQ((*backfill)[0].params, R"({"region":"eu"})");
+}
+
 TEST_P(SchedulerTest, TwoSchedulersOnOneDatabaseQueueEachSlotOnce) {
   const Job job = CreateJob("*/10 * * * * *");
   std::unique_ptr<StateStore> other_store = Open();
