@@ -6,12 +6,15 @@
 //     Windmill 4.4 s, Prefect 4.9 s, Kestra 6.0 s, Airflow 116 s.
 //   - 10,000 one-task runs queued at once, to all finished. Bar (SQLite): >= 1,000 runs/s; the
 //     PostgreSQL figure is reported (server started by this benchmark, fsync on).
-// ORC_BENCH_BACKENDS=sqlite|postgres measures one backend only.
+// ORC_BENCH_BACKENDS=sqlite|postgres measures one backend only. ORC_BENCH_TEMPLATES=1 gives every
+// task a templated SQL naming the run (interval, id, job, a parameter): the same bars hold with
+// each attempt's configuration rendered from its run.
 #include <httplib.h>
 
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -77,13 +80,21 @@ class Orc {
 
   std::string CreateJob(int tasks, int max_active_runs = 1) {
     static int count = 0;
+    static const bool templated = std::getenv("ORC_BENCH_TEMPLATES") != nullptr;
     nlohmann::json job = {{"job_name", "bench " + std::to_string(++count)},
                           {"max_active_runs", max_active_runs},
                           {"tasks", nlohmann::json::array()}};
+    std::string sql = "select 1";
+    if (templated) {
+      job["params"] = {{"region", {{"type", "string"}, {"default", "eu"}}}};
+      sql =
+          "select {{ interval_start }}, {{ interval_end | date('%Y-%m-%d') }}, {{ run_id }}, "
+          "{{ job_name }}, {{ params.region }}";
+    }
     for (int i = 0; i < tasks; ++i) {
       job["tasks"].push_back(
           {{"task_name", "t" + std::to_string(i)},
-           {"transform_config", {{"type", "sql"}, {"db_path", ":memory:"}, {"sql", "select 1"}}}});
+           {"transform_config", {{"type", "sql"}, {"db_path", ":memory:"}, {"sql", sql}}}});
     }
     auto response = client_->Post("/jobs", job.dump(), "application/json");
     if (!response || response->status != 201) std::abort();
