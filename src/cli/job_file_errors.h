@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/closest_name.h"
 #include "common/status.h"
 #include "plugins/plugin_registry.h"
 
@@ -24,13 +25,5 @@ inline constexpr size_t kMaxErrorsPerJob = 20;
 // Each keeps its field(); an unknown field that is a small edit away from an allowed one says
 // "did you mean 'NAME'?".
 std::vector<Status> AllJobErrors(const nlohmann::json& body, const PluginRegistry& plugins);
-
-// The allowed name closest to `name` when it is close enough to be a typo (an edit distance of at
-// most a third of its length, and at least 1), or "" when none is.
-std::string ClosestName(std::string_view name, const std::vector<std::string>& allowed);
-
-// The number of single-character insertions, deletions, substitutions and swaps of two neighbours
-// from `a` to `b` (the optimal string alignment distance: "paht" is 1 from "path").
-size_t EditDistance(std::string_view a, std::string_view b);
 
 }  // namespace orc

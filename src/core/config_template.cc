@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/closest_name.h"
 #include "cron/time_zone.h"
 
 namespace orc {
@@ -110,41 +111,11 @@ Kind KindOf(ParamType type) {
   return Kind::kString;
 }
 
-// The optimal string alignment distance (as cli/job_file_errors.h's EditDistance, which orc_core
-// cannot reach).
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> before(b.size() + 1), previous(b.size() + 1), current(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        current[j] = std::min(current[j], before[j - 2] + 1);
-      }
-    }
-    std::swap(before, previous);
-    std::swap(previous, current);
-  }
-  return previous[b.size()];
-}
-
 // " (did you mean 'X'?)" for the candidate closest to `name` when it is within a third of its
 // length (at least 1), else "". Names longer than 64 bytes are nobody's typo.
 std::string DidYouMean(std::string_view name, const std::vector<std::string>& candidates) {
-  if (name.empty() || name.size() > 64) return "";
-  const size_t limit = std::max<size_t>(1, name.size() / 3);
-  const std::string* best = nullptr;
-  size_t best_distance = limit + 1;
-  for (const std::string& candidate : candidates) {
-    const size_t distance = EditDistance(name, candidate);
-    if (distance < best_distance) {
-      best = &candidate;
-      best_distance = distance;
-    }
-  }
-  return best == nullptr ? "" : " (did you mean '" + *best + "'?)";
+  const std::string best = ClosestName(name, candidates);
+  return best.empty() ? "" : " (did you mean '" + best + "'?)";
 }
 
 // The SQL around the expressions, read as DuckDB's scanner (PostgreSQL's) reads it, to know where
