@@ -342,16 +342,19 @@ async function showJobs() {
             relative(job.last_run.queued_at)))
         : h('span', { className: 'muted' }, job.last_run === null ? 'never run' : '…')),
       h('td', {}, activeSwitch(job, draw)),
-      h('td', {}, h('button', { onclick: async (event) => {
-        event.target.disabled = true;
-        try {
-          const run = await runNow(job);
-          job.last_run = run;
-          fill(notice, 'Queued ', h('a', { href: `#/runs/${run.run_id}` },
-            `run of ${job.job_name}`), '.');
-          draw();
-        } catch (error) { alert(error.message); } finally { event.target.disabled = false; }
-      } }, 'Run now')))));
+      h('td', {}, declaresParams(job)
+        // A job with parameters is run from the form on its page.
+        ? h('a', { className: 'button', href: `#/jobs/${job.job_id}?run` }, 'Run now…')
+        : h('button', { onclick: async (event) => {
+          event.target.disabled = true;
+          try {
+            const run = await runNow(job);
+            job.last_run = run;
+            fill(notice, 'Queued ', h('a', { href: `#/runs/${run.run_id}` },
+              `run of ${job.job_name}`), '.');
+            draw();
+          } catch (error) { alert(error.message); } finally { event.target.disabled = false; }
+        } }, 'Run now')))));
     if (shown.length === 0) {
       const none = total === 0 && statusFilter.value === 'all';
       fill(body, h('tr', {}, h('td', { colspan: 6, className: 'empty' },
@@ -966,7 +969,8 @@ function runForm(job, onClose) {
   return form;
 }
 
-async function showJob(jobId) {
+// #/jobs/{id}, and #/jobs/{id}?run with the run form open.
+async function showJob(jobId, query) {
   const page = pageGeneration;
   const historySize = 25;
   let job = await api('GET', `/jobs/${jobId}`);
@@ -1034,6 +1038,7 @@ async function showJob(jobId) {
         `All ${number(listed.total)} runs of ${job.job_name} →`)) : null);
   };
   const schedulable = job.schedule && job.schedule.toLowerCase() !== '@manual';
+  if (query === 'run' && declaresParams(job)) fill(runFormBox, runForm(job, () => fill(runFormBox)));
   drawHeader();
   await drawRuns();
   if (!render(page, header, h('h2', {}, 'History'), historyBox,
@@ -1423,7 +1428,6 @@ function notificationsTable(items) {
 function notificationsSection(runId) {
   const element = h('div', { id: 'run-notifications' });
   let absent = false;
-  let endSeen = null;
   const refresh = async (run) => {
     if (absent) return false;
     let items;
@@ -1441,8 +1445,8 @@ function notificationsSection(runId) {
     }
     fill(element, items.length ? [h('h2', {}, 'Notifications'), notificationsTable(items)] : null);
     if (!isFinished(run)) return true;
-    if (endSeen === null) endSeen = Date.now();
-    return items.some((item) => item.status === 'pending') || Date.now() - endSeen < 10000;
+    const ended = Date.parse(run.finished_at || '') || 0;
+    return items.some((item) => item.status === 'pending') || Date.now() - ended < 10000;
   };
   return { element, refresh };
 }
@@ -1754,7 +1758,7 @@ async function showNew() {
 
 const routes = [
   [/^#\/jobs\/?$/, showJobs, 'jobs'],
-  [/^#\/jobs\/([0-9a-f-]+)$/, showJob, 'jobs'],
+  [/^#\/jobs\/([0-9a-f-]+)(?:\?(run))?$/, showJob, 'jobs'],
   [/^#\/runs\/?(?:\?(.*))?$/, showRuns, 'runs'],
   [/^#\/runs\/([0-9a-f-]+)$/, showRun, 'runs'],
   [/^#\/new$/, showNew, 'new'],

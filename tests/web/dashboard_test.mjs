@@ -452,8 +452,13 @@ async function main() {
     await notify.filter({ hasText: 'on failure → https://hooks.example/orc' }).waitFor();
     assert.ok(!(await page.locator('#job-notify').textContent()).includes('ORC_SECRET_HOOK'),
       'the notify target\'s headers and secret are not shown');
-    await page.getByRole('button', { name: 'Run now…' }).click();
+    // The job list's Run now… of a job with parameters opens its page with the form (#/jobs/ID?run).
+    await page.goto(`${base}/#/jobs/${late.job_id}?run`);
     const runFormLocator = page.locator('#run-form');
+    await runFormLocator.waitFor();
+    await runFormLocator.getByRole('button', { name: 'Cancel' }).click();
+    await runFormLocator.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Run now…' }).click();
     await runFormLocator.waitFor();
     const input = (name) => runFormLocator.locator(`[data-field="params.${name}"]`);
     assert.equal(await input('limit').getAttribute('type'), 'number');
@@ -564,6 +569,13 @@ async function main() {
     await shot('run-notifications');
     await page.unroute('**/runs/*/notifications');
     assert.equal(await page.locator('main img').count(), 0, 'no element made from server text');
+    // A job's SLA is on its page.
+    const patched = await fetch(`${base}/jobs/${jobs[0].job_id}`, { method: 'PATCH',
+      body: JSON.stringify({ sla_s: 3600 }),
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } });
+    assert.equal(patched.status, 200, await patched.text());
+    await page.goto(`${base}/#/jobs/${jobs[0].job_id}`);
+    await page.locator('[data-role=sla]', { hasText: '3,600 s (1 h) after the slot' }).waitFor();
     assert.equal(await page.evaluate(() => window.pwned), undefined);
 
     assert.deepEqual(foreign, [], 'the dashboard fetched only from the orc server');
