@@ -144,6 +144,7 @@ struct ClientArguments {
   RunOptions run;
   RunsListOptions runs_list;
   ClearOptions clear;  // runs clear, and the --wait/--follow of runs retry
+  bool no_downstream = false;
   PageOptions jobs_page{.limit = 100};
   BackfillOptions backfill;
   CronOptions cron;
@@ -235,9 +236,11 @@ void AddRunCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
       ->type_name("NAME=VALUE");
   run->add_option("--interval-start", a->run.interval_start,
                   "The start of the run's data interval (with --interval-end): a UTC date or an "
-                  "RFC 3339 time; by default the job's latest completed interval");
+                  "RFC 3339 time; by default the job's latest completed interval")
+      ->type_name("TIME");
   run->add_option("--interval-end", a->run.interval_end,
-                  "The end of the run's data interval, excluded");
+                  "The end of the run's data interval, excluded")
+      ->type_name("TIME");
   AddWaitOptions(*run, a->run.then);
   run->callback(
       [a, c] { a->action = [a, c] { return TriggerRunCommand(a->client, a->run, *c); }; });
@@ -302,11 +305,13 @@ void AddRunsCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
       "clear", "Run one task of a finished run again, and those downstream of it, in a new run");
   clear->add_option("run_id", a->clear.run_id, "A finished run")->required();
   clear->add_option("task", a->clear.task, "The task's name")->required();
-  clear->add_flag("!--no-downstream", a->clear.downstream,
+  clear->add_flag("--no-downstream", a->no_downstream,
                   "Run the task alone, not the tasks downstream of it");
   AddWaitOptions(*clear, a->clear.then);
-  clear->callback(
-      [a, c] { a->action = [a, c] { return ClearTaskCommand(a->client, a->clear, *c); }; });
+  clear->callback([a, c] {
+    a->clear.downstream = !a->no_downstream;
+    a->action = [a, c] { return ClearTaskCommand(a->client, a->clear, *c); };
+  });
   for (CLI::App* command : runs->get_subcommands({})) AddClientOptions(*command, a->client);
 }
 
