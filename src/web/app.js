@@ -563,7 +563,8 @@ function historyGrid(job, runs) {
     const slot = run.scheduled_for ? zonedParts(run.scheduled_for) : null;
     return h('th', { className: 'run-head', 'data-run': run.run_id,
       title: `${run.status} · ${run.triggered_by} · slot ${run.scheduled_for ? localTime(run.scheduled_for) : 'none'}` +
-        ` · queued ${localTime(run.queued_at)}` },
+        ` · queued ${localTime(run.queued_at)}` + (run.interval_start ? ` · ${intervalText(run)}` : '') +
+        (run.retry_of ? ' · a retry' : '') },
     h('a', { href: `#/runs/${run.run_id}` },
       h('div', { className: `bar st-${run.status}`, 'data-status': run.status }),
       h('div', { className: 'slot' }, slot ? slot.date.slice(5) : '—'),
@@ -1506,7 +1507,8 @@ async function showRun(runId) {
       h('h1', {}, 'Run ', h('code', {}, run.run_id.slice(-12))), badge(run.status),
       job ? h('span', {}, 'of ', h('a', { href: `#/jobs/${job.job_id}` }, job.job_name)) : null,
       h('span', { className: 'spacer' }), retryButton(),
-      isFinished(run) ? (job ? h('button', { title: 'Queue a new manual run of this job',
+      isFinished(run) ? (job ? h('button', { title: 'Queue a new manual run of this job (with ' +
+        'this run\'s parameters; every task, the latest data interval)',
         onclick: (event) => rerun(event.target) }, 'Re-run') : null)
         : h('button', { className: 'danger', disabled: run.cancel_requested, onclick: async () => {
           try { run = await api('POST', `/runs/${run.run_id}/cancel`); drawSummary(); }
