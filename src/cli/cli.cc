@@ -14,6 +14,7 @@
 #include "cli/cron_command.h"
 #include "cli/job_commands.h"
 #include "cli/query_command.h"
+#include "cli/rerun_commands.h"
 #include "cli/run_commands.h"
 #include "cli/serve_command.h"
 #include "common/clock.h"
@@ -142,6 +143,8 @@ struct ClientArguments {
   ApplyOptions apply;
   RunOptions run;
   RunsListOptions runs_list;
+  ClearOptions clear;  // runs clear, and the --wait/--follow of runs retry
+  bool no_downstream = false;
   PageOptions jobs_page{.limit = 100};
   BackfillOptions backfill;
   CronOptions cron;
@@ -217,14 +220,28 @@ void AddJobsCommands(CLI::App& app, ClientArguments& arguments, Clock& clock) {
   for (CLI::App* command : jobs->get_subcommands({})) AddClientOptions(*command, a->client);
 }
 
+void AddWaitOptions(CLI::App& command, WaitOptions& then) {
+  command.add_flag("--wait", then.wait, "Wait for the run to finish; exit 0 if it succeeds");
+  command.add_flag("--follow", then.follow, "Stream the run's log and progress until it ends");
+}
+
 void AddRunCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
   ClientArguments* a = &arguments;
   Clock* c = &clock;
   CLI::App* run = app.add_subcommand("run", "Trigger a run of a job");
   AddClientOptions(*run, a->client);
   run->add_option("job", a->run.job, "Job name or id")->required();
-  run->add_flag("--wait", a->run.wait, "Wait for the run to finish; exit 0 if it succeeds");
-  run->add_flag("--follow", a->run.follow, "Stream the run's log and progress until it ends");
+  run->add_option("-p,--param", a->run.params,
+                  "A parameter's value, NAME=VALUE (repeatable); the job's default otherwise")
+      ->type_name("NAME=VALUE");
+  run->add_option("--interval-start", a->run.interval_start,
+                  "The start of the run's data interval (with --interval-end): a UTC date or an "
+                  "RFC 3339 time; by default the job's latest completed interval")
+      ->type_name("TIME");
+  run->add_option("--interval-end", a->run.interval_end,
+                  "The end of the run's data interval, excluded")
+      ->type_name("TIME");
+  AddWaitOptions(*run, a->run.then);
   run->callback(
       [a, c] { a->action = [a, c] { return TriggerRunCommand(a->client, a->run, *c); }; });
 }
@@ -245,11 +262,12 @@ void AddBackfillCommand(CLI::App& app, ClientArguments& arguments) {
   backfill->callback([a] { a->action = [a] { return BackfillCommand(a->client, a->backfill); }; });
 }
 
-// `runs` (which lists, as `runs list` does) and `runs show`.
+// `runs` (which lists, as `runs list` does), `runs show`, `runs retry` and `runs clear`.
 void AddRunsCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
   ClientArguments* a = &arguments;
   Clock* c = &clock;
-  CLI::App* runs = app.add_subcommand("runs", "List runs (orc runs list) and show one");
+  CLI::App* runs = app.add_subcommand(
+      "runs", "List runs (orc runs list), show one, retry one or clear one of its tasks");
   AddClientOptions(*runs, a->client);
   runs->fallthrough();
   CLI::App* list = runs->add_subcommand("list", "Runs, newest first");
@@ -274,6 +292,26 @@ void AddRunsCommand(CLI::App& app, ClientArguments& arguments, Clock& clock) {
   show->add_option("run_id", a->run_id, "The run")->required();
   show->callback(
       [a, c] { a->action = [a, c] { return ShowRunCommand(a->client, a->run_id, *c); }; });
+  CLI::App* retry = runs->add_subcommand(
+      "retry",
+      "Re-run from failure: a new run of the tasks that did not succeed and those "
+      "downstream of them (same interval and parameters)");
+  retry->add_option("run_id", a->run_id, "A finished run")->required();
+  AddWaitOptions(*retry, a->clear.then);
+  retry->callback([a, c] {
+    a->action = [a, c] { return RetryRunCommand(a->client, a->run_id, a->clear.then, *c); };
+  });
+  CLI::App* clear = runs->add_subcommand(
+      "clear", "Run one task of a finished run again, and those downstream of it, in a new run");
+  clear->add_option("run_id", a->clear.run_id, "A finished run")->required();
+  clear->add_option("task", a->clear.task, "The task's name")->required();
+  clear->add_flag("--no-downstream", a->no_downstream,
+                  "Run the task alone, not the tasks downstream of it");
+  AddWaitOptions(*clear, a->clear.then);
+  clear->callback([a, c] {
+    a->clear.downstream = !a->no_downstream;
+    a->action = [a, c] { return ClearTaskCommand(a->client, a->clear, *c); };
+  });
   for (CLI::App* command : runs->get_subcommands({})) AddClientOptions(*command, a->client);
 }
 

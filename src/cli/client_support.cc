@@ -235,6 +235,17 @@ Result<nlohmann::json> FindJob(ApiClient& client, const std::string& name_or_id)
                        " (orc jobs list shows them)");
 }
 
+Result<std::string> CommandLineTime(const std::string& option, const std::string& text) {
+  const std::string full = text.size() == 10 ? text + "T00:00:00Z" : text;
+  Result<TimePoint> time = ParseRfc3339(full);
+  if (!time.ok()) {
+    return InvalidArgumentError(option + " '" + text +
+                                "': expected a date (2026-11-01) or an RFC 3339 time "
+                                "(2026-11-01T06:00:00Z, 2026-11-01T07:00:00+01:00)");
+  }
+  return FormatRfc3339(*time);
+}
+
 bool IsFinished(const nlohmann::json& run) {
   const std::optional<RunStatus> status = ParseRunStatus(run.value("status", ""));
   return status && IsFinal(*status);

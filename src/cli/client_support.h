@@ -87,6 +87,10 @@ Result<std::map<std::string, std::string>> JobNames(ApiClient& client,
 // The job named `name_or_id` (a job_name, or a job_id); NotFound naming it otherwise.
 Result<nlohmann::json> FindJob(ApiClient& client, const std::string& name_or_id);
 
+// The text of a datetime given on the command line as the API takes it (RFC 3339); a date alone
+// is its midnight UTC. InvalidArgument naming the option otherwise.
+Result<std::string> CommandLineTime(const std::string& option, const std::string& text);
+
 // True when the run's status is one it never leaves.
 bool IsFinished(const nlohmann::json& run);
 

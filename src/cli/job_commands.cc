@@ -31,19 +31,6 @@ void PrintRecentRuns(std::ostream& out, const json& runs, TimePoint now) {
   PrintTable(out, {"RUN_ID", "STATUS", "TRIGGER", "QUEUED", "DURATION", "ROWS"}, rows);
 }
 
-// The text of a datetime given on the command line as the API takes it (RFC 3339); a date alone
-// is its midnight UTC. InvalidArgument naming the option otherwise.
-Result<std::string> CommandLineTime(const std::string& option, const std::string& text) {
-  const std::string full = text.size() == 10 ? text + "T00:00:00Z" : text;
-  Result<TimePoint> time = ParseRfc3339(full);
-  if (!time.ok()) {
-    return InvalidArgumentError(option + " '" + text +
-                                "': expected a date (2026-11-01) or an RFC 3339 time "
-                                "(2026-11-01T06:00:00Z, 2026-11-01T07:00:00+01:00)");
-  }
-  return FormatRfc3339(*time);
-}
-
 }  // namespace
 
 int ListJobsCommand(const ClientOptions& options, const PageOptions& page) {

@@ -8,7 +8,9 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <tuple>
 
+#include "cli/cli.h"
 #include "common/time_format.h"
 
 namespace orc {
@@ -113,35 +115,99 @@ void PrintRunSummary(const json& run, OutputFormat format, TimePoint now, bool e
   std::cout << "\n";
 }
 
+// What `orc runs show` adds for a run with parameters, or one that retries or clears part of an
+// earlier run: its parameters as JSON (a value with spaces or newlines stays one readable line),
+// the run it retries, the tasks it runs and those it skipped (their earlier success stands).
+void AddRerunFields(const json& run, std::vector<std::vector<std::string>>& fields) {
+  const json params = run.value("params", json());
+  if (params.is_object() && !params.empty()) fields.push_back({"params", params.dump()});
+  const json retry_of = run.value("retry_of", json());
+  if (retry_of.is_string()) fields.push_back({"retry of", retry_of.get<std::string>()});
+  auto names = [](const std::vector<std::string>& list) {
+    std::string text;
+    for (const std::string& name : list) text += (text.empty() ? "" : ", ") + name;
+    return text;
+  };
+  std::vector<std::string> only;
+  for (const json& name : run.value("only_tasks", json::array())) {
+    if (name.is_string()) only.push_back(name.get<std::string>());
+  }
+  if (!only.empty()) fields.push_back({"runs only", names(only)});
+  std::vector<std::string> skipped;
+  for (const json& task : run.value("task_runs", json::array())) {
+    if (task.value("status", "") == "skipped") skipped.push_back(task.value("task_name", ""));
+  }
+  if (!skipped.empty()) {
+    fields.push_back({"skipped", names(skipped) + " (not run again: the earlier success stands)"});
+  }
+}
+
+// The body of POST /jobs/{id}/run for `run`: null when it sets nothing (the job's defaults),
+// else {"params": {NAME: "VALUE"}, "interval_start", "interval_end"}. The values go as text, which
+// the server reads by each parameter's declared type. InvalidArgument for a -p without "NAME=",
+// a name given twice, or a time that does not parse.
+Result<json> TriggerBody(const RunOptions& run) {
+  json body;
+  for (const std::string& assignment : run.params) {
+    const size_t equals = assignment.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return InvalidArgumentError("-p '" + assignment +
+                                  "': expected NAME=VALUE, e.g. -p limit=100");
+    }
+    const std::string name = assignment.substr(0, equals);
+    if (body.contains("params") && body["params"].contains(name)) {
+      return InvalidArgumentError("-p " + name + " is given twice");
+    }
+    body["params"][name] = assignment.substr(equals + 1);
+  }
+  for (const auto& [option, field, text] :
+       {std::tuple{"--interval-start", "interval_start", &run.interval_start},
+        std::tuple{"--interval-end", "interval_end", &run.interval_end}}) {
+    if (text->empty()) continue;
+    ORC_ASSIGN_OR_RETURN(body[field], CommandLineTime(option, *text));
+  }
+  return body;
+}
+
 }  // namespace
 
-int TriggerRunCommand(const ClientOptions& options, const RunOptions& run_options, Clock& clock) {
-  std::unique_ptr<ApiClient> client = ConnectOrReport(options);
-  if (!client) return 1;
-  Result<json> job = FindJob(*client, run_options.job);
-  if (!job.ok()) return ReportFailure(job.status());
-  // A lost reply is asked for again under the same key: one run, however often it is sent.
-  Result<json> run =
-      client->PostOnce("/jobs/" + (*job)["job_id"].get<std::string>() + "/run", json());
-  if (!run.ok()) return ReportFailure(run.status());
-  const std::string run_id = (*run)["run_id"];
-  if (!run_options.wait && !run_options.follow) {
+int ReportQueuedRun(ApiClient& client, const ClientOptions& options, const json& run,
+                    const std::string& description, const WaitOptions& then, Clock& clock) {
+  const std::string run_id = run.value("run_id", "");
+  if (!then.wait && !then.follow) {
     if (options.format() == OutputFormat::kJson) {
-      std::cout << run->dump(2) << "\n";
+      std::cout << run.dump(2) << "\n";
     } else {
-      std::cout << "queued run " << run_id << " of " << run_options.job << "\n";
+      std::cout << "queued run " << run_id << " " << description << "\n";
     }
     return 0;
   }
   // The same line as without --wait, on the same stream: results on stdout (the progress line,
   // a note that changes in place, is the only thing on stderr).
   if (options.format() == OutputFormat::kTable) {
-    std::cout << "queued run " << run_id << " of " << run_options.job << "\n" << std::flush;
+    std::cout << "queued run " << run_id << " " << description << "\n" << std::flush;
   }
-  Result<json> finished = FollowRun(*client, run_id, run_options.follow, options.format(), clock);
+  Result<json> finished = FollowRun(client, run_id, then.follow, options.format(), clock);
   if (!finished.ok()) return ReportFailure(finished.status());
-  PrintRunSummary(*finished, options.format(), clock.Now(), /*error_logged=*/run_options.follow);
+  PrintRunSummary(*finished, options.format(), clock.Now(), /*error_logged=*/then.follow);
   return ExitFor(*finished);
+}
+
+int TriggerRunCommand(const ClientOptions& options, const RunOptions& run_options, Clock& clock) {
+  Result<json> body = TriggerBody(run_options);
+  if (!body.ok()) {
+    ReportFailure(body.status());
+    return kExitUsage;
+  }
+  std::unique_ptr<ApiClient> client = ConnectOrReport(options);
+  if (!client) return 1;
+  Result<json> job = FindJob(*client, run_options.job);
+  if (!job.ok()) return ReportFailure(job.status());
+  // A lost reply is asked for again under the same key: one run, however often it is sent.
+  Result<json> run =
+      client->PostOnce("/jobs/" + (*job)["job_id"].get<std::string>() + "/run", *body);
+  if (!run.ok()) return ReportFailure(run.status());
+  return ReportQueuedRun(*client, options, *run, "of " + run_options.job, run_options.then, clock);
 }
 
 int ListRunsCommand(const ClientOptions& options, const RunsListOptions& list, const Clock& clock) {
@@ -204,11 +270,14 @@ int ShowRunCommand(const ClientOptions& options, const std::string& run_id, cons
       {"status", run->value("status", "")},
       {"triggered by", run->value("triggered_by", "")},
       {"scheduled for", ShortTime(run->value("scheduled_for", json()))},
+      {"interval", ShortTime(run->value("interval_start", json())) + " to " +
+                       ShortTime(run->value("interval_end", json()))},
       {"queued", ShortTime(run->value("queued_at", json()))},
       {"started", ShortTime(run->value("started_at", json()))},
       {"finished", ShortTime(run->value("finished_at", json()))},
       {"duration", RunDuration(*run, now)},
       {"rows loaded", Thousands(run->value("rows_loaded", int64_t{0}))}};
+  AddRerunFields(*run, fields);
   if (run->value("error_message", json()).is_string()) {
     // The failed task's cause is in the table below: the run's error only points at it.
     std::string error = (*run)["error_message"].get<std::string>();

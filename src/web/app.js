@@ -5,6 +5,8 @@
 // page reads the task runs of its 25 newest runs for its graph and history grid: GET /runs/{id},
 // four at a time, each finished run once (runDetails), so a refresh asks only for runs still going.
 // Absolute times are shown in the browser's zone and say so ("2026-11-30 06:30:00 CET").
+// Everything the server sends (job and task names, parameters, URLs, messages) is inserted as text
+// (h(), textContent), never parsed as HTML.
 'use strict';
 
 const view = document.getElementById('view');
@@ -340,16 +342,19 @@ async function showJobs() {
             relative(job.last_run.queued_at)))
         : h('span', { className: 'muted' }, job.last_run === null ? 'never run' : '…')),
       h('td', {}, activeSwitch(job, draw)),
-      h('td', {}, h('button', { onclick: async (event) => {
-        event.target.disabled = true;
-        try {
-          const run = await runNow(job);
-          job.last_run = run;
-          fill(notice, 'Queued ', h('a', { href: `#/runs/${run.run_id}` },
-            `run of ${job.job_name}`), '.');
-          draw();
-        } catch (error) { alert(error.message); } finally { event.target.disabled = false; }
-      } }, 'Run now')))));
+      h('td', {}, declaresParams(job)
+        // A job with parameters is run from the form on its page.
+        ? h('a', { className: 'button', href: `#/jobs/${job.job_id}?run` }, 'Run now…')
+        : h('button', { onclick: async (event) => {
+          event.target.disabled = true;
+          try {
+            const run = await runNow(job);
+            job.last_run = run;
+            fill(notice, 'Queued ', h('a', { href: `#/runs/${run.run_id}` },
+              `run of ${job.job_name}`), '.');
+            draw();
+          } catch (error) { alert(error.message); } finally { event.target.disabled = false; }
+        } }, 'Run now')))));
     if (shown.length === 0) {
       const none = total === 0 && statusFilter.value === 'all';
       fill(body, h('tr', {}, h('td', { colspan: 6, className: 'empty' },
@@ -558,7 +563,8 @@ function historyGrid(job, runs) {
     const slot = run.scheduled_for ? zonedParts(run.scheduled_for) : null;
     return h('th', { className: 'run-head', 'data-run': run.run_id,
       title: `${run.status} · ${run.triggered_by} · slot ${run.scheduled_for ? localTime(run.scheduled_for) : 'none'}` +
-        ` · queued ${localTime(run.queued_at)}` },
+        ` · queued ${localTime(run.queued_at)}` + (run.interval_start ? ` · ${intervalText(run)}` : '') +
+        (run.retry_of ? ' · a retry' : '') },
     h('a', { href: `#/runs/${run.run_id}` },
       h('div', { className: `bar st-${run.status}`, 'data-status': run.status }),
       h('div', { className: 'slot' }, slot ? slot.date.slice(5) : '—'),
@@ -581,7 +587,7 @@ function historyGrid(job, runs) {
       h('th', { className: 'task small muted' }, `slot (${browserZone()}), trigger`), head)),
     h('tbody', {}, rows)),
     h('div', { className: 'small muted legend' }, 'Trigger: M manual · S scheduler · B backfill. ',
-      ['success', 'failed', 'upstream_failed', 'running', 'pending', 'cancelled'].map((status) =>
+      ['success', 'failed', 'upstream_failed', 'running', 'pending', 'cancelled', 'skipped'].map((status) =>
         h('span', {}, h('span', { className: `swatch st-${status}` }), status, ' '))));
 }
 
@@ -849,7 +855,123 @@ function backfillForm(job, onQueued) {
     preview, result);
 }
 
-async function showJob(jobId) {
+function declaresParams(job) {
+  return Object.keys(job.params || {}).length > 0;
+}
+
+// The job's declared parameters: name, type, default, description.
+function jobParamsTable(job) {
+  const params = job.params || {};
+  return h('table', { id: 'job-params' },
+    h('thead', {}, h('tr', {}, ['Name', 'Type', 'Default', 'Description'].map((title) => h('th', {}, title)))),
+    h('tbody', {}, Object.entries(params).map(([name, spec]) => h('tr', { 'data-param': name },
+      h('td', {}, h('code', {}, name)), h('td', {}, spec.type),
+      h('td', { className: 'param-value' }, 'default' in spec ? paramText(spec.default)
+        : h('span', { className: 'muted' }, 'none: every run must set it')),
+      h('td', {}, spec.description || '')))));
+}
+
+// The job's notify targets: the events and the webhook's URL only (never its headers or secret,
+// and no credential the URL may hold: safeUrl).
+function alertsView(job) {
+  const targets = Array.isArray(job.notify) ? job.notify : [];
+  if (targets.length === 0) return null;
+  return h('ul', { className: 'card alerts', id: 'job-notify' }, targets.map((target) => {
+    const url = target && target.webhook && typeof target.webhook.url === 'string'
+      ? target.webhook.url : null;
+    const events = target && Array.isArray(target.on) ? target.on.map(String).join(', ') : 'default events';
+    return h('li', { 'data-role': 'notify-target' }, h('strong', {}, `on ${events}`), ' → ',
+      url ? h('code', {}, safeUrl(url)) : h('span', { className: 'muted' }, 'a target without a webhook URL'));
+  }));
+}
+
+// "3,600 s (1 h)": an SLA in seconds, with its size in words.
+function slaText(slaSeconds) {
+  const words = slaSeconds % 3600 === 0 ? `${slaSeconds / 3600} h`
+    : slaSeconds % 60 === 0 ? `${slaSeconds / 60} min` : null;
+  return `${number(slaSeconds)} s${words ? ` (${words})` : ''} after the slot`;
+}
+
+// An input for a parameter of declared `spec`: a number input for integer and number, a checkbox
+// for boolean, a date input for date, text otherwise; its default filled in.
+function paramInput(spec) {
+  const known = spec.default !== undefined && spec.default !== null;
+  if (spec.type === 'boolean') {
+    const box = h('input', { type: 'checkbox' });
+    box.checked = known && spec.default === true;
+    return box;
+  }
+  const types = { integer: { type: 'number', step: 1 }, number: { type: 'number', step: 'any' },
+    date: { type: 'date' } };
+  const input = h('input', { ...(types[spec.type] || { type: 'text' }),
+    placeholder: known ? null : 'required' });
+  if (known) input.value = String(spec.default);
+  return input;
+}
+
+// What `input` holds as the JSON value to send for `spec`: a number for integer and number, a
+// boolean for boolean, text otherwise; undefined when empty (the server then takes the default).
+// An integer beyond what a JavaScript number holds exactly goes as its text, which the server reads.
+function paramValue(spec, input) {
+  if (spec.type === 'boolean') return input.checked;
+  const text = input.value;
+  if (text === '') return undefined;
+  if (spec.type === 'integer' || spec.type === 'number') {
+    const value = Number(text);
+    if (!Number.isFinite(value)) return text;
+    return spec.type === 'integer' && Number.isInteger(value) && !Number.isSafeInteger(value)
+      ? text : value;
+  }
+  return text;
+}
+
+// The form a parameterized job's Run button opens: an input per parameter and an optional data
+// interval (the browser's zone); POST /jobs/{id}/run, then the run's page. A 400 is shown next to
+// the field it names (params.NAME, interval_start, interval_end).
+function runForm(job, onClose) {
+  const specs = job.params || {};
+  const inputs = {};
+  const rows = Object.entries(specs).map(([name, spec]) => {
+    inputs[name] = paramInput(spec);
+    return field(`${name} (${spec.type})`, `params.${name}`, inputs[name],
+      spec.description ? h('div', { className: 'small muted' }, spec.description) : null);
+  });
+  const start = h('input', { type: 'datetime-local' });
+  const end = h('input', { type: 'datetime-local' });
+  const submit = h('button', { type: 'submit', className: 'primary' }, 'Run');
+  const form = h('form', { className: 'job run-form', id: 'run-form', novalidate: true },
+    h('fieldset', {}, h('legend', {}, `Run ${job.job_name}`), rows,
+      field(`Interval start (${browserZone()})`, 'interval_start', start,
+        h('div', { className: 'small muted' }, 'optional: by default the latest completed interval')),
+      field('Interval end (excluded)', 'interval_end', end)),
+    h('div', { 'data-role': 'form-error' }),
+    h('div', { className: 'toolbar' }, submit,
+      h('button', { type: 'button', onclick: onClose }, 'Cancel')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const params = {};
+    for (const [name, spec] of Object.entries(specs)) {
+      const value = paramValue(spec, inputs[name]);
+      if (value !== undefined) params[name] = value;
+    }
+    const body = { params };
+    if (start.value) body.interval_start = localInputToIso(start.value) || start.value;
+    if (end.value) body.interval_end = localInputToIso(end.value) || end.value;
+    submit.disabled = true;
+    try {
+      const run = await api('POST', `/jobs/${job.job_id}/run`, body);
+      location.hash = `#/runs/${run.run_id}`;
+    } catch (error) {
+      showFieldError(form, error);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+// #/jobs/{id}, and #/jobs/{id}?run with the run form open.
+async function showJob(jobId, query) {
   const page = pageGeneration;
   const historySize = 25;
   let job = await api('GET', `/jobs/${jobId}`);
@@ -858,6 +980,7 @@ async function showJob(jobId) {
   const graphBox = h('div');
   const historyBox = h('div');
   const runsBox = h('div');
+  const runFormBox = h('div');
   let latest = null;
   let recent = [];
   const drawHeader = () => fill(header,
@@ -866,12 +989,17 @@ async function showJob(jobId) {
       drawHeader();
     }), h('span', { className: 'spacer' }),
     h('a', { className: 'button', href: `#/runs?job=${job.job_id}` }, 'All runs'),
-    h('button', { className: 'primary', onclick: async () => {
+    h('button', { className: 'primary', id: 'run-now', onclick: async () => {
+      if (declaresParams(job)) {
+        // A parameterized job asks for its values first.
+        fill(runFormBox, runFormBox.firstChild ? null : runForm(job, () => fill(runFormBox)));
+        return;
+      }
       try {
         const run = await runNow(job);
         location.hash = `#/runs/${run.run_id}`;
       } catch (error) { alert(error.message); }
-    } }, 'Run now'),
+    } }, declaresParams(job) ? 'Run now…' : 'Run now'),
     h('button', { className: 'danger', onclick: async () => {
       if (!confirm(`Delete job ${job.job_name}? Its runs and logs are deleted too.`)) return;
       try {
@@ -879,6 +1007,7 @@ async function showJob(jobId) {
         location.hash = '#/jobs';
       } catch (error) { alert(error.message); }
     } }, 'Delete')),
+    runFormBox,
     job.description ? h('p', { className: 'muted' }, job.description) : null,
     h('div', { className: 'grid' },
       h('div', { className: 'card' }, h('div', { className: 'label' }, 'Schedule'),
@@ -886,7 +1015,11 @@ async function showJob(jobId) {
       h('div', { className: 'card' }, h('div', { className: 'label' }, 'Next run'),
         h('div', { className: 'value' }, nextRunView(job))),
       h('div', { className: 'card' }, h('div', { className: 'label' }, 'Retries'),
-        h('div', { className: 'value' }, `${job.retry.max_attempts} attempts`))),
+        h('div', { className: 'value' }, `${job.retry.max_attempts} attempts`)),
+      job.sla_s ? h('div', { className: 'card' }, h('div', { className: 'label' }, 'Must succeed within'),
+        h('div', { className: 'value', 'data-role': 'sla' }, slaText(job.sla_s))) : null),
+    declaresParams(job) ? [h('h2', {}, 'Parameters'), jobParamsTable(job)] : null,
+    alertsView(job) ? [h('h2', {}, 'Alerts'), alertsView(job)] : null,
     h('h2', {}, 'Graph'),
     graphBox);
   const tasks = () => h('ol', { className: 'tasks card' }, job.tasks.map((task) => h('li', {},
@@ -906,6 +1039,7 @@ async function showJob(jobId) {
         `All ${number(listed.total)} runs of ${job.job_name} →`)) : null);
   };
   const schedulable = job.schedule && job.schedule.toLowerCase() !== '@manual';
+  if (query === 'run' && declaresParams(job)) fill(runFormBox, runForm(job, () => fill(runFormBox)));
   drawHeader();
   await drawRuns();
   if (!render(page, header, h('h2', {}, 'History'), historyBox,
@@ -941,6 +1075,13 @@ async function nameJobsOf(runs) {
   }
 }
 
+// "data interval 2026-11-29 06:00:00 CET → 2026-11-30 06:00:00 CET" (its end excluded), for a
+// tooltip; empty for a run without one.
+function intervalText(run) {
+  if (!run.interval_start || !run.interval_end) return '';
+  return `data interval ${localTime(run.interval_start)} → ${localTime(run.interval_end)}`;
+}
+
 function runsTable(runs, withJob) {
   const titles = [withJob ? 'Job' : null, 'Run', 'Status', 'Trigger', 'Slot', 'Queued',
     'Duration', 'Rows loaded', 'Error'].filter(Boolean);
@@ -953,10 +1094,12 @@ function runsTable(runs, withJob) {
           jobNames.get(run.job_id) || run.job_id.slice(0, 8))) : null,
         h('td', {}, h('a', { href: `#/runs/${run.run_id}` }, h('code', {}, run.run_id.slice(-12)))),
         h('td', {}, badge(run.status)),
-        h('td', {}, run.triggered_by),
-        h('td', { 'data-role': 'slot' }, run.scheduled_for
-          ? h('time', { datetime: run.scheduled_for, title: relative(run.scheduled_for) },
-            shortTime(run.scheduled_for)) : h('span', { className: 'muted' }, '-')),
+        h('td', {}, run.triggered_by, run.retry_of
+          ? h('span', { className: 'small muted', title: `retries run ${run.retry_of}` }, ' (retry)')
+          : null),
+        h('td', { 'data-role': 'slot', title: intervalText(run) }, run.scheduled_for
+          ? h('time', { datetime: run.scheduled_for }, shortTime(run.scheduled_for))
+          : h('span', { className: 'muted' }, '-')),
         h('td', {}, timeCell(run.queued_at)),
         h('td', {}, duration(run)),
         h('td', { className: 'num' }, number(run.rows_loaded)),
@@ -1217,6 +1360,98 @@ function logViewer(runId) {
   return { element, lines, add, redraw };
 }
 
+// A run's parameter values (or a job's declared parameters' defaults) as a value cell: strings as
+// they are, other values as JSON.
+function paramText(value) {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+// The run's parameters, one row each.
+function runParamsTable(params) {
+  const names = Object.keys(params || {});
+  if (names.length === 0) return null;
+  return [h('h2', {}, 'Parameters'), h('table', { id: 'run-params' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Value'))),
+    h('tbody', {}, names.map((name) => h('tr', { 'data-param': name }, h('td', {}, h('code', {}, name)),
+      h('td', { className: 'param-value' }, paramText(params[name]))))))];
+}
+
+// The data interval as two times in the browser's zone; its end is excluded.
+function intervalView(run) {
+  if (!run.interval_start || !run.interval_end) return '-';
+  const empty = run.interval_start === run.interval_end;
+  return h('span', { 'data-role': 'interval', title: `${run.interval_start} to ${run.interval_end}` +
+    ' (UTC; the end is excluded)' }, `${shortTime(run.interval_start)} → ${shortTime(run.interval_end)}`,
+  empty ? h('span', { className: 'small muted' }, ' (empty)') : null);
+}
+
+// A notification URL without what may be a credential in it: a user and password, and the query
+// string's values ("https://***@hooks.example/orc?token=…"). A URL that does not parse (one with a
+// ${env:NAME} reference, shown unresolved) is shown as written.
+function safeUrl(text) {
+  let url;
+  try {
+    url = new URL(text);
+  } catch (error) {
+    return String(text);
+  }
+  if (url.username || url.password) {
+    url.username = '***';
+    url.password = '';
+  }
+  const query = [...url.searchParams.keys()].map((name) => `${name}=…`).join('&');
+  return `${url.protocol}//${url.username ? '***@' : ''}${url.host}${url.pathname}` +
+    (query ? `?${query}` : '');
+}
+
+// The webhook deliveries of a run (GET /runs/{id}/notifications), one row each.
+function notificationsTable(items) {
+  return h('table', { id: 'run-notifications-table' },
+    h('thead', {}, h('tr', {}, ['Event', 'URL', 'Status', 'Attempts', 'Last answer', 'Created',
+      'Delivered / next attempt'].map((title) => h('th', {}, title)))),
+    h('tbody', {}, items.map((item) => h('tr', { 'data-delivery': item.delivery_id },
+      h('td', {}, item.event),
+      h('td', { className: 'url-cell' }, h('code', { title: safeUrl(item.url) }, clip(safeUrl(item.url), 60))),
+      h('td', {}, badge(String(item.status))),
+      h('td', { className: 'num' }, item.attempts),
+      h('td', { className: item.status === 'delivered' ? 'small' : 'error-cell' },
+        item.last_status_code ? `HTTP ${item.last_status_code}` : '',
+        item.last_status_code && item.last_error ? ': ' : '', item.last_error || ''),
+      h('td', {}, timeCell(item.created_at)),
+      h('td', {}, item.delivered_at ? timeCell(item.delivered_at)
+        : item.next_attempt_at ? h('span', {}, 'next ', timeCell(item.next_attempt_at)) : '-')))));
+}
+
+// The run's Notifications section: its deliveries, refreshed while the run goes on or one is
+// pending, and for 10 s after the run ends (its deliveries appear about a second after). A server
+// without the route (404) shows nothing. Returns the section's element and `refresh(run)`, which
+// resolves to whether to ask again.
+function notificationsSection(runId) {
+  const element = h('div', { id: 'run-notifications' });
+  let absent = false;
+  const refresh = async (run) => {
+    if (absent) return false;
+    let items;
+    try {
+      const answer = await api('GET', `/runs/${runId}/notifications`);
+      items = answer && Array.isArray(answer.items) ? answer.items : [];
+    } catch (error) {
+      if (error.status === 404) {
+        absent = true;
+        fill(element);
+        return false;
+      }
+      fill(element, h('h2', {}, 'Notifications'), h('div', { className: 'error' }, error.message));
+      return true;
+    }
+    fill(element, items.length ? [h('h2', {}, 'Notifications'), notificationsTable(items)] : null);
+    if (!isFinished(run)) return true;
+    const ended = Date.parse(run.finished_at || '') || 0;
+    return items.some((item) => item.status === 'pending') || Date.now() - ended < 10000;
+  };
+  return { element, refresh };
+}
+
 async function showRun(runId) {
   const page = pageGeneration;
   let run = await api('GET', `/runs/${runId}`);
@@ -1224,12 +1459,43 @@ async function showRun(runId) {
   const summary = h('div');
   const timeline = h('div');
   const log = logViewer(runId);
+  const notifications = notificationsSection(runId);
+  const actionError = h('div', { 'data-role': 'run-action-error' });
   let lastLine = 0;
+
+  // POST /runs/{id}/retry or /clear, then the new run's page; the server's refusal (409: nothing
+  // to retry) is shown under the toolbar.
+  const queuePart = async (button, action, body) => {
+    button.disabled = true;
+    fill(actionError);
+    try {
+      const queued = await api('POST', `/runs/${run.run_id}/${action}`, body);
+      location.hash = `#/runs/${queued.run_id}`;
+    } catch (error) {
+      fill(actionError, h('div', { className: 'errorbox' }, error.message));
+      button.disabled = false;
+    }
+  };
+  const retryButton = () => (['failed', 'cancelled'].includes(run.status)
+    ? h('button', { className: 'primary', id: 'run-retry', onclick: (event) =>
+      queuePart(event.target, 'retry'),
+    title: 'A new run of the tasks that did not succeed and those downstream of them, ' +
+      'with this run\'s data interval and parameters' }, 'Retry from failure') : null);
+  const clearCell = (task) => {
+    const downstream = h('input', { type: 'checkbox', checked: true, 'data-role': 'clear-downstream' });
+    return h('td', { className: 'clear-cell' }, h('button', { type: 'button', 'data-role': 'clear-task',
+      title: `Run ${task.task_name} again in a new run (the other tasks keep their results)`,
+      onclick: (event) => queuePart(event.target, 'clear',
+        { task: task.task_name, downstream: downstream.checked }) }, 'Clear'),
+    h('label', { className: 'small muted' }, downstream, ' with downstream'));
+  };
 
   const rerun = async (button) => {
     button.disabled = true;
     try {
-      const again = await runNow(job);
+      // With this run's parameters (a parameter without default has no other value to take).
+      const again = declaresParams(job) && run.params
+        ? await api('POST', `/jobs/${job.job_id}/run`, { params: run.params }) : await runNow(job);
       location.hash = `#/runs/${again.run_id}`;
     } catch (error) {
       alert(error.message);
@@ -1240,8 +1506,9 @@ async function showRun(runId) {
     h('div', { className: 'toolbar' },
       h('h1', {}, 'Run ', h('code', {}, run.run_id.slice(-12))), badge(run.status),
       job ? h('span', {}, 'of ', h('a', { href: `#/jobs/${job.job_id}` }, job.job_name)) : null,
-      h('span', { className: 'spacer' }),
-      isFinished(run) ? (job ? h('button', { title: 'Queue a new manual run of this job',
+      h('span', { className: 'spacer' }), retryButton(),
+      isFinished(run) ? (job ? h('button', { title: 'Queue a new manual run of this job (with ' +
+        'this run\'s parameters; every task, the latest data interval)',
         onclick: (event) => rerun(event.target) }, 'Re-run') : null)
         : h('button', { className: 'danger', disabled: run.cancel_requested, onclick: async () => {
           try { run = await api('POST', `/runs/${run.run_id}/cancel`); drawSummary(); }
@@ -1249,27 +1516,38 @@ async function showRun(runId) {
         } }, run.cancel_requested ? 'Cancelling…' : 'Cancel')),
     isFinished(run) ? null : h('div', { className: 'progress', 'data-role': 'progress' },
       progressText(run) || (run.status === 'queued' ? 'waiting for a worker' : 'starting')),
+    actionError,
     run.error_message ? h('div', { className: 'errorbox' }, runErrorText(run)) : null,
     h('div', { className: 'grid' }, [
       ['Trigger', run.triggered_by], ['Slot', localTime(run.scheduled_for)],
+      ['Data interval', intervalView(run)],
+      run.retry_of ? ['Retry of', h('a', { href: `#/runs/${run.retry_of}`, 'data-role': 'retry-of' },
+        h('code', {}, run.retry_of.slice(-12)))] : null,
+      (run.only_tasks || []).length ? ['Runs only', run.only_tasks.join(', ')] : null,
       ['Queued', localTime(run.queued_at)], ['Started', localTime(run.started_at)],
       ['Finished', localTime(run.finished_at)], ['Duration', duration(run)],
       ['Rows extracted', number(run.rows_extracted)], ['Rows loaded', number(run.rows_loaded)],
-      ['Attempt', run.attempt]]
+      ['Attempt', run.attempt]].filter(Boolean)
       .map(([label, value]) => h('div', { className: 'card' },
         h('div', { className: 'label' }, label), h('div', { className: 'value' }, value)))),
     h('h2', {}, 'Tasks'),
     h('table', { id: 'task-runs' }, h('thead', {}, h('tr', {}, ['Task', 'Status', 'Attempts',
-      'Rows extracted', 'Rows loaded', 'Started', 'Duration', 'Errors']
+      'Rows extracted', 'Rows loaded', 'Started', 'Duration', 'Errors',
+      isFinished(run) && job ? 'Run again' : null].filter(Boolean)
       .map((title) => h('th', {}, title)))),
-    h('tbody', {}, (run.task_runs || []).map((task) => h('tr', {},
+    h('tbody', {}, (run.task_runs || []).map((task) => h('tr', { 'data-task': task.task_name },
       h('td', {}, task.task_name), h('td', {}, badge(task.status)),
       h('td', { className: 'num' }, task.attempts),
       h('td', { className: 'num' }, number(task.rows_extracted)),
       h('td', { className: 'num' }, number(task.rows_loaded)),
       h('td', {}, localTime(task.started_at)), h('td', {}, duration(task)),
-      h('td', {}, (task.errors || []).map((error, i) => h('div', { className: 'error' },
-        error.startsWith(`attempt ${i + 1}:`) ? error : `attempt ${i + 1}: ${error}`))))))));
+      h('td', {}, (task.errors || []).length ? task.errors.map((error, i) => h('div',
+        { className: 'error' }, error.startsWith(`attempt ${i + 1}:`) ? error
+          : `attempt ${i + 1}: ${error}`))
+        // A failure kept from the run this one retries ("not run again: failed in run ...").
+        : task.error_message ? h('div', { className: 'error' }, task.error_message) : null),
+      isFinished(run) && job ? clearCell(task) : null)))),
+    runParamsTable(run.params));
   const drawTimeline = () => fill(timeline, timelineView(run, log.lines));
 
   const appendLog = async () => {
@@ -1285,8 +1563,11 @@ async function showRun(runId) {
   await appendLog();
   log.redraw();
   drawTimeline();
-  if (!render(page, summary, h('h2', {}, 'Timeline'), timeline, log.element) ||
-    isFinished(run)) return;
+  const askNotifications = await notifications.refresh(run).catch(() => true);
+  if (!render(page, summary, h('h2', {}, 'Timeline'), timeline, log.element,
+    notifications.element)) return;
+  if (askNotifications) every(page, 2000, () => notifications.refresh(run));
+  if (isFinished(run)) return;
   every(page, 1000, async () => {
     // The run before its log: a run seen finished has written every line the log then returns.
     run = await api('GET', `/runs/${runId}`);
@@ -1479,7 +1760,7 @@ async function showNew() {
 
 const routes = [
   [/^#\/jobs\/?$/, showJobs, 'jobs'],
-  [/^#\/jobs\/([0-9a-f-]+)$/, showJob, 'jobs'],
+  [/^#\/jobs\/([0-9a-f-]+)(?:\?(run))?$/, showJob, 'jobs'],
   [/^#\/runs\/?(?:\?(.*))?$/, showRuns, 'runs'],
   [/^#\/runs\/([0-9a-f-]+)$/, showRun, 'runs'],
   [/^#\/new$/, showNew, 'new'],

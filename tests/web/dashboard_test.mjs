@@ -3,8 +3,9 @@
 // graph, triggers it, sees it succeed on the run's timeline, searches, filters and downloads its
 // log, re-runs it, backfills it (after a preview of the slots), reads its history grid, edits its
 // definition, pauses it; sees a retried task on a timeline; pages through more than 100 runs
-// filtered by job and status; draws each page in dark mode too; checks that the page fetches
-// nothing but the API. Saves a screenshot of each view into the output directory.
+// filtered by job and status; draws each page in dark mode too; runs a job with parameters from
+// its form, retries its failed run from failure and clears a task; shows hostile names and
+// notification deliveries as text; checks that the page fetches nothing but the API. Saves a screenshot of each view into the output directory.
 //
 //   node tests/web/dashboard_test.mjs ORC_BINARY OUTPUT_DIR
 import assert from 'node:assert/strict';
@@ -419,6 +420,163 @@ async function main() {
     await jobsRange.filter({ hasText: `101–${jobCount} of ${jobCount}` }).waitFor();
     assert.equal(await page.locator('#jobs tbody tr[data-job]').count(), jobCount - 100);
     await page.locator('tr[data-job=bulk_100] [data-role=last-run]', { hasText: 'never run' }).waitFor();
+
+    // A job with parameters: the page lists them; Run opens a form with an input of each type,
+    // which posts typed values and shows a 400 next to the field it names.
+    const hostileName = '<img src=x onerror="window.pwned=1">late & "co"';
+    const late = await apiPost(base, '/jobs', { job_name: hostileName,
+      notify: [{ on: ['failure'], webhook: { url: 'https://hooks.example/orc',
+        headers: { Authorization: 'Bearer ${env:ORC_SECRET_HOOK_TOKEN}' },
+        secret: '${env:ORC_SECRET_HOOK_SIGNING}' } }],
+      params: {
+        limit: { type: 'integer', default: 10, description: '<b>rows</b> to keep' },
+        full: { type: 'boolean', default: false },
+        day: { type: 'date', default: '2026-11-01' },
+        ratio: { type: 'number', default: 0.5 },
+        region: { type: 'string', description: 'no default: every run sets it' } },
+      tasks: [
+        { task_name: 'load_orders', extractor_config: { type: 'csv', path: 'orders.csv' },
+          loader_config: { type: 'duckdb', db_path: 'late.duckdb', table_name: 'orders' } },
+        { task_name: 'load_late', retry: { max_attempts: 1 },
+          extractor_config: { type: 'csv', path: 'late.csv' },
+          loader_config: { type: 'duckdb', db_path: 'late_files.duckdb', table_name: 'late' } }] });
+    await page.goto(`${base}/#/jobs/${late.job_id}`);
+    const title = page.locator('h1', { hasText: 'late & "co"' });
+    await title.waitFor();
+    assert.equal(await title.textContent(), hostileName, 'a hostile job name is shown as text');
+    const params = page.locator('#job-params');
+    await params.locator('tr[data-param=limit]', { hasText: '<b>rows</b> to keep' }).waitFor();
+    assert.equal(await params.locator('tbody tr').count(), 5);
+    await params.locator('tr[data-param=region]', { hasText: 'none: every run must set it' }).waitFor();
+    const notify = page.locator('#job-notify [data-role=notify-target]');
+    await notify.filter({ hasText: 'on failure → https://hooks.example/orc' }).waitFor();
+    assert.ok(!(await page.locator('#job-notify').textContent()).includes('ORC_SECRET_HOOK'),
+      'the notify target\'s headers and secret are not shown');
+    // The job list's Run now… of a job with parameters opens its page with the form (#/jobs/ID?run).
+    await page.goto(`${base}/#/jobs/${late.job_id}?run`);
+    const runFormLocator = page.locator('#run-form');
+    await runFormLocator.waitFor();
+    await runFormLocator.getByRole('button', { name: 'Cancel' }).click();
+    await runFormLocator.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Run now…' }).click();
+    await runFormLocator.waitFor();
+    const input = (name) => runFormLocator.locator(`[data-field="params.${name}"]`);
+    assert.equal(await input('limit').getAttribute('type'), 'number');
+    assert.equal(await input('limit').inputValue(), '10');
+    assert.equal(await input('full').getAttribute('type'), 'checkbox');
+    assert.equal(await input('full').isChecked(), false);
+    assert.equal(await input('day').getAttribute('type'), 'date');
+    assert.equal(await input('day').inputValue(), '2026-11-01');
+    assert.equal(await input('ratio').inputValue(), '0.5');
+    // A parameter without default left empty, then an integer that is not one: the server's
+    // 400 is shown next to the field it names.
+    await runFormLocator.getByRole('button', { name: 'Run', exact: true }).click();
+    await runFormLocator.locator('[data-error-for="params.region"]', { hasText: 'params.region' })
+      .waitFor();
+    await input('region').fill('eu');
+    await input('limit').fill('2.5');
+    await runFormLocator.getByRole('button', { name: 'Run', exact: true }).click();
+    await runFormLocator.locator('[data-error-for="params.limit"]', { hasText: 'params.limit' })
+      .waitFor();
+    assert.equal(await runFormLocator.locator('[data-error-for="params.region"]').textContent(), '');
+    await shot('job-run-form');
+    await input('limit').fill('25');
+    await input('full').check();
+    const [trigger] = await Promise.all([
+      page.waitForRequest((request) => request.method() === 'POST' && request.url().endsWith('/run')),
+      runFormLocator.getByRole('button', { name: 'Run', exact: true }).click()]);
+    assert.deepEqual(trigger.postDataJSON(), { params: { limit: 25, full: true, day: '2026-11-01',
+      ratio: 0.5, region: 'eu' } }, 'the form posts typed values');
+    // late.csv is missing: the run fails; its page shows the parameters and the data interval.
+    await page.waitForURL(/#\/runs\/[0-9a-f-]+$/);
+    const failedId = /#\/runs\/([0-9a-f-]+)$/.exec(page.url())[1];
+    await page.locator('.toolbar [data-status=failed]').waitFor();
+    await page.locator('#run-params tr[data-param=limit]', { hasText: '25' }).waitFor();
+    await page.locator('#run-params tr[data-param=full]', { hasText: 'true' }).waitFor();
+    await page.locator('[data-role=interval]', { hasText: / CET → .* CET( \(empty\))?$/ }).waitFor();
+    // The server's refusal of a retry (409) is shown on the page.
+    await page.route('**/runs/*/retry', (route) => route.fulfill({ status: 409,
+      contentType: 'application/json', body: JSON.stringify({ error: { code: 'conflict',
+        message: 'every task of run X succeeded: nothing to retry' } }) }), { times: 1 });
+    await page.getByRole('button', { name: 'Retry from failure' }).click();
+    await page.locator('[data-role=run-action-error]', { hasText: 'nothing to retry' }).waitFor();
+    await page.unroute('**/runs/*/retry');
+    // The file arrives; Retry from failure runs the failed task again in a new run, which the
+    // page goes to: the task that succeeded is skipped.
+    fs.writeFileSync(path.join(server.workDir, 'data', 'late.csv'), 'id\n1\n2\n');
+    await page.getByRole('button', { name: 'Retry from failure' }).click();
+    await page.waitForURL((url) => /#\/runs\//.test(url.href) && !url.href.endsWith(failedId));
+    const retryId = /#\/runs\/([0-9a-f-]+)$/.exec(page.url())[1];
+    await page.locator('h1 code', { hasText: retryId.slice(-12) }).waitFor();
+    await page.locator('.toolbar [data-status=success]').waitFor();
+    const retried = await apiGet(base, `/runs/${retryId}`);
+    assert.equal(retried.retry_of, failedId);
+    assert.deepEqual(retried.only_tasks, ['load_late']);
+    assert.equal(await page.locator('[data-role=retry-of]').getAttribute('href'), `#/runs/${failedId}`);
+    await page.locator('#task-runs tr[data-task=load_orders] .badge[data-status=skipped]').waitFor();
+    await page.locator('#timeline .gantt-row[data-task=load_orders][data-status=skipped]').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Retry from failure' }).count(), 0,
+      'a run that succeeded has nothing to retry');
+    await shot('run-retry');
+    // Clear one task, without the tasks downstream of it.
+    const clearRow = page.locator('#task-runs tr[data-task=load_orders]');
+    await clearRow.locator('[data-role=clear-downstream]').uncheck();
+    const [clearRequest] = await Promise.all([
+      page.waitForRequest((request) => request.url().endsWith('/clear')),
+      clearRow.locator('[data-role=clear-task]').click()]);
+    assert.deepEqual(clearRequest.postDataJSON(), { task: 'load_orders', downstream: false });
+    await page.waitForURL((url) => !url.href.endsWith(retryId));
+    const clearedId = /#\/runs\/([0-9a-f-]+)$/.exec(page.url())[1];
+    await page.locator('h1 code', { hasText: clearedId.slice(-12) }).waitFor();
+    await page.locator('.toolbar [data-status=success]').waitFor();
+    const cleared = await apiGet(base, `/runs/${clearedId}`);
+    assert.equal(cleared.retry_of, retryId);
+    assert.deepEqual(cleared.only_tasks, ['load_orders']);
+    // The job's graph and history grid show the skipped task as such.
+    await page.goto(`${base}/#/jobs/${late.job_id}`);
+    await graph.locator('g.node[data-task=load_late][data-status=skipped]').waitFor();
+    await page.locator('#history-grid tr[data-task=load_late] .cell[data-status=skipped]').first()
+      .waitFor();
+    // A run list marks retries and says a run's data interval in the slot's tooltip.
+    await page.goto(`${base}/#/runs?job=${late.job_id}`);
+    await page.locator(`table.runs tr[data-run="${clearedId}"]`, { hasText: '(retry)' }).waitFor();
+    assert.match(await page.locator(`table.runs tr[data-run="${clearedId}"] [data-role=slot]`)
+      .getAttribute('title'), /^data interval .* CET → .* CET$/);
+    assert.equal(await page.locator('table.runs [data-role=job-name]').first().textContent(), hostileName);
+
+    // Notifications: none without deliveries (or without the route); a run's deliveries as a
+    // table, whose hostile text stays text and whose URL loses its credentials.
+    await page.goto(`${base}/#/runs/${clearedId}`);
+    await page.locator('.toolbar [data-status=success]').waitFor();
+    assert.equal(await page.locator('#run-notifications').textContent(), '');
+    await page.route('**/runs/*/notifications', (route) => route.fulfill({ status: 200,
+      contentType: 'application/json', body: JSON.stringify({ items: [
+        { delivery_id: 'd1', event: 'failure', url: 'https://user:pw@hooks.example/orc?token=s3cret',
+          status: 'failed', attempts: 8, last_status_code: 500,
+          last_error: '<img src=x onerror="window.pwned=1">', created_at: '2026-11-30T06:00:00.000Z',
+          delivered_at: null, next_attempt_at: null },
+        { delivery_id: 'd2', event: 'success', url: '${env:ORC_SECRET_HOOK_URL}', status: 'delivered',
+          attempts: 1, last_status_code: 200, last_error: '', created_at: '2026-11-30T06:00:00.000Z',
+          delivered_at: '2026-11-30T06:00:01.000Z', next_attempt_at: null }] }) }));
+    await page.reload();
+    const deliveries = page.locator('#run-notifications-table');
+    await deliveries.locator('tr[data-delivery=d1]', { hasText: 'HTTP 500: <img src=x' }).waitFor();
+    await deliveries.locator('tr[data-delivery=d1] code', { hasText: 'https://***@hooks.example/orc?token=…' })
+      .waitFor();
+    await deliveries.locator('tr[data-delivery=d2] .badge[data-status=delivered]').waitFor();
+    await deliveries.locator('tr[data-delivery=d2] time[datetime="2026-11-30T06:00:01.000Z"]').waitFor();
+    assert.ok(!(await deliveries.textContent()).includes('s3cret'));
+    await shot('run-notifications');
+    await page.unroute('**/runs/*/notifications');
+    assert.equal(await page.locator('main img').count(), 0, 'no element made from server text');
+    // A job's SLA is on its page.
+    const patched = await fetch(`${base}/jobs/${jobs[0].job_id}`, { method: 'PATCH',
+      body: JSON.stringify({ sla_s: 3600 }),
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } });
+    assert.equal(patched.status, 200, await patched.text());
+    await page.goto(`${base}/#/jobs/${jobs[0].job_id}`);
+    await page.locator('[data-role=sla]', { hasText: '3,600 s (1 h) after the slot' }).waitFor();
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
 
     assert.deepEqual(foreign, [], 'the dashboard fetched only from the orc server');
     assert.deepEqual(pageErrors, [], 'no script errors');
