@@ -296,6 +296,17 @@ async function runs({ jobId, runId }) {
   await call('get', '/runs/{run_id}/logs', { params: { run_id: crypto.randomUUID() }, expect: 404 });
   await call('post', '/runs/{run_id}/cancel', { params: { run_id: runId }, expect: 409 });
   await call('post', '/runs/{run_id}/cancel', { params: { run_id: crypto.randomUUID() }, expect: 404 });
+
+  // Every task of the run succeeded: nothing to retry, but a task can be cleared.
+  await call('post', '/runs/{run_id}/retry', { params: { run_id: runId }, expect: 409 });
+  await call('post', '/runs/{run_id}/retry', { params: { run_id: crypto.randomUUID() }, expect: 404 });
+  const cleared = await call('post', '/runs/{run_id}/clear',
+    { params: { run_id: runId }, body: { task: 'load', downstream: false }, expect: 202 });
+  assert.equal(cleared.body.retry_of, runId);
+  await waitForRun(cleared.body.run_id, (run) => run.status === 'success');
+  await call('post', '/runs/{run_id}/clear', { params: { run_id: runId }, body: { task: 'nope' }, expect: 400 });
+  await call('post', '/runs/{run_id}/clear',
+    { params: { run_id: crypto.randomUUID() }, body: { task: 'load' }, expect: 404 });
 }
 
 // A run that runs until cancelled, one queued behind it (max_active_runs 1): cancelling, and a
@@ -313,6 +324,11 @@ async function activeRuns() {
 
   const third = await call('post', '/jobs/{job_id}/run', { params, expect: 202 });
   await waitForRun(third.body.run_id, (run) => run.status === 'running');
+  // A run still running cannot be retried or cleared; a cancelled one can (queued behind it).
+  await call('post', '/runs/{run_id}/retry', { params: { run_id: third.body.run_id }, expect: 409 });
+  await call('post', '/runs/{run_id}/clear',
+    { params: { run_id: third.body.run_id }, body: { task: 'spin' }, expect: 409 });
+  await call('post', '/runs/{run_id}/retry', { params: { run_id: first.body.run_id }, expect: 202 });
   const refusal = await call('delete', '/jobs/{job_id}', { params, expect: 409 });
   assert.match(refusal.body.error.message, /force=true/);
   await call('delete', '/jobs/{job_id}', { params, query: { force: 'yes' }, expect: 400 });
