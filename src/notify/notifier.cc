@@ -240,9 +240,9 @@ Status Notifier::FindLateSlots() {
       if (auto mark = late_watermarks_.find(job.job_id); mark != late_watermarks_.end()) {
         examined_until = std::max(examined_until, mark->second);
       }
-      // Slots whose deadline is in (examined_until, now], none before the job was last written
-      // (its schedule applies from then, as the scheduler's does).
-      TimePoint cursor = std::max(examined_until - sla, job.updated_at - std::chrono::microseconds(1));
+      // Slots whose deadline is in (examined_until, now], none at or before the job was last
+      // written (its schedule applies from then on, as the scheduler's does).
+      TimePoint cursor = std::max(examined_until - sla, job.updated_at);
       std::deque<TimePoint> slots;
       for (int step = 0; step < kMaxScheduleSteps; ++step) {
         const std::optional<TimePoint> next = (*schedule)->NextAfter(cursor);
