@@ -19,17 +19,18 @@ nlohmann::json TimeOrNull(const std::optional<TimePoint>& time) {
 // not its body or lease.
 nlohmann::json DeliveryToJson(const NotificationDelivery& delivery) {
   const bool pending = delivery.status == DeliveryStatus::kPending;
-  return {{"delivery_id", delivery.delivery_id},
-          {"event", delivery.event},
-          {"url", delivery.url},
-          {"status", std::string(ToString(delivery.status))},
-          {"attempts", delivery.attempts},
-          {"last_status_code", delivery.last_status_code ? nlohmann::json(*delivery.last_status_code)
-                                                         : nlohmann::json(nullptr)},
-          {"last_error", delivery.last_error},
-          {"created_at", FormatRfc3339(delivery.created_at)},
-          {"delivered_at", TimeOrNull(delivery.delivered_at)},
-          {"next_attempt_at", pending ? TimeOrNull(delivery.next_attempt_at) : nullptr}};
+  return {
+      {"delivery_id", delivery.delivery_id},
+      {"event", delivery.event},
+      {"url", delivery.url},
+      {"status", std::string(ToString(delivery.status))},
+      {"attempts", delivery.attempts},
+      {"last_status_code", delivery.last_status_code ? nlohmann::json(*delivery.last_status_code)
+                                                     : nlohmann::json(nullptr)},
+      {"last_error", delivery.last_error},
+      {"created_at", FormatRfc3339(delivery.created_at)},
+      {"delivered_at", TimeOrNull(delivery.delivered_at)},
+      {"next_attempt_at", pending ? TimeOrNull(delivery.next_attempt_at) : nullptr}};
 }
 
 void ListRunNotifications(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
@@ -41,7 +42,8 @@ void ListRunNotifications(ApiContext& context, const ApiRequest& request, ApiRes
   Result<std::vector<NotificationDelivery>> deliveries = context.store.ListRunDeliveries(id);
   if (!deliveries.ok()) return WriteError(response, deliveries.status());
   nlohmann::json items = nlohmann::json::array();
-  for (const NotificationDelivery& delivery : *deliveries) items.push_back(DeliveryToJson(delivery));
+  for (const NotificationDelivery& delivery : *deliveries)
+    items.push_back(DeliveryToJson(delivery));
   WriteJson(response, 200, {{"items", std::move(items)}});
 }
 

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "api/api_context.h"
@@ -15,8 +15,8 @@
 #include "api/cron_handler.h"
 #include "api/dashboard_handler.h"
 #include "api/health_handler.h"
-#include "api/jobs_handler.h"
 #include "api/job_yaml.h"
+#include "api/jobs_handler.h"
 #include "api/metrics_handler.h"
 #include "api/notifications_handler.h"
 #include "api/openapi_handler.h"

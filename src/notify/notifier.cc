@@ -12,9 +12,9 @@
 namespace orc {
 namespace {
 
-// A few sends per lease, so that a lease (their sends' time limits and some margin) never
-// expires while its holder still works through them.
-constexpr int kDeliveriesPerLease = 10;
+// One send per lease: a lease outlives its send (time limit and a margin) but not by much, so a
+// delivery left behind by a process that stopped or died mid-send is sent again soon.
+constexpr int kDeliveriesPerLease = 1;
 // How much of an error body a delivery keeps.
 constexpr size_t kMaxErrorExcerpt = 200;
 // Steps of a schedule walked per job and tick, whatever the schedule: bounds a tick.
@@ -154,9 +154,8 @@ std::vector<NewDelivery> Notifier::DeliveriesFor(NotifyEvent event,
   for (const NotifyTarget& target : targets) {
     if (!Wants(target, event)) continue;
     // A target both the job and the server name is one target (same fingerprint): one delivery.
-    if (std::any_of(deliveries.begin(), deliveries.end(), [&](const NewDelivery& made) {
-          return made.target == target.fingerprint;
-        })) {
+    if (std::any_of(deliveries.begin(), deliveries.end(),
+                    [&](const NewDelivery& made) { return made.target == target.fingerprint; })) {
       continue;
     }
     NewDelivery delivery{.delivery_id = NewUuidV7(now),
@@ -309,16 +308,16 @@ Status Notifier::Send(const NotificationDelivery& delivery) {
     attempt.error = resolved.status().message();
     return store_.RecordDeliveryAttempt(delivery.delivery_id, owner_, attempt);
   }
-  HttpRequest request{.method = "POST",
-                      .url = resolved->url,
-                      .headers = WebhookHeaders(*event, delivery.delivery_id, delivery.body,
-                                                resolved->secret, resolved->headers),
-                      .body = delivery.body,
-                      .timeout = options_.send_timeout,
-                      .connect_timeout = std::min<Duration>(options_.send_timeout,
-                                                            std::chrono::seconds(5)),
-                      .max_body_bytes = size_t{64} << 10,
-                      .follow_redirects = false};
+  HttpRequest request{
+      .method = "POST",
+      .url = resolved->url,
+      .headers = WebhookHeaders(*event, delivery.delivery_id, delivery.body, resolved->secret,
+                                resolved->headers),
+      .body = delivery.body,
+      .timeout = options_.send_timeout,
+      .connect_timeout = std::min<Duration>(options_.send_timeout, std::chrono::seconds(5)),
+      .max_body_bytes = size_t{64} << 10,
+      .follow_redirects = false};
   Result<HttpResponse> response =
       fetcher_.Fetch(request, delivery.url, options_.network, interrupter_);
   if (!response.ok() && interrupter_.interrupted()) return Status::Ok();  // sent again later

@@ -89,9 +89,9 @@ class Notifier {
   // its stored list cannot be read.
   std::vector<NotifyTarget> TargetsOf(const Job& job) const;
   // The deliveries of `event` to every target in `targets` that wants it.
-  std::vector<NewDelivery> DeliveriesFor(NotifyEvent event, const std::vector<NotifyTarget>& targets,
-                                         const Job& job, const Run* run,
-                                         std::optional<TimePoint> slot) const;
+  std::vector<NewDelivery> DeliveriesFor(NotifyEvent event,
+                                         const std::vector<NotifyTarget>& targets, const Job& job,
+                                         const Run* run, std::optional<TimePoint> slot) const;
   void Loop();
 
   StateStore& store_;

@@ -31,8 +31,8 @@ Status FieldError(const std::string& field, const std::string& message) {
 bool IsToken(std::string_view text) {
   if (text.empty()) return false;
   return std::all_of(text.begin(), text.end(), [](unsigned char c) {
-    return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                                  std::string_view::npos;
+    return std::isalnum(c) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
   });
 }
 
@@ -73,8 +73,8 @@ Status CheckUrl(const std::string& url, const std::string& field) {
     return FieldError(field, "must be an http:// or https:// URL");
   }
   const size_t end = url.find_first_of("/?#", authority);
-  std::string host = url.substr(authority, end == std::string::npos ? std::string::npos
-                                                                    : end - authority);
+  std::string host =
+      url.substr(authority, end == std::string::npos ? std::string::npos : end - authority);
   if (const size_t at = host.rfind('@'); at != std::string::npos) host.erase(0, at + 1);
   if (host.empty() || host.front() == ':') return FieldError(field, "must name a host");
   return Status::Ok();
@@ -101,8 +101,8 @@ Result<NotifyTarget> ParseTarget(const nlohmann::json& item, const std::string& 
     const std::optional<NotifyEvent> parsed = ParseNotifyEvent(event.get<std::string>());
     if (!parsed) {
       return FieldError(event_field, "unknown event '" + event.get<std::string>() + "'" +
-                                          Suggestion(event.get<std::string>()) +
-                                          "; events are failure, retry_exhausted, success, late");
+                                         Suggestion(event.get<std::string>()) +
+                                         "; events are failure, retry_exhausted, success, late");
     }
     target.on.insert(*parsed);
   }
@@ -132,16 +132,15 @@ Result<NotifyTarget> ParseTarget(const nlohmann::json& item, const std::string& 
       const std::string header_field = headers_field + "." + name;
       if (!IsToken(name)) return FieldError(header_field, "is not a valid header name");
       const std::string lower = Lower(name);
-      if (lower.starts_with("x-orc-") ||
-          std::find(kReservedHeaders.begin(), kReservedHeaders.end(), lower) !=
-              kReservedHeaders.end()) {
+      if (lower.starts_with("x-orc-") || std::find(kReservedHeaders.begin(), kReservedHeaders.end(),
+                                                   lower) != kReservedHeaders.end()) {
         return FieldError(header_field, "is set by orc and cannot be given");
       }
       if (!value.is_string()) return FieldError(header_field, "must be a string");
       const std::string text = value.get<std::string>();
       if (text.size() > kMaxNotifyHeaderValueBytes) {
-        return FieldError(header_field, "longer than " +
-                                            std::to_string(kMaxNotifyHeaderValueBytes) + " bytes");
+        return FieldError(header_field,
+                          "longer than " + std::to_string(kMaxNotifyHeaderValueBytes) + " bytes");
       }
       if (text.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
         return FieldError(header_field, "must not contain line breaks or NUL");

@@ -80,11 +80,11 @@ std::string HmacSha256Hex(std::string_view key, std::string_view data) {
 std::vector<std::string> WebhookHeaders(
     NotifyEvent event, const std::string& delivery_id, const std::string& body,
     const std::string& secret, const std::vector<std::pair<std::string, std::string>>& headers) {
-  std::vector<std::string> lines = {"Content-Type: application/json",
-                                    std::string("User-Agent: orc/") + kVersion,
-                                    "X-Orc-Event: " + std::string(ToString(event)),
-                                    "X-Orc-Delivery: " + delivery_id};
-  if (!secret.empty()) lines.push_back("X-Orc-Signature-256: sha256=" + HmacSha256Hex(secret, body));
+  std::vector<std::string> lines = {
+      "Content-Type: application/json", std::string("User-Agent: orc/") + kVersion,
+      "X-Orc-Event: " + std::string(ToString(event)), "X-Orc-Delivery: " + delivery_id};
+  if (!secret.empty())
+    lines.push_back("X-Orc-Signature-256: sha256=" + HmacSha256Hex(secret, body));
   for (const auto& [name, value] : headers) lines.push_back(name + ": " + value);
   return lines;
 }

@@ -46,10 +46,9 @@ std::string WebhookBody(const WebhookMessage& message);
 std::string HmacSha256Hex(std::string_view key, std::string_view data);
 
 // The request's header lines ("Name: value"): orc's, then the target's own (resolved).
-std::vector<std::string> WebhookHeaders(NotifyEvent event, const std::string& delivery_id,
-                                        const std::string& body, const std::string& secret,
-                                        const std::vector<std::pair<std::string, std::string>>&
-                                            headers);
+std::vector<std::string> WebhookHeaders(
+    NotifyEvent event, const std::string& delivery_id, const std::string& body,
+    const std::string& secret, const std::vector<std::pair<std::string, std::string>>& headers);
 
 enum class SendOutcome { kDelivered, kRetry, kFailed };
 

@@ -17,25 +17,25 @@ int MemoryStateStore::InsertDeliveries(const std::string& job_id, const std::str
     std::vector<std::string> keys;
     if (!run_id.empty()) keys.push_back("run|" + run_id + suffix);
     if (slot) {
-      keys.push_back("slot|" + job_id + "|" +
-                     std::to_string(slot->time_since_epoch().count()) + suffix);
+      keys.push_back("slot|" + job_id + "|" + std::to_string(slot->time_since_epoch().count()) +
+                     suffix);
     }
     if (std::any_of(keys.begin(), keys.end(),
                     [&](const std::string& key) { return delivery_keys_.contains(key); })) {
       continue;
     }
     delivery_keys_.insert(keys.begin(), keys.end());
-    deliveries_[delivery.delivery_id] = StoredDelivery{
-        .delivery = NotificationDelivery{.delivery_id = delivery.delivery_id,
-                                         .job_id = job_id,
-                                         .run_id = run_id,
-                                         .slot = Stored(slot),
-                                         .event = delivery.event,
-                                         .target = delivery.target,
-                                         .url = delivery.url,
-                                         .next_attempt_at = now,
-                                         .created_at = now,
-                                         .body = delivery.body}};
+    deliveries_[delivery.delivery_id] =
+        StoredDelivery{.delivery = NotificationDelivery{.delivery_id = delivery.delivery_id,
+                                                        .job_id = job_id,
+                                                        .run_id = run_id,
+                                                        .slot = Stored(slot),
+                                                        .event = delivery.event,
+                                                        .target = delivery.target,
+                                                        .url = delivery.url,
+                                                        .next_attempt_at = now,
+                                                        .created_at = now,
+                                                        .body = delivery.body}};
     ++inserted;
   }
   return inserted;

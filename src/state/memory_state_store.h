@@ -86,8 +86,7 @@ class MemoryStateStore final : public StateStore {
   Result<bool> RecordLateSlot(const std::string& job_id, TimePoint slot, TimePoint deadline,
                               const std::vector<NewDelivery>& deliveries) override;
   Result<std::vector<NotificationDelivery>> LeaseDueDeliveries(const std::string& owner,
-                                                               Duration lease,
-                                                               int limit) override;
+                                                               Duration lease, int limit) override;
   Status RecordDeliveryAttempt(const std::string& delivery_id, const std::string& owner,
                                const DeliveryAttempt& attempt) override;
   Result<std::vector<NotificationDelivery>> ListRunDeliveries(const std::string& run_id) override;

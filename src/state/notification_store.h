@@ -34,21 +34,21 @@ std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view text);
 
 // One webhook delivery: a message for one target, tried until it is delivered or given up.
 struct NotificationDelivery {
-  std::string delivery_id;         // UUIDv7, the receiver's deduplication key (X-Orc-Delivery)
+  std::string delivery_id;  // UUIDv7, the receiver's deduplication key (X-Orc-Delivery)
   std::string job_id;
-  std::string run_id;              // empty for a late slot
-  std::optional<TimePoint> slot;   // the late slot; unset for a run's events
-  std::string event;               // failure | retry_exhausted | success | late
-  std::string target;              // which target of the job's or the server's (a fingerprint)
-  std::string url;                 // as written: ${env:NAME} references, never their values
+  std::string run_id;             // empty for a late slot
+  std::optional<TimePoint> slot;  // the late slot; unset for a run's events
+  std::string event;              // failure | retry_exhausted | success | late
+  std::string target;             // which target of the job's or the server's (a fingerprint)
+  std::string url;                // as written: ${env:NAME} references, never their values
   DeliveryStatus status = DeliveryStatus::kPending;
-  int attempts = 0;                // sends tried so far
-  TimePoint next_attempt_at{};     // not sent before this time
+  int attempts = 0;             // sends tried so far
+  TimePoint next_attempt_at{};  // not sent before this time
   std::optional<int> last_status_code;
-  std::string last_error;          // redacted by the notifier before it is stored
+  std::string last_error;  // redacted by the notifier before it is stored
   TimePoint created_at{};
   std::optional<TimePoint> delivered_at;
-  std::string body;                // the JSON document sent, the same on every attempt
+  std::string body;  // the JSON document sent, the same on every attempt
 
   friend bool operator==(const NotificationDelivery&, const NotificationDelivery&) = default;
 };
@@ -93,8 +93,7 @@ class NotificationStore {
   // Records that `job_id`'s slot `slot` missed its deadline and creates its deliveries, in one
   // transaction, unless the slot was recorded before or the job has a run for the slot that
   // succeeded at or before `deadline`. True when this call recorded it.
-  virtual Result<bool> RecordLateSlot(const std::string& job_id, TimePoint slot,
-                                      TimePoint deadline,
+  virtual Result<bool> RecordLateSlot(const std::string& job_id, TimePoint slot, TimePoint deadline,
                                       const std::vector<NewDelivery>& deliveries) = 0;
 
   // Takes up to `limit` pending deliveries that are due (next_attempt_at <= now) and not leased

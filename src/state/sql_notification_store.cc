@@ -50,9 +50,9 @@ Result<int> SqlStateStore::InsertDeliveries(SqlConnection& connection, const std
             "status, next_attempt_at, created_at, body) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8, $9) "
             "ON CONFLICT DO NOTHING RETURNING delivery_id",
-            {delivery.delivery_id, job_id,
-             run_id.empty() ? SqlValue{} : SqlValue{run_id}, NullableTime(slot), delivery.event,
-             delivery.target, delivery.url, ToStoredTime(now), delivery.body}));
+            {delivery.delivery_id, job_id, run_id.empty() ? SqlValue{} : SqlValue{run_id},
+             NullableTime(slot), delivery.event, delivery.target, delivery.url, ToStoredTime(now),
+             delivery.body}));
     inserted += static_cast<int>(rows.size());
   }
   return inserted;
@@ -63,12 +63,11 @@ Result<std::vector<std::string>> SqlStateStore::PendingNotices(int limit) {
   ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
     run_ids.clear();
     // Exactly the predicate of runs_notice, so that both backends read that index alone.
-    ORC_ASSIGN_OR_RETURN(
-        SqlRows rows,
-        connection.Execute("SELECT run_id FROM runs WHERE notice_pending "
-                           "AND status IN ('success', 'failed', 'cancelled') "
-                           "ORDER BY run_id LIMIT $1",
-                           {int64_t{limit}}));
+    ORC_ASSIGN_OR_RETURN(SqlRows rows,
+                         connection.Execute("SELECT run_id FROM runs WHERE notice_pending "
+                                            "AND status IN ('success', 'failed', 'cancelled') "
+                                            "ORDER BY run_id LIMIT $1",
+                                            {int64_t{limit}}));
     for (size_t r = 0; r < rows.size(); ++r) run_ids.push_back(rows.Text(r, 0));
     return Status::Ok();
   }));
@@ -173,16 +172,14 @@ Status SqlStateStore::RecordDeliveryAttempt(const std::string& delivery_id,
                                                                      : now),
              delivered ? SqlValue{ToStoredTime(now)} : SqlValue{}}));
     if (!rows.empty()) return Status::Ok();
-    ORC_ASSIGN_OR_RETURN(
-        SqlRows holder,
-        connection.Execute("SELECT lease_owner, status FROM notify_deliveries "
-                           "WHERE delivery_id = $1",
-                           {delivery_id}));
+    ORC_ASSIGN_OR_RETURN(SqlRows holder,
+                         connection.Execute("SELECT lease_owner, status FROM notify_deliveries "
+                                            "WHERE delivery_id = $1",
+                                            {delivery_id}));
     if (holder.empty()) return NotFoundError("delivery " + delivery_id + " not found");
-    return ConflictError("delivery " + delivery_id + " is not leased to " + owner + " (it is " +
-                         holder.Text(0, 1) +
-                         (holder.Text(0, 0).empty() ? "" : ", leased to " + holder.Text(0, 0)) +
-                         ")");
+    return ConflictError(
+        "delivery " + delivery_id + " is not leased to " + owner + " (it is " + holder.Text(0, 1) +
+        (holder.Text(0, 0).empty() ? "" : ", leased to " + holder.Text(0, 0)) + ")");
   });
 }
 
@@ -191,11 +188,11 @@ Result<std::vector<NotificationDelivery>> SqlStateStore::ListRunDeliveries(
   std::vector<NotificationDelivery> deliveries;
   ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
     deliveries.clear();
-    ORC_ASSIGN_OR_RETURN(
-        SqlRows rows, connection.Execute(JoinSql({"SELECT ", kDeliveryColumns,
-                                                  " FROM notify_deliveries WHERE run_id = $1 "
-                                                  "ORDER BY delivery_id LIMIT 1000"}),
-                                         {run_id}));
+    ORC_ASSIGN_OR_RETURN(SqlRows rows,
+                         connection.Execute(JoinSql({"SELECT ", kDeliveryColumns,
+                                                     " FROM notify_deliveries WHERE run_id = $1 "
+                                                     "ORDER BY delivery_id LIMIT 1000"}),
+                                            {run_id}));
     for (size_t r = 0; r < rows.size(); ++r) deliveries.push_back(DeliveryFromRow(rows, r));
     return Status::Ok();
   }));

@@ -51,12 +51,13 @@ class NotifierTest : public ::testing::Test {
     EXPECT_TRUE(store_.ClaimRun("worker", kLease).ok());
     RunOutcome outcome{.status = status};
     if (status != RunStatus::kCancelled) {
-      outcome.task_runs.push_back(TaskRun{
-          .run_id = queued->run_id,
-          .task_id = job.tasks[0].task_id,
-          .task_name = "load",
-          .status = status == RunStatus::kSuccess ? TaskRunStatus::kSuccess : TaskRunStatus::kFailed,
-          .attempts = task_attempts});
+      outcome.task_runs.push_back(TaskRun{.run_id = queued->run_id,
+                                          .task_id = job.tasks[0].task_id,
+                                          .task_name = "load",
+                                          .status = status == RunStatus::kSuccess
+                                                        ? TaskRunStatus::kSuccess
+                                                        : TaskRunStatus::kFailed,
+                                          .attempts = task_attempts});
     }
     Result<orc::Run> finished = store_.FinishRun(queued->run_id, "worker", outcome);
     EXPECT_TRUE(finished.ok()) << finished.status().ToString();
@@ -147,7 +148,8 @@ TEST_F(NotifierTest, OnlyTheEventsATargetAsksForAndNoneForACancelledRun) {
 }
 
 TEST_F(NotifierTest, ARetriedDeliveryKeepsItsIdAndIsNotSentAfterItArrived) {
-  WebhookReceiver receiver([](int index, const ReceivedWebhook&) { return index == 0 ? 503 : 200; });
+  WebhookReceiver receiver(
+      [](int index, const ReceivedWebhook&) { return index == 0 ? 503 : 200; });
   const Job job = CreateJob(receiver, {"failure"});
   const orc::Run run = Finish(job, RunStatus::kFailed);
   std::unique_ptr<Notifier> notifier = MakeNotifier();
@@ -202,9 +204,9 @@ TEST_F(NotifierTest, TheSignatureVerifiesWithTheSecretWhichIsNeverStored) {
   environment_["ORC_SECRET_TOKEN"] = "token-value";
   WebhookReceiver receiver;
   const orc::Run run = Finish(CreateJob(receiver, {"success"}, 3,
-                                   R"({"secret": "${env:ORC_SECRET_HOOK}",
+                                        R"({"secret": "${env:ORC_SECRET_HOOK}",
                                        "headers": {"Authorization": "Bearer ${env:ORC_SECRET_TOKEN}"}})"),
-                         RunStatus::kSuccess);
+                              RunStatus::kSuccess);
   std::unique_ptr<Notifier> notifier = MakeNotifier();
   Tick(*notifier);
   const std::vector<ReceivedWebhook> received = receiver.Received();
@@ -219,8 +221,9 @@ TEST_F(NotifierTest, TheSignatureVerifiesWithTheSecretWhichIsNeverStored) {
 
 TEST_F(NotifierTest, AMissingSecretFailsTheDeliveryNamingTheVariable) {
   WebhookReceiver receiver;
-  const orc::Run run = Finish(CreateJob(receiver, {"success"}, 3, R"({"secret": "${env:ORC_SECRET_GONE}"})"),
-                         RunStatus::kSuccess);
+  const orc::Run run =
+      Finish(CreateJob(receiver, {"success"}, 3, R"({"secret": "${env:ORC_SECRET_GONE}"})"),
+             RunStatus::kSuccess);
   std::unique_ptr<Notifier> notifier = MakeNotifier();
   Tick(*notifier);
   EXPECT_EQ(receiver.Count(), 0u);
@@ -280,8 +283,7 @@ class LateTest : public NotifierTest {
     task.task_name = "load";
     task.transform_config = R"({"type":"sql","db_path":":memory:","sql":"select 1"})";
     job.tasks = {task};
-    job.notify =
-        json::array({{{"on", {"late"}}, {"webhook", {{"url", receiver.Url()}}}}}).dump();
+    job.notify = json::array({{{"on", {"late"}}, {"webhook", {{"url", receiver.Url()}}}}}).dump();
     return *store_.CreateJob(job);
   }
 
@@ -320,9 +322,10 @@ TEST_F(LateTest, ASlotPastItsDeadlineAlertsOnceEvenWithoutARunAndAcrossARestart)
 TEST_F(LateTest, ASlotThatSucceededInTimeIsNotLateAndAPausedJobNeverIs) {
   WebhookReceiver receiver;
   Job job = LateJob(receiver);
-  Result<orc::Run> queued = store_.EnqueueRun(NewRun{.job_id = job.job_id,
-                                                .triggered_by = TriggeredBy::kScheduler,
-                                                .scheduled_for = kStart + std::chrono::hours(1)});
+  Result<orc::Run> queued =
+      store_.EnqueueRun(NewRun{.job_id = job.job_id,
+                               .triggered_by = TriggeredBy::kScheduler,
+                               .scheduled_for = kStart + std::chrono::hours(1)});
   ASSERT_TRUE(queued.ok());
   clock_.Advance(std::chrono::minutes(65));
   ASSERT_TRUE(store_.ClaimRun("worker", kLease).ok());

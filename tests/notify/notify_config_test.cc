@@ -12,12 +12,12 @@ Status ParseError(const json& notify, const SecretPolicy* secrets = nullptr) {
 }
 
 TEST(NotifyConfigTest, ReadsAFullTarget) {
-  Result<std::vector<NotifyTarget>> targets = ParseNotifyTargets(
-      json::parse(R"([{"on": ["failure", "late"],
+  Result<std::vector<NotifyTarget>> targets =
+      ParseNotifyTargets(json::parse(R"([{"on": ["failure", "late"],
                        "webhook": {"url": "https://hooks.example/x?y=1",
                                    "headers": {"Authorization": "Bearer ${env:ORC_SECRET_T}"},
                                    "secret": "${env:ORC_SECRET_S}"}}])"),
-      nullptr, "notify");
+                         nullptr, "notify");
   ASSERT_TRUE(targets.ok()) << targets.status().ToString();
   ASSERT_EQ(targets->size(), 1u);
   const NotifyTarget& target = targets->front();
@@ -113,8 +113,7 @@ TEST(NotifyConfigTest, SecretReferencesMustBeAllowed) {
 }
 
 TEST(NotifyConfigTest, StoredTextThatIsNotJsonIsAnError) {
-  EXPECT_EQ(ParseNotifyText("[", nullptr, "notify").status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseNotifyText("[", nullptr, "notify").status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -173,10 +173,10 @@ TEST_P(NotificationStoreTest, AttemptsAreRecordedAndARetryWaitsUntilItIsDue) {
   EXPECT_TRUE(Lease("notifier").empty()) << "not due before " << FormatRfc3339(retry_at);
   clock_.Advance(std::chrono::seconds(30));
   ASSERT_EQ(Lease("notifier").size(), 1u);
-  ASSERT_TRUE(
-      store_->RecordDeliveryAttempt(id, "notifier", {.status = DeliveryStatus::kDelivered,
-                                                     .status_code = 204})
-          .ok());
+  ASSERT_TRUE(store_
+                  ->RecordDeliveryAttempt(
+                      id, "notifier", {.status = DeliveryStatus::kDelivered, .status_code = 204})
+                  .ok());
   EXPECT_TRUE(Lease("notifier").empty()) << "a delivered delivery is never sent again";
   const NotificationDelivery delivery = store_->ListRunDeliveries(run.run_id)->at(0);
   EXPECT_EQ(delivery.status, DeliveryStatus::kDelivered);
@@ -226,8 +226,8 @@ TEST_P(NotificationStoreTest, ConcurrentLeasersNeverShareADelivery) {
   // SQL backends: a store per thread, as separate processes have. Memory cannot share.
   std::vector<std::unique_ptr<StateStore>> others;
   for (int i = 0; i < 4; ++i) {
-    others.push_back(GetParam() == TestBackend::kMemory ? nullptr
-                                                        : testing::OpenTestStore(*database_, clock_));
+    others.push_back(
+        GetParam() == TestBackend::kMemory ? nullptr : testing::OpenTestStore(*database_, clock_));
   }
   std::vector<std::vector<std::string>> taken(4);
   std::vector<std::thread> threads;
@@ -238,7 +238,8 @@ TEST_P(NotificationStoreTest, ConcurrentLeasersNeverShareADelivery) {
         Result<std::vector<NotificationDelivery>> leased =
             store.LeaseDueDeliveries("leaser-" + std::to_string(i), kLease, 3);
         if (!leased.ok()) continue;
-        for (const NotificationDelivery& delivery : *leased) taken[i].push_back(delivery.delivery_id);
+        for (const NotificationDelivery& delivery : *leased)
+          taken[i].push_back(delivery.delivery_id);
       }
     });
   }
