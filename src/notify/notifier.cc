@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "common/time_format.h"
 #include "common/uuid.h"
 #include "core/job_schedule.h"
 #include "notify/webhook.h"
@@ -19,6 +20,8 @@ constexpr int kDeliveriesPerLease = 1;
 constexpr size_t kMaxErrorExcerpt = 200;
 // Steps of a schedule walked per job and tick, whatever the schedule: bounds a tick.
 constexpr int kMaxScheduleSteps = 200000;
+// Batches of finished runs settled per tick at most: keeps a tick short when many runs ended.
+constexpr int kMaxSettleBatchesPerTick = 20;
 // A receiver's Retry-After is honoured up to this.
 constexpr Duration kMaxRetryAfter = std::chrono::hours(1);
 
@@ -127,7 +130,16 @@ void Notifier::Loop() {
 }
 
 Status Notifier::RunOnce() {
-  Status first = SettleNotices();
+  Status first = Status::Ok();
+  // Several batches while runs end faster than one batch a tick.
+  for (int batch = 0; batch < kMaxSettleBatchesPerTick && !stopping_.load(); ++batch) {
+    Result<size_t> settled = SettleNotices();
+    if (!settled.ok()) {
+      first = settled.status();
+      break;
+    }
+    if (*settled < static_cast<size_t>(options_.batch)) break;
+  }
   if (Status late = FindLateSlots(); first.ok()) first = late;
   if (Status sent = SendDueDeliveries(); first.ok()) first = sent;
   return first;
@@ -174,9 +186,9 @@ std::vector<NewDelivery> Notifier::DeliveriesFor(NotifyEvent event,
   return deliveries;
 }
 
-Status Notifier::SettleNotices() {
+Result<size_t> Notifier::SettleNotices() {
   ORC_ASSIGN_OR_RETURN(std::vector<std::string> run_ids, store_.PendingNotices(options_.batch));
-  if (run_ids.empty()) return Status::Ok();
+  if (run_ids.empty()) return size_t{0};
   std::map<std::string, std::optional<Job>> jobs;  // read once per tick
   std::vector<RunNotice> notices;
   for (const std::string& run_id : run_ids) {
@@ -214,58 +226,72 @@ Status Notifier::SettleNotices() {
   }
   ORC_ASSIGN_OR_RETURN(const int created, store_.SettleNotices(notices));
   if (created > 0) spdlog::debug("notifier: {} deliveries for {} runs", created, notices.size());
-  return Status::Ok();
+  return run_ids.size();
 }
 
-Status Notifier::FindLateSlots() {
-  const TimePoint now = clock_.Now();
+Status Notifier::LoadLateJobs() {
+  ORC_ASSIGN_OR_RETURN(std::string version, store_.JobsVersion());
+  if (late_jobs_version_ && *late_jobs_version_ == version) return Status::Ok();
+  std::vector<LateJob> jobs;
   constexpr int kJobPage = 500;
   for (int offset = 0;; offset += kJobPage) {
     ORC_ASSIGN_OR_RETURN(Page<Job> page, store_.ListJobs({.limit = kJobPage, .offset = offset}));
-    for (const Job& job : page.items) {
-      if (stopping_.load()) return Status::Ok();
-      if (!job.is_active || !job.sla_s || *job.sla_s <= 0 || !HasSchedule(job)) {
-        // Slots of a paused job are never late, also once it is resumed.
-        late_watermarks_[job.job_id] = now;
-        continue;
-      }
+    for (Job& job : page.items) {
+      // Slots of a paused job are never late; once it is resumed, its updated_at starts anew.
+      if (!job.is_active || !job.sla_s || *job.sla_s <= 0 || !HasSchedule(job)) continue;
       std::vector<NotifyTarget> targets = TargetsOf(job);
       std::erase_if(targets, [](const NotifyTarget& t) { return !Wants(t, NotifyEvent::kLate); });
       if (targets.empty()) continue;
       Result<std::optional<CronSchedule>> schedule = ScheduleOf(job);
       if (!schedule.ok() || !schedule->has_value()) continue;
-      const Duration sla = std::chrono::seconds(*job.sla_s);
-      TimePoint examined_until = now - options_.late_lookback;
-      if (auto mark = late_watermarks_.find(job.job_id); mark != late_watermarks_.end()) {
-        examined_until = std::max(examined_until, mark->second);
-      }
-      // Slots whose deadline is in (examined_until, now], none at or before the job was last
-      // written (its schedule applies from then on, as the scheduler's does).
-      TimePoint cursor = std::max(examined_until - sla, job.updated_at);
-      std::deque<TimePoint> slots;
-      for (int step = 0; step < kMaxScheduleSteps; ++step) {
-        const std::optional<TimePoint> next = (*schedule)->NextAfter(cursor);
-        if (!next || *next + sla > now) break;
-        slots.push_back(*next);
-        if (static_cast<int>(slots.size()) > options_.max_late_slots) slots.pop_front();
-        cursor = *next;
-      }
-      bool all_recorded = true;
-      for (TimePoint slot : slots) {
-        const std::vector<NewDelivery> deliveries =
-            DeliveriesFor(NotifyEvent::kLate, targets, job, nullptr, slot);
-        Result<bool> recorded = store_.RecordLateSlot(job.job_id, slot, slot + sla, deliveries);
-        if (!recorded.ok()) {
-          spdlog::warn("notifier: late slot of job {}: {}", job.job_name,
-                       recorded.status().message());
-          all_recorded = false;
-          break;
-        }
-        if (*recorded) spdlog::info("notifier: job {} is late for its slot", job.job_name);
-      }
-      if (all_recorded) late_watermarks_[job.job_id] = now;
+      jobs.push_back(LateJob{
+          .job = std::move(job), .schedule = std::move(**schedule), .targets = std::move(targets)});
     }
     if (offset + kJobPage >= page.total) break;
+  }
+  late_jobs_ = std::move(jobs);
+  late_jobs_version_ = std::move(version);
+  return Status::Ok();
+}
+
+Status Notifier::FindLateSlots() {
+  ORC_RETURN_IF_ERROR(LoadLateJobs());
+  const TimePoint now = clock_.Now();
+  for (const LateJob& late : late_jobs_) {
+    if (stopping_.load()) return Status::Ok();
+    const Job& job = late.job;
+    const Duration sla = std::chrono::seconds(*job.sla_s);
+    TimePoint examined_until = now - options_.late_lookback;
+    if (auto mark = late_watermarks_.find(job.job_id); mark != late_watermarks_.end()) {
+      examined_until = std::max(examined_until, mark->second);
+    }
+    // Slots whose deadline is in (examined_until, now], none at or before the job was last
+    // written (its schedule applies from then on, as the scheduler's does).
+    TimePoint cursor = std::max(examined_until - sla, job.updated_at);
+    std::deque<TimePoint> slots;
+    for (int step = 0; step < kMaxScheduleSteps; ++step) {
+      const std::optional<TimePoint> next = late.schedule.NextAfter(cursor);
+      if (!next || *next + sla > now) break;
+      slots.push_back(*next);
+      if (static_cast<int>(slots.size()) > options_.max_late_slots) slots.pop_front();
+      cursor = *next;
+    }
+    bool all_recorded = true;
+    for (TimePoint slot : slots) {
+      const std::vector<NewDelivery> deliveries =
+          DeliveriesFor(NotifyEvent::kLate, late.targets, job, nullptr, slot);
+      Result<bool> recorded = store_.RecordLateSlot(job.job_id, slot, slot + sla, deliveries);
+      if (!recorded.ok()) {
+        spdlog::warn("notifier: late slot of job {}: {}", job.job_name,
+                     recorded.status().message());
+        all_recorded = false;
+        break;
+      }
+      if (*recorded) {
+        spdlog::info("notifier: job {} is late for its slot {}", job.job_name, FormatRfc3339(slot));
+      }
+    }
+    if (all_recorded) late_watermarks_[job.job_id] = now;
   }
   return Status::Ok();
 }

@@ -31,6 +31,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,6 +40,7 @@
 #include "common/clock.h"
 #include "common/interrupter.h"
 #include "common/random_source.h"
+#include "cron/cron_schedule.h"
 #include "notify/notify_config.h"
 #include "plugins/extractors/api/http_fetcher.h"
 #include "plugins/extractors/api/network_policy.h"
@@ -80,7 +82,10 @@ class Notifier {
   Status RunOnce();
 
  private:
-  Status SettleNotices();
+  // One batch of finished runs: returns how many were settled.
+  Result<size_t> SettleNotices();
+  // Reads the jobs watched for late slots again when any job changed (JobsVersion).
+  Status LoadLateJobs();
   Status FindLateSlots();
   Status SendDueDeliveries();
   // Sends one leased delivery and records its outcome.
@@ -101,7 +106,15 @@ class Notifier {
   HttpFetcher fetcher_;      // used by the notifier's thread only
   Interrupter interrupter_;  // Stop() interrupts a send in flight
   SeededRandom random_;
-  // Per job: the latest deadline examined for late slots (the notifier's thread only).
+  // The notifier's thread only: the active scheduled jobs with sla_s and a target that wants
+  // `late`, as of late_jobs_version_; per job, the latest deadline examined for late slots.
+  struct LateJob {
+    Job job;
+    CronSchedule schedule;
+    std::vector<NotifyTarget> targets;  // those that want `late`
+  };
+  std::vector<LateJob> late_jobs_;
+  std::optional<std::string> late_jobs_version_;
   std::map<std::string, TimePoint> late_watermarks_;
   WakeSignal wake_;
   std::atomic<bool> stopping_{false};

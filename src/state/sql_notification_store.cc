@@ -128,9 +128,9 @@ Result<std::vector<NotificationDelivery>> SqlStateStore::LeaseDueDeliveries(
   std::vector<NotificationDelivery> leased;
   ORC_RETURN_IF_ERROR(WithConnection(Access::kWrite, [&](SqlConnection& connection) -> Status {
     leased.clear();
-    // The lease condition is repeated outside the subquery: on PostgreSQL a concurrent leaser
-    // waits for the row and re-checks the outer condition on its new version, so it skips a row
-    // the other took.
+    // The subquery finds due rows through notify_deliveries_due and locks them where the dialect
+    // does (another leaser passes over them, or re-checks them once they were taken); the UPDATE
+    // then finds each by its primary key, naming no status the due index is partial on.
     ORC_ASSIGN_OR_RETURN(
         SqlRows rows,
         connection.Execute(
@@ -138,10 +138,8 @@ Result<std::vector<NotificationDelivery>> SqlStateStore::LeaseDueDeliveries(
                      "WHERE delivery_id IN (SELECT delivery_id FROM notify_deliveries "
                      "WHERE status = 'pending' AND next_attempt_at <= $3 "
                      "AND (lease_expires_at IS NULL OR lease_expires_at <= $3) "
-                     "ORDER BY next_attempt_at LIMIT $4) "
-                     "AND status = 'pending' "
-                     "AND (lease_expires_at IS NULL OR lease_expires_at <= $3) RETURNING ",
-                     kDeliveryColumns}),
+                     "ORDER BY next_attempt_at LIMIT $4",
+                     dialect_->LockRowToTake(), ") RETURNING ", kDeliveryColumns}),
             {owner, ToStoredTime(now + lease), ToStoredTime(now), int64_t{limit}}));
     for (size_t r = 0; r < rows.size(); ++r) leased.push_back(DeliveryFromRow(rows, r));
     return Status::Ok();
