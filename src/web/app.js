@@ -1223,6 +1223,7 @@ async function showRun(runId) {
   const job = await api('GET', `/jobs/${run.job_id}`).catch(() => null);
   const summary = h('div');
   const timeline = h('div');
+  const alerts = h('div');
   const log = logViewer(runId);
   let lastLine = 0;
 
@@ -1271,6 +1272,23 @@ async function showRun(runId) {
       h('td', {}, (task.errors || []).map((error, i) => h('div', { className: 'error' },
         error.startsWith(`attempt ${i + 1}:`) ? error : `attempt ${i + 1}: ${error}`))))))));
   const drawTimeline = () => fill(timeline, timelineView(run, log.lines));
+  // The webhooks sent about this run (docs/operations.md, "Alerts"); nothing when it has none.
+  const drawAlerts = (items) => fill(alerts, items.length === 0 ? null : [
+    h('h2', {}, 'Alerts'),
+    h('table', { id: 'notifications' }, h('thead', {}, h('tr', {}, ['Event', 'Target', 'Status',
+      'Attempts', 'Last answer', 'Delivered', 'Next try'].map((title) => h('th', {}, title)))),
+    h('tbody', {}, items.map((delivery) => h('tr', {},
+      h('td', {}, delivery.event), h('td', {}, h('code', {}, delivery.url)),
+      h('td', {}, badge(delivery.status)), h('td', { className: 'num' }, delivery.attempts),
+      h('td', {}, delivery.last_status_code ? `HTTP ${delivery.last_status_code}` : '',
+        delivery.last_error ? h('div', { className: 'error' }, delivery.last_error) : null),
+      h('td', {}, localTime(delivery.delivered_at)),
+      h('td', {}, localTime(delivery.next_attempt_at))))))]);
+  const loadAlerts = async () => {
+    const reply = await api('GET', `/runs/${runId}/notifications`).catch(() => ({ items: [] }));
+    drawAlerts(reply.items);
+    return reply.items;
+  };
 
   const appendLog = async () => {
     while (true) {
@@ -1285,8 +1303,17 @@ async function showRun(runId) {
   await appendLog();
   log.redraw();
   drawTimeline();
-  if (!render(page, summary, h('h2', {}, 'Timeline'), timeline, log.element) ||
-    isFinished(run)) return;
+  let alertPolls = 0;
+  await loadAlerts();
+  if (!render(page, summary, alerts, h('h2', {}, 'Timeline'), timeline, log.element)) return;
+  // A run's alerts are made within a second or two of its end and retried for up to an hour.
+  every(page, 2000, async () => {
+    const items = await loadAlerts();
+    if (isFinished(run)) alertPolls += 1;
+    return !isFinished(run) || alertPolls < 3 ||
+      items.some((delivery) => delivery.status === 'pending');
+  });
+  if (isFinished(run)) return;
   every(page, 1000, async () => {
     // The run before its log: a run seen finished has written every line the log then returns.
     run = await api('GET', `/runs/${runId}`);
