@@ -183,9 +183,12 @@ Result<NotifierOptions> NotifierSettings(const ServeOptions& options, const Host
                                          const SecretPolicy& secrets) {
   NotifierOptions settings{.secrets = secrets};
   settings.retry.initial = std::chrono::seconds(options.notify_retry_s);
-  settings.public_url = options.public_url.empty()
-                            ? "http://" + HostPort{api.host, api.port}.ToString()
-                            : options.public_url;
+  // Bound to every address: links name this machine's "localhost", which --public-url corrects.
+  const bool any_address = api.host.empty() || api.host == "0.0.0.0" || api.host == "::";
+  settings.public_url =
+      options.public_url.empty()
+          ? "http://" + HostPort{any_address ? "localhost" : api.host, api.port}.ToString()
+          : options.public_url;
   while (settings.public_url.ends_with('/')) settings.public_url.pop_back();
   for (const std::string& host : options.allow_hosts) {
     ORC_ASSIGN_OR_RETURN(AllowedHost allowed, ParseAllowedHost(host));

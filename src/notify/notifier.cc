@@ -49,9 +49,14 @@ std::vector<NotifyEvent> EventsOf(const Run& run, const Job& job,
   return events;
 }
 
+// The start of a receiver's answer, for a delivery's last_error: printable ASCII only (the
+// receiver may send anything; the error is shown as JSON and in the dashboard).
 std::string Excerpt(const std::string& text) {
-  if (text.size() <= kMaxErrorExcerpt) return text;
-  return text.substr(0, kMaxErrorExcerpt) + "...";
+  std::string excerpt = text.substr(0, kMaxErrorExcerpt);
+  for (char& c : excerpt) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return text.size() > kMaxErrorExcerpt ? excerpt + "..." : excerpt;
 }
 
 // The target as the request needs it: every ${env:NAME} replaced, for this send only.
@@ -342,7 +347,8 @@ Status Notifier::Send(const NotificationDelivery& delivery) {
       .body = delivery.body,
       .timeout = options_.send_timeout,
       .connect_timeout = std::min<Duration>(options_.send_timeout, std::chrono::seconds(5)),
-      .max_body_bytes = size_t{64} << 10,
+      // Only the status matters; an answer past this fails the send (and is not retried).
+      .max_body_bytes = size_t{1} << 20,
       .follow_redirects = false};
   Result<HttpResponse> response =
       fetcher_.Fetch(request, delivery.url, options_.network, interrupter_);

@@ -73,15 +73,17 @@ Result<bool> MemoryStateStore::RecordLateSlot(const std::string& job_id, TimePoi
   slot = Stored(slot);
   deadline = Stored(deadline);
   if (late_slots_.contains({job_id, slot})) return false;
+  std::string slot_run;
   for (const auto& [run_id, stored] : runs_) {
     const Run& run = stored.run;
-    if (run.job_id == job_id && run.scheduled_for == slot && run.status == RunStatus::kSuccess &&
-        run.finished_at && *run.finished_at <= deadline) {
+    if (run.job_id != job_id || run.scheduled_for != slot) continue;
+    if (run.status == RunStatus::kSuccess && run.finished_at && *run.finished_at <= deadline) {
       return false;
     }
+    slot_run = run_id;
   }
   late_slots_.insert({job_id, slot});
-  InsertDeliveries(job_id, "", slot, deliveries, now);
+  InsertDeliveries(job_id, slot_run, slot, deliveries, now);
   return true;
 }
 

@@ -36,7 +36,7 @@ std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view text);
 struct NotificationDelivery {
   std::string delivery_id;  // UUIDv7, the receiver's deduplication key (X-Orc-Delivery)
   std::string job_id;
-  std::string run_id;             // empty for a late slot
+  std::string run_id;             // a late slot's run when it had one when found late, else empty
   std::optional<TimePoint> slot;  // the late slot; unset for a run's events
   std::string event;              // failure | retry_exhausted | success | late
   std::string target;             // which target of the job's or the server's (a fingerprint)
@@ -90,9 +90,10 @@ class NotificationStore {
   // no longer exists is skipped. Returns how many deliveries were created.
   virtual Result<int> SettleNotices(const std::vector<RunNotice>& notices) = 0;
 
-  // Records that `job_id`'s slot `slot` missed its deadline and creates its deliveries, in one
-  // transaction, unless the slot was recorded before or the job has a run for the slot that
-  // succeeded at or before `deadline`. True when this call recorded it.
+  // Records that `job_id`'s slot `slot` missed its deadline and creates its deliveries (for the
+  // slot, and for its run when it has one, so that they show on the run), in one transaction,
+  // unless the slot was recorded before or the job has a run for the slot that succeeded at or
+  // before `deadline`. True when this call recorded it.
   virtual Result<bool> RecordLateSlot(const std::string& job_id, TimePoint slot, TimePoint deadline,
                                       const std::vector<NewDelivery>& deliveries) = 0;
 

@@ -117,7 +117,14 @@ Result<bool> SqlStateStore::RecordLateSlot(const std::string& job_id, TimePoint 
                 {job_id, ToStoredTime(slot), ToStoredTime(now), ToStoredTime(deadline)}));
         if (rows.empty()) return Status::Ok();
         recorded = true;
-        return InsertDeliveries(connection, job_id, "", slot, deliveries, now).status();
+        // The slot's run, when it has one, shows the alert on its page too.
+        ORC_ASSIGN_OR_RETURN(SqlRows run,
+                             connection.Execute("SELECT run_id FROM runs WHERE job_id = $1 "
+                                                "AND scheduled_for = $2",
+                                                {job_id, ToStoredTime(slot)}));
+        return InsertDeliveries(connection, job_id, run.empty() ? "" : run.Text(0, 0), slot,
+                                deliveries, now)
+            .status();
       }));
   return recorded;
 }

@@ -272,6 +272,19 @@ TEST_F(NotifierTest, ServerTargetsAlertForEveryJob) {
   EXPECT_EQ(receiver.Received()[0].event, "failure");
 }
 
+TEST_F(NotifierTest, RunsEndingFasterThanABatchATickAreAllSettledInOneTick) {
+  WebhookReceiver receiver;
+  const Job job = CreateJob(receiver, {"success"});
+  std::vector<orc::Run> runs;
+  for (int i = 0; i < 7; ++i) runs.push_back(Finish(job, RunStatus::kSuccess));
+  NotifierOptions options{.network = {.allowed_hosts = {{.host = "127.0.0.1"}}}};
+  options.batch = 2;
+  Notifier notifier(store_, clock_, options);
+  Tick(notifier);
+  for (const orc::Run& run : runs) EXPECT_EQ(DeliveriesOf(run).size(), 1u) << run.run_id;
+  EXPECT_TRUE(store_.PendingNotices(100)->empty());
+}
+
 class LateTest : public NotifierTest {
  protected:
   Job LateJob(const WebhookReceiver& receiver) {

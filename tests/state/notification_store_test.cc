@@ -209,11 +209,16 @@ TEST_P(NotificationStoreTest, ASlotWhoseRunSucceededInTimeIsNotLate) {
   Result<bool> in_time = store_->RecordLateSlot(job_.job_id, slot, kStart, {});
   ASSERT_TRUE(in_time.ok()) << in_time.status().ToString();
   EXPECT_FALSE(*in_time);
-  // The same success after a shorter deadline: late.
-  Result<bool> too_late =
-      store_->RecordLateSlot(job_.job_id, slot, kStart - std::chrono::minutes(1), {});
+  // The same success after a shorter deadline: late, and shown on the slot's run.
+  const orc::Run run = store_->ListRuns({.job_id = job_.job_id})->items.at(0);
+  Result<bool> too_late = store_->RecordLateSlot(
+      job_.job_id, slot, kStart - std::chrono::minutes(1), {Delivery(clock_.Now(), "late")});
   ASSERT_TRUE(too_late.ok()) << too_late.status().ToString();
   EXPECT_TRUE(*too_late);
+  const std::vector<NotificationDelivery> shown = *store_->ListRunDeliveries(run.run_id);
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].event, "late");
+  EXPECT_EQ(shown[0].slot, slot);
 }
 
 TEST_P(NotificationStoreTest, ConcurrentLeasersNeverShareADelivery) {
