@@ -7,10 +7,13 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
 
 #include "common/time_format.h"
 #include "notify/webhook.h"
 #include "state/memory_state_store.h"
+#include "support/test_database.h"
 #include "support/webhook_receiver.h"
 
 namespace orc {
@@ -353,6 +356,60 @@ TEST_F(LateTest, ASlotThatSucceededInTimeIsNotLateAndAPausedJobNeverIs) {
   Tick(*notifier);
   EXPECT_EQ(receiver.Count(), 0u);
 }
+
+// Two orc processes sharing one database, each with its notifier, ticking at once: every run
+// still alerts once per target, and every late slot once.
+class SharedDatabaseTest : public ::testing::TestWithParam<testing::TestBackend> {};
+
+TEST_P(SharedDatabaseTest, TwoNotifiersOnOneDatabaseAlertOnce) {
+  FakeClock clock(kStart);
+  testing::TestDatabase database(GetParam());
+  std::unique_ptr<StateStore> first = testing::OpenTestStore(database, clock);
+  std::unique_ptr<StateStore> second = testing::OpenTestStore(database, clock);
+  ASSERT_TRUE(first && second);
+  WebhookReceiver receiver;
+  Job job;
+  job.job_name = "shared";
+  job.schedule = "*/10 * * * *";
+  job.sla_s = 60;
+  Task task;
+  task.task_name = "load";
+  task.transform_config = R"({"type":"sql","db_path":":memory:","sql":"select 1"})";
+  job.tasks = {task};
+  job.notify =
+      json::array({{{"on", {"failure", "late"}}, {"webhook", {{"url", receiver.Url()}}}}}).dump();
+  Result<Job> created = first->CreateJob(job);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  for (int i = 0; i < 10; ++i) {
+    Result<orc::Run> queued = first->EnqueueRun(NewRun{.job_id = created->job_id});
+    ASSERT_TRUE(queued.ok());
+    ASSERT_TRUE(first->ClaimRun("worker", kLease).ok());
+    ASSERT_TRUE(first->FinishRun(queued->run_id, "worker", {.status = RunStatus::kFailed}).ok());
+  }
+  clock.Advance(std::chrono::minutes(35));  // slots at 00:10, 00:20, 00:30: all late
+  const NotifierOptions options{.network = {.allowed_hosts = {{.host = "127.0.0.1"}}}};
+  Notifier one(*first, clock, options);
+  Notifier other(*second, clock, options);
+  std::thread racing([&] {
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(other.RunOnce().ok());
+  });
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(one.RunOnce().ok());
+  racing.join();
+  std::map<std::string, int> per_event;
+  std::set<std::string> ids;
+  for (const ReceivedWebhook& webhook : receiver.Received()) {
+    ++per_event[webhook.event];
+    ids.insert(webhook.delivery_id);
+  }
+  EXPECT_EQ(per_event["failure"], 10);
+  EXPECT_EQ(per_event["late"], 3);
+  EXPECT_EQ(ids.size(), receiver.Count()) << "a delivery was sent twice";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SharedDatabaseTest,
+                         ::testing::Values(testing::TestBackend::kSqlite,
+                                           testing::TestBackend::kPostgres),
+                         [](const auto& info) { return testing::BackendName(info.param); });
 
 }  // namespace
 }  // namespace orc
