@@ -146,6 +146,30 @@ TEST_F(AlertsTest, ADeliveryRefusedOnceArrivesAgainWithItsIdAndThenNeverMore) {
   EXPECT_EQ(orc.Wait(kExitTimeout), 0) << orc.Stderr();
 }
 
+TEST_F(AlertsTest, AnInvalidNotifyFileStopsServeNamingTheField) {
+  const std::string bad = directory_.File("notify.yaml");
+  std::ofstream(bad) << "- on: [failure]\n  webhook:\n    url: ftp://hooks.example/\n";
+  std::unique_ptr<Subprocess> refused =
+      testing::RunToCompletion(Orc(ServeArguments({"--notify", bad}), directory_), kExitTimeout);
+  EXPECT_EQ(refused->Wait(0ms), 1);
+  EXPECT_NE(refused->Stderr().find("--notify: " + bad +
+                                   "[0].webhook.url: must be an http:// or https:// URL"),
+            std::string::npos)
+      << refused->Stderr();
+
+  // The same list in YAML, valid, alerts for a job that names no target itself.
+  WebhookReceiver receiver;
+  std::ofstream(bad) << "- on: [failure]\n  webhook:\n    url: " << receiver.Url() << "\n";
+  Subprocess orc(Orc(ServeArguments({"--notify", bad}), directory_));
+  const int port = AwaitListening(orc);
+  ASSERT_GT(port, 0) << orc.Stderr();
+  ApiClient api(port);
+  RunToTheEnd(api, CreateJob(api, {{"retry", {{"max_attempts", 1}}}}));
+  EXPECT_TRUE(receiver.WaitFor(1, 10s)) << orc.Stderr();
+  orc.Signal(SIGTERM);
+  EXPECT_EQ(orc.Wait(kExitTimeout), 0) << orc.Stderr();
+}
+
 TEST_F(AlertsTest, TheSignatureVerifiesWithTheSecret) {
   const std::string secret = "a webhook secret, not stored anywhere";
   WebhookReceiver receiver;
