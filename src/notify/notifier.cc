@@ -22,6 +22,10 @@ constexpr size_t kMaxErrorExcerpt = 200;
 constexpr int kMaxScheduleSteps = 200000;
 // Batches of finished runs settled per tick at most: keeps a tick short when many runs ended.
 constexpr int kMaxSettleBatchesPerTick = 20;
+// The longest sla_s a job may have (api/job_json.cc), and how many late-slot records older than
+// any look-back a tick deletes.
+constexpr Duration kMaxSla = std::chrono::days(7);
+constexpr int kForgetPerTick = 1000;
 // A receiver's Retry-After is honoured up to this.
 constexpr Duration kMaxRetryAfter = std::chrono::hours(1);
 
@@ -298,7 +302,9 @@ Status Notifier::FindLateSlots() {
     }
     if (all_recorded) late_watermarks_[job.job_id] = now;
   }
-  return Status::Ok();
+  // Records of slots no look-back reaches again (a deadline is at most kMaxSla past its slot).
+  return store_.ForgetLateSlotsBefore(now - options_.late_lookback - kMaxSla, kForgetPerTick)
+      .status();
 }
 
 Status Notifier::SendDueDeliveries() {

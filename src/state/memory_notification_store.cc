@@ -87,6 +87,20 @@ Result<bool> MemoryStateStore::RecordLateSlot(const std::string& job_id, TimePoi
   return true;
 }
 
+Result<int> MemoryStateStore::ForgetLateSlotsBefore(TimePoint before, int limit) {
+  std::lock_guard lock(mutex_);
+  int deleted = 0;
+  for (auto it = late_slots_.begin(); it != late_slots_.end() && deleted < limit;) {
+    if (it->second < before) {
+      it = late_slots_.erase(it);
+      ++deleted;
+    } else {
+      ++it;
+    }
+  }
+  return deleted;
+}
+
 Result<std::vector<NotificationDelivery>> MemoryStateStore::LeaseDueDeliveries(
     const std::string& owner, Duration lease, int limit) {
   std::lock_guard lock(mutex_);

@@ -85,6 +85,7 @@ class MemoryStateStore final : public StateStore {
   Result<int> SettleNotices(const std::vector<RunNotice>& notices) override;
   Result<bool> RecordLateSlot(const std::string& job_id, TimePoint slot, TimePoint deadline,
                               const std::vector<NewDelivery>& deliveries) override;
+  Result<int> ForgetLateSlotsBefore(TimePoint before, int limit) override;
   Result<std::vector<NotificationDelivery>> LeaseDueDeliveries(const std::string& owner,
                                                                Duration lease, int limit) override;
   Status RecordDeliveryAttempt(const std::string& delivery_id, const std::string& owner,

@@ -347,6 +347,7 @@ CREATE TABLE late_slots (
   detected_at BIGINT NOT NULL,
   PRIMARY KEY (job_id, slot)
 ){without_rowid};
+CREATE INDEX late_slots_slot ON late_slots (slot);
 )sql";
 
 const std::vector<Migration>& AllMigrations() {

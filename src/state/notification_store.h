@@ -97,6 +97,10 @@ class NotificationStore {
   virtual Result<bool> RecordLateSlot(const std::string& job_id, TimePoint slot, TimePoint deadline,
                                       const std::vector<NewDelivery>& deliveries) = 0;
 
+  // Deletes up to `limit` late-slot records of slots before `before` (which the notifier no longer
+  // looks at); returns how many.
+  virtual Result<int> ForgetLateSlotsBefore(TimePoint before, int limit) = 0;
+
   // Takes up to `limit` pending deliveries that are due (next_attempt_at <= now) and not leased
   // (or whose lease expired) for `owner` until now + lease, earliest due first. Each is handed
   // to one caller at a time, across threads and processes.

@@ -129,6 +129,22 @@ Result<bool> SqlStateStore::RecordLateSlot(const std::string& job_id, TimePoint 
   return recorded;
 }
 
+Result<int> SqlStateStore::ForgetLateSlotsBefore(TimePoint before, int limit) {
+  int deleted = 0;
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kWrite, [&](SqlConnection& connection) -> Status {
+    // A bounded batch, found through late_slots_slot, then by primary key.
+    ORC_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        connection.Execute("DELETE FROM late_slots WHERE (job_id, slot) IN (SELECT job_id, slot "
+                           "FROM late_slots WHERE slot < $1 ORDER BY slot LIMIT $2) "
+                           "RETURNING job_id",
+                           {ToStoredTime(before), int64_t{limit}}));
+    deleted = static_cast<int>(rows.size());
+    return Status::Ok();
+  }));
+  return deleted;
+}
+
 Result<std::vector<NotificationDelivery>> SqlStateStore::LeaseDueDeliveries(
     const std::string& owner, Duration lease, int limit) {
   const TimePoint now = clock_.Now();

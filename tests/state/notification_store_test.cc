@@ -203,6 +203,21 @@ TEST_P(NotificationStoreTest, ALateSlotIsRecordedOnce) {
   EXPECT_TRUE(leased[0].run_id.empty());
 }
 
+TEST_P(NotificationStoreTest, OldLateSlotsAreForgottenABatchAtATime) {
+  for (int hour = 1; hour <= 3; ++hour) {
+    ASSERT_TRUE(
+        *store_->RecordLateSlot(job_.job_id, kStart - std::chrono::hours(hour), kStart, {}));
+  }
+  Result<int> forgotten = store_->ForgetLateSlotsBefore(kStart - std::chrono::minutes(90), 1);
+  ASSERT_TRUE(forgotten.ok()) << forgotten.status().ToString();
+  EXPECT_EQ(*forgotten, 1);
+  EXPECT_EQ(*store_->ForgetLateSlotsBefore(kStart - std::chrono::minutes(90), 10), 1);
+  EXPECT_EQ(*store_->ForgetLateSlotsBefore(kStart - std::chrono::minutes(90), 10), 0);
+  // The one left is still known; a forgotten one could be recorded again.
+  EXPECT_FALSE(*store_->RecordLateSlot(job_.job_id, kStart - std::chrono::hours(1), kStart, {}));
+  EXPECT_TRUE(*store_->RecordLateSlot(job_.job_id, kStart - std::chrono::hours(3), kStart, {}));
+}
+
 TEST_P(NotificationStoreTest, ASlotWhoseRunSucceededInTimeIsNotLate) {
   const TimePoint slot = kStart - std::chrono::hours(1);
   Finished(RunStatus::kSuccess, slot);  // finished at kStart
