@@ -15,6 +15,7 @@
 #include "core/task_graph.h"
 #include "cron/cron_describe.h"
 #include "cron/cron_schedule.h"
+#include "notify/notify_config.h"
 #include "plugins/plugin_registry.h"
 #include "plugins/secrets.h"
 
@@ -247,6 +248,7 @@ Status ValidateJob(const Job& job, const PluginRegistry& plugins, const ConfigCh
                      "parameter's default");
     }
   }
+  ORC_RETURN_IF_ERROR(ParseNotifyText(job.notify, checks.secrets, "notify").status());
   if (job.sla_s && !*schedule) {
     return Invalid("sla_s", "needs a schedule: it is how long after a slot its run must succeed");
   }

@@ -106,6 +106,24 @@ void AddServeOptions(CLI::App& serve, ServeOptions& options) {
       "Let the api extractor reach every loopback, private and link-local address (never "
       "cloud metadata endpoints, which only --allow-host opens)");
   serve
+      .add_option("--notify", options.notify_file,
+                  "A JSON or YAML file of notification targets (as a job's notify) that alert "
+                  "for every job")
+      ->envname("ORC_NOTIFY")
+      ->type_name("FILE");
+  serve
+      .add_option("--public-url", options.public_url,
+                  "Where people reach this server's dashboard, for links in alerts (default: "
+                  "http:// and the --bind address)")
+      ->envname("ORC_PUBLIC_URL")
+      ->type_name("URL");
+  serve
+      .add_option("--notify-retry-s", options.notify_retry_s,
+                  "Seconds before a failed webhook is sent again, doubling at each try (at most "
+                  "20 minutes; 8 tries)")
+      ->check(WholeNumber(1, 3600))
+      ->capture_default_str();
+  serve
       .add_option("--task-memory-mb", options.task_memory_mb,
                   "Memory each task may use, in MiB, unless its job says otherwise (0: no limit)")
       ->envname("ORC_TASK_MEMORY_MB")

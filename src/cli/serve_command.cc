@@ -4,8 +4,10 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "api/api_context.h"
@@ -13,8 +15,10 @@
 #include "api/cron_handler.h"
 #include "api/dashboard_handler.h"
 #include "api/health_handler.h"
+#include "api/job_yaml.h"
 #include "api/jobs_handler.h"
 #include "api/metrics_handler.h"
+#include "api/notifications_handler.h"
 #include "api/openapi_handler.h"
 #include "api/router.h"
 #include "api/runs_handler.h"
@@ -23,6 +27,7 @@
 #include "common/random_source.h"
 #include "common/termination_signals.h"
 #include "common/version.h"
+#include "notify/notifier.h"
 #include "plugins/extractors/api/network_policy.h"
 #include "plugins/plugin_registry.h"
 #include "scheduler/scheduler.h"
@@ -163,11 +168,51 @@ void InstallRoutes(ApiServer& server, StateStore& store, ApiContext& context,
     InstallHealthRoutes(routes, &store);
     InstallJobRoutes(routes, context);
     InstallRunRoutes(routes, context);
+    InstallNotificationRoutes(routes, context);
     InstallMetricsRoute(routes, store, &workers);
     InstallCronRoutes(routes, context.clock);
     InstallOpenApiRoute(routes);
     InstallDashboardRoute(routes);
   });
+}
+
+// The notifier's settings: the server's own targets (--notify, JSON or YAML, checked like a job's
+// notify, errors naming the file and the field), where links point, the api extractor's network
+// policy. InvalidArgument says which option to change.
+Result<NotifierOptions> NotifierSettings(const ServeOptions& options, const HostPort& api,
+                                         const SecretPolicy& secrets) {
+  NotifierOptions settings{.secrets = secrets};
+  settings.retry.initial = std::chrono::seconds(options.notify_retry_s);
+  // Bound to every address: links name this machine's "localhost", which --public-url corrects.
+  const bool any_address = api.host.empty() || api.host == "0.0.0.0" || api.host == "::";
+  settings.public_url =
+      options.public_url.empty()
+          ? "http://" + HostPort{any_address ? "localhost" : api.host, api.port}.ToString()
+          : options.public_url;
+  while (settings.public_url.ends_with('/')) settings.public_url.pop_back();
+  for (const std::string& host : options.allow_hosts) {
+    ORC_ASSIGN_OR_RETURN(AllowedHost allowed, ParseAllowedHost(host));
+    settings.network.allowed_hosts.push_back(std::move(allowed));
+  }
+  settings.network.allow_private = options.allow_private;
+  if (options.notify_file.empty()) return settings;
+  const std::string& path = options.notify_file;
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  if (!file) return InvalidArgumentError("--notify: cannot read " + path);
+  // JSON is read as JSON; anything else as YAML: a list of targets, read like a list of jobs.
+  nlohmann::json targets = nlohmann::json::parse(text.str(), nullptr, false);
+  if (targets.is_discarded()) {
+    Result<std::vector<YamlJob>> items = ParseYamlJobs(text.str(), path);
+    if (!items.ok()) return items.status().WithContext("--notify");
+    targets = nlohmann::json::array();
+    for (const YamlJob& item : *items) targets.push_back(item.body);
+  }
+  Result<std::vector<NotifyTarget>> parsed = ParseNotifyTargets(targets, &secrets, path);
+  if (!parsed.ok()) return parsed.status().WithContext("--notify");
+  settings.server_targets = std::move(*parsed);
+  return settings;
 }
 
 // Starts the workers, then the scheduler; if the scheduler cannot start, the workers stop again.
@@ -252,8 +297,19 @@ int ServeCommand(const ServeOptions& options, Clock& clock) {
                      .run_events = &workers,
                      .scheduler = &scheduler,
                      .config_checks = {.paths = &paths, .secrets = &secrets}};
+  Result<NotifierOptions> notifier_options =
+      NotifierSettings(options, HostPort{bind.host, server.port()}, secrets);
+  if (!notifier_options.ok()) {
+    spdlog::error("{}", notifier_options.status().message());
+    return kExitFailure;
+  }
+  Notifier notifier(**store, clock, std::move(*notifier_options));
   InstallRoutes(server, **store, context, workers);
   if (!StartExecution(workers, worker_options.workers, scheduler)) return kExitFailure;
+  if (Status started = notifier.Start(); !started.ok()) {
+    spdlog::error("cannot start the notifier: {}", started.message());
+    return kExitFailure;
+  }
   spdlog::info("orc {} listening on http://{} (state: {})", kVersion,
                HostPort{bind.host, server.port()}.ToString(), database.redacted);
 
@@ -261,6 +317,9 @@ int ServeCommand(const ServeOptions& options, Clock& clock) {
   // The API is closed: no new runs from this process. Running ones get the grace period.
   scheduler.Stop();
   workers.Shutdown(std::chrono::seconds(options.shutdown_grace_s));
+  // After the workers, so that runs ending in the grace period still alert; a send in flight is
+  // cut short and left for the next start (its lease expires).
+  notifier.Stop();
   if (!served.ok()) {
     spdlog::error("{}", served.message());
     return kExitFailure;

@@ -24,6 +24,12 @@ struct ServeOptions {
   std::vector<std::string> allow_hosts;  // HOST or HOST:PORT
   bool allow_private = false;
   int task_memory_mb = 2048;  // 0: no limit
+  // Alerts (docs/operations.md): a JSON or YAML file of notification targets for every job; the
+  // dashboard's address for links in alerts (empty: http://<bind address>); the first delay
+  // before a failed webhook is sent again.
+  std::string notify_file;
+  std::string public_url;
+  int notify_retry_s = 30;
 };
 
 // Validates the options, serves until a termination signal, and returns the exit code. The

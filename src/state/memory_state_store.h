@@ -9,8 +9,9 @@
 // store, or another process, sees none of it); orc itself never opens one. A job with
 // max_active_runs below 1 is InvalidArgument here, where the databases' CHECK makes it Internal.
 //
-// Its methods are split over two files: memory_state_store.cc (plumbing, jobs, keyed writes,
-// cursors, health) and memory_run_store.cc (runs, task runs and logs).
+// Its methods are split over three files: memory_state_store.cc (plumbing, jobs, keyed writes,
+// cursors, health), memory_run_store.cc (runs, task runs and logs) and
+// memory_notification_store.cc (run notices, deliveries, late slots).
 //
 // Thread safety: all methods are safe to call concurrently; each is atomic under one mutex. The
 // Clock is borrowed and must outlive the store. A ReplyTo given to a keyed write runs under that
@@ -80,6 +81,17 @@ class MemoryStateStore final : public StateStore {
   Status SetCursor(const std::string& task_id, const std::string& key,
                    const std::string& value) override;
 
+  Result<std::vector<std::string>> PendingNotices(int limit) override;
+  Result<int> SettleNotices(const std::vector<RunNotice>& notices) override;
+  Result<bool> RecordLateSlot(const std::string& job_id, TimePoint slot, TimePoint deadline,
+                              const std::vector<NewDelivery>& deliveries) override;
+  Result<int> ForgetLateSlotsBefore(TimePoint before, int limit) override;
+  Result<std::vector<NotificationDelivery>> LeaseDueDeliveries(const std::string& owner,
+                                                               Duration lease, int limit) override;
+  Status RecordDeliveryAttempt(const std::string& delivery_id, const std::string& owner,
+                               const DeliveryAttempt& attempt) override;
+  Result<std::vector<NotificationDelivery>> ListRunDeliveries(const std::string& run_id) override;
+
   Status Ping() override;
 
  private:
@@ -89,6 +101,13 @@ class MemoryStateStore final : public StateStore {
     std::map<std::string, TaskRun> task_runs;  // by task_id
     std::vector<RunLogLine> log;               // in line order
     int64_t log_lines = 0;                     // lines numbered so far, kept or dropped
+    bool notice_pending = true;                // the notifier has not looked at it finished
+  };
+  // A delivery with its lease.
+  struct StoredDelivery {
+    NotificationDelivery delivery;
+    std::string lease_owner;
+    std::optional<TimePoint> lease_expires_at;
   };
   // Where a queued run stands in the claim order: (available_at, queued_at, run_id).
   using QueuePlace = std::tuple<TimePoint, TimePoint, std::string>;
@@ -126,6 +145,10 @@ class MemoryStateStore final : public StateStore {
   static std::optional<TimePoint> Stored(const std::optional<TimePoint>& time);
   static TaskRun Stored(TaskRun task_run);
   static Status NoJob(const std::string& job_id);
+  // Inserts deliveries as SqlStateStore::InsertDeliveries does. With mutex_ held.
+  int InsertDeliveries(const std::string& job_id, const std::string& run_id,
+                       std::optional<TimePoint> slot, const std::vector<NewDelivery>& deliveries,
+                       TimePoint now);
   // The items from `offset` on, at most `limit`, with the count of all.
   template <typename T>
   static Page<T> PageOf(std::vector<T> all, int limit, int offset) {
@@ -150,6 +173,9 @@ class MemoryStateStore final : public StateStore {
   std::set<std::pair<std::string, TimePoint>> slots_;  // (job_id, scheduled_for) that have a run
   std::map<std::pair<std::string, std::string>, std::string> cursors_;  // by (task_id, key)
   std::map<std::string, IdempotencyRecord> idempotency_records_;        // by key
+  std::map<std::string, StoredDelivery> deliveries_;                    // by delivery_id
+  std::set<std::string> delivery_keys_;  // "run|event|target" and "job|slot|event|target" taken
+  std::set<std::pair<std::string, TimePoint>> late_slots_;  // (job_id, slot) recorded late
 };
 
 }  // namespace orc

@@ -320,6 +320,50 @@ ALTER TABLE jobs ADD COLUMN notify TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN sla_s INTEGER;
 )sql";
 
+// Alerts (notify/notifier.h). A run is queued with its notice pending; the notifier finds it
+// finished through the partial index, creates its deliveries and clears the flag in one
+// transaction, so finishing a run writes nothing more and a crash loses no alert. Runs already
+// there get no notice: no alerts for history. Deliveries are the outbox: unique per run (or late
+// slot), event and target, leased while one process sends them, found when due by their own
+// partial index and by run for the run's page. late_slots remembers which slots alerted late.
+constexpr std::string_view kNotifications = R"sql(
+ALTER TABLE runs ADD COLUMN notice_pending BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX runs_notice ON runs (run_id)
+  WHERE notice_pending AND status IN ('success', 'failed', 'cancelled');
+CREATE TABLE notify_deliveries (
+  delivery_id      TEXT PRIMARY KEY,
+  job_id           TEXT NOT NULL,
+  run_id           TEXT,
+  slot             BIGINT,
+  event            TEXT NOT NULL,
+  target           TEXT NOT NULL,
+  url              TEXT NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  BIGINT NOT NULL,
+  last_status_code INTEGER,
+  last_error       TEXT NOT NULL DEFAULT '',
+  lease_owner      TEXT NOT NULL DEFAULT '',
+  lease_expires_at BIGINT,
+  created_at       BIGINT NOT NULL,
+  delivered_at     BIGINT,
+  body             TEXT NOT NULL
+){without_rowid};
+CREATE UNIQUE INDEX notify_deliveries_run ON notify_deliveries (run_id, event, target)
+  WHERE run_id IS NOT NULL;
+CREATE UNIQUE INDEX notify_deliveries_slot ON notify_deliveries (job_id, slot, event, target)
+  WHERE slot IS NOT NULL;
+CREATE INDEX notify_deliveries_due ON notify_deliveries (next_attempt_at)
+  WHERE status = 'pending';
+CREATE TABLE late_slots (
+  job_id      TEXT NOT NULL,
+  slot        BIGINT NOT NULL,
+  detected_at BIGINT NOT NULL,
+  PRIMARY KEY (job_id, slot)
+){without_rowid};
+CREATE INDEX late_slots_slot ON late_slots (slot);
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
@@ -337,6 +381,7 @@ const std::vector<Migration>& AllMigrations() {
       {12, "failed and cancelled runs indexed", kFinalStatusIndexes, "", ""},
       {13, "task-run read progress", kTaskReadProgress, "", ""},
       {14, "run intervals, parameters and retries", kRunIntervals, "", ""},
+      {15, "alerts: run notices, webhook deliveries, late slots", kNotifications, "", ""},
   };
   return migrations;
 }

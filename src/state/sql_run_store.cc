@@ -83,13 +83,13 @@ Result<SqlRows> SqlStateStore::InsertQueuedRun(SqlConnection& connection, const 
                                                TimePoint now, std::string_view on_conflict) const {
   // max_attempts: how often a run whose worker vanished is handed out again before it fails.
   // Run ids are time-ordered (UUIDv7): runs are inserted in time order, so the table and its
-  // indexes grow at one end.
+  // indexes grow at one end. Its notice is pending: the notifier alerts once it finished.
   return connection.Execute(
       JoinSql({"INSERT INTO runs (run_id, job_id, status, triggered_by, scheduled_for, queued_at, "
                "available_at, max_attempts, created_at, updated_at, interval_start, interval_end, "
-               "params, retry_of, only_tasks) "
+               "params, retry_of, only_tasks, notice_pending) "
                "SELECT $1, job_id, 'queued', $2, $3, $4, $5, retry_max_attempts, $4, $4, $7, $8, "
-               "$9, $10, $11 FROM jobs WHERE job_id = $6",
+               "$9, $10, $11, TRUE FROM jobs WHERE job_id = $6",
                dialect_->LockReferencedRow(), on_conflict, " RETURNING ", kRunColumns}),
       {NewUuidV7(now), std::string(ToString(new_run.triggered_by)),
        NullableTime(new_run.scheduled_for), ToStoredTime(now),

@@ -8,9 +8,10 @@
 // Every method runs its statements through WithConnection, which runs them again when the
 // database says to try again; see there for what that asks of each method's body.
 //
-// Its methods are split over four files: sql_state_store.cc (plumbing, cursors, health),
-// sql_job_store.cc (jobs and tasks), sql_run_store.cc (runs, task runs and logs) and
-// sql_idempotency_store.cc (writes made at most once per idempotency key).
+// Its methods are split over five files: sql_state_store.cc (plumbing, cursors, health),
+// sql_job_store.cc (jobs and tasks), sql_run_store.cc (runs, task runs and logs),
+// sql_idempotency_store.cc (writes made at most once per idempotency key) and
+// sql_notification_store.cc (run notices, webhook deliveries, late slots).
 #pragma once
 
 #include <functional>
@@ -85,6 +86,17 @@ class SqlStateStore final : public StateStore {
   Result<std::optional<IdempotencyRecord>> GetIdempotencyRecord(const std::string& key) override;
   Result<int> DeleteExpiredIdempotencyRecords(int limit) override;
 
+  Result<std::vector<std::string>> PendingNotices(int limit) override;
+  Result<int> SettleNotices(const std::vector<RunNotice>& notices) override;
+  Result<bool> RecordLateSlot(const std::string& job_id, TimePoint slot, TimePoint deadline,
+                              const std::vector<NewDelivery>& deliveries) override;
+  Result<int> ForgetLateSlotsBefore(TimePoint before, int limit) override;
+  Result<std::vector<NotificationDelivery>> LeaseDueDeliveries(const std::string& owner,
+                                                               Duration lease, int limit) override;
+  Status RecordDeliveryAttempt(const std::string& delivery_id, const std::string& owner,
+                               const DeliveryAttempt& attempt) override;
+  Result<std::vector<NotificationDelivery>> ListRunDeliveries(const std::string& run_id) override;
+
   Status Ping() override;
 
  private:
@@ -135,6 +147,11 @@ class SqlStateStore final : public StateStore {
   // NotHeldError); without one, the caller has checked (FinishRun, in its transaction).
   Status UpsertTaskRun(SqlConnection& connection, const TaskRun& task_run,
                        const std::string* owner = nullptr);
+  // Inserts `deliveries` for a run (`run_id`) or a late slot (`slot`), pending and due `now`; one
+  // whose (run or slot, event, target) exists is skipped. Returns how many were inserted.
+  static Result<int> InsertDeliveries(SqlConnection& connection, const std::string& job_id,
+                                      const std::string& run_id, std::optional<TimePoint> slot,
+                                      const std::vector<NewDelivery>& deliveries, TimePoint now);
   // Raises the job change counter (JobsVersion), inside a job write's transaction.
   static Status CountJobChange(SqlConnection& connection);
 

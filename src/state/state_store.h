@@ -13,6 +13,8 @@
 //                                                  metrics, the workers (resuming a run)
 //   RunLogStore       (state/run_log_store.h)      run logs: the workers' RunLog, the API
 //   IdempotentWrites  (state/idempotent_writes.h)  writes made once per idempotency key: the API
+//   NotificationStore (state/notification_store.h) run notices, webhook deliveries and late
+//                                                  slots: the notifier, the API (a run's alerts)
 // plus, on StateStore itself, the task cursors and Ping() (the health check).
 //
 // Every method is one atomic unit against the database: a job is never stored with half its
@@ -38,6 +40,7 @@
 #include "state/database_url.h"
 #include "state/idempotent_writes.h"
 #include "state/job_store.h"
+#include "state/notification_store.h"
 #include "state/run_history.h"
 #include "state/run_log_store.h"
 #include "state/run_queue.h"
@@ -61,7 +64,8 @@ class StateStore : public JobStore,
                    public RunQueue,
                    public RunHistory,
                    public RunLogStore,
-                   public IdempotentWrites {
+                   public IdempotentWrites,
+                   public NotificationStore {
  public:
   // The unkeyed and the keyed writes share their names.
   using IdempotentWrites::CreateJob;

@@ -11,6 +11,7 @@
 #include "api/health_handler.h"
 #include "api/jobs_handler.h"
 #include "api/metrics_handler.h"
+#include "api/notifications_handler.h"
 #include "api/router.h"
 #include "api/runs_handler.h"
 #include "common/time_format.h"
@@ -36,6 +37,7 @@ class OpenApiHandlerTest : public ::testing::Test {
     InstallHealthRoutes(router_, store_.get());
     InstallJobRoutes(router_, *context_);
     InstallRunRoutes(router_, *context_);
+    InstallNotificationRoutes(router_, *context_);
     InstallMetricsRoute(router_, *store_, nullptr);
     InstallCronRoutes(router_, clock_);
     InstallOpenApiRoute(router_);

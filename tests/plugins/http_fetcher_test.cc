@@ -238,6 +238,25 @@ TEST_F(HttpFetcherTest, ARedirectWithinTheOriginKeepsTheCredentials) {
   EXPECT_EQ(received.headers.find("Cookie")->second, "session=7");
 }
 
+TEST_F(HttpFetcherTest, ARedirectIsReturnedAsItIsWhenNotToBeFollowed) {
+  Server server;
+  bool landed = false;
+  server->Post("/hook", [](const httplib::Request&, httplib::Response& response) {
+    response.set_redirect("/landing", 307);
+  });
+  server->Post("/landing", [&landed](const httplib::Request& request, httplib::Response& response) {
+    landed = true;
+    Ok(request, response);
+  });
+  HttpRequest request{.method = "POST", .url = server.Url("/hook"), .body = "{}"};
+  request.follow_redirects = false;
+  Result<HttpResponse> response = Fetch(request, AllowLoopback());
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 307);
+  EXPECT_EQ(response->url, server.Url("/hook"));
+  EXPECT_FALSE(landed) << "a webhook's POST is never sent elsewhere";
+}
+
 TEST_F(HttpFetcherTest, ARedirectIsCheckedByThePolicyAndNamedWithoutItsQuery) {
   Server server;
   server->Get("/start", [](const httplib::Request&, httplib::Response& response) {

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "common/uuid.h"
 #include "state/flaky_connection.h"
 #include "support/test_database.h"
 
@@ -118,6 +119,22 @@ inline void ExpectRetriedCallsStartOver(TestBackend backend) {
   Result<std::vector<TaskRun>> task_runs = store.GetTaskRuns(run_id);
   ASSERT_TRUE(task_runs.ok()) << task_runs.status().ToString();
   EXPECT_EQ(task_runs->size(), 3u);
+
+  // A settle whose delivery insert failed after the notice was cleared: each delivery once, the
+  // count not doubled.
+  const auto delivery = [&](const std::string& event) {
+    return NewDelivery{.delivery_id = NewUuidV7(clock.Now()),
+                       .event = event,
+                       .target = "t",
+                       .url = "https://hooks.example/",
+                       .body = "{}"};
+  };
+  faults.FailStatement("INSERT INTO notify_deliveries");
+  Result<int> settled = store.SettleNotices({{run_id, {delivery("success"), delivery("failure")}}});
+  ASSERT_TRUE(settled.ok()) << settled.status().ToString();
+  EXPECT_EQ(faults.fired(), ++armed);
+  EXPECT_EQ(*settled, 2);
+  EXPECT_EQ(store.ListRunDeliveries(run_id)->size(), 2u);
 
   // A reclaim whose last statement failed: each expired lease reported once.
   Result<std::optional<Run>> lost = store.ClaimRun("lost worker", std::chrono::seconds(30));

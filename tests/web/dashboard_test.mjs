@@ -578,6 +578,17 @@ async function main() {
     await page.locator('[data-role=sla]', { hasText: '3,600 s (1 h) after the slot' }).waitFor();
     assert.equal(await page.evaluate(() => window.pwned), undefined);
 
+    // A run's alerts: the job's webhook points at loopback, which the server's network policy
+    // refuses, so its delivery fails at once; the run page shows it with the reason.
+    const alerting = await apiPost(base, '/jobs', { job_name: 'alerting', tasks: [{ task_name: 'one',
+      transform_config: { type: 'sql', db_path: 'bulk.duckdb', sql: 'SELECT 1' } }],
+      notify: [{ on: ['success'], webhook: { url: 'http://127.0.0.1:1/hook' } }] });
+    const alertRun = await apiPost(base, `/jobs/${alerting.job_id}/run`);
+    await page.goto(`${base}/#/runs/${alertRun.run_id}`);
+    const alertRow = page.locator('#run-notifications-table tbody tr', { hasText: 'success' });
+    await alertRow.locator('[data-status=failed]').waitFor();
+    assert.match(await alertRow.textContent(), /http:\/\/127\.0\.0\.1:1\/hook.*loopback/);
+
     assert.deepEqual(foreign, [], 'the dashboard fetched only from the orc server');
     assert.deepEqual(pageErrors, [], 'no script errors');
     console.log(`dashboard test passed; screenshots in ${outputDir}`);

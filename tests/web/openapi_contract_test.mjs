@@ -294,6 +294,9 @@ async function runs({ jobId, runId }) {
   await call('get', '/runs/{run_id}/logs', { params: { run_id: runId }, query: { after: 1, limit: 1 }, expect: 200 });
   await call('get', '/runs/{run_id}/logs', { params: { run_id: runId }, query: { after: -1 }, expect: 400 });
   await call('get', '/runs/{run_id}/logs', { params: { run_id: crypto.randomUUID() }, expect: 404 });
+  const notifications = await call('get', '/runs/{run_id}/notifications', { params: { run_id: runId }, expect: 200 });
+  assert.ok(Array.isArray(notifications.body.items));
+  await call('get', '/runs/{run_id}/notifications', { params: { run_id: crypto.randomUUID() }, expect: 404 });
   await call('post', '/runs/{run_id}/cancel', { params: { run_id: runId }, expect: 409 });
   await call('post', '/runs/{run_id}/cancel', { params: { run_id: crypto.randomUUID() }, expect: 404 });
 

@@ -19,6 +19,7 @@ class PostgresDialect final : public SqlDialect {
 
   std::string_view LockReferencedRow() const override { return " FOR KEY SHARE"; }
   std::string_view LockRowToDelete() const override { return " FOR UPDATE"; }
+  std::string_view LockRowToTake() const override { return " FOR UPDATE SKIP LOCKED"; }
 
   std::string LeavingRunning(Runs runs, std::string_view update) const override {
     return LeavingRunningThen(runs, update, "");

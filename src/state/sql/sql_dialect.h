@@ -46,6 +46,10 @@ class SqlDialect {
   // deleted, so that inserts pointing to it wait until the delete commits.
   virtual std::string_view LockReferencedRow() const = 0;
   virtual std::string_view LockRowToDelete() const = 0;
+  // Appended to a subquery that picks a row to take (a webhook delivery to send): locks it for
+  // this writer and passes over rows another writer holds, so concurrent takers never wait for
+  // each other nor take one row twice; empty where writers take turns anyway (SQLite).
+  virtual std::string_view LockRowToTake() const = 0;
 
   // How many runs an UPDATE may change: one (by its run_id), or any number.
   enum class Runs { kOne, kMany };

@@ -15,6 +15,7 @@ class SqliteDialect final : public SqlDialect {
 
   std::string_view LockReferencedRow() const override { return {}; }
   std::string_view LockRowToDelete() const override { return {}; }
+  std::string_view LockRowToTake() const override { return {}; }
 
   std::string LeavingRunning(Runs /*runs*/, std::string_view update) const override {
     return std::string(update);

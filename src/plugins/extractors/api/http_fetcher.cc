@@ -243,7 +243,7 @@ Result<HttpResponse> HttpFetcher::Fetch(const HttpRequest& request, const std::s
   for (int redirects = 0;; ++redirects) {
     std::string target;
     ORC_ASSIGN_OR_RETURN(HttpResponse response, FetchOnce(hop, what, policy, interrupter, target));
-    if (!IsRedirect(response.status) || target.empty()) {
+    if (!IsRedirect(response.status) || target.empty() || !request.follow_redirects) {
       response.url = hop.url;
       return response;
     }

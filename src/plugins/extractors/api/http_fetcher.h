@@ -51,6 +51,8 @@ struct HttpRequest {
   // The body as the caller gets it, after decompression: past it the transfer is aborted, so a
   // small compressed body cannot grow to fill the memory.
   size_t max_body_bytes = size_t{256} << 20;
+  // False: a redirect is returned as the response (a webhook's POST is never sent elsewhere).
+  bool follow_redirects = true;
   // Ask for a gzip, deflate or brotli body (decoded here). Pays off over slow links; on fast ones
   // the server's compression costs more than it saves.
   bool accept_compressed = false;
