@@ -148,6 +148,9 @@ Status MemoryStateStore::DeleteJob(const std::string& job_id) {
   }
   std::erase_if(runs_, [&](const auto& entry) { return entry.second.run.job_id == job_id; });
   std::erase_if(slots_, [&](const auto& slot) { return slot.first == job_id; });
+  std::erase_if(deliveries_,
+                [&](const auto& entry) { return entry.second.delivery.job_id == job_id; });
+  std::erase_if(late_slots_, [&](const auto& slot) { return slot.first == job_id; });
   running_.erase(job_id);
   jobs_.erase(job_id);
   ++jobs_version_;

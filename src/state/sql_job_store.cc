@@ -325,6 +325,12 @@ Status SqlStateStore::DeleteJob(const std::string& job_id) {
                             .status());
     ORC_RETURN_IF_ERROR(
         connection.Execute("DELETE FROM runs WHERE job_id = $1", {job_id}).status());
+    // Its alerts go with it: pending ones would have nowhere to go (deleting a job is rare, so
+    // the deliveries are scanned rather than indexed by job).
+    ORC_RETURN_IF_ERROR(
+        connection.Execute("DELETE FROM notify_deliveries WHERE job_id = $1", {job_id}).status());
+    ORC_RETURN_IF_ERROR(
+        connection.Execute("DELETE FROM late_slots WHERE job_id = $1", {job_id}).status());
     ORC_RETURN_IF_ERROR(
         connection.Execute("DELETE FROM job_concurrency WHERE job_id = $1", {job_id}).status());
     ORC_RETURN_IF_ERROR(

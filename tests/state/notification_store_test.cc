@@ -203,6 +203,20 @@ TEST_P(NotificationStoreTest, ALateSlotIsRecordedOnce) {
   EXPECT_TRUE(leased[0].run_id.empty());
 }
 
+// A deleted job's alerts go with it: nothing is left to send to targets it no longer has.
+TEST_P(NotificationStoreTest, DeletingAJobTakesItsDeliveriesAndLateSlots) {
+  const orc::Run run = Finished(RunStatus::kFailed);
+  ASSERT_TRUE(store_
+                  ->SettleNotices({RunNotice{.run_id = run.run_id,
+                                             .deliveries = {Delivery(clock_.Now(), "failure")}}})
+                  .ok());
+  ASSERT_TRUE(*store_->RecordLateSlot(job_.job_id, kStart - std::chrono::hours(1), kStart,
+                                      {Delivery(clock_.Now(), "late")}));
+  ASSERT_TRUE(store_->DeleteJob(job_.job_id).ok());
+  EXPECT_TRUE(Lease("notifier").empty());
+  EXPECT_EQ(*store_->ForgetLateSlotsBefore(kStart + std::chrono::hours(1), 100), 0);
+}
+
 TEST_P(NotificationStoreTest, OldLateSlotsAreForgottenABatchAtATime) {
   for (int hour = 1; hour <= 3; ++hour) {
     ASSERT_TRUE(
