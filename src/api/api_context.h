@@ -3,6 +3,8 @@
 // server's request threads.
 #pragma once
 
+#include <memory>
+
 #include "common/clock.h"
 #include "core/run_events.h"
 #include "core/slot_planner.h"
@@ -11,6 +13,7 @@
 namespace orc {
 
 class StateStore;
+class IdempotencyKeys;
 
 struct ApiContext {
   // The whole store: between them the handlers use every role of it (jobs, the run queue, run
@@ -27,6 +30,9 @@ struct ApiContext {
   // What a job's plugin configurations are checked against when it is written: the files and
   // environment variables jobs may use. Empty (nothing confined) unless the owner sets them.
   ConfigChecks config_checks;
+  // The Idempotency-Key requests this server serves, one for every route that takes a key; made
+  // when the first such route is installed (IdempotencyKeysOf, api/idempotency_keys.h).
+  std::shared_ptr<IdempotencyKeys> idempotency_keys;
 
   void RunEnqueued() const {
     if (run_events != nullptr) run_events->RunEnqueued();

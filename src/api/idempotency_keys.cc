@@ -5,6 +5,12 @@
 
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
+#include "api/api_context.h"
+#include "api/job_json.h"
+#include "state/state_store.h"
+
 namespace orc {
 namespace {
 
@@ -180,6 +186,21 @@ void IdempotencyKeys::DeleteSomeExpired() {
     const std::lock_guard<std::mutex> lock(mutex_);
     next_cleanup_ = now;  // more are left: the next keyed request deletes another batch
   }
+}
+
+Result<IdempotentReply> RunQueued(const Run& run) {
+  return IdempotentReply{
+      .status = 202,
+      .content_type = "application/json",
+      .location = "/runs/" + run.run_id,
+      .body = RunToJson(run).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
+IdempotencyKeys& IdempotencyKeysOf(ApiContext& context) {
+  if (!context.idempotency_keys) {
+    context.idempotency_keys = std::make_shared<IdempotencyKeys>(context.store, context.clock);
+  }
+  return *context.idempotency_keys;
 }
 
 }  // namespace orc

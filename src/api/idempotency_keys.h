@@ -1,6 +1,7 @@
 // IdempotencyKeys: the Idempotency-Key request header (the IETF httpapi draft "The
 // Idempotency-Key HTTP Header Field", as payment APIs such as Stripe's use it) on the routes that
-// create something: POST /jobs, POST /jobs/{job_id}/run and POST /jobs/{job_id}/backfill. A
+// create something: POST /jobs, POST /jobs/{job_id}/run, POST /jobs/{job_id}/backfill and the
+// retry and clear of a run (POST /runs/{run_id}/retry, /clear). A
 // client whose request got no reply (a lost connection, a timeout) sends it again with the same
 // key and gets the first reply back, status and body, with nothing done a second time.
 //
@@ -18,7 +19,7 @@
 //     the request, a 5xx whose transaction rolled back), so it is not kept: a retry with the key
 //     is served afresh.
 //
-// One per server, shared by the routes; thread-safe.
+// One per server (ApiContext::idempotency_keys), shared by the routes; thread-safe.
 #pragma once
 
 #include <functional>
@@ -31,6 +32,7 @@
 #include "api/error_response.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "core/run.h"
 #include "state/idempotent_writes.h"
 
 namespace orc {
@@ -48,7 +50,13 @@ std::string RequestFingerprint(const ApiRequest& request);
 // Writes `reply` as the response.
 void WriteReply(ApiResponse& response, IdempotentReply reply);
 
+// 202, the run's Location, the run: the reply to a request that queued one run.
+Result<IdempotentReply> RunQueued(const Run& run);
+
+struct ApiContext;
 class IdempotencyKeys;
+// The server's keys, made on first use; called while routes are installed (one thread).
+IdempotencyKeys& IdempotencyKeysOf(ApiContext& context);
 
 // One request's part in its key: made by IdempotencyKeys::Begin, kept while the handler serves
 // the request (this process answers 409 to the same key meanwhile). Move-only.

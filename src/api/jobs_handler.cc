@@ -100,14 +100,6 @@ void WriteJob(const ApiRequest& request, ApiResponse& response, int status,
   WriteReply(response, std::move(reply).value());
 }
 
-// 202, the run's Location, the run: the reply to a trigger.
-Result<IdempotentReply> RunQueued(const Run& run) {
-  return IdempotentReply{.status = 202,
-                         .content_type = "application/json",
-                         .location = "/runs/" + run.run_id,
-                         .body = JsonText(RunToJson(run))};
-}
-
 // 200, the runs queued: the reply to a backfill.
 Result<IdempotentReply> RunsQueued(const std::vector<Run>& runs) {
   nlohmann::json items = nlohmann::json::array();
@@ -438,12 +430,11 @@ void InstallJobRoutes(Router& router, ApiContext& context) {
       handler(context, request, response);
     };
   };
-  // Shared with the routes' handlers, which live as long as the router.
-  auto keys = std::make_shared<IdempotencyKeys>(context.store, context.clock);
+  IdempotencyKeys& keys = IdempotencyKeysOf(context);  // lives as long as the context
   using KeyedHandler = void (*)(ApiContext&, IdempotencyKeys&, const ApiRequest&, ApiResponse&);
-  auto bind_keyed = [&context, keys](KeyedHandler handler) {
-    return [&context, keys, handler](const ApiRequest& request, ApiResponse& response) {
-      handler(context, *keys, request, response);
+  auto bind_keyed = [&context, &keys](KeyedHandler handler) {
+    return [&context, &keys, handler](const ApiRequest& request, ApiResponse& response) {
+      handler(context, keys, request, response);
     };
   };
   router.Post("/jobs", "Create a job with its tasks", bind_keyed(CreateJob));

@@ -6,6 +6,7 @@
 
 #include "api/api_request.h"
 #include "api/error_response.h"
+#include "api/idempotency_keys.h"
 #include "api/job_json.h"
 #include "api/request_helpers.h"
 #include "api/router.h"
@@ -169,8 +170,8 @@ void GetRunLogs(ApiContext& context, const ApiRequest& request, ApiResponse& res
 // A run of the same job, interval and parameters as `run_id` that runs only the tasks `choose`
 // picks from the job's tasks and the run's task runs; the others keep their results.
 template <typename Choose>
-void QueuePartialRun(ApiContext& context, const std::string& run_id, Choose choose,
-                     ApiResponse& response) {
+void QueuePartialRun(ApiContext& context, KeyedRequest& keyed, const std::string& run_id,
+                     Choose choose, ApiResponse& response) {
   Result<Run> run = context.store.GetRun(run_id);
   if (!run.ok()) return WriteError(response, run.status());
   if (!IsFinal(run->status)) {
@@ -191,19 +192,21 @@ void QueuePartialRun(ApiContext& context, const std::string& run_id, Choose choo
                  .params = run->params,
                  .retry_of = run_id,
                  .only_tasks = std::move(*only_tasks)};
-  Result<Run> queued = context.store.EnqueueRun(new_run);
-  if (!queued.ok()) return WriteError(response, queued.status());
-  context.RunEnqueued();
-  response.SetHeader("Location", "/runs/" + queued->run_id);
-  WriteJson(response, 202, RunToJson(*queued));
+  const std::optional<Run> queued = keyed.Write<Run>(
+      response, RunQueued, [&] { return context.store.EnqueueRun(new_run); },
+      [&](const IdempotencyKey& key) { return context.store.EnqueueRun(new_run, key, RunQueued); });
+  if (queued) context.RunEnqueued();
 }
 
 // POST /runs/{id}/retry: re-run from failure.
-void RetryRun(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
+void RetryRun(ApiContext& context, IdempotencyKeys& keys, const ApiRequest& request,
+              ApiResponse& response) {
   Result<std::string> id = RunId(request);
   if (!id.ok()) return WriteError(response, id.status());
+  std::optional<KeyedRequest> keyed = keys.Begin(request, response);
+  if (!keyed) return;
   QueuePartialRun(
-      context, *id,
+      context, *keyed, *id,
       [&](const Job& job,
           const std::vector<TaskRun>& task_runs) -> Result<std::vector<std::string>> {
         std::vector<std::string> tasks = TasksToRetry(job.tasks, task_runs);
@@ -220,9 +223,12 @@ void RetryRun(ApiContext& context, const ApiRequest& request, ApiResponse& respo
 
 // POST /runs/{id}/clear {"task": NAME, "downstream": true}: runs one task again, and by default
 // the tasks downstream of it, as Airflow's clear does.
-void ClearTask(ApiContext& context, const ApiRequest& request, ApiResponse& response) {
+void ClearTask(ApiContext& context, IdempotencyKeys& keys, const ApiRequest& request,
+               ApiResponse& response) {
   Result<std::string> id = RunId(request);
   if (!id.ok()) return WriteError(response, id.status());
+  std::optional<KeyedRequest> keyed = keys.Begin(request, response);
+  if (!keyed) return;
   const std::optional<nlohmann::json> body = ReadJsonBody(request, response);
   if (!body) return;
   if (!body->is_object()) {
@@ -251,7 +257,7 @@ void ClearTask(ApiContext& context, const ApiRequest& request, ApiResponse& resp
   const std::string name = task->get<std::string>();
   const bool with_downstream = downstream == body->end() || downstream->get<bool>();
   QueuePartialRun(
-      context, *id,
+      context, *keyed, *id,
       [&](const Job& job, const std::vector<TaskRun>&) -> Result<std::vector<std::string>> {
         std::string names;
         for (const Task& each : job.tasks) {
@@ -271,6 +277,7 @@ void ClearTask(ApiContext& context, const ApiRequest& request, ApiResponse& resp
 }  // namespace
 
 void InstallRunRoutes(Router& router, ApiContext& context) {
+  IdempotencyKeys& keys = IdempotencyKeysOf(context);  // lives as long as the context
   router.Get(
       "/runs",
       "List runs, newest first (?job_id, ?status, ?limit, ?offset; ?latest_per_job=true: each "
@@ -290,14 +297,14 @@ void InstallRunRoutes(Router& router, ApiContext& context) {
   router.Post("/runs/{run_id}/retry",
               "Re-run from failure: a new run of the same job, interval and parameters that runs "
               "the tasks that did not succeed and those downstream of them",
-              [&context](const ApiRequest& request, ApiResponse& response) {
-                RetryRun(context, request, response);
+              [&context, &keys](const ApiRequest& request, ApiResponse& response) {
+                RetryRun(context, keys, request, response);
               });
   router.Post("/runs/{run_id}/clear",
               "Run one task of a finished run again ({\"task\": NAME, \"downstream\": true}) in "
               "a new run of the same interval and parameters",
-              [&context](const ApiRequest& request, ApiResponse& response) {
-                ClearTask(context, request, response);
+              [&context, &keys](const ApiRequest& request, ApiResponse& response) {
+                ClearTask(context, keys, request, response);
               });
   router.Get("/runs/{run_id}/logs", "A run's log lines, oldest first (?after=N for newer lines)",
              [&context](const ApiRequest& request, ApiResponse& response) {

@@ -28,9 +28,8 @@ int Queue(const ClientOptions& options, const std::string& path, const json& bod
           const WaitOptions& then, Clock& clock) {
   std::unique_ptr<ApiClient> client = ConnectOrReport(options);
   if (!client) return 1;
-  // Not sent again when the reply is lost: the routes take no Idempotency-Key, and a second
-  // request would queue a second run.
-  Result<json> run = client->Post(path, body);
+  // Sent with an Idempotency-Key: a reply lost on the way queues the run once all the same.
+  Result<json> run = client->PostOnce(path, body);
   if (!run.ok()) return ReportFailure(run.status());
   const std::string description =
       options.format() == OutputFormat::kTable ? Description(*client, *run) : "";

@@ -455,6 +455,15 @@ TEST_P(JobsApiTest, RetryAndClearQueueARunOfTheChosenTasks) {
   EXPECT_EQ(Error(Post(clear_path, R"({"task": "extract", "all": true})"), 400)["field"], "all");
   EXPECT_EQ(Error(Post("/runs/00000000-0000-4000-8000-000000000000/retry", ""), 404)["code"],
             "not_found");
+
+  // Keyed, a retry sent twice (its reply lost) queues one run.
+  const httplib::Headers key = {{"Idempotency-Key", "retry-once"}};
+  auto first = client_->Post(("/runs/" + queued + "/retry").c_str(), key, "", "application/json");
+  auto second = client_->Post(("/runs/" + queued + "/retry").c_str(), key, "", "application/json");
+  ASSERT_EQ(first->status, 202) << first->body;
+  ASSERT_EQ(second->status, 202) << second->body;
+  EXPECT_EQ(second->get_header_value("Idempotent-Replayed"), "true");
+  EXPECT_EQ(json::parse(first->body)["run_id"], json::parse(second->body)["run_id"]);
 }
 
 TEST_P(JobsApiTest, JobIdsSelectAPageOfJobsAndTheirLastRuns) {

@@ -331,7 +331,20 @@ async function activeRuns() {
   await call('post', '/runs/{run_id}/retry', { params: { run_id: third.body.run_id }, expect: 409 });
   await call('post', '/runs/{run_id}/clear',
     { params: { run_id: third.body.run_id }, body: { task: 'spin' }, expect: 409 });
-  await call('post', '/runs/{run_id}/retry', { params: { run_id: first.body.run_id }, expect: 202 });
+  // Keyed, a retry queues one run however often it is sent; the key with another request is a 422.
+  const retryKey = crypto.randomUUID();
+  const retried = await call('post', '/runs/{run_id}/retry',
+    { params: { run_id: first.body.run_id }, headers: { 'Idempotency-Key': retryKey }, expect: 202 });
+  const again = await call('post', '/runs/{run_id}/retry',
+    { params: { run_id: first.body.run_id }, headers: { 'Idempotency-Key': retryKey }, expect: 202 });
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  assert.equal(again.body.run_id, retried.body.run_id);
+  await call('post', '/runs/{run_id}/retry',
+    { params: { run_id: second.body.run_id }, headers: { 'Idempotency-Key': retryKey }, expect: 422 });
+  await call('post', '/runs/{run_id}/clear', { params: { run_id: first.body.run_id },
+    body: { task: 'spin' }, headers: { 'Idempotency-Key': retryKey }, expect: 422 });
+  await call('post', '/runs/{run_id}/retry',
+    { params: { run_id: first.body.run_id }, headers: { 'Idempotency-Key': '' }, expect: 400 });
   const refusal = await call('delete', '/jobs/{job_id}', { params, expect: 409 });
   assert.match(refusal.body.error.message, /force=true/);
   await call('delete', '/jobs/{job_id}', { params, query: { force: 'yes' }, expect: 400 });
@@ -345,7 +358,7 @@ async function activeRuns() {
   await call('delete', '/jobs/{job_id}', { params: { job_id: done.body.job_id }, expect: 204 });
 }
 
-// Idempotency-Key on the three operations that create: a retry with the key gets the first
+// Idempotency-Key on the operations that create (retry and clear: in activeRuns): a retry with the key gets the first
 // response again, marked replayed, and creates nothing; the key with another body is a 422; a
 // malformed key is a 400.
 async function idempotencyKeys() {
