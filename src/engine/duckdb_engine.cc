@@ -2,7 +2,11 @@
 
 #include <duckdb.h>
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <atomic>
@@ -272,6 +276,39 @@ void DuckDbEngine::DropMemoryDatabase() {
   memory_.reset();
 }
 
+namespace {
+
+// Creates the database file `path` whole or not at all. DuckDB creates a new file in place and
+// then writes its headers, so a process killed in between (kill -9, a lost machine) leaves a file
+// DuckDB refuses for good ("exists, but it is not a valid DuckDB database file"), and every later
+// task writing it fails. Here DuckDB creates it under a temporary name beside it, closes it (its
+// headers written and synced), and the file takes its name in one rename that never replaces a
+// file another process made meanwhile. A creation cut short leaves only the temporary file, which
+// the next creation overwrites. Callers writing a database hold its lock (executor/
+// database_file_locks.h), so no two processes create one file at once.
+Status CreateWhole(const std::filesystem::path& path, const DuckDbEngineOptions& options,
+                   const std::filesystem::path& spill) {
+  const std::filesystem::path creating =
+      path.parent_path() / ("." + path.filename().string() + ".creating");
+  const std::filesystem::path creating_wal = creating.string() + ".wal";
+  std::error_code ignored;
+  std::filesystem::remove(creating, ignored);
+  std::filesystem::remove(creating_wal, ignored);
+  ORC_ASSIGN_OR_RETURN(duckdb_database created, OpenDuckDb(creating.c_str(), options, spill));
+  duckdb_close(&created);
+  std::filesystem::remove(creating_wal, ignored);  // a new database has nothing to replay
+  if (renameat2(AT_FDCWD, creating.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+    const int error = errno;
+    std::filesystem::remove(creating, ignored);
+    if (error == EEXIST) return Status::Ok();  // made meanwhile: that one stands
+    return UnavailableError("cannot create the DuckDB database " + path.string() + ": " +
+                            std::generic_category().message(error));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::shared_ptr<DuckDbDatabase>> DuckDbEngine::Open(const char* path) {
   std::filesystem::path spill;
   if (!options_.spill_directory.empty()) {
@@ -282,6 +319,10 @@ Result<std::shared_ptr<DuckDbDatabase>> DuckDbEngine::Open(const char* path) {
                               options_.spill_directory.string() + ": " + error.message());
     }
     spill = options_.spill_directory / SpillSubdirectoryName();
+  }
+  if (std::error_code missing;
+      path != nullptr && !std::filesystem::exists(path, missing) && !missing) {
+    ORC_RETURN_IF_ERROR(CreateWhole(path, options_, spill));
   }
   ORC_ASSIGN_OR_RETURN(duckdb_database raw, OpenDuckDb(path, options_, spill));
   std::optional<std::string> allowed;

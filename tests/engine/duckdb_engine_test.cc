@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -32,6 +34,31 @@ TEST(DuckDbEngineTest, ConnectionsToOneFileShareOneDatabase) {
 }
 
 // The databases open at once share the machine's cores instead of taking them all each.
+// A new database file appears whole: created under a temporary name and renamed, so a process
+// killed while DuckDB writes its headers leaves no file DuckDB would refuse. A temporary file left
+// by such a kill is overwritten by the next creation.
+TEST(DuckDbEngineTest, ANewDatabaseFileAppearsWhole) {
+  testing::TempDir dir;
+  { std::ofstream(dir.File(".new.duckdb.creating")) << "half a header"; }
+  DuckDbEngine engine;
+  Result<std::unique_ptr<DuckDbConnection>> connection = engine.Connect(dir.File("new.duckdb"));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  ASSERT_TRUE((*connection)->Execute("CREATE TABLE t AS SELECT 42 AS answer").ok());
+  connection->reset();
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"new.duckdb"}));
+  DuckDbEngine again;
+  Result<std::unique_ptr<DuckDbConnection>> reopened = again.Connect(dir.File("new.duckdb"));
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  Result<DuckDbRows> rows = (*reopened)->Query("SELECT answer FROM t");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(rows->rows[0][0], "42");
+}
+
 TEST(DuckDbEngineTest, OpenDatabasesShareTheCores) {
   testing::TempDir dir;
   DuckDbEngine engine;
