@@ -194,7 +194,9 @@ Result<json> RunParams(const std::vector<ParamSpec>& params, const json& given) 
   }
   json values = json::object();
   if (given.is_object()) {
-    for (const auto& [name, value] : given.items()) {
+    for (const auto& item : given.items()) {
+      const std::string& name = item.key();
+      const nlohmann::json& value = item.value();
       const auto spec = std::find_if(params.begin(), params.end(),
                                      [&](const ParamSpec& param) { return param.name == name; });
       if (spec == params.end()) {
