@@ -24,10 +24,12 @@ std::optional<TimePoint> NextRunAt(const Job& job, TimePoint now) {
 std::optional<TimePoint> PreviousFireBefore(const CronSchedule& schedule, TimePoint time) {
   // Cron walks forward only: look back over a window that doubles until it holds a fire time,
   // then walk forward through the window to the last one before `time`. The window is at most
-  // twice the gap before `time`, so the walk is short for any schedule but the densest bursts.
+  // twice the gap before `time`, so the walk is short for any schedule but the densest bursts;
+  // starting at a second (a fire time is a whole second), a schedule firing every few seconds,
+  // whose slots the scheduler asks this of, finds its previous fire in a step or two.
   const TimePoint floor = TimePoint(date::sys_days(date::year(CronSchedule::kMinYear) / 1 / 1)) -
                           std::chrono::seconds(1);
-  Duration window = std::chrono::minutes(1);
+  Duration window = std::chrono::seconds(1);
   while (true) {
     const TimePoint from = time - window > floor ? time - window : floor;
     std::optional<TimePoint> fire = schedule.NextAfter(from);

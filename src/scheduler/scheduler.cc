@@ -182,18 +182,20 @@ void Scheduler::AddDueSlots(const std::string& label, const std::string& job_id,
                             const Planned& planned, TimePoint after, TimePoint now,
                             std::vector<NewRun>& slots) const {
   const CronSchedule& schedule = planned.schedule;
-  auto add = [&](TimePoint at) {
-    const DataInterval interval = SlotInterval(schedule, at);
+  // `start`: the slot before `at`, where the caller walked past it already.
+  auto add = [&](TimePoint at, std::optional<TimePoint> start) {
     slots.push_back(NewRun{.job_id = job_id,
                            .triggered_by = TriggeredBy::kScheduler,
                            .scheduled_for = at,
                            .available_at = at,
-                           .interval_start = interval.start,
-                           .interval_end = interval.end,
+                           .interval_start = start ? *start : SlotInterval(schedule, at).start,
+                           .interval_end = at,
                            .params = planned.params});
   };
   if (!planned.catchup) {
-    if (std::optional<TimePoint> latest = LatestSlot(schedule, after, now)) add(*latest);
+    if (std::optional<TimePoint> latest = LatestSlot(schedule, after, now)) {
+      add(*latest, std::nullopt);
+    }
     return;
   }
   // The most recent max_catchup slots, oldest first.
@@ -209,7 +211,11 @@ void Scheduler::AddDueSlots(const std::string& label, const std::string& job_id,
     spdlog::warn("scheduler: job {} missed {} slots; catching up the latest {}", label, total,
                  options_.max_catchup);
   }
-  for (TimePoint at : due) add(at);
+  std::optional<TimePoint> previous;
+  for (TimePoint at : due) {
+    add(at, previous);
+    previous = at;
+  }
 }
 
 void Scheduler::Enqueue(std::vector<NewRun> slots) {
@@ -242,22 +248,24 @@ Result<std::vector<NewRun>> Scheduler::BackfillSlots(const std::string& job_id, 
     return InvalidArgumentError("job " + job.job_name + " has no schedule to backfill");
   }
   if (end < start) return InvalidArgumentError("end is before start").WithField("end");
+  const std::string params = DefaultParams(job);
   std::vector<NewRun> slots;
+  std::optional<TimePoint> previous;  // the slot before, once the walk has passed one
   for (std::optional<TimePoint> at = schedule->NextAfter(start - std::chrono::microseconds(1));
-       at && *at <= end; at = schedule->NextAfter(*at)) {
+       at && *at <= end; previous = at, at = schedule->NextAfter(*at)) {
     if (static_cast<int>(slots.size()) >= options_.max_catchup) {
       return InvalidArgumentError("more than " + std::to_string(options_.max_catchup) +
                                   " slots from " + FormatRfc3339(start) + " to " +
                                   FormatRfc3339(end) + "; backfill a shorter range at a time")
           .WithField("end");
     }
-    const DataInterval interval = SlotInterval(*schedule, *at);
-    slots.push_back(NewRun{.job_id = job_id,
-                           .triggered_by = TriggeredBy::kBackfill,
-                           .scheduled_for = *at,
-                           .interval_start = interval.start,
-                           .interval_end = interval.end,
-                           .params = DefaultParams(job)});
+    slots.push_back(
+        NewRun{.job_id = job_id,
+               .triggered_by = TriggeredBy::kBackfill,
+               .scheduled_for = *at,
+               .interval_start = previous ? *previous : SlotInterval(*schedule, *at).start,
+               .interval_end = *at,
+               .params = params});
   }
   return slots;
 }
