@@ -141,16 +141,7 @@ Result<LeaseState> MemoryStateStore::RenewLease(const std::string& run_id, const
 
 Result<Run> MemoryStateStore::FinishRun(const std::string& run_id, const std::string& owner,
                                         const RunOutcome& outcome) {
-  if (!IsFinal(outcome.status)) {
-    return InvalidArgumentError("a run can only finish as success, failed or cancelled, not " +
-                                std::string(ToString(outcome.status)));
-  }
-  for (const TaskRun& task_run : outcome.task_runs) {
-    if (task_run.run_id != run_id) {
-      return InvalidArgumentError("the finish of run '" + run_id +
-                                  "' cannot save a task run of run '" + task_run.run_id + "'");
-    }
-  }
+  ORC_RETURN_IF_ERROR(CheckOutcome(run_id, outcome));
   std::lock_guard lock(mutex_);
   ORC_ASSIGN_OR_RETURN(StoredRun * stored, Held(run_id, owner));
   const TimePoint now = Now();

@@ -227,16 +227,7 @@ Result<LeaseState> SqlStateStore::RenewLease(const std::string& run_id, const st
 
 Result<Run> SqlStateStore::FinishRun(const std::string& run_id, const std::string& owner,
                                      const RunOutcome& outcome) {
-  if (!IsFinal(outcome.status)) {
-    return InvalidArgumentError("a run can only finish as success, failed or cancelled, not " +
-                                std::string(ToString(outcome.status)));
-  }
-  for (const TaskRun& task_run : outcome.task_runs) {
-    if (task_run.run_id != run_id) {
-      return InvalidArgumentError("the finish of run '" + run_id +
-                                  "' cannot save a task run of run '" + task_run.run_id + "'");
-    }
-  }
+  ORC_RETURN_IF_ERROR(CheckOutcome(run_id, outcome));
   Result<Run> run = NotFoundError("");
   // With task runs, the finish and the task runs commit together: in one statement or in one
   // transaction, as the dialect does it.

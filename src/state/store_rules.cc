@@ -35,4 +35,18 @@ std::string LogTruncatedMessage(int64_t cap) {
          " lines; later lines are dropped";
 }
 
+Status CheckOutcome(const std::string& run_id, const RunOutcome& outcome) {
+  if (!IsFinal(outcome.status)) {
+    return InvalidArgumentError("a run can only finish as success, failed or cancelled, not " +
+                                std::string(ToString(outcome.status)));
+  }
+  for (const TaskRun& task_run : outcome.task_runs) {
+    if (task_run.run_id != run_id) {
+      return InvalidArgumentError("the finish of run '" + run_id +
+                                  "' cannot save a task run of run '" + task_run.run_id + "'");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace orc

@@ -11,6 +11,7 @@
 #include "common/status.h"
 #include "core/job.h"
 #include "core/new_run.h"
+#include "state/run_queue.h"
 
 namespace orc {
 
@@ -29,5 +30,9 @@ Status SlotTakenError(const NewRun& new_run);
 
 // The line a run keeps last, at its cap of `cap` lines, in place of the lines dropped after it.
 std::string LogTruncatedMessage(int64_t cap);
+
+// What FinishRun takes: InvalidArgument for a status that is not final, or a task run of another
+// run than `run_id`.
+Status CheckOutcome(const std::string& run_id, const RunOutcome& outcome);
 
 }  // namespace orc
