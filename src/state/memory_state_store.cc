@@ -34,7 +34,10 @@ const Job* MemoryStateStore::FindJobByName(const std::string& job_name) const {
   return nullptr;
 }
 
-Status MemoryStateStore::CheckTasks(const Job& job) const {
+Status MemoryStateStore::CheckAndOrder(Job& job) const {
+  if (job.max_active_runs < 1) {
+    return InvalidArgumentError("job '" + job.job_name + "': max_active_runs must be at least 1");
+  }
   std::unordered_set<std::string> ids_of_others;
   for (const auto& [job_id, other] : jobs_) {
     if (job_id == job.job_id) continue;
@@ -50,6 +53,8 @@ Status MemoryStateStore::CheckTasks(const Job& job) const {
                                   std::to_string(task.task_order));
     }
   }
+  std::stable_sort(job.tasks.begin(), job.tasks.end(),
+                   [](const Task& a, const Task& b) { return a.task_order < b.task_order; });
   return Status::Ok();
 }
 
@@ -59,12 +64,7 @@ Result<Job> MemoryStateStore::PrepareJob(Job job, TimePoint now) const {
   AssignTaskIdentity(job, {});
   if (jobs_.contains(job.job_id) || FindJobByName(job.job_name) != nullptr)
     return NameTakenError(job);
-  if (job.max_active_runs < 1) {
-    return InvalidArgumentError("job '" + job.job_name + "': max_active_runs must be at least 1");
-  }
-  ORC_RETURN_IF_ERROR(CheckTasks(job));
-  std::stable_sort(job.tasks.begin(), job.tasks.end(),
-                   [](const Task& a, const Task& b) { return a.task_order < b.task_order; });
+  ORC_RETURN_IF_ERROR(CheckAndOrder(job));
   return job;
 }
 
@@ -94,12 +94,7 @@ Result<Job> MemoryStateStore::ReplaceJob(const Job& input) {
       named != nullptr && named != &current->second) {
     return NameTakenError(job);
   }
-  if (job.max_active_runs < 1) {
-    return InvalidArgumentError("job '" + job.job_name + "': max_active_runs must be at least 1");
-  }
-  ORC_RETURN_IF_ERROR(CheckTasks(job));
-  std::stable_sort(job.tasks.begin(), job.tasks.end(),
-                   [](const Task& a, const Task& b) { return a.task_order < b.task_order; });
+  ORC_RETURN_IF_ERROR(CheckAndOrder(job));
   CommitJob(job);
   return job;
 }

@@ -129,8 +129,9 @@ class MemoryStateStore final : public StateStore {
                                                const ReplyTo<Created>& reply,
                                                const Prepare& prepare, const Commit& commit);
 
-  // The job's tasks checked as the database's keys check them (InvalidArgument).
-  Status CheckTasks(const Job& job) const;
+  // The job checked as the database's constraints check it (InvalidArgument), its tasks then put
+  // in task_order, as the store reads them back.
+  Status CheckAndOrder(Job& job) const;
   const Job* FindJobByName(const std::string& job_name) const;
   // The run `owner` holds, or the Conflict or NotFound explaining why it holds none.
   Result<StoredRun*> Held(const std::string& run_id, const std::string& owner);
