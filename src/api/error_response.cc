@@ -1,6 +1,7 @@
 #include "api/error_response.h"
 
 #include "api/api_request.h"
+#include "api/request_helpers.h"
 
 #include <nlohmann/json.hpp>
 
@@ -47,10 +48,7 @@ void WriteError(ApiResponse& response, int http_status, std::string_view code,
   nlohmann::json error = {{"code", code}, {"message", message}};
   if (!field.empty()) error["field"] = field;
   response.status = http_status;
-  // Invalid UTF-8 from a request (echoed in a message) is replaced rather than failing the dump.
-  response.SetContent(nlohmann::json{{"error", std::move(error)}}.dump(
-                          -1, ' ', false, nlohmann::json::error_handler_t::replace),
-                      "application/json");
+  response.SetContent(JsonText(nlohmann::json{{"error", std::move(error)}}), "application/json");
 }
 
 }  // namespace orc

@@ -9,6 +9,7 @@
 
 #include "api/api_context.h"
 #include "api/job_json.h"
+#include "api/request_helpers.h"
 #include "state/state_store.h"
 
 namespace orc {
@@ -189,11 +190,10 @@ void IdempotencyKeys::DeleteSomeExpired() {
 }
 
 Result<IdempotentReply> RunQueued(const Run& run) {
-  return IdempotentReply{
-      .status = 202,
-      .content_type = "application/json",
-      .location = "/runs/" + run.run_id,
-      .body = RunToJson(run).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  return IdempotentReply{.status = 202,
+                         .content_type = "application/json",
+                         .location = "/runs/" + run.run_id,
+                         .body = JsonText(RunToJson(run))};
 }
 
 IdempotencyKeys& IdempotencyKeysOf(ApiContext& context) {

@@ -76,10 +76,6 @@ std::optional<JobBody> ReadJobBody(const ApiRequest& request, ApiResponse& respo
   return JobBody{jobs->front().body, std::move(jobs->front())};
 }
 
-std::string JsonText(const nlohmann::json& json) {
-  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 // The job as JSON, or as its YAML definition (a job file) when the client asks for it with
 // Accept: application/yaml.
 Result<IdempotentReply> JobReply(const ApiRequest& request, int status,

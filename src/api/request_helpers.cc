@@ -85,10 +85,13 @@ Result<std::optional<std::vector<std::string>>> JobIdsParam(const ApiRequest& re
   return std::optional<std::vector<std::string>>(std::move(ids));
 }
 
+std::string JsonText(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void WriteJson(ApiResponse& response, int status, const nlohmann::json& body) {
   response.status = status;
-  response.SetContent(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                      "application/json");
+  response.SetContent(JsonText(body), "application/json");
 }
 
 }  // namespace orc

@@ -41,6 +41,10 @@ inline constexpr size_t kMaxJobIds = 100;
 // given; nullopt when absent; InvalidArgument with the field `job_ids` otherwise.
 Result<std::optional<std::vector<std::string>>> JobIdsParam(const ApiRequest& request);
 
+// `body` as the text of a response: compact, with invalid UTF-8 (echoed from a request) replaced
+// rather than failing the dump.
+std::string JsonText(const nlohmann::json& body);
+
 // Writes `body` as JSON with `status`.
 void WriteJson(ApiResponse& response, int status, const nlohmann::json& body);
 
