@@ -49,6 +49,25 @@ TEST(ParamsTest, DeclarationsAreReadStrictly) {
   EXPECT_EQ(field(R"({"a": "string"})"), "params.a");
 }
 
+// Hostile sizes: a value past the limit, more parameters than a job may declare, a name nobody
+// would type; each refused naming where.
+TEST(ParamsTest, OversizedInputIsRefused) {
+  const std::string huge(kMaxParamValueBytes + 1, 'x');
+  EXPECT_EQ(FieldOf(RunParams(Declared(), json{{"limit", 1}, {"region", huge}}).status()),
+            "params.region");
+  EXPECT_EQ(FieldOf(RunParams(Declared(), json{{"limit", huge}}).status()), "params.limit");
+  json many = json::object();
+  for (size_t i = 0; i <= kMaxParams; ++i) many["p" + std::to_string(i)] = {{"type", "string"}};
+  EXPECT_EQ(FieldOf(ParamsFromJson(many, "params").status()), "params");
+  const std::string long_name(kMaxParamNameLength + 1, 'a');
+  EXPECT_EQ(FieldOf(ParamsFromJson(json{{long_name, {{"type", "string"}}}}, "params").status()),
+            "params." + long_name);
+  EXPECT_EQ(FieldOf(RunParams(Declared(), json{{"limit", json::array({1})}}).status()),
+            "params.limit");
+  EXPECT_EQ(FieldOf(RunParams(Declared(), json{{"limit", 1}, {"region", json::object()}}).status()),
+            "params.region");
+}
+
 TEST(ParamsTest, RunValuesTakeDefaultsAndText) {
   const json values = *RunParams(Declared(), json{{"limit", "25"}, {"full", "true"}});
   EXPECT_EQ(values, json::parse(R"({"region": "eu", "limit": 25, "ratio": 0.5, "full": true,
