@@ -347,14 +347,7 @@ Result<NewRun> ManualRun(ApiContext& context, const std::string& job_id,
   }
   nlohmann::json given;
   if (body.is_object()) {
-    for (const auto& [name, value] : body.items()) {
-      if (name != "params" && name != "interval_start" && name != "interval_end") {
-        return InvalidArgumentError(name +
-                                    " is not a known field; allowed: params, interval_start, "
-                                    "interval_end")
-            .WithField(name);
-      }
-    }
+    ORC_RETURN_IF_ERROR(RejectUnknownFields(body, {"params", "interval_start", "interval_end"}));
     if (const auto found = body.find("params"); found != body.end()) given = *found;
   }
   ORC_ASSIGN_OR_RETURN(nlohmann::json params, RunParams(job.params, given));

@@ -85,6 +85,17 @@ Result<std::optional<std::vector<std::string>>> JobIdsParam(const ApiRequest& re
   return std::optional<std::vector<std::string>>(std::move(ids));
 }
 
+Status RejectUnknownFields(const nlohmann::json& body, const std::vector<std::string>& allowed) {
+  for (const auto& item : body.items()) {
+    if (std::find(allowed.begin(), allowed.end(), item.key()) != allowed.end()) continue;
+    std::string names;
+    for (const std::string& name : allowed) names += (names.empty() ? "" : ", ") + name;
+    return InvalidArgumentError(item.key() + " is not a known field; allowed: " + names)
+        .WithField(item.key());
+  }
+  return Status::Ok();
+}
+
 std::string JsonText(const nlohmann::json& body) {
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -41,6 +41,10 @@ inline constexpr size_t kMaxJobIds = 100;
 // given; nullopt when absent; InvalidArgument with the field `job_ids` otherwise.
 Result<std::optional<std::vector<std::string>>> JobIdsParam(const ApiRequest& request);
 
+// InvalidArgument naming the first field of the JSON object `body` that is not in `allowed`
+// ("NAME is not a known field; allowed: a, b"): a typo in a request must not silently vanish.
+Status RejectUnknownFields(const nlohmann::json& body, const std::vector<std::string>& allowed);
+
 // `body` as the text of a response: compact, with invalid UTF-8 (echoed from a request) replaced
 // rather than failing the dump.
 std::string JsonText(const nlohmann::json& body);

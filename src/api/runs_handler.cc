@@ -235,13 +235,8 @@ void ClearTask(ApiContext& context, IdempotencyKeys& keys, const ApiRequest& req
     return WriteError(response, InvalidArgumentError("the body must be a JSON object: "
                                                      "{\"task\": NAME, \"downstream\": true}"));
   }
-  for (const auto& [name, value] : body->items()) {
-    if (name != "task" && name != "downstream") {
-      return WriteError(response,
-                        InvalidArgumentError(name + " is not a known field; allowed: task, "
-                                                    "downstream")
-                            .WithField(name));
-    }
+  if (Status known = RejectUnknownFields(*body, {"task", "downstream"}); !known.ok()) {
+    return WriteError(response, known);
   }
   const auto task = body->find("task");
   if (task == body->end() || !task->is_string()) {
