@@ -16,6 +16,7 @@
 
 #include "engine/duckdb_message.h"
 #include "engine/duckdb_open.h"
+#include "engine/duckdb_raw.h"
 
 namespace orc {
 
@@ -51,11 +52,6 @@ class DuckDbDatabase {
   const std::filesystem::path path_;
   const std::optional<std::string> allowed_;
   size_t threads_ = 0;  // 0: DuckDB's default (one per core); guarded by the engine's mutex
-};
-
-struct DuckDbConnection::Handle {
-  duckdb_connection connection = nullptr;
-  ~Handle() { duckdb_disconnect(&connection); }
 };
 
 namespace {
@@ -325,6 +321,10 @@ Result<std::shared_ptr<DuckDbDatabase>> DuckDbEngine::Open(const char* path) {
     ORC_RETURN_IF_ERROR(CreateWhole(path, options_, spill));
   }
   ORC_ASSIGN_OR_RETURN(duckdb_database raw, OpenDuckDb(path, options_, spill));
+  if (Status registered = RegisterRowStreamFunction(raw); !registered.ok()) {
+    duckdb_close(&raw);
+    return registered;
+  }
   std::optional<std::string> allowed;
   if (options_.confinement) allowed = DescribeAllowedDirectories(options_);
   return std::make_shared<DuckDbDatabase>(

@@ -116,6 +116,7 @@ class DuckDbConnection {
 
  private:
   friend class DuckDbEngine;
+  friend struct DuckDbRaw;
   struct Handle;
   DuckDbConnection(std::shared_ptr<DuckDbDatabase> database, std::unique_ptr<Handle> handle);
 

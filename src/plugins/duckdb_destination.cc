@@ -38,6 +38,55 @@ void GiveBackSpace(DuckDbConnection& connection) {
 
 }  // namespace
 
+Status DuckDbLedger::Create() {
+  return connection_
+      .Execute(
+          "CREATE TABLE IF NOT EXISTS _orc_loads (run_id VARCHAR NOT NULL, task_id VARCHAR NOT "
+          "NULL, attempt INTEGER NOT NULL, table_name VARCHAR NOT NULL, write_mode VARCHAR NOT "
+          "NULL, rows_loaded BIGINT NOT NULL, cursor_value VARCHAR, loaded_at TIMESTAMPTZ NOT "
+          "NULL)")
+      .status();
+}
+
+Result<std::optional<std::string>> DuckDbLedger::LastCursor(TaskContext& context) {
+  ORC_ASSIGN_OR_RETURN(
+      DuckDbRows last,
+      connection_.Query(
+          "SELECT cursor_value FROM _orc_loads WHERE task_id = " + QuoteLiteral(context.task_id) +
+          " AND cursor_value IS NOT NULL ORDER BY loaded_at DESC LIMIT 1"));
+  if (last.rows.empty()) return std::optional<std::string>();
+  return last.rows[0][0];
+}
+
+Result<std::optional<LoadRecord>> DuckDbLedger::CommittedLoad(TaskContext& context) {
+  ORC_ASSIGN_OR_RETURN(
+      DuckDbRows earlier,
+      connection_.Query("SELECT attempt, table_name, write_mode, rows_loaded, cursor_value FROM "
+                        "_orc_loads WHERE run_id = " +
+                        QuoteLiteral(context.run_id) +
+                        " AND task_id = " + QuoteLiteral(context.task_id)));
+  if (earlier.rows.empty()) return std::optional<LoadRecord>();
+  const auto& row = earlier.rows[0];
+  return std::optional<LoadRecord>(LoadRecord{.run_id = context.run_id,
+                                              .task_id = context.task_id,
+                                              .attempt = std::stoi(row[0].value_or("0")),
+                                              .target = row[1].value_or(""),
+                                              .write_mode = row[2].value_or(""),
+                                              .rows_loaded = std::stoll(row[3].value_or("0")),
+                                              .cursor_value = row[4]});
+}
+
+Status DuckDbLedger::RecordLoad(const LoadRecord& load) {
+  return connection_
+      .Execute("INSERT INTO _orc_loads VALUES (" + QuoteLiteral(load.run_id) + ", " +
+               QuoteLiteral(load.task_id) + ", " + std::to_string(load.attempt) + ", " +
+               QuoteLiteral(load.target) + ", " + QuoteLiteral(load.write_mode) + ", " +
+               std::to_string(load.rows_loaded) + ", " +
+               (load.cursor_value ? QuoteLiteral(*load.cursor_value) : "NULL") +
+               ", current_timestamp)")
+      .status();
+}
+
 Result<std::unique_ptr<DuckDbConnection>> ConnectDestination(TaskContext& context,
                                                              const std::string& db_path) {
   // Checked again here, just before the open: the file may have become a symlink since the job

@@ -1,5 +1,6 @@
 // What the plugins that write a DuckDB database (the duckdb loader, the sql transform) share:
-// opening the destination safely and running work in one transaction that an interrupt can stop.
+// opening the destination safely, its ledger, and running work in one transaction that an
+// interrupt can stop.
 #pragma once
 
 #include <functional>
@@ -12,14 +13,24 @@
 
 namespace orc {
 
-// The destination's ledger: one row per task of a run that committed its work there, written in the
-// same transaction as the work. A task that finds its row has committed already and does nothing.
-// Created outside the work's transaction: concurrent tasks writing one file would otherwise
-// conflict on creating it.
-inline constexpr const char* kCreateLoadLedger =
-    "CREATE TABLE IF NOT EXISTS _orc_loads (run_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL, "
-    "attempt INTEGER NOT NULL, table_name VARCHAR NOT NULL, write_mode VARCHAR NOT NULL, "
-    "rows_loaded BIGINT NOT NULL, cursor_value VARCHAR, loaded_at TIMESTAMPTZ NOT NULL)";
+// The ledger of a DuckDB database: its table `_orc_loads`, one row per task of a run that committed
+// its work there, written in the same transaction as the work. A task that finds its row has
+// committed already and does nothing.
+class DuckDbLedger final : public Destination {
+ public:
+  explicit DuckDbLedger(DuckDbConnection& connection) : connection_(connection) {}
+
+  // Creates the table when missing. Call outside the work's transaction: concurrent tasks writing
+  // one file would otherwise conflict on creating it.
+  Status Create();
+
+  Result<std::optional<std::string>> LastCursor(TaskContext& context) override;
+  Result<std::optional<LoadRecord>> CommittedLoad(TaskContext& context) override;
+  Status RecordLoad(const LoadRecord& load) override;
+
+ private:
+  DuckDbConnection& connection_;
+};
 
 // A connection to the DuckDB database at `db_path` (relative to the data directory), through the
 // task's engine so that tasks writing one file share its instance. PermissionDenied when the task's

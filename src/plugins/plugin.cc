@@ -12,6 +12,13 @@ Status Extractor::Finish(TaskContext& context, DuckDbConnection& connection, int
   return Status::Ok();
 }
 
+LoadResult AlreadyLoaded(TaskContext& context, const LoadRecord& earlier) {
+  context.Log("info", "attempt " + std::to_string(earlier.attempt) + " already loaded " +
+                          std::to_string(earlier.rows_loaded) + " rows into " + earlier.target +
+                          "; not loading them again");
+  return LoadResult{.rows_loaded = earlier.rows_loaded, .already_loaded = true};
+}
+
 Status Extractor::Explain(Status error) const { return error; }
 
 }  // namespace orc

@@ -26,6 +26,7 @@
 #include "common/interrupter.h"
 #include "common/status.h"
 #include "engine/duckdb_engine.h"
+#include "plugins/destination.h"
 
 namespace orc {
 
@@ -118,8 +119,8 @@ struct Source {
   std::string description;  // for messages, e.g. "csv data/orders.csv"
   // No data at all (e.g. an API returned no records), so there are not even columns to read.
   bool empty = false;
-  // Incremental extraction: the cursor this data reaches, which the loader commits with it (in
-  // the destination's _orc_loads ledger) so that the next run continues from there.
+  // Incremental extraction: the cursor this data reaches, which the loader commits with it in its
+  // destination's ledger, so that the next run continues from there (Destination::LastCursor).
   std::optional<std::string> cursor_value;
 };
 
@@ -128,8 +129,10 @@ class Extractor {
   virtual ~Extractor() = default;
 
   // Prepares the data for reading on `connection` (checking that files exist, fetching pages...)
-  // and returns the query that reads it. Reports bytes read and rows extracted it knows of.
-  virtual Result<Source> Open(TaskContext& context, DuckDbConnection& connection) = 0;
+  // and returns the query that reads it. Reports bytes read and rows extracted it knows of. An
+  // incremental extractor continues from `destination`'s last cursor.
+  virtual Result<Source> Open(TaskContext& context, DuckDbConnection& connection,
+                              Destination& destination) = 0;
 
   // Called after the loader read the Source, before it commits, with the number of rows it read;
   // e.g. to report rows rejected by a lenient reader. The default does nothing.
@@ -147,6 +150,10 @@ struct LoadResult {
   // in the destination's ledger), so nothing was loaded again.
   bool already_loaded = false;
 };
+
+// What a loader logs and returns when its destination's CommittedLoad found `earlier`: the rows
+// that attempt loaded, marked as loaded already.
+LoadResult AlreadyLoaded(TaskContext& context, const LoadRecord& earlier);
 
 class Loader {
  public:

@@ -1,4 +1,4 @@
-// MemoryStateStore: plumbing, jobs, writes made once per idempotency key, cursors and health.
+// MemoryStateStore: plumbing, jobs, writes made once per idempotency key, and health.
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
@@ -230,22 +230,7 @@ Result<int> MemoryStateStore::DeleteExpiredIdempotencyRecords(int limit) {
   return static_cast<int>(count);
 }
 
-// --- cursors and health -----------------------------------------------------------------------
-
-Result<std::optional<std::string>> MemoryStateStore::GetCursor(const std::string& task_id,
-                                                               const std::string& key) {
-  std::lock_guard lock(mutex_);
-  auto cursor = cursors_.find({task_id, key});
-  if (cursor == cursors_.end()) return std::optional<std::string>();
-  return std::optional<std::string>(cursor->second);
-}
-
-Status MemoryStateStore::SetCursor(const std::string& task_id, const std::string& key,
-                                   const std::string& value) {
-  std::lock_guard lock(mutex_);
-  cursors_[{task_id, key}] = value;
-  return Status::Ok();
-}
+// --- health ---------------------------------------------------------------------------------
 
 Status MemoryStateStore::Ping() { return Status::Ok(); }
 

@@ -10,7 +10,7 @@
 // max_active_runs below 1 is InvalidArgument here, where the databases' CHECK makes it Internal.
 //
 // Its methods are split over three files: memory_state_store.cc (plumbing, jobs, keyed writes,
-// cursors, health), memory_run_store.cc (runs, task runs and logs) and
+// health), memory_run_store.cc (runs, task runs and logs) and
 // memory_notification_store.cc (run notices, deliveries, late slots).
 //
 // Thread safety: all methods are safe to call concurrently; each is atomic under one mutex. The
@@ -75,11 +75,6 @@ class MemoryStateStore final : public StateStore {
       const ReplyTo<std::vector<Run>>& reply) override;
   Result<std::optional<IdempotencyRecord>> GetIdempotencyRecord(const std::string& key) override;
   Result<int> DeleteExpiredIdempotencyRecords(int limit) override;
-
-  Result<std::optional<std::string>> GetCursor(const std::string& task_id,
-                                               const std::string& key) override;
-  Status SetCursor(const std::string& task_id, const std::string& key,
-                   const std::string& value) override;
 
   Result<std::vector<std::string>> PendingNotices(int limit) override;
   Result<int> SettleNotices(const std::vector<RunNotice>& notices) override;
@@ -172,9 +167,8 @@ class MemoryStateStore final : public StateStore {
   std::set<QueuePlace> queue_;                         // the queued runs, in claim order
   std::map<std::string, int> running_;                 // running runs per job_id
   std::set<std::pair<std::string, TimePoint>> slots_;  // (job_id, scheduled_for) that have a run
-  std::map<std::pair<std::string, std::string>, std::string> cursors_;  // by (task_id, key)
-  std::map<std::string, IdempotencyRecord> idempotency_records_;        // by key
-  std::map<std::string, StoredDelivery> deliveries_;                    // by delivery_id
+  std::map<std::string, IdempotencyRecord> idempotency_records_;  // by key
+  std::map<std::string, StoredDelivery> deliveries_;              // by delivery_id
   std::set<std::string> delivery_keys_;  // "run|event|target" and "job|slot|event|target" taken
   std::set<std::pair<std::string, TimePoint>> late_slots_;  // (job_id, slot) recorded late
 };

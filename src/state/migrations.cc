@@ -364,6 +364,12 @@ CREATE TABLE late_slots (
 CREATE INDEX late_slots_slot ON late_slots (slot);
 )sql";
 
+// Incremental cursors live in each destination's ledger, committed with the data they describe
+// (plugins/destination.h); the state store's table for them never had a writer.
+constexpr std::string_view kDropTaskCursors = R"sql(
+DROP TABLE task_cursors;
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
@@ -382,6 +388,7 @@ const std::vector<Migration>& AllMigrations() {
       {13, "task-run read progress", kTaskReadProgress, "", ""},
       {14, "run intervals, parameters and retries", kRunIntervals, "", ""},
       {15, "alerts: run notices, webhook deliveries, late slots", kNotifications, "", ""},
+      {16, "cursors kept by the destinations, not the state store", kDropTaskCursors, "", ""},
   };
   return migrations;
 }

@@ -99,33 +99,6 @@ Status SqlStateStore::Ping() {
   });
 }
 
-Result<std::optional<std::string>> SqlStateStore::GetCursor(const std::string& task_id,
-                                                            const std::string& key) {
-  std::optional<std::string> value;
-  ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) {
-    value.reset();
-    ORC_ASSIGN_OR_RETURN(SqlRows rows, connection.Execute("SELECT cursor_value FROM task_cursors "
-                                                          "WHERE task_id = $1 AND cursor_key = $2",
-                                                          {task_id, key}));
-    if (!rows.empty()) value = rows.Text(0, 0);
-    return Status::Ok();
-  }));
-  return value;
-}
-
-Status SqlStateStore::SetCursor(const std::string& task_id, const std::string& key,
-                                const std::string& value) {
-  return WithConnection(Access::kWrite, [&](SqlConnection& connection) {
-    return connection
-        .Execute(
-            "INSERT INTO task_cursors (task_id, cursor_key, cursor_value, updated_at) "
-            "VALUES ($1, $2, $3, $4) ON CONFLICT (task_id, cursor_key) DO UPDATE SET "
-            "cursor_value = excluded.cursor_value, updated_at = excluded.updated_at",
-            {task_id, key, value, ToStoredTime(clock_.Now())})
-        .status();
-  });
-}
-
 Result<std::unique_ptr<StateStore>> OpenStateStore(const DatabaseUrl& url, Clock& clock,
                                                    const StateStoreOptions& options) {
   ConnectionPool::Factory factory;

@@ -8,7 +8,7 @@
 // Every method runs its statements through WithConnection, which runs them again when the
 // database says to try again; see there for what that asks of each method's body.
 //
-// Its methods are split over five files: sql_state_store.cc (plumbing, cursors, health),
+// Its methods are split over five files: sql_state_store.cc (plumbing, health),
 // sql_job_store.cc (jobs and tasks), sql_run_store.cc (runs, task runs and logs),
 // sql_idempotency_store.cc (writes made at most once per idempotency key) and
 // sql_notification_store.cc (run notices, webhook deliveries, late slots).
@@ -70,11 +70,6 @@ class SqlStateStore final : public StateStore {
   Status AppendRunLogs(const std::string& run_id, const std::vector<RunLogLine>& lines) override;
   Result<std::vector<RunLogLine>> GetRunLogs(const std::string& run_id, int64_t after_line,
                                              int limit) override;
-
-  Result<std::optional<std::string>> GetCursor(const std::string& task_id,
-                                               const std::string& key) override;
-  Status SetCursor(const std::string& task_id, const std::string& key,
-                   const std::string& value) override;
 
   Result<IdempotentOutcome<Job>> CreateJob(const Job& job, const IdempotencyKey& key,
                                            const ReplyTo<Job>& reply) override;

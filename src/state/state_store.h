@@ -1,6 +1,6 @@
 // StateStore: everything orc remembers — jobs and their tasks, runs and task runs with their
-// attempts, errors, counters and logs, and incremental-extraction cursors — in SQLite or
-// PostgreSQL, chosen by a DatabaseUrl (SqlStateStore), or in memory for tests (MemoryStateStore).
+// attempts, errors, counters and logs — in SQLite or PostgreSQL, chosen by a DatabaseUrl
+// (SqlStateStore), or in memory for tests (MemoryStateStore).
 //
 // It is the sum of the roles its users need, each an interface of its own, so that a component
 // depends only on the methods it calls:
@@ -15,7 +15,8 @@
 //   IdempotentWrites  (state/idempotent_writes.h)  writes made once per idempotency key: the API
 //   NotificationStore (state/notification_store.h) run notices, webhook deliveries and late
 //                                                  slots: the notifier, the API (a run's alerts)
-// plus, on StateStore itself, the task cursors and Ping() (the health check).
+// plus, on StateStore itself, Ping() (the health check). Incremental cursors are not kept here:
+// each destination keeps them in its ledger, with the data (plugins/destination.h).
 //
 // Every method is one atomic unit against the database: a job is never stored with half its
 // tasks, and a run changes status only from the status the change expects (a finished run never
@@ -76,12 +77,6 @@ class StateStore : public JobStore,
   using RunQueue::EnqueueSlots;
 
   ~StateStore() override = default;
-
-  // --- cursors ------------------------------------------------------------------------------
-  virtual Result<std::optional<std::string>> GetCursor(const std::string& task_id,
-                                                       const std::string& key) = 0;
-  virtual Status SetCursor(const std::string& task_id, const std::string& key,
-                           const std::string& value) = 0;
 
   // --- health -------------------------------------------------------------------------------
   // A trivial query: OK when the database answers.

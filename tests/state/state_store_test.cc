@@ -990,15 +990,6 @@ TEST_P(StateStoreTest, ConcurrentAppendersNumberTheirLinesWithoutGapsOrRepeats) 
   }
 }
 
-TEST_P(StateStoreTest, CursorsAreKeptPerTaskAndKey) {
-  EXPECT_FALSE(store_->GetCursor("task-1", "updated_at")->has_value());
-  ASSERT_TRUE(store_->SetCursor("task-1", "updated_at", "2026-01-01").ok());
-  ASSERT_TRUE(store_->SetCursor("task-2", "updated_at", "1999-01-01").ok());
-  ASSERT_TRUE(store_->SetCursor("task-1", "updated_at", "2026-02-01").ok());
-  EXPECT_EQ(store_->GetCursor("task-1", "updated_at")->value(), "2026-02-01");
-  EXPECT_EQ(store_->GetCursor("task-2", "updated_at")->value(), "1999-01-01");
-}
-
 TEST_P(StateStoreTest, TimesKeepSubSecondPrecision) {
   Job job = Create("daily sales", 10);
   orc::Run first = Enqueue(job.job_id);

@@ -128,10 +128,11 @@ class ApiExtractor final : public Extractor {
     std::filesystem::remove_all(spool_, ignored);
   }
 
-  Result<Source> Open(TaskContext& context, DuckDbConnection& connection) override {
+  Result<Source> Open(TaskContext& context, DuckDbConnection& connection,
+                      Destination& destination) override {
     const std::string& method = config_.method;
     Source source{.description = "api " + method + " " + DisplayUrl(config_.url)};
-    Status fetched = FetchAll(context, connection);
+    Status fetched = FetchAll(context, connection, destination);
     if (!fetched.ok()) return fetched.WithContext(source.description);
     source.cursor_value = max_cursor_;
     if (files_.empty()) {
@@ -148,8 +149,8 @@ class ApiExtractor final : public Extractor {
   }
 
  private:
-  Status FetchAll(TaskContext& context, DuckDbConnection& connection) {
-    ORC_ASSIGN_OR_RETURN(std::optional<std::string> since, StartingCursor(context, connection));
+  Status FetchAll(TaskContext& context, DuckDbConnection& connection, Destination& destination) {
+    ORC_ASSIGN_OR_RETURN(std::optional<std::string> since, StartingCursor(context, destination));
     const int64_t max_pages = config_.max_pages;
     int64_t page_number = pagination_.start_page;
     int64_t offset = 0;
@@ -223,14 +224,10 @@ class ApiExtractor final : public Extractor {
   // The incremental cursor to send: the last one committed with this task's data in the
   // destination's ledger, else initial_value; nullopt without incremental extraction.
   Result<std::optional<std::string>> StartingCursor(TaskContext& context,
-                                                    DuckDbConnection& connection) {
+                                                    Destination& destination) {
     if (!incremental_) return std::optional<std::string>();
-    ORC_ASSIGN_OR_RETURN(
-        DuckDbRows last,
-        connection.Query(
-            "SELECT cursor_value FROM _orc_loads WHERE task_id = " + QuoteLiteral(context.task_id) +
-            " AND cursor_value IS NOT NULL ORDER BY loaded_at DESC LIMIT 1"));
-    if (!last.rows.empty() && last.rows[0][0]) return last.rows[0][0];
+    ORC_ASSIGN_OR_RETURN(std::optional<std::string> last, destination.LastCursor(context));
+    if (last) return last;
     return incremental_->initial_value;
   }
 

@@ -109,7 +109,8 @@ class CsvExtractor final : public Extractor {
  public:
   explicit CsvExtractor(CsvConfig config) : config_(std::move(config)) {}
 
-  Result<Source> Open(TaskContext& context, DuckDbConnection& connection) override {
+  Result<Source> Open(TaskContext& context, DuckDbConnection& connection,
+                      Destination& destination) override {
     ORC_ASSIGN_OR_RETURN(std::string files, MatchFiles(context, connection, "csv", config_.path));
     std::string options;
     auto option = [&options](const std::string& name, const std::string& value) {

@@ -27,7 +27,8 @@ class JsonExtractor final : public Extractor {
  public:
   explicit JsonExtractor(JsonConfig config) : config_(std::move(config)) {}
 
-  Result<Source> Open(TaskContext& context, DuckDbConnection& connection) override {
+  Result<Source> Open(TaskContext& context, DuckDbConnection& connection,
+                      Destination& destination) override {
     ORC_ASSIGN_OR_RETURN(std::string files, MatchFiles(context, connection, "json", config_.path));
     const std::string& format = config_.format;
     std::string options =

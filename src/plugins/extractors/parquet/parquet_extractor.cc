@@ -29,7 +29,8 @@ class ParquetExtractor final : public Extractor {
  public:
   explicit ParquetExtractor(ParquetConfig config) : config_(std::move(config)) {}
 
-  Result<Source> Open(TaskContext& context, DuckDbConnection& connection) override {
+  Result<Source> Open(TaskContext& context, DuckDbConnection& connection,
+                      Destination& destination) override {
     ORC_ASSIGN_OR_RETURN(std::string files,
                          MatchFiles(context, connection, "parquet", config_.path));
     std::string columns = "*";

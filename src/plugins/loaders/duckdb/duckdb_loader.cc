@@ -76,29 +76,20 @@ class DuckDbLoader final : public Loader {
   Result<LoadResult> LoadInto(TaskContext& context, Extractor& extractor) {
     ORC_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbConnection> connection,
                          ConnectDestination(context, db_path_));
-    ORC_RETURN_IF_ERROR(connection->Execute(kCreateLoadLedger).status());
+    DuckDbLedger ledger(*connection);
+    ORC_RETURN_IF_ERROR(ledger.Create());
     ORC_RETURN_IF_ERROR(connection->TrackProgress());
     return InTransaction<LoadResult>(context, *connection, [&]() -> Result<LoadResult> {
-      return LoadInTransaction(context, *connection, extractor);
+      return LoadInTransaction(context, *connection, ledger, extractor);
     });
   }
 
   Result<LoadResult> LoadInTransaction(TaskContext& context, DuckDbConnection& connection,
-                                       Extractor& extractor) {
-    ORC_ASSIGN_OR_RETURN(DuckDbRows earlier,
-                         connection.Query("SELECT rows_loaded, attempt FROM _orc_loads WHERE "
-                                          "run_id = " +
-                                          QuoteLiteral(context.run_id) +
-                                          " AND task_id = " + QuoteLiteral(context.task_id)));
-    if (!earlier.rows.empty()) {
-      const int64_t rows = std::stoll(earlier.rows[0][0].value_or("0"));
-      context.Log("info", "attempt " + earlier.rows[0][1].value_or("?") + " already loaded " +
-                              std::to_string(rows) + " rows into " + table_name_ +
-                              "; not loading them again");
-      return LoadResult{.rows_loaded = rows, .already_loaded = true};
-    }
+                                       DuckDbLedger& ledger, Extractor& extractor) {
+    ORC_ASSIGN_OR_RETURN(std::optional<LoadRecord> earlier, ledger.CommittedLoad(context));
+    if (earlier) return AlreadyLoaded(context, *earlier);
 
-    ORC_ASSIGN_OR_RETURN(Source source, extractor.Open(context, connection));
+    ORC_ASSIGN_OR_RETURN(Source source, extractor.Open(context, connection, ledger));
     if (const size_t dot = table_name_.find('.'); dot != std::string::npos) {
       ORC_RETURN_IF_ERROR(
           connection
@@ -126,15 +117,13 @@ class DuckDbLoader final : public Loader {
     }
     if (!rows.ok()) return extractor.Explain(rows.status()).WithContext(source.description);
     ORC_RETURN_IF_ERROR(extractor.Finish(context, connection, *rows));
-    ORC_RETURN_IF_ERROR(
-        connection
-            .Execute("INSERT INTO _orc_loads VALUES (" + QuoteLiteral(context.run_id) + ", " +
-                     QuoteLiteral(context.task_id) + ", " + std::to_string(context.attempt) + ", " +
-                     QuoteLiteral(table_name_) + ", " + QuoteLiteral(write_mode_) + ", " +
-                     std::to_string(*rows) + ", " +
-                     (source.cursor_value ? QuoteLiteral(*source.cursor_value) : "NULL") +
-                     ", current_timestamp)")
-            .status());
+    ORC_RETURN_IF_ERROR(ledger.RecordLoad({.run_id = context.run_id,
+                                           .task_id = context.task_id,
+                                           .attempt = context.attempt,
+                                           .target = table_name_,
+                                           .write_mode = write_mode_,
+                                           .rows_loaded = *rows,
+                                           .cursor_value = source.cursor_value}));
     // Extractors that count while they read (an API, page by page) have counted already.
     if (context.progress->rows_extracted.load(std::memory_order_relaxed) == 0) {
       context.progress->rows_extracted.store(*rows, std::memory_order_relaxed);

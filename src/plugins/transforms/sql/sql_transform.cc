@@ -39,28 +39,25 @@ class SqlTransform final : public Transform {
   Result<int64_t> RunSql(TaskContext& context) {
     ORC_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbConnection> connection,
                          ConnectDestination(context, config_.db_path));
-    const bool ledger = config_.db_path != ":memory:";
-    if (ledger) ORC_RETURN_IF_ERROR(connection->Execute(kCreateLoadLedger).status());
+    const bool has_ledger = config_.db_path != ":memory:";
+    DuckDbLedger ledger(*connection);
+    if (has_ledger) ORC_RETURN_IF_ERROR(ledger.Create());
     return InTransaction<int64_t>(context, *connection, [&]() -> Result<int64_t> {
-      if (!ledger) return connection->Execute(config_.sql);
-      ORC_ASSIGN_OR_RETURN(DuckDbRows earlier,
-                           connection->Query("SELECT rows_loaded, attempt FROM _orc_loads WHERE "
-                                             "run_id = " +
-                                             QuoteLiteral(context.run_id) +
-                                             " AND task_id = " + QuoteLiteral(context.task_id)));
-      if (!earlier.rows.empty()) {
-        context.Log("info", "attempt " + earlier.rows[0][1].value_or("?") +
+      if (!has_ledger) return connection->Execute(config_.sql);
+      ORC_ASSIGN_OR_RETURN(std::optional<LoadRecord> earlier, ledger.CommittedLoad(context));
+      if (earlier) {
+        context.Log("info", "attempt " + std::to_string(earlier->attempt) +
                                 " of this run committed these statements already; not running "
                                 "them again");
-        return std::stoll(earlier.rows[0][0].value_or("0"));
+        return earlier->rows_loaded;
       }
       ORC_ASSIGN_OR_RETURN(int64_t rows, connection->Execute(config_.sql));
-      ORC_RETURN_IF_ERROR(
-          connection
-              ->Execute("INSERT INTO _orc_loads VALUES (" + QuoteLiteral(context.run_id) + ", " +
-                        QuoteLiteral(context.task_id) + ", " + std::to_string(context.attempt) +
-                        ", '', 'sql', " + std::to_string(rows) + ", NULL, current_timestamp)")
-              .status());
+      ORC_RETURN_IF_ERROR(ledger.RecordLoad({.run_id = context.run_id,
+                                             .task_id = context.task_id,
+                                             .attempt = context.attempt,
+                                             .target = "",
+                                             .write_mode = "sql",
+                                             .rows_loaded = rows}));
       return rows;
     });
   }
