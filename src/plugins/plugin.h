@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/interrupter.h"
@@ -122,6 +123,9 @@ struct Source {
   // Incremental extraction: the cursor this data reaches, which the loader commits with it in its
   // destination's ledger, so that the next run continues from there (Destination::LastCursor).
   std::optional<std::string> cursor_value;
+  // The columns that identify a row at the source (a table's primary key): a merge matches on them
+  // when the loader's configuration names no primary_key. Empty when the source has none.
+  std::vector<std::string> primary_key;
 };
 
 class Extractor {
