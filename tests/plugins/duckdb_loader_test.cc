@@ -101,5 +101,40 @@ TEST_F(MergeTest, ACompositeKeyMatchesOnAllItsColumns) {
       << refused.status();
 }
 
+// An extractor whose Source is a DuckDB query and, as a database table would, offers a key.
+class KeyedSource final : public Extractor {
+ public:
+  KeyedSource(std::string sql, std::vector<std::string> key)
+      : sql_(std::move(sql)), key_(std::move(key)) {}
+  Result<Source> Open(TaskContext&, DuckDbConnection&, Destination&) override {
+    return Source{.select_sql = sql_, .description = "keyed", .primary_key = key_};
+  }
+
+ private:
+  std::string sql_;
+  std::vector<std::string> key_;
+};
+
+TEST_F(MergeTest, WithoutAPrimaryKeyAMergeMatchesOnTheSourcesKey) {
+  Result<std::unique_ptr<Loader>> loader = MakeLoader(DuckDb("t", "merge"));
+  ASSERT_TRUE(loader.ok()) << loader.status();
+  KeyedSource first("SELECT * FROM (VALUES (1, 'a'), (2, 'b')) v(id, v)", {"id"});
+  ASSERT_TRUE((*loader)->Load(context_, first).ok());
+  context_.task_id = "second";
+  KeyedSource second("SELECT * FROM (VALUES (2, 'B'), (3, 'c')) v(id, v)", {"id"});
+  Result<LoadResult> merged = (*loader)->Load(context_, second);
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(Rows("SELECT * FROM t ORDER BY id"), (std::vector<std::string>{"1|a", "2|B", "3|c"}));
+
+  // A source without a key, and no primary_key configured: nothing to match on.
+  context_.task_id = "third";
+  KeyedSource keyless("SELECT 4 AS id, 'd' AS v", {});
+  Result<LoadResult> refused = (*loader)->Load(context_, keyless);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("name them in primary_key"), std::string::npos)
+      << refused.status();
+  EXPECT_EQ(Rows("SELECT count(*) FROM t"), std::vector<std::string>{"3"});
+}
+
 }  // namespace
 }  // namespace orc

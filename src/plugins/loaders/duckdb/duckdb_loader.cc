@@ -33,10 +33,11 @@ bool Reconciles(const std::string& source_type, const std::string& table_type) {
 }
 
 struct DuckDbLoaderConfig {
-  std::string db_path;                   // a DuckDB file or ":memory:"
-  std::string table_name;                // table or schema.table
-  std::string write_mode = "replace";    // replace, append or merge
-  std::vector<std::string> primary_key;  // merge matches on these columns
+  std::string db_path;                 // a DuckDB file or ":memory:"
+  std::string table_name;              // table or schema.table
+  std::string write_mode = "replace";  // replace, append or merge
+  // merge matches on these columns; empty: on the source's own key (Source::primary_key)
+  std::vector<std::string> primary_key;
 
   std::vector<ConfigFile> Files() const {
     return {{"db_path", db_path, ConfigFile::Use::kWriteDatabase}};
@@ -50,9 +51,6 @@ DuckDbLoaderConfig ReadDuckDbLoaderConfig(ConfigReader& in) {
       .write_mode = in.OneOf("write_mode", {"replace", "append", "merge"}, "replace")};
   std::optional<std::vector<std::string>> key = in.StringList("primary_key", SqlIdentifier);
   if (key && key->empty()) in.Fail("primary_key", "must name at least one column");
-  if (config.write_mode == "merge" && !key) {
-    in.Fail("primary_key", "write_mode merge needs a primary_key (the columns to match on)");
-  }
   config.primary_key = key.value_or(std::vector<std::string>{});
   return config;
 }
@@ -108,7 +106,7 @@ class DuckDbLoader final : public Loader {
       if (write_mode_ == "replace" && exists) rows = connection.Execute("DELETE FROM " + table_);
       if (rows.ok()) rows = int64_t{0};
     } else if (write_mode_ == "merge") {
-      rows = Merge(context, connection, source.select_sql, exists);
+      rows = Merge(context, connection, source, exists);
     } else if (write_mode_ == "replace" || !exists) {
       rows = connection.Execute("CREATE OR REPLACE TABLE " + table_ + " AS " + source.select_sql);
     } else {
@@ -180,21 +178,29 @@ class DuckDbLoader final : public Loader {
     return Status::Ok();
   }
 
-  // Upsert on primary_key, the same into a new table as into an existing one: each key of the
-  // source replaces the table's rows with that key, and among the source's rows sharing a key the
-  // last one wins (the source's order: a file's lines, a glob's files by name, an API's pages).
-  // A key with a NULL never matches (NULL = NULL is not true), so every merge would add such a row
-  // again: the load fails instead, counting them.
-  Result<int64_t> Merge(TaskContext& context, DuckDbConnection& connection,
-                        const std::string& source_sql, bool exists) {
+  // Upsert on primary_key (or else the source's key), the same into a new table as into an
+  // existing one: each key of the source replaces the table's rows with that key, and among the
+  // source's rows sharing a key the last one wins (the source's order: a file's lines, a glob's
+  // files by name, an API's pages). A key with a NULL never matches (NULL = NULL is not true), so
+  // every merge would add such a row again: the load fails instead, counting them.
+  Result<int64_t> Merge(TaskContext& context, DuckDbConnection& connection, const Source& source,
+                        bool exists) {
+    const std::vector<std::string>& primary_key =
+        primary_key_.empty() ? source.primary_key : primary_key_;
+    if (primary_key.empty()) {
+      return InvalidArgumentError(
+          "write_mode merge needs the columns to match rows on: name them in primary_key, or read "
+          "a source table that has a primary key");
+    }
     // DuckDB keeps a scan's order when it fills a table, so the stage's rowid is the source order.
     ORC_RETURN_IF_ERROR(
-        connection.Execute("CREATE OR REPLACE TEMP TABLE _orc_stage AS " + source_sql).status());
+        connection.Execute("CREATE OR REPLACE TEMP TABLE _orc_stage AS " + source.select_sql)
+            .status());
     ORC_ASSIGN_OR_RETURN(DuckDbRows staged, connection.Query("DESCRIBE _orc_stage"));
     std::string match;
     std::string key;
     std::string null_key;
-    for (const std::string& column : primary_key_) {
+    for (const std::string& column : primary_key) {
       bool present = false;
       for (const auto& row : staged.rows) present = present || row[0] == column;
       if (!present) {
@@ -211,7 +217,7 @@ class DuckDbLoader final : public Loader {
     if (null_rows != "0") {
       return InvalidArgumentError(
           null_rows + (null_rows == "1" ? " row of the source has" : " rows of the source have") +
-          " a NULL in the primary_key (" + JoinNames() +
+          " a NULL in the primary_key (" + JoinNames(primary_key) +
           "); merge matches rows on their key, so each row needs one: filter those rows out of "
           "the source, or load them with write_mode append");
     }
@@ -233,10 +239,10 @@ class DuckDbLoader final : public Loader {
     return rows;
   }
 
-  // primary_key as written: "a, b".
-  std::string JoinNames() const {
+  // Key columns as written: "a, b".
+  static std::string JoinNames(const std::vector<std::string>& columns) {
     std::string names;
-    for (const std::string& column : primary_key_) names += (names.empty() ? "" : ", ") + column;
+    for (const std::string& column : columns) names += (names.empty() ? "" : ", ") + column;
     return names;
   }
 
