@@ -13,6 +13,7 @@
   X(ParquetExtractorSpec)      \
   X(JsonExtractorSpec)         \
   X(ApiExtractorSpec)          \
+  X(SqliteExtractorSpec)       \
   X(DuckDbLoaderSpec)          \
   X(SqlTransformSpec)
 

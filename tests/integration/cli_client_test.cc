@@ -340,24 +340,27 @@ TEST_F(CliClientTest, TheExamplesRunOffline) {
 
   Outcome applied = Cli({"apply", "-f", "examples/jobs.yaml"}, "");
   ASSERT_EQ(applied.exit_code, 0) << applied.err;
-  for (const char* job : {"orders_csv", "trips_parquet", "events_json", "orc_runs_api"}) {
+  for (const char* job :
+       {"orders_csv", "trips_parquet", "events_json", "customers_sqlite", "orc_runs_api"}) {
     Outcome run = Cli({"run", job, "--follow"}, "");
     EXPECT_EQ(run.exit_code, 0) << job << "\n" << run.out << run.err;
   }
-  auto orc = RunToCompletion(Orc({"query", (examples / "warehouse.duckdb").string(),
-                                  "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM "
-                                  "trips), (SELECT count(*) FROM events), (SELECT count(*) FROM "
-                                  "trips_per_day) > 0, (SELECT count(*) FROM orc_runs) >= 3",
-                                  "--output", "json"},
-                                 directory_),
-                             kExitTimeout);
+  auto orc = RunToCompletion(
+      Orc({"query", (examples / "warehouse.duckdb").string(),
+           "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM "
+           "trips), (SELECT count(*) FROM events), (SELECT count(*) FROM "
+           "trips_per_day) > 0, (SELECT count(*) FROM orc_runs) >= 3, (SELECT count(*) "
+           "FROM customers)",
+           "--output", "json"},
+          directory_),
+      kExitTimeout);
   ASSERT_EQ(orc->Wait(kExitTimeout), 0) << orc->Stderr();
   const nlohmann::json counts = nlohmann::json::parse(orc->Stdout())[0];
   std::vector<std::string> values;
   // Typed: counts are JSON numbers, comparisons booleans.
   for (const auto& [column, value] : counts.items()) values.push_back(value.dump());
   EXPECT_EQ(std::multiset<std::string>(values.begin(), values.end()),
-            (std::multiset<std::string>{"1000", "5000", "300", "true", "true"}))
+            (std::multiset<std::string>{"1000", "5000", "300", "true", "true", "500"}))
       << counts;
 }
 
