@@ -54,7 +54,8 @@ int Run() {
   Result<int64_t> made = (*duckdb)->Execute(
       "CREATE TABLE src AS SELECT i AS id, (i % 100000)::INTEGER AS qty, "
       "CAST(i % 1000000 AS DECIMAL(12,2)) / 7 AS amount, i * 0.5 AS score, 'name-' || i AS name, "
-      "TIMESTAMP '2020-01-01' + to_seconds(i) AS created_at, DATE '2020-01-01' + (i % 3000)::INTEGER "
+      "TIMESTAMP '2020-01-01' + to_seconds(i) AS created_at, DATE '2020-01-01' + (i % "
+      "3000)::INTEGER "
       "AS day, i % 2 = 0 AS flag FROM range(" +
       std::to_string(rows) + ") r(i)");
   if (!made.ok()) {

@@ -50,10 +50,8 @@ class PostgresLoaderTest : public testing::DataPlaneFixture {
 
   json Config(const std::string& mode, std::vector<std::string> key = {},
               const std::string& url = PostgresTestServerUrl()) {
-    json config = {{"type", "postgres"},
-                   {"url", url},
-                   {"table_name", schema_ + ".t"},
-                   {"write_mode", mode}};
+    json config = {
+        {"type", "postgres"}, {"url", url}, {"table_name", schema_ + ".t"}, {"write_mode", mode}};
     if (!key.empty()) config["primary_key"] = key;
     return config;
   }
@@ -249,9 +247,8 @@ TEST_F(PostgresLoaderTest, MergeRefusesNullKeysAndCommitsNothing) {
 
 TEST_F(PostgresLoaderTest, SchemaEvolutionAddsColumnsWidensTypesAndRefusesTheRest) {
   ASSERT_TRUE(Run(Query("SELECT 1::INTEGER AS id, 1.5::FLOAT AS f"), Config("append")).ok());
-  Result<LoadResult> evolved =
-      Run(Query("SELECT 5000000000::BIGINT AS id, 2.5::DOUBLE AS f, 'new' AS extra"),
-          Config("append"));
+  Result<LoadResult> evolved = Run(
+      Query("SELECT 5000000000::BIGINT AS id, 2.5::DOUBLE AS f, 'new' AS extra"), Config("append"));
   ASSERT_TRUE(evolved.ok()) << evolved.status();
   EXPECT_EQ(ExecuteOnPostgresTestServer(
                 "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER "

@@ -43,44 +43,67 @@ std::optional<TypeInfo> ScalarType(duckdb_logical_type type) {
     return TypeInfo{std::move(name), oid, CopyCodec{.kind = kind, .scale = scale}};
   };
   switch (id) {
-    case DUCKDB_TYPE_BOOLEAN: return info("boolean", 16, CopyKind::kBool);
-    case DUCKDB_TYPE_TINYINT: return info("smallint", 21, CopyKind::kInt8ToInt2);
-    case DUCKDB_TYPE_UTINYINT: return info("smallint", 21, CopyKind::kUInt8ToInt2);
-    case DUCKDB_TYPE_SMALLINT: return info("smallint", 21, CopyKind::kInt16);
-    case DUCKDB_TYPE_USMALLINT: return info("integer", 23, CopyKind::kUInt16ToInt4);
-    case DUCKDB_TYPE_INTEGER: return info("integer", 23, CopyKind::kInt32);
-    case DUCKDB_TYPE_UINTEGER: return info("bigint", 20, CopyKind::kUInt32ToInt8);
-    case DUCKDB_TYPE_BIGINT: return info("bigint", 20, CopyKind::kInt64);
-    case DUCKDB_TYPE_UBIGINT: return info("numeric", 1700, CopyKind::kUInt64ToNumeric);
-    case DUCKDB_TYPE_HUGEINT: return info("numeric", 1700, CopyKind::kHugeToNumeric);
-    case DUCKDB_TYPE_UHUGEINT: return info("numeric", 1700, CopyKind::kUHugeToNumeric);
-    case DUCKDB_TYPE_FLOAT: return info("real", 700, CopyKind::kFloat);
-    case DUCKDB_TYPE_DOUBLE: return info("double precision", 701, CopyKind::kDouble);
+    case DUCKDB_TYPE_BOOLEAN:
+      return info("boolean", 16, CopyKind::kBool);
+    case DUCKDB_TYPE_TINYINT:
+      return info("smallint", 21, CopyKind::kInt8ToInt2);
+    case DUCKDB_TYPE_UTINYINT:
+      return info("smallint", 21, CopyKind::kUInt8ToInt2);
+    case DUCKDB_TYPE_SMALLINT:
+      return info("smallint", 21, CopyKind::kInt16);
+    case DUCKDB_TYPE_USMALLINT:
+      return info("integer", 23, CopyKind::kUInt16ToInt4);
+    case DUCKDB_TYPE_INTEGER:
+      return info("integer", 23, CopyKind::kInt32);
+    case DUCKDB_TYPE_UINTEGER:
+      return info("bigint", 20, CopyKind::kUInt32ToInt8);
+    case DUCKDB_TYPE_BIGINT:
+      return info("bigint", 20, CopyKind::kInt64);
+    case DUCKDB_TYPE_UBIGINT:
+      return info("numeric", 1700, CopyKind::kUInt64ToNumeric);
+    case DUCKDB_TYPE_HUGEINT:
+      return info("numeric", 1700, CopyKind::kHugeToNumeric);
+    case DUCKDB_TYPE_UHUGEINT:
+      return info("numeric", 1700, CopyKind::kUHugeToNumeric);
+    case DUCKDB_TYPE_FLOAT:
+      return info("real", 700, CopyKind::kFloat);
+    case DUCKDB_TYPE_DOUBLE:
+      return info("double precision", 701, CopyKind::kDouble);
     case DUCKDB_TYPE_VARCHAR:
       if (AliasOf(type) == "JSON") return info("jsonb", 3802, CopyKind::kJsonb);
       return info("text", 25, CopyKind::kText);
-    case DUCKDB_TYPE_BLOB: return info("bytea", 17, CopyKind::kBytea);
-    case DUCKDB_TYPE_DATE: return info("date", 1082, CopyKind::kDate);
-    case DUCKDB_TYPE_TIME: return info("time without time zone", 1083, CopyKind::kTime);
+    case DUCKDB_TYPE_BLOB:
+      return info("bytea", 17, CopyKind::kBytea);
+    case DUCKDB_TYPE_DATE:
+      return info("date", 1082, CopyKind::kDate);
+    case DUCKDB_TYPE_TIME:
+      return info("time without time zone", 1083, CopyKind::kTime);
     case DUCKDB_TYPE_TIMESTAMP:
       return info("timestamp without time zone", 1114, CopyKind::kTimestamp);
     case DUCKDB_TYPE_TIMESTAMP_TZ:
       return info("timestamp with time zone", 1184, CopyKind::kTimestamp);
-    case DUCKDB_TYPE_INTERVAL: return info("interval", 1186, CopyKind::kInterval);
-    case DUCKDB_TYPE_UUID: return info("uuid", 2950, CopyKind::kUuid);
+    case DUCKDB_TYPE_INTERVAL:
+      return info("interval", 1186, CopyKind::kInterval);
+    case DUCKDB_TYPE_UUID:
+      return info("uuid", 2950, CopyKind::kUuid);
     case DUCKDB_TYPE_DECIMAL: {
       const int width = duckdb_decimal_width(type);
       const int scale = duckdb_decimal_scale(type);
       const std::string name =
           "numeric(" + std::to_string(width) + "," + std::to_string(scale) + ")";
       switch (duckdb_decimal_internal_type(type)) {
-        case DUCKDB_TYPE_SMALLINT: return info(name, 1700, CopyKind::kDecimal16, scale);
-        case DUCKDB_TYPE_INTEGER: return info(name, 1700, CopyKind::kDecimal32, scale);
-        case DUCKDB_TYPE_BIGINT: return info(name, 1700, CopyKind::kDecimal64, scale);
-        default: return info(name, 1700, CopyKind::kDecimal128, scale);
+        case DUCKDB_TYPE_SMALLINT:
+          return info(name, 1700, CopyKind::kDecimal16, scale);
+        case DUCKDB_TYPE_INTEGER:
+          return info(name, 1700, CopyKind::kDecimal32, scale);
+        case DUCKDB_TYPE_BIGINT:
+          return info(name, 1700, CopyKind::kDecimal64, scale);
+        default:
+          return info(name, 1700, CopyKind::kDecimal128, scale);
       }
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -122,7 +145,7 @@ bool IsValid(const uint64_t* validity, idx_t row) {
 void AppendString(const duckdb_string_t& value, CopyBuffer& out, bool jsonb) {
   const uint32_t length = value.value.inlined.length;
   const char* text = length <= sizeof(value.value.inlined.inlined) ? value.value.inlined.inlined
-                                                                     : value.value.pointer.ptr;
+                                                                   : value.value.pointer.ptr;
   out.Int32(static_cast<int32_t>(length + (jsonb ? 1 : 0)));
   if (jsonb) out.Bytes(&kJsonbVersion, 1);
   out.Bytes(text, length);
@@ -309,7 +332,8 @@ void AppendValue(CopyKind kind, int scale, const void* data, idx_t row, CopyBuff
       out.Int64(static_cast<int64_t>(value.lower));
       return;
     }
-    case CopyKind::kList: return;  // by AppendList
+    case CopyKind::kList:
+      return;  // by AppendList
   }
 }
 

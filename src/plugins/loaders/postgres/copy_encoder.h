@@ -58,7 +58,7 @@ enum class CopyKind {
 
 struct CopyCodec {
   CopyKind kind = CopyKind::kText;
-  int scale = 0;             // DECIMAL
+  int scale = 0;                       // DECIMAL
   CopyKind element = CopyKind::kText;  // kList: its elements'
   int element_scale = 0;
   uint32_t element_oid = 0;  // kList: the PostgreSQL type of its elements

@@ -50,8 +50,7 @@ Result<std::unique_ptr<PgSession>> PgSession::Connect(TaskContext& context,
   ORC_ASSIGN_OR_RETURN(ConnectionUrl parts,
                        ParseConnectionUrl(url, {"postgres", "postgresql"}, kDefaultPort));
   const std::string redacted = parts.Redacted();
-  Result<std::string> address =
-      ResolveDatabaseHost(parts.host, parts.port, context.network_policy);
+  Result<std::string> address = ResolveDatabaseHost(parts.host, parts.port, context.network_policy);
   if (!address.ok()) return address.status().WithContext("postgres " + redacted);
   const std::string port = std::to_string(parts.port);
   const std::string sslmode = parts.Param("sslmode", "prefer");

@@ -90,11 +90,10 @@ class PostgresLoader final : public Loader {
                          PgSession::Connect(context, config_.url));
     ORC_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbConnection> duckdb,
                          context.engine->Connect(":memory:"));
-    Interrupter::Registration registration =
-        context.interrupter->OnInterrupt([&session, &duckdb] {
-          session->Cancel();
-          duckdb->Interrupt();
-        });
+    Interrupter::Registration registration = context.interrupter->OnInterrupt([&session, &duckdb] {
+      session->Cancel();
+      duckdb->Interrupt();
+    });
     PostgresLedger ledger(*session, schema_);
     ORC_RETURN_IF_ERROR(ledger.Create());
     ORC_ASSIGN_OR_RETURN(std::optional<LoadRecord> earlier, ledger.CommittedLoad(context));
@@ -102,8 +101,8 @@ class PostgresLoader final : public Loader {
     ORC_ASSIGN_OR_RETURN(Source source, extractor.Open(context, *duckdb, ledger));
 
     ORC_RETURN_IF_ERROR(session->Execute("BEGIN").status());
-    Result<LoadResult> loaded = LoadInTransaction(context, *session, *duckdb, ledger, extractor,
-                                                  source);
+    Result<LoadResult> loaded =
+        LoadInTransaction(context, *session, *duckdb, ledger, extractor, source);
     if (loaded.ok()) {
       Status committed = session->Execute("COMMIT").status();
       if (committed.ok()) return loaded;
@@ -136,8 +135,7 @@ class PostgresLoader final : public Loader {
     ORC_ASSIGN_OR_RETURN(std::optional<LoadRecord> earlier, ledger.CommittedLoad(context));
     if (earlier) return AlreadyLoaded(context, *earlier);
 
-    ORC_ASSIGN_OR_RETURN(std::optional<ColumnTypes> table,
-                         TableColumns(session));
+    ORC_ASSIGN_OR_RETURN(std::optional<ColumnTypes> table, TableColumns(session));
     if (source.empty) {
       // No records, so no columns either: replace empties an existing table, the others keep it.
       if (config_.write_mode == "replace" && table) {
@@ -220,8 +218,8 @@ class PostgresLoader final : public Loader {
       ~DestroyResult() { duckdb_destroy_result(result); }
     } destroy_result{&result};
 
-    ORC_RETURN_IF_ERROR(session.BeginCopy(std::string("COPY ") + kStage +
-                                          " FROM STDIN (FORMAT binary)"));
+    ORC_RETURN_IF_ERROR(
+        session.BeginCopy(std::string("COPY ") + kStage + " FROM STDIN (FORMAT binary)"));
     const CopyEncoder encoder(columns);
     CopyBuffer buffer;
     encoder.Header(buffer);
@@ -276,13 +274,14 @@ class PostgresLoader final : public Loader {
           std::optional<std::string> found,
           session.QueryValue("SELECT 1 FROM pg_namespace WHERE nspname = $1", {schema_}));
       if (!found) {
-        ORC_RETURN_IF_ERROR(session.Execute("CREATE SCHEMA " + PgQuoteIdentifier(schema_)).status());
+        ORC_RETURN_IF_ERROR(
+            session.Execute("CREATE SCHEMA " + PgQuoteIdentifier(schema_)).status());
       }
     }
     std::string definition;
     for (const PgColumn& column : columns) {
-      definition += (definition.empty() ? "" : ", ") + PgQuoteIdentifier(column.name) + " " +
-                    column.pg_type;
+      definition +=
+          (definition.empty() ? "" : ", ") + PgQuoteIdentifier(column.name) + " " + column.pg_type;
     }
     // A merge's table gets its key as primary key: the merge keeps it unique, and the index
     // serves the next merge's match.
@@ -298,10 +297,10 @@ class PostgresLoader final : public Loader {
       const std::string quoted = PgQuoteIdentifier(column.name);
       const auto found = table.find(column.name);
       if (found == table.end()) {
-        ORC_RETURN_IF_ERROR(session
-                                .Execute("ALTER TABLE " + table_ + " ADD COLUMN " + quoted + " " +
-                                         column.pg_type)
-                                .status());
+        ORC_RETURN_IF_ERROR(
+            session
+                .Execute("ALTER TABLE " + table_ + " ADD COLUMN " + quoted + " " + column.pg_type)
+                .status());
         context.Log("info", "added column " + column.name + " " + column.pg_type + " to " +
                                 config_.table_name);
         continue;
@@ -337,7 +336,8 @@ class PostgresLoader final : public Loader {
     for (const std::string& name : key) {
       bool present = false;
       for (const PgColumn& column : columns) present = present || column.name == name;
-      if (!present) return InvalidArgumentError("primary_key column " + name + " is not in the source");
+      if (!present)
+        return InvalidArgumentError("primary_key column " + name + " is not in the source");
       null_key += (null_key.empty() ? "" : " OR ") + PgQuoteIdentifier(name) + " IS NULL";
     }
     ORC_ASSIGN_OR_RETURN(
@@ -360,8 +360,8 @@ class PostgresLoader final : public Loader {
     std::string match;
     for (const std::string& name : key) {
       const std::string quoted = PgQuoteIdentifier(name);
-      match += (match.empty() ? "" : " AND ") + table_ + "." + quoted + " = " + kStage + "." +
-               quoted;
+      match +=
+          (match.empty() ? "" : " AND ") + table_ + "." + quoted + " = " + kStage + "." + quoted;
     }
     ORC_RETURN_IF_ERROR(
         session.Execute("DELETE FROM " + table_ + " USING " + kStage + " WHERE " + match).status());

@@ -66,8 +66,8 @@ TypeChange ReconcileTypes(const std::string& source_type, const std::string& tab
         std::max(source_precision - source_scale, table_precision - table_scale);
     const int scale = std::max(source_scale, table_scale);
     if (integer_digits == table_precision - table_scale && scale == table_scale) return Fits();
-    return Widen("numeric(" + std::to_string(integer_digits + scale) + "," +
-                 std::to_string(scale) + ")");
+    return Widen("numeric(" + std::to_string(integer_digits + scale) + "," + std::to_string(scale) +
+                 ")");
   }
   if (source_type == "real" && table_type == "double precision") return Fits();
   if (source_type == "double precision" && table_type == "real") return Widen("double precision");
