@@ -159,7 +159,7 @@ class PostgresLoader final : public Loader {
         const std::string names = ColumnList(columns);
         ORC_RETURN_IF_ERROR(session
                                 .Execute("INSERT INTO " + table_ + " (" + names + ") SELECT " +
-                                         names + " FROM " + kStage + " ORDER BY " + kRowColumn)
+                                         names + " FROM " + kStage)
                                 .status());
       }
     }
