@@ -132,4 +132,7 @@ int Run() {
 }  // namespace
 }  // namespace orc
 
-int main() { return orc::Run(); }
+int main() {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each round as it ends, also into a file
+  return orc::Run();
+}
