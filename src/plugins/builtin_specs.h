@@ -15,6 +15,7 @@
   X(ApiExtractorSpec)          \
   X(SqliteExtractorSpec)       \
   X(DuckDbLoaderSpec)          \
+  X(PostgresLoaderSpec)        \
   X(SqlTransformSpec)
 
 namespace orc {
