@@ -1,16 +1,15 @@
 #include "plugins/extractors/postgres/pg_connection.h"
 
 #include <cstring>
+#include <deque>
 
 namespace orc {
 namespace {
 
-// A dead peer is noticed by keepalives (idle 30 s, then 3 probes 10 s apart) and by
-// tcp_user_timeout (unacknowledged data for 60 s), whichever comes first.
+// A dead peer is noticed by TCP keepalives (the system's timings: setting them fails on some
+// kernels and sandboxes, which refuse TCP_KEEPIDLE) and by tcp_user_timeout (data unacknowledged
+// for 60 s).
 constexpr const char* kConnectTimeoutSeconds = "10";
-constexpr const char* kKeepalivesIdleSeconds = "30";
-constexpr const char* kKeepalivesIntervalSeconds = "10";
-constexpr const char* kKeepalivesCount = "3";
 constexpr const char* kTcpUserTimeoutMs = "60000";
 
 // The last line of a libpq message, without "FATAL:  " / "ERROR:  " noise and trailing newlines.
@@ -38,10 +37,11 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const ConnectionUrl&
   const std::string connect_timeout = url.Param("connect_timeout", kConnectTimeoutSeconds);
   std::vector<const char*> keywords;
   std::vector<const char*> values;
-  auto add = [&](const char* keyword, const std::string& value) {
+  std::deque<std::string> kept;  // the values' storage, stable while libpq reads them
+  auto add = [&](const char* keyword, std::string value) {
     if (value.empty()) return;
     keywords.push_back(keyword);
-    values.push_back(value.c_str());
+    values.push_back(kept.emplace_back(std::move(value)).c_str());
   };
   add("host", url.host);
   add("hostaddr", address);
@@ -54,13 +54,9 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const ConnectionUrl&
   add("connect_timeout", connect_timeout);
   add("client_encoding", "UTF8");
   add("keepalives", "1");
-  add("keepalives_idle", kKeepalivesIdleSeconds);
-  add("keepalives_interval", kKeepalivesIntervalSeconds);
-  add("keepalives_count", kKeepalivesCount);
   add("tcp_user_timeout", kTcpUserTimeoutMs);
   // The password is never read from the environment or ~/.pgpass of the server's user.
-  const std::string no_file = "/dev/null";
-  add("passfile", no_file);
+  add("passfile", "/dev/null");
   keywords.push_back(nullptr);
   values.push_back(nullptr);
   PGconn* raw = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/0);

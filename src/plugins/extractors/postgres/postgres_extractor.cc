@@ -249,7 +249,10 @@ class PostgresExtractor final : public Extractor {
     const uint32_t oid = described.at(0).oid;
     std::string bound;  // bound i of n from lo and hi
     switch (oid) {
-      case 20: case 21: case 23: case 1700: case 700: case 701:  // integers, numeric, floats
+      case 20: case 21: case 23:  // integers
+        bound = "floor(lo::numeric + (hi::numeric - lo::numeric) * i / n)";
+        break;
+      case 1700: case 700: case 701:  // numeric, floats
         bound = "lo::numeric + (hi::numeric - lo::numeric) * i / n";
         break;
       case 1082:  // date
