@@ -57,8 +57,9 @@ int RunChild(const std::string& side, const std::string& input, const std::strin
   if (side == "csv") {
     auto connection = engine.Connect(db);
     if (!connection.ok()) return Fail(connection.status());
-    Result<int64_t> rows = (*connection)->Execute("CREATE TABLE t AS SELECT * FROM read_csv(" +
-                                                  QuoteLiteral(input) + ")");
+    Result<int64_t> rows =
+        (*connection)
+            ->Execute("CREATE TABLE t AS SELECT * FROM read_csv(" + QuoteLiteral(input) + ")");
     if (!rows.ok()) return Fail(rows.status());
   } else {
     PluginRegistry registry;
@@ -136,15 +137,15 @@ int RunParent(const std::string& self) {
   const std::string& url = postgres.url();
   testing::TempDir dir;
   std::printf("generating %lld rows in PostgreSQL ...\n", rows);
-  Run(Psql(url, "DROP TABLE IF EXISTS bench_rows; CREATE TABLE bench_rows AS SELECT i::int8 AS "
-                "id, (i % 1000)::int4 AS quantity, (random() * 100000)::numeric(12,2) AS amount, "
-                "'customer_' || (i % 100000) AS customer, timestamptz '2026-01-01' + i * "
-                "interval '1 second' AS created_at, date '2020-01-01' + (i % 2000) AS day, "
-                "i % 3 = 0 AS paid, md5(i::text)::uuid AS token, CASE WHEN i % 5 = 0 THEN NULL "
-                "ELSE i % 97 END AS maybe FROM generate_series(1, " +
-                    std::to_string(rows) + ") i") +
-              " -c \x27VACUUM ANALYZE bench_rows\x27" +
-          " >/dev/null",
+  Run(Psql(url,
+           "DROP TABLE IF EXISTS bench_rows; CREATE TABLE bench_rows AS SELECT i::int8 AS "
+           "id, (i % 1000)::int4 AS quantity, (random() * 100000)::numeric(12,2) AS amount, "
+           "'customer_' || (i % 100000) AS customer, timestamptz '2026-01-01' + i * "
+           "interval '1 second' AS created_at, date '2020-01-01' + (i % 2000) AS day, "
+           "i % 3 = 0 AS paid, md5(i::text)::uuid AS token, CASE WHEN i % 5 = 0 THEN NULL "
+           "ELSE i % 97 END AS maybe FROM generate_series(1, " +
+               std::to_string(rows) + ") i") +
+          " -c \x27VACUUM ANALYZE bench_rows\x27" + " >/dev/null",
       false);
   std::vector<double> orc, by_hand, copy, peaks;
   for (int round = 0; round < kRounds; ++round) {
@@ -156,10 +157,9 @@ int RunParent(const std::string& self) {
     Run(Psql(url, "\\copy (" + std::string(kSelect) + ") TO '" + csv + "' CSV HEADER"), false);
     Run(self + " --child csv " + csv + " " + csv_db, true);
     const double b = Seconds(started);
-    const Measure c = Run(Psql(url, "COPY (" + std::string(kSelect) +
-                                        ") TO STDOUT (FORMAT binary)") +
-                              " > /dev/null",
-                          false);
+    const Measure c = Run(
+        Psql(url, "COPY (" + std::string(kSelect) + ") TO STDOUT (FORMAT binary)") + " > /dev/null",
+        false);
     std::filesystem::remove(csv);
     std::filesystem::remove(db);
     std::filesystem::remove(csv_db);

@@ -24,7 +24,8 @@ class PostgresSourceTest : public ::testing::Test {
   void SetUp() override {
     RegisterBuiltinPlugins(registry_);
     url_ = testing::PostgresTestServerUrl();
-    schema_ = std::string("pgsrc_") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    schema_ =
+        std::string("pgsrc_") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::transform(schema_.begin(), schema_.end(), schema_.begin(), ::tolower);
     ExecuteOnPostgresTestServer("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE; CREATE SCHEMA " +
                                 schema_);
@@ -86,58 +87,92 @@ class PostgresSourceTest : public ::testing::Test {
 
 TEST_F(PostgresSourceTest, EveryMappedTypeLoadsWithItsValue) {
   ExecuteOnPostgresTestServer(
-      "CREATE TYPE " + schema_ + ".mood AS ENUM ('sad', 'happy');"
-      "CREATE TABLE " + Table("all_types") + " (id int PRIMARY KEY, b bool, i2 int2, i4 int4, "
+      "CREATE TYPE " + schema_ +
+      ".mood AS ENUM ('sad', 'happy');"
+      "CREATE TABLE " +
+      Table("all_types") +
+      " (id int PRIMARY KEY, b bool, i2 int2, i4 int4, "
       "i8 int8, f4 float4, f8 float8, n numeric(12,2), n38 numeric(38,10), nu numeric, "
       "t text, v varchar(10), c char(4), nm name, d date, tm time, ts timestamp, tz timestamptz, "
-      "iv interval, u uuid, j json, jb jsonb, bt bytea, e " + schema_ + ".mood, "
+      "iv interval, u uuid, j json, jb jsonb, bt bytea, e " +
+      schema_ +
+      ".mood, "
       "ai int4[], ta text[], an numeric(6,2)[], pt point, ip inet);"
-      "INSERT INTO " + Table("all_types") + " VALUES (1, true, -32768, 2147483647, "
+      "INSERT INTO " +
+      Table("all_types") +
+      " VALUES (1, true, -32768, 2147483647, "
       "-9223372036854775808, 1.5, 0.1, -1234567890.12, 1234567890123456789012345678.0123456789, "
       "3.14159, 'héllo', 'v', 'ab', 'nm', '1999-12-31', '23:59:59.999999', "
       "'2024-02-29 12:34:56.789012', '2024-02-29 12:34:56.789012+02', '1 year 2 mons 3 days "
       "04:05:06.000007', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"a\": [1, 2]}', "
       "'{\"b\": null}', '\\x00ff41', 'happy', '{1,NULL,3}', '{x,\"y z\"}', '{1.50,-2.25}', "
       "'(1,2)', '10.0.0.1/8');"
-      "INSERT INTO " + Table("all_types") + " (id) VALUES (2);"
-      "INSERT INTO " + Table("all_types") + " (id, d, ts, tz, ai, nu) VALUES (3, 'infinity', "
+      "INSERT INTO " +
+      Table("all_types") +
+      " (id) VALUES (2);"
+      "INSERT INTO " +
+      Table("all_types") +
+      " (id, d, ts, tz, ai, nu) VALUES (3, 'infinity', "
       "'-infinity', 'infinity', '{}', 'NaN');");
   Result<LoadResult> loaded = Load({{"type", "postgres"}, {"table", Table("all_types")}});
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->rows_loaded, 3);
-  const std::vector<std::string> types = Row("SELECT string_agg(column_type, '|') FROM (DESCRIBE t)");
+  const std::vector<std::string> types =
+      Row("SELECT string_agg(column_type, '|') FROM (DESCRIBE t)");
   ASSERT_EQ(types.size(), 1u);
   EXPECT_EQ(types[0],
             "INTEGER|BOOLEAN|SMALLINT|INTEGER|BIGINT|FLOAT|DOUBLE|DECIMAL(12,2)|DECIMAL(38,10)|"
             "DOUBLE|VARCHAR|VARCHAR|VARCHAR|VARCHAR|DATE|TIME|TIMESTAMP|TIMESTAMP WITH TIME ZONE|"
             "INTERVAL|UUID|JSON|JSON|BLOB|VARCHAR|INTEGER[]|VARCHAR[]|DECIMAL(6,2)[]|VARCHAR|"
             "VARCHAR");
-  EXPECT_EQ(Row("SET TimeZone = 'UTC'; SELECT COLUMNS(* EXCLUDE (id))::VARCHAR FROM t WHERE id = 1"),
-            (std::vector<std::string>{
-                "true", "-32768", "2147483647", "-9223372036854775808", "1.5", "0.1",
-                "-1234567890.12", "1234567890123456789012345678.0123456789", "3.14159", "héllo",
-                "v", "ab  ", "nm", "1999-12-31", "23:59:59.999999", "2024-02-29 12:34:56.789012",
-                "2024-02-29 10:34:56.789012+00", "1 year 2 months 3 days 04:05:06.000007",
-                "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "{\"a\": [1, 2]}", "{\"b\": null}",
-                "\\x00\\xFFA", "happy", "[1, NULL, 3]", "[x, y z]", "[1.50, -2.25]", "(1,2)",
-                "10.0.0.1/8"}));
+  EXPECT_EQ(
+      Row("SET TimeZone = 'UTC'; SELECT COLUMNS(* EXCLUDE (id))::VARCHAR FROM t WHERE id = 1"),
+      (std::vector<std::string>{"true",
+                                "-32768",
+                                "2147483647",
+                                "-9223372036854775808",
+                                "1.5",
+                                "0.1",
+                                "-1234567890.12",
+                                "1234567890123456789012345678.0123456789",
+                                "3.14159",
+                                "héllo",
+                                "v",
+                                "ab  ",
+                                "nm",
+                                "1999-12-31",
+                                "23:59:59.999999",
+                                "2024-02-29 12:34:56.789012",
+                                "2024-02-29 10:34:56.789012+00",
+                                "1 year 2 months 3 days 04:05:06.000007",
+                                "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+                                "{\"a\": [1, 2]}",
+                                "{\"b\": null}",
+                                "\\x00\\xFFA",
+                                "happy",
+                                "[1, NULL, 3]",
+                                "[x, y z]",
+                                "[1.50, -2.25]",
+                                "(1,2)",
+                                "10.0.0.1/8"}));
   const std::vector<std::string> nulls = Row(
       "SELECT count(*) FILTER (WHERE v IS NULL) FROM (SELECT unnest(list_value(b::text, "
       "i2::text, i4::text, i8::text, f4::text, f8::text, n::text, n38::text, nu::text, t, v, c, "
       "nm, d::text, tm::text, ts::text, tz::text, iv::text, u::text, j::text, jb::text, "
       "bt::text, e, ai::text, ta::text, an::text, pt, ip)) AS v FROM t WHERE id = 2)");
   EXPECT_EQ(nulls, (std::vector<std::string>{"28"}));
-  EXPECT_EQ(Row("SELECT d::VARCHAR, ts::VARCHAR, tz::VARCHAR, ai::VARCHAR, nu::VARCHAR FROM t WHERE id = 3"),
+  EXPECT_EQ(Row("SELECT d::VARCHAR, ts::VARCHAR, tz::VARCHAR, ai::VARCHAR, nu::VARCHAR FROM t "
+                "WHERE id = 3"),
             (std::vector<std::string>{"infinity", "-infinity", "infinity", "[]", "nan"}));
 }
 
 TEST_F(PostgresSourceTest, ATablesPrimaryKeyAndSelectedColumns) {
   ExecuteOnPostgresTestServer("CREATE TABLE " + Table("keyed") +
                               " (b int, a int, x text, PRIMARY KEY (a, b));"
-                              "INSERT INTO " + Table("keyed") + " VALUES (1, 2, 'x')");
-  Result<LoadResult> loaded = Load({{"type", "postgres"},
-                                    {"table", Table("keyed")},
-                                    {"columns", {"a", "x"}}});
+                              "INSERT INTO " +
+                              Table("keyed") + " VALUES (1, 2, 'x')");
+  Result<LoadResult> loaded =
+      Load({{"type", "postgres"}, {"table", Table("keyed")}, {"columns", {"a", "x"}}});
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(Row("SELECT string_agg(column_name, ',') FROM (DESCRIBE t)"),
             (std::vector<std::string>{"a,x"}));
@@ -149,7 +184,8 @@ TEST_F(PostgresSourceTest, ATablesPrimaryKeyAndSelectedColumns) {
 TEST_F(PostgresSourceTest, IncrementalRunsReadOnlyNewRows) {
   ExecuteOnPostgresTestServer("CREATE TABLE " + Table("events") +
                               " (id int, at timestamptz);"
-                              "INSERT INTO " + Table("events") +
+                              "INSERT INTO " +
+                              Table("events") +
                               " SELECT i, '2024-01-01'::timestamptz + i * interval '1 hour' "
                               "FROM generate_series(1, 10) i");
   const json source = {{"type", "postgres"},
@@ -184,11 +220,14 @@ TEST_F(PostgresSourceTest, IncrementalRunsReadOnlyNewRows) {
 TEST_F(PostgresSourceTest, APartitionedReadEqualsAPlainOne) {
   ExecuteOnPostgresTestServer("CREATE TABLE " + Table("big") +
                               " (id int8, ts timestamp, v text);"
-                              "INSERT INTO " + Table("big") +
+                              "INSERT INTO " +
+                              Table("big") +
                               " SELECT i, '2020-01-01'::timestamp + i * interval '1 minute', "
                               "'v' || i FROM generate_series(1, 100000) i;"
-                              "INSERT INTO " + Table("big") + " VALUES (NULL, NULL, 'null')");
-  const std::string check = "SELECT count(*), count(id), sum(id), min(ts), max(ts), count(DISTINCT v) FROM t";
+                              "INSERT INTO " +
+                              Table("big") + " VALUES (NULL, NULL, 'null')");
+  const std::string check =
+      "SELECT count(*), count(id), sum(id), min(ts), max(ts), count(DISTINCT v) FROM t";
   ASSERT_TRUE(Load({{"type", "postgres"}, {"table", Table("big")}}).ok());
   const std::vector<std::string> plain = Row(check);
   ASSERT_FALSE(plain.empty());
@@ -204,19 +243,20 @@ TEST_F(PostgresSourceTest, APartitionedReadEqualsAPlainOne) {
                                   {"table", Table("big")},
                                   {"partition", {{"column", "v"}, {"parts", 4}}}});
   ASSERT_FALSE(text.ok());
-  EXPECT_NE(text.status().message().find("partition.column v"), std::string::npos)
-      << text.status();
+  EXPECT_NE(text.status().message().find("partition.column v"), std::string::npos) << text.status();
 }
 
 TEST_F(PostgresSourceTest, ABackendTerminatedMidStreamFailsWithoutAPartialLoad) {
-  ExecuteOnPostgresTestServer("CREATE TABLE " + Table("long") + " AS SELECT i, repeat('x', 100) "
+  ExecuteOnPostgresTestServer("CREATE TABLE " + Table("long") +
+                              " AS SELECT i, repeat('x', 100) "
                               "AS pad FROM generate_series(1, 3000000) i");
   std::atomic<bool> done{false};
   std::thread killer([&] {
     while (!done.load()) {
       const std::string killed = ExecuteOnPostgresTestServer(
           "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
-          "application_name = '" + schema_ + "' AND query LIKE 'COPY%'");
+          "application_name = '" +
+          schema_ + "' AND query LIKE 'COPY%'");
       if (killed == "1") return;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -248,16 +288,17 @@ TEST_F(PostgresSourceTest, MetadataAndRefusedHostsAreRefused) {
                                     {"query", "SELECT 1"}});
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), StatusCode::kPermissionDenied) << loaded.status();
-  loaded = Load({{"type", "postgres"}, {"url", "postgres://u:p@127.0.0.1:1/db"},
-                 {"query", "SELECT 1"}});
+  loaded =
+      Load({{"type", "postgres"}, {"url", "postgres://u:p@127.0.0.1:1/db"}, {"query", "SELECT 1"}});
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), StatusCode::kUnavailable) << loaded.status();
 }
 
 TEST_F(PostgresSourceTest, HostileIdentifiersAreQuotedOrRefused) {
   Result<LoadResult> loaded = Load({{"type", "postgres"},
-                                    {"query", "SELECT 1 AS \"a\"\"; DROP TABLE x; --\", "
-                                              "2 AS \"Mixed Case\""}});
+                                    {"query",
+                                     "SELECT 1 AS \"a\"\"; DROP TABLE x; --\", "
+                                     "2 AS \"Mixed Case\""}});
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(Row("SELECT string_agg(column_name, '|') FROM (DESCRIBE t)"),
             (std::vector<std::string>{"a\"; DROP TABLE x; --|Mixed Case"}));

@@ -188,7 +188,8 @@ Status WriteNumericDouble(const PgColumnPlan& column, duckdb_vector vector, uint
     std::string text = numeric.sign == kNumericNegative ? "-" : "";
     for (int i = 0; i < numeric.digit_count; ++i) {
       const int digit = numeric.Digit(i);  // 0..9999, checked by ReadNumeric
-      for (int power = 1000; power >= 1; power /= 10) text += static_cast<char>('0' + digit / power % 10);
+      for (int power = 1000; power >= 1; power /= 10)
+        text += static_cast<char>('0' + digit / power % 10);
     }
     text += "e" + std::to_string(4 * (numeric.weight - numeric.digit_count + 1));
     value = std::strtod(text.c_str(), nullptr);
@@ -198,8 +199,8 @@ Status WriteNumericDouble(const PgColumnPlan& column, duckdb_vector vector, uint
 }
 
 // A scalar value of `column.kind` (the element kind for arrays).
-Status WriteScalar(const PgColumnPlan& column, duckdb_vector vector, uint64_t row,
-                   const char* data, int32_t length) {
+Status WriteScalar(const PgColumnPlan& column, duckdb_vector vector, uint64_t row, const char* data,
+                   int32_t length) {
   FieldReader reader(data, length);
   switch (column.kind) {
     case PgValueKind::kBool: {
@@ -317,8 +318,8 @@ Status WriteScalar(const PgColumnPlan& column, duckdb_vector vector, uint64_t ro
 
 // A one-dimensional array: ndim, has-null flag, element OID, then per dimension its size and
 // lower bound, then each element as a length (-1: NULL) and its bytes.
-Status WriteArray(const PgColumnPlan& column, duckdb_vector vector, uint64_t row,
-                  const char* data, int32_t length) {
+Status WriteArray(const PgColumnPlan& column, duckdb_vector vector, uint64_t row, const char* data,
+                  int32_t length) {
   FieldReader reader(data, length);
   int32_t dimensions;
   int32_t has_null;
@@ -441,8 +442,8 @@ PgColumnPlan PlanColumn(const std::string& name, const PgTypeInfo& type) {
   return plan;
 }
 
-Status WriteField(const PgColumnPlan& column, duckdb_vector vector, uint64_t row,
-                  const char* data, int32_t length) {
+Status WriteField(const PgColumnPlan& column, duckdb_vector vector, uint64_t row, const char* data,
+                  int32_t length) {
   if (column.is_array) return WriteArray(column, vector, row, data, length);
   return WriteScalar(column, vector, row, data, length);
 }

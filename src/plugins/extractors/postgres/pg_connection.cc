@@ -64,8 +64,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const ConnectionUrl&
   std::unique_ptr<PgConnection> connection(new PgConnection(raw));
   if (PQstatus(raw) != CONNECTION_OK) {
     const std::string message = CleanMessage(PQerrorMessage(raw));
-    const std::string text = "cannot connect to PostgreSQL at " + url.host + ":" + port + ": " +
-                             message;
+    const std::string text =
+        "cannot connect to PostgreSQL at " + url.host + ":" + port + ": " + message;
     return IsLoginError(message) ? InvalidArgumentError(text) : UnavailableError(text);
   }
   {
@@ -74,9 +74,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const ConnectionUrl&
   }
   // Values read as text (cursors, partition bounds, types without a mapping) are written the same
   // whatever the server's defaults: UTC, ISO dates, floats that read back exactly.
-  for (const char* setting :
-       {"SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET IntervalStyle = 'postgres'",
-        "SET extra_float_digits = 3"}) {
+  for (const char* setting : {"SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'",
+                              "SET IntervalStyle = 'postgres'", "SET extra_float_digits = 3"}) {
     ORC_RETURN_IF_ERROR(connection->Execute(setting).status());
   }
   return connection;
@@ -114,9 +113,9 @@ Status PgConnection::ErrorOf(const PGresult* result) const {
       "PostgreSQL: " + CleanMessage(result ? PQresultErrorMessage(result) : nullptr);
   const std::string connection_message = CleanMessage(PQerrorMessage(connection_));
   if (PQstatus(connection_) == CONNECTION_BAD || sqlstate == nullptr) {
-    return UnavailableError("PostgreSQL: the connection was lost: " +
-                            (result ? CleanMessage(PQresultErrorMessage(result))
-                                    : connection_message));
+    return UnavailableError(
+        "PostgreSQL: the connection was lost: " +
+        (result ? CleanMessage(PQresultErrorMessage(result)) : connection_message));
   }
   const std::string code = sqlstate;
   // Class 08 (connection), 53 (resources), 57 (operator intervention: terminated, shutting

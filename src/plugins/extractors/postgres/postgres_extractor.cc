@@ -36,8 +36,8 @@ Result<std::vector<DescribedColumn>> Describe(PgConnection& connection, const st
   }
   std::vector<DescribedColumn> columns;
   for (int i = 0; i < PQnfields(described.get()); ++i) {
-    columns.push_back({PQfname(described.get(), i), PQftype(described.get(), i),
-                       PQfmod(described.get(), i)});
+    columns.push_back(
+        {PQfname(described.get(), i), PQftype(described.get(), i), PQfmod(described.get(), i)});
   }
   return columns;
 }
@@ -56,12 +56,12 @@ Result<std::map<uint32_t, PgTypeInfo>> TypeInfo(PgConnection& connection,
                        {list}));
   std::map<uint32_t, PgTypeInfo> types;
   for (int row = 0; row < PQntuples(result.get()); ++row) {
-    PgTypeInfo info{.oid = static_cast<uint32_t>(std::stoull(PQgetvalue(result.get(), row, 0))),
-                    .typtype = PQgetvalue(result.get(), row, 1)[0],
-                    .is_array = PQgetvalue(result.get(), row, 2)[0] == 't',
-                    .element_oid =
-                        static_cast<uint32_t>(std::stoull(PQgetvalue(result.get(), row, 3))),
-                    .element_typtype = PQgetvalue(result.get(), row, 4)[0]};
+    PgTypeInfo info{
+        .oid = static_cast<uint32_t>(std::stoull(PQgetvalue(result.get(), row, 0))),
+        .typtype = PQgetvalue(result.get(), row, 1)[0],
+        .is_array = PQgetvalue(result.get(), row, 2)[0] == 't',
+        .element_oid = static_cast<uint32_t>(std::stoull(PQgetvalue(result.get(), row, 3))),
+        .element_typtype = PQgetvalue(result.get(), row, 4)[0]};
     types[info.oid] = info;
   }
   return types;
@@ -78,8 +78,8 @@ std::string PgLiteral(PgConnection& connection, const std::string& text) {
 
 // A user's query without the semicolons and spaces that may end it, so it nests as a subquery.
 std::string Trimmed(std::string query) {
-  while (!query.empty() && (std::isspace(static_cast<unsigned char>(query.back())) ||
-                            query.back() == ';')) {
+  while (!query.empty() &&
+         (std::isspace(static_cast<unsigned char>(query.back())) || query.back() == ';')) {
     query.pop_back();
   }
   return query;
@@ -177,13 +177,14 @@ class PostgresExtractor final : public Extractor {
         std::vector<std::string> all = filters;
         if (!part.empty()) all.push_back(part);
         std::string where;
-        for (const std::string& filter : all) where += (where.empty() ? " WHERE " : " AND ") + filter;
+        for (const std::string& filter : all)
+          where += (where.empty() ? " WHERE " : " AND ") + filter;
         plan.copy_sql.push_back("COPY (SELECT " + expressions + " FROM " + from + where +
                                 ") TO STDOUT (FORMAT binary)");
       }
     }
-    stream_ = std::make_shared<PostgresRowStream>(std::move(plan), connection_.get(),
-                                                  context.progress);
+    stream_ =
+        std::make_shared<PostgresRowStream>(std::move(plan), connection_.get(), context.progress);
     ORC_ASSIGN_OR_RETURN(RegisteredStream registered, RegisterRowStream(duckdb, stream_));
     registered_ = std::make_unique<RegisteredStream>(std::move(registered));
     if (context.interrupter != nullptr) {
@@ -249,16 +250,21 @@ class PostgresExtractor final : public Extractor {
     const uint32_t oid = described.at(0).oid;
     std::string bound;  // bound i of n from lo and hi
     switch (oid) {
-      case 20: case 21: case 23:  // integers
+      case 20:
+      case 21:
+      case 23:  // integers
         bound = "floor(lo::numeric + (hi::numeric - lo::numeric) * i / n)";
         break;
-      case 1700: case 700: case 701:  // numeric, floats
+      case 1700:
+      case 700:
+      case 701:  // numeric, floats
         bound = "lo::numeric + (hi::numeric - lo::numeric) * i / n";
         break;
       case 1082:  // date
         bound = "lo + ((hi - lo) * i / n)::int";
         break;
-      case 1114: case 1184:  // timestamp, timestamptz
+      case 1114:
+      case 1184:  // timestamp, timestamptz
         bound = "lo + (hi - lo) * (i::float8 / n)";
         break;
       default:
@@ -266,9 +272,12 @@ class PostgresExtractor final : public Extractor {
                                     " must be a number, date or timestamp column");
     }
     std::string where;
-    for (const std::string& filter : filters) where += (where.empty() ? " WHERE " : " AND ") + filter;
-    const std::string type = oid == 1082 ? "date" : oid == 1114 ? "timestamp"
-                             : oid == 1184 ? "timestamptz" : "numeric";
+    for (const std::string& filter : filters)
+      where += (where.empty() ? " WHERE " : " AND ") + filter;
+    const std::string type = oid == 1082   ? "date"
+                             : oid == 1114 ? "timestamp"
+                             : oid == 1184 ? "timestamptz"
+                                           : "numeric";
     ORC_ASSIGN_OR_RETURN(
         PgResult bounds,
         pg.Query("SELECT (" + bound + ")::" + type + "::text FROM (SELECT min(" + column +

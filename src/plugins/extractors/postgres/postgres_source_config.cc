@@ -46,8 +46,7 @@ PostgresSourceConfig ReadPostgresSourceConfig(ConfigReader& in) {
   if (std::optional<ConfigReader> partition = in.Object("partition")) {
     config.partition = PostgresSourceConfig::Partition{
         .column = partition->RequiredString("column", SqlIdentifier)};
-    const std::optional<int64_t> parts =
-        partition->OptionalInteger("parts", 1, kMaxPostgresParts);
+    const std::optional<int64_t> parts = partition->OptionalInteger("parts", 1, kMaxPostgresParts);
     if (!parts) partition->Fail("parts", "is required (the number of parallel reads, 1 to 64)");
     config.partition->parts = static_cast<int>(parts.value_or(1));
   }
