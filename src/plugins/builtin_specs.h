@@ -14,6 +14,7 @@
   X(JsonExtractorSpec)         \
   X(ApiExtractorSpec)          \
   X(SqliteExtractorSpec)       \
+  X(PostgresExtractorSpec)     \
   X(DuckDbLoaderSpec)          \
   X(PostgresLoaderSpec)        \
   X(SqlTransformSpec)

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 
 #include "common/path_policy.h"
@@ -57,11 +58,29 @@ std::vector<FullConfig> FullConfigs() {
       api_with(R"({"type": "bearer", "token": "t"})",
                R"({"type": "next_url", "next_url_path": "links.next"})"),
       api_with(R"({"type": "bearer", "token": "t"})", R"({"type": "link_header"})"),
+      {PluginKind::kExtractor, json::parse(R"({"type": "sqlite", "path": "x.sqlite",
+          "table": "t", "columns": ["a", "b"],
+          "incremental": {"cursor_field": "b", "initial_value": 0},
+          "partition": {"column": "a", "parts": 2}})")},
+      {PluginKind::kExtractor, json::parse(R"({"type": "postgres",
+          "url": "postgres://u:p@127.0.0.1/db", "table": "s.t", "columns": ["a", "b"],
+          "incremental": {"cursor_field": "b", "initial_value": "2026-01-01"},
+          "partition": {"column": "a", "parts": 2}})")},
+      {PluginKind::kLoader, json::parse(R"({"type": "postgres",
+          "url": "postgres://u:p@127.0.0.1/db", "table_name": "s.t", "write_mode": "merge",
+          "primary_key": ["id"]})")},
       {PluginKind::kLoader, json::parse(R"({"type": "duckdb", "db_path": "w.duckdb",
           "table_name": "s.t", "write_mode": "merge", "primary_key": ["id"]})")},
       {PluginKind::kTransform, json::parse(R"({"type": "sql", "db_path": "w.duckdb",
           "sql": "SELECT 1"})")},
   };
+}
+
+// Fields of which a configuration has one or the other, never both: a full configuration has the
+// first.
+const std::map<std::string, std::string>& Alternatives() {
+  static const std::map<std::string, std::string> alternatives = {{"table", "query"}};
+  return alternatives;
 }
 
 // Fields whose values may be a string, a number or a boolean (sent as text).
@@ -161,7 +180,12 @@ TEST_F(PluginConfigsTest, TheFullConfigsAreValidAndHaveEveryField) {
         fields.insert(list.substr(at, list.find(", ", at) - at));
       }
       std::set<std::string> present;
-      for (const auto& [key, value] : full.config[object].items()) present.insert(key);
+      for (const auto& [key, value] : full.config[object].items()) {
+        present.insert(key);
+        if (const auto other = Alternatives().find(key); other != Alternatives().end()) {
+          present.insert(other->second);
+        }
+      }
       EXPECT_EQ(present, fields) << full.config["type"] << " " << object.to_string();
     }
   }
