@@ -198,9 +198,9 @@ TEST_F(SqliteExtractorTest, ConfigurationsAreCheckedWhenWritten) {
     const Status status = registry_.Validate(PluginKind::kExtractor, config, "extractor_config");
     EXPECT_TRUE(Has(status, text)) << status;
   };
-  refused({{"type", "sqlite"}, {"path", "a.sqlite"}}, "table or query: exactly one");
+  refused({{"type", "sqlite"}, {"path", "a.sqlite"}}, "exactly one of table");
   refused({{"type", "sqlite"}, {"path", "a.sqlite"}, {"table", "t"}, {"query", "SELECT 1"}},
-          "table or query: exactly one");
+          "exactly one of table");
   refused({{"type", "sqlite"}, {"path", "a.sqlite"}, {"query", "SELECT 1"}, {"columns", {"a"}}},
           "goes with table");
   refused({{"type", "sqlite"}, {"path", "a.sqlite"}, {"table", "a\nb"}}, "control characters");

@@ -60,7 +60,7 @@ SqliteConfig ReadSqliteConfig(ConfigReader& in) {
                       .query = in.OptionalString("query", NotEmpty),
                       .columns = in.StringList("columns", SqliteName)};
   if (config.table.has_value() == config.query.has_value()) {
-    in.Fail("table", "or query: exactly one of them is needed (a table's name, or a SELECT)");
+    in.Fail("table", "exactly one of table (a table's name) and query (a SELECT) is required");
   }
   if (config.columns && (config.query || config.columns->empty())) {
     in.Fail("columns", config.query ? "goes with table; a query selects its own columns"
