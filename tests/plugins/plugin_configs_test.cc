@@ -3,8 +3,8 @@
 // runs alike, and none throws.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "common/path_policy.h"

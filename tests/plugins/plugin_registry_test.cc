@@ -30,8 +30,7 @@ class PluginRegistryTest : public ::testing::Test {
 TEST_F(PluginRegistryTest, KnowsTheBuiltinTypes) {
   EXPECT_EQ(registry_.Types(PluginKind::kExtractor),
             (std::vector<std::string>{"api", "csv", "json", "parquet", "postgres", "sqlite"}));
-  EXPECT_EQ(registry_.Types(PluginKind::kLoader),
-            (std::vector<std::string>{"duckdb", "postgres"}));
+  EXPECT_EQ(registry_.Types(PluginKind::kLoader), (std::vector<std::string>{"duckdb", "postgres"}));
   EXPECT_EQ(registry_.Types(PluginKind::kTransform), std::vector<std::string>{"sql"});
 }
 
