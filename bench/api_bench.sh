@@ -128,7 +128,7 @@ measure "/jobs/$job/run" 10 POST
 post() { curl -s -X POST -H 'Content-Type: application/json' -d @"$2" "$base$1"; }
 cat >"$work/maker.json" <<JSON
 {"job_name": "make data", "tasks": [{"task_name": "csv", "transform_config": {"type": "sql",
- "db_path": ":memory:", "sql": "COPY (SELECT i AS id, md5(i::VARCHAR) AS name, i * 0.5 AS amount FROM range(2000000) t(i)) TO '$work/data.csv' (HEADER)"}}]}
+ "db_path": ":memory:", "sql": "COPY (SELECT i AS id, md5(i::VARCHAR) AS name, i * 0.5 AS amount FROM range(2000000) t(i)) TO '$work/data/data.csv' (HEADER)"}}]}
 JSON
 maker="$(post /jobs "$work/maker.json" | sed -E 's/.*"job_id":"([^"]+)".*/\1/')"
 curl -s -X POST "$base/jobs/$maker/run" >/dev/null
@@ -139,8 +139,8 @@ done
 for i in $(seq 1 8); do
   cat >"$work/load$i.json" <<JSON
 {"job_name": "load $i", "tasks": [{"task_name": "load",
- "extractor_config": {"type": "csv", "path": "$work/data.csv"},
- "loader_config": {"type": "duckdb", "db_path": "$work/out$i.duckdb", "table_name": "t"}}]}
+ "extractor_config": {"type": "csv", "path": "$work/data/data.csv"},
+ "loader_config": {"type": "duckdb", "db_path": "$work/data/out$i.duckdb", "table_name": "t"}}]}
 JSON
   load="$(post /jobs "$work/load$i.json" | sed -E 's/.*"job_id":"([^"]+)".*/\1/')"
   for _ in 1 2 3; do curl -s -X POST "$base/jobs/$load/run" >/dev/null; done

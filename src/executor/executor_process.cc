@@ -2,10 +2,10 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -184,7 +184,12 @@ Status ExecutorProcess::Spawn() {
   close(sockets[1]);
   if (error != 0) return UnavailableError(std::strerror(error));
   pid_ = pid;
-  if (options_.nice != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(pid), options_.nice);
+  if (options_.batch_scheduling) {
+    // posix_spawn cannot set SCHED_BATCH. The process starts no thread before it has its
+    // settings (sent below), so every thread it starts inherits the policy.
+    const sched_param priority{.sched_priority = 0};
+    sched_setscheduler(pid, SCHED_BATCH, &priority);
+  }
 
   ExecutorSettings settings = options_.settings;
   settings.temp_dir = temp_dir_;

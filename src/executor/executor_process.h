@@ -44,8 +44,11 @@ struct ExecutorOptions {
   Duration memory_check_interval = std::chrono::milliseconds(100);
   // How long a new process may take to say it is ready.
   Duration start_timeout = std::chrono::seconds(30);
-  // Added to the process's nice value: tasks yield the CPU to orc's own threads.
-  int nice = 10;
+  // Whether the process runs under SCHED_BATCH: its fair share of the CPU against every other
+  // process, without preempting orc's own threads (API, scheduler, bookkeeping) when they wake.
+  // Not a nice value: that gives a load's share away to every other process on the machine, not
+  // only to orc's threads (at nice 10, loads beside one busy process took 4x as long).
+  bool batch_scheduling = true;
 };
 
 class ExecutorProcess final : public AttemptRunner {

@@ -1,12 +1,15 @@
 #include "executor/executor_process.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "support/printers.h"
 #include "support/temp_dir.h"
@@ -63,6 +66,21 @@ TEST_F(ExecutorProcessTest, RunsATaskAndRelaysItsLogAndOutcome) {
   EXPECT_EQ(report.counters.rows_loaded, 7);
   EXPECT_EQ(logs_, (std::vector<std::string>{"info: one", "info: two"}));
   EXPECT_GT(executor_.pid(), 0);
+}
+
+// A load competes for the CPU like any other process: nice would hand its share to every other
+// process on the machine. SCHED_BATCH only keeps it from preempting orc's own threads.
+TEST_F(ExecutorProcessTest, TheProcessRunsAsABatchTaskAtOrcsOwnNiceValue) {
+  ASSERT_TRUE(Run({{"type", "test_echo"}, {"lines", {"one"}}}).status.ok());
+  std::ifstream stat("/proc/" + std::to_string(executor_.pid()) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // The fields after the command's closing parenthesis, from the third (state) on.
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::vector<std::string> values{"", "", ""};
+  for (std::string field; fields >> field;) values.push_back(field);
+  ASSERT_GT(values.size(), 41u);
+  EXPECT_EQ(std::stoi(values[19]), getpriority(PRIO_PROCESS, 0)) << "nice";
+  EXPECT_EQ(std::stoi(values[41]), SCHED_BATCH) << "scheduling policy";
 }
 
 TEST_F(ExecutorProcessTest, TheProcessInheritsNoneOfOrcsSecrets) {
