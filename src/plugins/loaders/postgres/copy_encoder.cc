@@ -419,11 +419,15 @@ void CopyEncoder::Rows(duckdb_data_chunk chunk, int64_t& row_number, CopyBuffer&
     duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, c);
     vectors[c] = {vector, duckdb_vector_get_data(vector), duckdb_vector_get_validity(vector)};
   }
-  const auto fields = static_cast<int16_t>(columns_.size() + 1);
+  const bool numbered = row_number_ == RowNumber::kWrite;
+  const auto fields = static_cast<int16_t>(columns_.size() + (numbered ? 1 : 0));
   for (idx_t row = 0; row < rows; ++row) {
     out.Int16(fields);
-    out.Int32(8);
-    out.Int64(row_number++);
+    if (numbered) {
+      out.Int32(8);
+      out.Int64(row_number);
+    }
+    ++row_number;
     for (size_t c = 0; c < columns_.size(); ++c) {
       const ColumnData& column = vectors[c];
       if (!IsValid(column.validity, row)) {

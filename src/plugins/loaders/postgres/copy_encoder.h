@@ -3,9 +3,9 @@
 //
 // The format (PostgreSQL docs, "COPY ... Binary Format"): a signature and header, then per row a
 // field count and each field as a 32-bit length (-1 for NULL) followed by the type's binary send
-// form (network byte order), then a -1 trailer. Every row starts with one extra field, the row's
-// number in the source (int8), so the staging table keeps the source's order for a merge's
-// last-row-wins.
+// form (network byte order), then a -1 trailer. For a merge's staging table, every row starts with
+// one extra field, the row's number in the source (int8), so the stage keeps the source's order
+// for last-row-wins; a COPY straight into the target has none (RowNumber::kOmit).
 //
 // DuckDB types without a PostgreSQL counterpart here are read through a DuckDB cast: to TIMESTAMP
 // for TIMESTAMP_S/_MS/_NS, to VARCHAR (text) for everything else (STRUCT, MAP, UNION, ENUM,
@@ -118,20 +118,25 @@ class CopyBuffer {
   size_t capacity_ = 0;
 };
 
+// Whether each row starts with its number in the source (an extra int8 field).
+enum class RowNumber { kWrite, kOmit };
+
 class CopyEncoder {
  public:
-  explicit CopyEncoder(std::vector<PgColumn> columns) : columns_(std::move(columns)) {}
+  CopyEncoder(std::vector<PgColumn> columns, RowNumber row_number)
+      : columns_(std::move(columns)), row_number_(row_number) {}
 
   // The file header; once, first.
   void Header(CopyBuffer& out) const;
   // Every row of `chunk` (whose columns are the planned ones, cast as planned), numbering them on
-  // from `row_number`.
+  // from `row_number` (which advances by the chunk's rows, written or not).
   void Rows(duckdb_data_chunk chunk, int64_t& row_number, CopyBuffer& out) const;
   // The trailer; once, last.
   void Trailer(CopyBuffer& out) const;
 
  private:
   std::vector<PgColumn> columns_;
+  RowNumber row_number_;
 };
 
 }  // namespace orc

@@ -1,12 +1,12 @@
 // postgres: rows into a PostgreSQL table, replace | append | merge, all or nothing.
 //
-// The source's rows are read from DuckDB chunk by chunk, encoded in PostgreSQL's binary COPY
-// format and copied into a temporary staging table. Then, in the same transaction: an advisory
-// lock on the target's name (concurrent loads into one table take turns), the target created or
-// evolved, the rows moved from the stage (replace: TRUNCATE and INSERT; append: INSERT; merge:
-// DELETE ... USING and INSERT of the last row per key), and the load's row in the destination's
-// ledger (PostgresLedger). Readers see all of a load or none of it; a failed attempt leaves
-// nothing behind, as the stage is a temporary table dropped with the transaction.
+// The source's rows are read from DuckDB chunk by chunk and encoded in PostgreSQL's binary COPY
+// format, inside one transaction that also holds an advisory lock on the target's name (concurrent
+// loads into one table take turns) and the load's row in the destination's ledger
+// (PostgresLedger). replace and append COPY straight into the target, created or evolved first
+// from the source's columns (replace: TRUNCATE then COPY ... FREEZE); merge COPYs into a temporary
+// stage, then DELETE ... USING and INSERT of the last row per key. Readers see all of a load or
+// none of it; a failed attempt leaves nothing behind, as everything it did rolls back.
 #include <duckdb.h>
 #include <libpq-fe.h>
 
@@ -57,6 +57,19 @@ struct PreparedDeleter {
   }
 };
 using Prepared = std::unique_ptr<_duckdb_prepared_statement, PreparedDeleter>;
+
+// A prepared source and the PostgreSQL columns its rows become.
+struct SourceStatement {
+  Prepared statement;
+  std::vector<PgColumn> columns;
+};
+
+// What a load wrote into the target: its rows, or nothing because an earlier attempt of the task
+// committed the load while this one waited for the target's lock (that one wins).
+struct Written {
+  int64_t rows = 0;
+  std::optional<LoadRecord> earlier;
+};
 
 Result<Prepared> Prepare(DuckDbConnection& connection, const std::string& sql) {
   duckdb_prepared_statement raw = nullptr;
@@ -116,52 +129,29 @@ class PostgresLoader final : public Loader {
   Result<LoadResult> LoadInTransaction(TaskContext& context, PgSession& session,
                                        DuckDbConnection& duckdb, PostgresLedger& ledger,
                                        Extractor& extractor, const Source& source) {
-    std::vector<PgColumn> columns;
     int64_t rows = 0;
-    if (!source.empty) {
-      Result<int64_t> staged = Stage(context, session, duckdb, source.select_sql, columns);
-      if (!staged.ok()) {
-        if (context.interrupter->interrupted()) return context.interrupter->reason();
-        return extractor.Explain(staged.status()).WithContext(source.description);
-      }
-      rows = *staged;
-      ORC_RETURN_IF_ERROR(extractor.Finish(context, duckdb, rows));
-    }
-    ORC_RETURN_IF_ERROR(session
-                            .Execute("SELECT pg_advisory_xact_lock(hashtext($1))",
-                                     {std::optional<std::string>("orc load " + table_)})
-                            .status());
-    // Checked again under the lock: an attempt that committed while this one staged wins.
-    ORC_ASSIGN_OR_RETURN(std::optional<LoadRecord> earlier, ledger.CommittedLoad(context));
-    if (earlier) return AlreadyLoaded(context, *earlier);
-
-    ORC_ASSIGN_OR_RETURN(std::optional<ColumnTypes> table, TableColumns(session));
     if (source.empty) {
+      ORC_ASSIGN_OR_RETURN(std::optional<LoadRecord> earlier, LockTarget(context, session, ledger));
+      if (earlier) return AlreadyLoaded(context, *earlier);
+      ORC_ASSIGN_OR_RETURN(std::optional<ColumnTypes> table, TableColumns(session));
       // No records, so no columns either: replace empties an existing table, the others keep it.
       if (config_.write_mode == "replace" && table) {
         ORC_RETURN_IF_ERROR(session.Execute("TRUNCATE " + table_).status());
       }
     } else {
+      Result<SourceStatement> planned = PlanSource(duckdb, source.select_sql);
+      if (!planned.ok()) {
+        return extractor.Explain(planned.status()).WithContext(source.description);
+      }
       const std::vector<std::string> key =
           config_.primary_key.empty() ? source.primary_key : config_.primary_key;
-      if (config_.write_mode == "merge") ORC_RETURN_IF_ERROR(CheckKey(session, columns, key));
-      if (!table) {
-        ORC_RETURN_IF_ERROR(Create(session, columns, key));
-      } else {
-        ORC_RETURN_IF_ERROR(Evolve(context, session, columns, *table));
-      }
-      if (config_.write_mode == "merge") {
-        ORC_ASSIGN_OR_RETURN(rows, Merge(session, columns, key));
-      } else {
-        if (config_.write_mode == "replace" && table) {
-          ORC_RETURN_IF_ERROR(session.Execute("TRUNCATE " + table_).status());
-        }
-        const std::string names = ColumnList(columns);
-        ORC_RETURN_IF_ERROR(session
-                                .Execute("INSERT INTO " + table_ + " (" + names + ") SELECT " +
-                                         names + " FROM " + kStage)
-                                .status());
-      }
+      ORC_ASSIGN_OR_RETURN(
+          Written written,
+          config_.write_mode == "merge"
+              ? StageAndMerge(context, session, duckdb, ledger, extractor, source, *planned, key)
+              : CopyIntoTarget(context, session, duckdb, ledger, extractor, source, *planned, key));
+      if (written.earlier) return AlreadyLoaded(context, *written.earlier);
+      rows = written.rows;
     }
     ORC_RETURN_IF_ERROR(ledger.RecordLoad({.run_id = context.run_id,
                                            .task_id = context.task_id,
@@ -177,11 +167,115 @@ class PostgresLoader final : public Loader {
     return LoadResult{.rows_loaded = rows};
   }
 
-  // Reads the source from DuckDB and copies it into the temporary stage; returns the rows copied.
+  // Takes the lock on the target's name (concurrent loads into one table take turns) and returns
+  // the load an earlier attempt committed meanwhile, if any: that one wins.
+  Result<std::optional<LoadRecord>> LockTarget(TaskContext& context, PgSession& session,
+                                               PostgresLedger& ledger) {
+    ORC_RETURN_IF_ERROR(session
+                            .Execute("SELECT pg_advisory_xact_lock(hashtext($1))",
+                                     {std::optional<std::string>("orc load " + table_)})
+                            .status());
+    return ledger.CommittedLoad(context);
+  }
+
+  // replace and append: the rows go straight into the target, in the load's transaction, so they
+  // are written once. The target is created or evolved from the source's columns first; replace
+  // truncates it, which holds an ACCESS EXCLUSIVE lock until the commit (readers wait, then see the
+  // new rows), and lets the COPY write the rows frozen.
+  Result<Written> CopyIntoTarget(TaskContext& context, PgSession& session, DuckDbConnection& duckdb,
+                                 PostgresLedger& ledger, Extractor& extractor, const Source& source,
+                                 SourceStatement& planned, const std::vector<std::string>& key) {
+    ORC_ASSIGN_OR_RETURN(std::optional<LoadRecord> earlier, LockTarget(context, session, ledger));
+    if (earlier) return Written{.earlier = std::move(earlier)};
+    ORC_ASSIGN_OR_RETURN(std::optional<ColumnTypes> table, TableColumns(session));
+    bool same_types = true;
+    if (!table) {
+      ORC_RETURN_IF_ERROR(Create(session, planned.columns, key));
+    } else {
+      ORC_ASSIGN_OR_RETURN(const ColumnTypes evolved,
+                           Evolve(context, session, planned.columns, *table));
+      for (const PgColumn& column : planned.columns) {
+        same_types = same_types && evolved.at(column.name) == column.pg_type;
+      }
+    }
+    // A table created or truncated in this transaction is invisible to everyone else until the
+    // commit, so its rows can be written frozen (no later pass to set hint bits or freeze them).
+    bool freeze = !table;
+    if (config_.write_mode == "replace" && table) {
+      ORC_RETURN_IF_ERROR(session.Execute("TRUNCATE " + table_).status());
+      freeze = true;
+    }
+    const std::string names = ColumnList(planned.columns);
+    if (!same_types) {
+      // The binary form is the column's exact type: a column whose type only holds the source's
+      // (an int4 source into an int8 column) goes through the stage, and INSERT converts it.
+      ORC_ASSIGN_OR_RETURN(const int64_t staged,
+                           Stage(context, session, duckdb, extractor, source, planned));
+      ORC_RETURN_IF_ERROR(session
+                              .Execute("INSERT INTO " + table_ + " (" + names + ") SELECT " +
+                                       names + " FROM " + kStage)
+                              .status());
+      return Written{.rows = staged};
+    }
+    const std::string copy = "COPY " + table_ + " (" + names + ") FROM STDIN (FORMAT binary" +
+                             (freeze ? ", FREEZE" : "") + ")";
+    Result<int64_t> copied = CopyRows(context, session, planned, copy, RowNumber::kOmit);
+    if (!copied.ok()) return ExplainCopyError(context, extractor, source, copied.status());
+    ORC_RETURN_IF_ERROR(extractor.Finish(context, duckdb, *copied));
+    return Written{.rows = *copied};
+  }
+
+  // Copies the source into the temporary stage, each row numbered in the source's order; returns
+  // the rows copied.
   Result<int64_t> Stage(TaskContext& context, PgSession& session, DuckDbConnection& duckdb,
-                        const std::string& source_sql, std::vector<PgColumn>& columns) {
+                        Extractor& extractor, const Source& source, SourceStatement& planned) {
+    std::string definition = std::string(kRowColumn) + " bigint";
+    for (const PgColumn& column : planned.columns) {
+      definition += ", " + PgQuoteIdentifier(column.name) + " " + column.pg_type;
+    }
+    ORC_RETURN_IF_ERROR(session
+                            .Execute(std::string("CREATE TEMP TABLE ") + kStage + " (" +
+                                     definition + ") ON COMMIT DROP")
+                            .status());
+    Result<int64_t> staged =
+        CopyRows(context, session, planned,
+                 std::string("COPY ") + kStage + " FROM STDIN (FORMAT binary)", RowNumber::kWrite);
+    if (!staged.ok()) return ExplainCopyError(context, extractor, source, staged.status());
+    ORC_RETURN_IF_ERROR(extractor.Finish(context, duckdb, *staged));
+    return *staged;
+  }
+
+  // merge: the rows are copied into a temporary stage first (numbered in the source's order), then
+  // matched against the target; the rows written are the ones inserted.
+  Result<Written> StageAndMerge(TaskContext& context, PgSession& session, DuckDbConnection& duckdb,
+                                PostgresLedger& ledger, Extractor& extractor, const Source& source,
+                                SourceStatement& planned, const std::vector<std::string>& key) {
+    ORC_RETURN_IF_ERROR(Stage(context, session, duckdb, extractor, source, planned).status());
+    // Locked after staging, so that concurrent merges into one table stage side by side.
+    ORC_ASSIGN_OR_RETURN(std::optional<LoadRecord> earlier, LockTarget(context, session, ledger));
+    if (earlier) return Written{.earlier = std::move(earlier)};
+    ORC_ASSIGN_OR_RETURN(std::optional<ColumnTypes> table, TableColumns(session));
+    ORC_RETURN_IF_ERROR(CheckKey(session, planned.columns, key));
+    if (!table) {
+      ORC_RETURN_IF_ERROR(Create(session, planned.columns, key));
+    } else {
+      ORC_RETURN_IF_ERROR(Evolve(context, session, planned.columns, *table).status());
+    }
+    ORC_ASSIGN_OR_RETURN(const int64_t inserted, Merge(session, planned.columns, key));
+    return Written{.rows = inserted};
+  }
+
+  Status ExplainCopyError(TaskContext& context, Extractor& extractor, const Source& source,
+                          const Status& error) {
+    if (context.interrupter->interrupted()) return context.interrupter->reason();
+    return extractor.Explain(error).WithContext(source.description);
+  }
+
+  // The source's statement, cast where a column needs it, and its columns as PostgreSQL sees
+  // them; known before a row is read, so the target can be made ready first.
+  Result<SourceStatement> PlanSource(DuckDbConnection& duckdb, const std::string& source_sql) {
     ORC_ASSIGN_OR_RETURN(Prepared statement, Prepare(duckdb, source_sql));
-    ORC_ASSIGN_OR_RETURN(columns, PlanColumns(statement.get()));
+    ORC_ASSIGN_OR_RETURN(std::vector<PgColumn> columns, PlanColumns(statement.get()));
     std::string select;
     bool cast = false;
     for (const PgColumn& column : columns) {
@@ -198,17 +292,15 @@ class PostgresLoader final : public Loader {
       ORC_ASSIGN_OR_RETURN(statement, Prepare(duckdb, "SELECT " + select + " FROM (" + source_sql +
                                                           ") AS _orc_source"));
     }
-    std::string definition = std::string(kRowColumn) + " bigint";
-    for (const PgColumn& column : columns) {
-      definition += ", " + PgQuoteIdentifier(column.name) + " " + column.pg_type;
-    }
-    ORC_RETURN_IF_ERROR(session
-                            .Execute(std::string("CREATE TEMP TABLE ") + kStage + " (" +
-                                     definition + ") ON COMMIT DROP")
-                            .status());
+    return SourceStatement{std::move(statement), std::move(columns)};
+  }
 
+  // Streams the source's rows from DuckDB through `copy_sql` (a COPY ... FROM STDIN in binary);
+  // returns the rows copied.
+  Result<int64_t> CopyRows(TaskContext& context, PgSession& session, SourceStatement& planned,
+                           const std::string& copy_sql, RowNumber row_number) {
     duckdb_result result;
-    if (duckdb_execute_prepared_streaming(statement.get(), &result) != DuckDBSuccess) {
+    if (duckdb_execute_prepared_streaming(planned.statement.get(), &result) != DuckDBSuccess) {
       const std::string error = duckdb_result_error(&result) ? duckdb_result_error(&result) : "";
       duckdb_destroy_result(&result);
       return InvalidArgumentError(error);
@@ -218,12 +310,11 @@ class PostgresLoader final : public Loader {
       ~DestroyResult() { duckdb_destroy_result(result); }
     } destroy_result{&result};
 
-    ORC_RETURN_IF_ERROR(
-        session.BeginCopy(std::string("COPY ") + kStage + " FROM STDIN (FORMAT binary)"));
-    const CopyEncoder encoder(columns);
+    ORC_RETURN_IF_ERROR(session.BeginCopy(copy_sql));
+    const CopyEncoder encoder(planned.columns, row_number);
     CopyBuffer buffer;
     encoder.Header(buffer);
-    int64_t row_number = 0;
+    int64_t rows = 0;
     while (true) {
       if (context.interrupter->interrupted()) {
         session.AbortCopy("the task was interrupted");
@@ -231,9 +322,9 @@ class PostgresLoader final : public Loader {
       }
       duckdb_data_chunk chunk = duckdb_fetch_chunk(result);
       if (chunk == nullptr) break;
-      encoder.Rows(chunk, row_number, buffer);
+      encoder.Rows(chunk, rows, buffer);
       duckdb_destroy_data_chunk(&chunk);
-      context.progress->rows_processed.store(row_number, std::memory_order_relaxed);
+      context.progress->rows_processed.store(rows, std::memory_order_relaxed);
       if (buffer.size() >= kCopySendBytes) {
         ORC_RETURN_IF_ERROR(session.PutCopyData(buffer.data(), buffer.size()));
         buffer.Clear();
@@ -290,9 +381,10 @@ class PostgresLoader final : public Loader {
   }
 
   // Adds the source's new columns to the table and widens the types that need it; fails on a
-  // column whose types cannot be reconciled, naming it and both types.
-  Status Evolve(TaskContext& context, PgSession& session, const std::vector<PgColumn>& columns,
-                const ColumnTypes& table) {
+  // column whose types cannot be reconciled, naming it and both types. Returns the table's
+  // columns as they are then.
+  Result<ColumnTypes> Evolve(TaskContext& context, PgSession& session,
+                             const std::vector<PgColumn>& columns, ColumnTypes table) {
     for (const PgColumn& column : columns) {
       const std::string quoted = PgQuoteIdentifier(column.name);
       const auto found = table.find(column.name);
@@ -303,6 +395,7 @@ class PostgresLoader final : public Loader {
                 .status());
         context.Log("info", "added column " + column.name + " " + column.pg_type + " to " +
                                 config_.table_name);
+        table[column.name] = column.pg_type;
         continue;
       }
       const TypeChange change = ReconcileTypes(column.pg_type, found->second);
@@ -320,9 +413,10 @@ class PostgresLoader final : public Loader {
                                 .status());
         context.Log("info", "widened column " + column.name + " of " + config_.table_name +
                                 " from " + found->second + " to " + change.widened_type);
+        found->second = change.widened_type;
       }
     }
-    return Status::Ok();
+    return table;
   }
 
   Status CheckKey(PgSession& session, const std::vector<PgColumn>& columns,
