@@ -155,10 +155,16 @@ void AppendString(const duckdb_string_t& value, CopyBuffer& out, bool jsonb) {
 void AppendNumeric(bool negative, unsigned __int128 magnitude, int scale, CopyBuffer& out) {
   char digits[48];  // least significant first
   int count = 0;
-  do {
+  while (magnitude > std::numeric_limits<uint64_t>::max()) {
     digits[count++] = static_cast<char>(magnitude % 10);
     magnitude /= 10;
-  } while (magnitude != 0);
+  }
+  // The rest in 64 bits: a 128-bit division is a library call, several times slower.
+  uint64_t rest = static_cast<uint64_t>(magnitude);
+  do {
+    digits[count++] = static_cast<char>(rest % 10);
+    rest /= 10;
+  } while (rest != 0);
   const bool zero = count == 1 && digits[0] == 0;
   // The digit at 10^exponent.
   auto digit_at = [&](int exponent) {
