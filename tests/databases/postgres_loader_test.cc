@@ -208,6 +208,23 @@ TEST_F(PostgresLoaderTest, ReplaceAndAppendKeepViewsAndGrants) {
             "7");
 }
 
+// COPY FREEZE, which replace uses on a table it truncated, is refused for a partitioned table.
+TEST_F(PostgresLoaderTest, ReplaceLoadsAPartitionedTable) {
+  const std::string table = schema_ + ".t";
+  ExecuteOnPostgresTestServer("CREATE TABLE " + table +
+                              " (id bigint, s text) PARTITION BY RANGE (id)");
+  ExecuteOnPostgresTestServer("CREATE TABLE " + table + "_low PARTITION OF " + table +
+                              " FOR VALUES FROM (MINVALUE) TO (100)");
+  ExecuteOnPostgresTestServer("CREATE TABLE " + table + "_high PARTITION OF " + table +
+                              " FOR VALUES FROM (100) TO (MAXVALUE)");
+  ASSERT_TRUE(Run(Query("SELECT 1::BIGINT AS id, 'old' AS s"), Config("replace")).ok());
+  Result<LoadResult> replaced =
+      Run(Query("SELECT i AS id, 'new' AS s FROM range(98, 102) r(i)"), Config("replace"));
+  ASSERT_TRUE(replaced.ok()) << replaced.status();
+  EXPECT_EQ(Rows("id,s", "id"), "98|new\n99|new\n100|new\n101|new");
+  EXPECT_EQ(ExecuteOnPostgresTestServer("SELECT count(*) FROM " + table + "_high"), "2");
+}
+
 TEST_F(PostgresLoaderTest, MergeOnACompositeKeyKeepsTheLastRowPerKey) {
   ASSERT_TRUE(Run(Query("SELECT * FROM (VALUES (1, 'a', 'one'), (1, 'b', 'two'), (2, 'a', 'x'), "
                         "(2, 'a', 'three')) v(k1, k2, v)"),
@@ -346,10 +363,13 @@ TEST_F(PostgresLoaderTest, ARefusedConnectionIsUnavailable) {
   EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable) << refused.status();
 }
 
-// A large source, and a thread that acts once the COPY is under way.
+// A large source (`rows` rows of id and s), and a thread that acts once the COPY is under way.
 class MidCopyTest : public PostgresLoaderTest {
  protected:
-  Result<LoadResult> LoadWhile(const std::function<void()>& act, const json& loader) {
+  static constexpr int64_t kEndless = 100000000;
+
+  Result<LoadResult> LoadWhile(const std::function<void()>& act, const json& loader,
+                               int64_t rows = kEndless) {
     std::atomic<bool> done{false};
     std::thread actor([&] {
       while (!done && progress_.rows_processed.load() < 100000) {
@@ -357,13 +377,64 @@ class MidCopyTest : public PostgresLoaderTest {
       }
       if (!done) act();
     });
-    Result<LoadResult> result =
-        Run(Query("SELECT i AS id, md5(i::VARCHAR) AS s FROM range(100000000) r(i)"), loader);
+    Result<LoadResult> result = Run(
+        Query("SELECT i AS id, md5(i::VARCHAR) AS s FROM range(" + std::to_string(rows) + ") r(i)"),
+        loader);
     done = true;
     actor.join();
     return result;
   }
+
+  // A table of 3 rows, read through a view.
+  void MakeTableWithView() {
+    ASSERT_TRUE(
+        Run(Query("SELECT i AS id, 'old' AS s FROM range(3) r(i)"), Config("replace")).ok());
+    ExecuteOnPostgresTestServer("CREATE VIEW " + schema_ + ".v AS SELECT id, s FROM " + schema_ +
+                                ".t");
+  }
+  std::string CountThroughView() {
+    return ExecuteOnPostgresTestServer("SELECT count(*) FROM " + schema_ + ".v");
+  }
 };
+
+// replace truncates the table and COPYs into it in one transaction: a reader during the COPY sees
+// the old rows or all the new ones, never a part, and the view on the table keeps working.
+TEST_F(MidCopyTest, AReplaceShowsReadersAllOrNothingAndKeepsTheView) {
+  MakeTableWithView();
+  constexpr int64_t kRows = 2000000;
+  std::string seen_mid_copy;
+  Result<LoadResult> replaced =
+      LoadWhile([&] { seen_mid_copy = CountThroughView(); }, Config("replace"), kRows);
+  ASSERT_TRUE(replaced.ok()) << replaced.status();
+  EXPECT_EQ(replaced->rows_loaded, kRows);
+  ASSERT_FALSE(seen_mid_copy.empty()) << "the reader did not run during the COPY";
+  EXPECT_TRUE(seen_mid_copy == "3" || seen_mid_copy == std::to_string(kRows)) << seen_mid_copy;
+  EXPECT_EQ(CountThroughView(), std::to_string(kRows));
+}
+
+// append COPYs into the table without locking readers out: they see the old rows until the commit.
+TEST_F(MidCopyTest, AnAppendShowsReadersTheOldRowsUntilItCommits) {
+  MakeTableWithView();
+  constexpr int64_t kRows = 2000000;
+  std::string seen_mid_copy;
+  Result<LoadResult> appended =
+      LoadWhile([&] { seen_mid_copy = CountThroughView(); }, Config("append"), kRows);
+  ASSERT_TRUE(appended.ok()) << appended.status();
+  ASSERT_FALSE(seen_mid_copy.empty()) << "the reader did not run during the COPY";
+  EXPECT_EQ(seen_mid_copy, "3");
+  EXPECT_EQ(CountThroughView(), std::to_string(kRows + 3));
+}
+
+TEST_F(MidCopyTest, AnInterruptedReplaceKeepsTheOldRows) {
+  MakeTableWithView();
+  Result<LoadResult> stopped =
+      LoadWhile([this] { interrupter_.Interrupt(DeadlineExceededError("the task timed out")); },
+                Config("replace"));
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_EQ(stopped.status().code(), StatusCode::kDeadlineExceeded) << stopped.status();
+  EXPECT_EQ(Rows("id,s", "id"), "0|old\n1|old\n2|old");
+  EXPECT_EQ(CountThroughView(), "3");
+}
 
 TEST_F(MidCopyTest, AnInterruptStopsTheCopyAndARetryWorks) {
   Result<LoadResult> stopped =

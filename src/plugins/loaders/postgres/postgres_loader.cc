@@ -203,7 +203,12 @@ class PostgresLoader final : public Loader {
     bool freeze = !table;
     if (config_.write_mode == "replace" && table) {
       ORC_RETURN_IF_ERROR(session.Execute("TRUNCATE " + table_).status());
-      freeze = true;
+      // PostgreSQL refuses FREEZE for a partitioned table (and a foreign one).
+      ORC_ASSIGN_OR_RETURN(std::optional<std::string> plain,
+                           session.QueryValue("SELECT relkind = 'r' FROM pg_class WHERE oid = "
+                                              "to_regclass($1)",
+                                              {table_}));
+      freeze = plain == "t";
     }
     const std::string names = ColumnList(planned.columns);
     if (!same_types) {
