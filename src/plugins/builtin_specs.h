@@ -13,6 +13,7 @@
   X(ParquetExtractorSpec)      \
   X(JsonExtractorSpec)         \
   X(ApiExtractorSpec)          \
+  X(MySqlExtractorSpec)        \
   X(DuckDbLoaderSpec)          \
   X(SqlTransformSpec)
 
