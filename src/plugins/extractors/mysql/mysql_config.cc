@@ -44,8 +44,9 @@ MySqlConfig ReadMySqlConfig(ConfigReader& in) {
         .initial_value = incremental->OptionalScalar("initial_value")};
   }
   if (std::optional<ConfigReader> partition = in.Object("partition")) {
-    config.partition = MySqlPartition{.column = partition->RequiredString("column", MySqlIdentifier),
-                                      .parts = partition->Integer("parts", 1, 64, 4)};
+    config.partition =
+        MySqlPartition{.column = partition->RequiredString("column", MySqlIdentifier),
+                       .parts = partition->Integer("parts", 1, 64, 4)};
   }
   config.connect_timeout_s = in.Integer("connect_timeout_s", 1, 3600, 10);
   return config;

@@ -62,8 +62,10 @@ Result<std::unique_ptr<MySqlConnection>> MySqlConnection::Connect(const MySqlLog
   const unsigned int timeout = static_cast<unsigned int>(login.connect_timeout_s);
   mysql_options(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
   mysql_options(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-  // The time zone of TIMESTAMP values as the server sends them: UTC, read as TIMESTAMPTZ.
-  mysql_options(mysql, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+  // The time zone of TIMESTAMP values as the server sends them: UTC, read as TIMESTAMPTZ. And
+  // more time than the default minute for DuckDB to take the next rows of a streamed result
+  // (while it writes what it read), before the server gives up on the connection.
+  mysql_options(mysql, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00', net_write_timeout = 600");
   // Never read a file the server asks for (LOAD DATA LOCAL), nor the machine's option files.
   const my_bool no = 0;
   mysql_options(mysql, MYSQL_OPT_LOCAL_INFILE, &no);
@@ -83,8 +85,7 @@ Result<std::unique_ptr<MySqlConnection>> MySqlConnection::Connect(const MySqlLog
   return connection;
 }
 
-MySqlConnection::MySqlConnection(MYSQL* mysql, const MySqlLogin& login,
-                                 MySqlInterrupts* interrupts)
+MySqlConnection::MySqlConnection(MYSQL* mysql, const MySqlLogin& login, MySqlInterrupts* interrupts)
     : mysql_(mysql), login_(login), interrupts_(interrupts) {}
 
 MySqlConnection::~MySqlConnection() {
@@ -94,9 +95,8 @@ MySqlConnection::~MySqlConnection() {
 
 Status MySqlConnection::Error(const std::string& what) {
   const unsigned int code = mysql_errno(mysql_);
-  const std::string message =
-      what + ": " + WithoutSecret(mysql_error(mysql_), login_.password) + " (" +
-      std::to_string(code) + ")";
+  const std::string message = what + ": " + WithoutSecret(mysql_error(mysql_), login_.password) +
+                              " (" + std::to_string(code) + ")";
   if (interrupts_ != nullptr && interrupts_->interrupted()) {
     return CancelledError(what + ": the task was interrupted");
   }

@@ -35,7 +35,8 @@ bool IsIntegerType(enum_field_types type) {
 bool IsNumberText(const std::string& text) {
   size_t at = text.starts_with('-') || text.starts_with('+') ? 1 : 0;
   bool digits = false;
-  while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) ++at, digits = true;
+  while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at])))
+    ++at, digits = true;
   if (at < text.size() && text[at] == '.') {
     ++at;
     while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) {
@@ -67,6 +68,8 @@ class MySqlExtractor final : public Extractor {
   Status Explain(Status error) const override {
     // The stream's own error (the server went away, a value that does not fit) is the cause; the
     // statement's message only says that the table function failed.
+    // An interrupt shows as its reason (the task's timeout, a cancel), not as a broken read.
+    if (interrupter_ != nullptr && interrupter_->interrupted()) return interrupter_->reason();
     if (registered_ && !registered_->error().ok()) return registered_->error();
     return error;
   }
@@ -79,7 +82,15 @@ class MySqlExtractor final : public Extractor {
 
   // The table, or the query as a derived table, to select from.
   std::string From() const {
-    if (!config_.table) return "(" + *config_.query + ") AS orc_query";
+    if (!config_.table) {
+      // A query as written in a file often ends with a semicolon, which a derived table cannot.
+      std::string query = *config_.query;
+      while (!query.empty() &&
+             (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back())))) {
+        query.pop_back();
+      }
+      return "(" + query + ") AS orc_query";
+    }
     return (config_.schema ? QuoteMySqlName(*config_.schema) + "." : "") +
            QuoteMySqlName(*config_.table);
   }
@@ -107,6 +118,7 @@ class MySqlExtractor final : public Extractor {
                         .database = url->database,
                         .connect_timeout_s = static_cast<int>(config_.connect_timeout_s),
                         .display = url->Redacted()};
+    interrupter_ = context.interrupter;
     if (context.interrupter != nullptr) {
       // Built in place: a Registration cannot be moved.
       interrupt_.reset(new Interrupter::Registration(context.interrupter->OnInterrupt(
@@ -116,8 +128,9 @@ class MySqlExtractor final : public Extractor {
                          MySqlConnection::Connect(login_, interrupts_.get()));
     ORC_RETURN_IF_ERROR(mysql->Execute(kStartSnapshot));
 
-    ORC_ASSIGN_OR_RETURN(std::vector<MySqlColumn> columns,
-                         Columns(*mysql, "SELECT " + SelectList() + " FROM " + From() + " LIMIT 0"));
+    ORC_ASSIGN_OR_RETURN(
+        std::vector<MySqlColumn> columns,
+        Columns(*mysql, "SELECT " + SelectList() + " FROM " + From() + " LIMIT 0"));
     if (config_.table) {
       ORC_ASSIGN_OR_RETURN(source.primary_key, PrimaryKey(*mysql, columns));
     }
@@ -132,9 +145,9 @@ class MySqlExtractor final : public Extractor {
       ORC_ASSIGN_OR_RETURN(part_queries, PartQueries(*mysql, where));
     }
 
-    auto stream = std::make_shared<MySqlRowStream>(std::move(columns), std::move(part_queries),
-                                                   login_, interrupts_, std::move(mysql),
-                                                   context.progress);
+    auto stream =
+        std::make_shared<MySqlRowStream>(std::move(columns), std::move(part_queries), login_,
+                                         interrupts_, std::move(mysql), context.progress);
     ORC_ASSIGN_OR_RETURN(RegisteredStream registered, RegisterRowStream(duckdb, stream));
     registered_ = std::move(registered);
     source.select_sql = registered_->select_sql();
@@ -168,17 +181,16 @@ class MySqlExtractor final : public Extractor {
                                               const std::vector<MySqlColumn>& columns) {
     const std::string schema =
         config_.schema ? mysql.Literal(*config_.schema) : std::string("DATABASE()");
-    ORC_ASSIGN_OR_RETURN(
-        auto rows, mysql.Query("SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
-                               "WHERE CONSTRAINT_NAME = 'PRIMARY' AND TABLE_SCHEMA = " +
-                               schema + " AND TABLE_NAME = " + mysql.Literal(*config_.table) +
-                               " ORDER BY ORDINAL_POSITION"));
+    ORC_ASSIGN_OR_RETURN(auto rows,
+                         mysql.Query("SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+                                     "WHERE CONSTRAINT_NAME = 'PRIMARY' AND TABLE_SCHEMA = " +
+                                     schema + " AND TABLE_NAME = " + mysql.Literal(*config_.table) +
+                                     " ORDER BY ORDINAL_POSITION"));
     std::vector<std::string> key;
     for (const auto& row : rows) {
       if (!row[0]) continue;
-      const bool selected = std::any_of(columns.begin(), columns.end(), [&](const MySqlColumn& c) {
-        return c.name == *row[0];
-      });
+      const bool selected = std::any_of(columns.begin(), columns.end(),
+                                        [&](const MySqlColumn& c) { return c.name == *row[0]; });
       if (!selected) return std::vector<std::string>{};
       key.push_back(*row[0]);
     }
@@ -272,6 +284,7 @@ class MySqlExtractor final : public Extractor {
   MySqlLogin login_;
   // Shared with the stream's readers on DuckDB's threads and with the interrupt callback.
   std::shared_ptr<MySqlInterrupts> interrupts_ = std::make_shared<MySqlInterrupts>();
+  Interrupter* interrupter_ = nullptr;  // the running task's, set by Open
   std::unique_ptr<Interrupter::Registration> interrupt_;
   std::optional<RegisteredStream> registered_;
 };

@@ -24,7 +24,8 @@ class MySqlRowReader final : public RowReader {
     if (result_ == nullptr) return;
     // Freeing an unbuffered result reads the rest of it off the wire first: when the read stops
     // early (a failed statement), close the socket instead, which ends the query on the server.
-    if (!finished_) ::shutdown(static_cast<int>(mysql_get_socket(connection_->handle())), SHUT_RDWR);
+    if (!finished_)
+      ::shutdown(static_cast<int>(mysql_get_socket(connection_->handle())), SHUT_RDWR);
     mysql_free_result(result_);
   }
 

@@ -42,8 +42,7 @@ MySqlColumn DecimalColumn(const MYSQL_FIELD& field) {
 Status BadValue(const MySqlColumn& column, std::string_view text, std::string_view why) {
   const std::string_view shown = text.substr(0, 64);
   return InvalidArgumentError("column " + column.name + ": the value '" + std::string(shown) +
-                              (shown.size() < text.size() ? "..." : "") + "' " +
-                              std::string(why));
+                              (shown.size() < text.size() ? "..." : "") + "' " + std::string(why));
 }
 
 template <typename T>
@@ -117,8 +116,8 @@ Status WriteDecimal(const MySqlColumn& column, duckdb_vector vector, uint64_t ro
       static_cast<int64_t*>(data)[row] = static_cast<int64_t>(value);
       break;
     default:
-      static_cast<duckdb_hugeint*>(data)[row] = {
-          .lower = static_cast<uint64_t>(value), .upper = static_cast<int64_t>(value >> 64)};
+      static_cast<duckdb_hugeint*>(data)[row] = {.lower = static_cast<uint64_t>(value),
+                                                 .upper = static_cast<int64_t>(value >> 64)};
   }
   return Status::Ok();
 }
@@ -292,7 +291,7 @@ Status WriteMySqlValue(const MySqlColumn& column, duckdb_vector vector, uint64_t
         return BadValue(column, text, "is not an unsigned integer");
       }
       static_cast<duckdb_hugeint*>(duckdb_vector_get_data(vector))[row] = {.lower = value,
-                                                                          .upper = 0};
+                                                                           .upper = 0};
       return Status::Ok();
     }
     case MySqlValueKind::kFloat:
@@ -316,7 +315,8 @@ Status WriteMySqlValue(const MySqlColumn& column, duckdb_vector vector, uint64_t
     case MySqlValueKind::kBit: {
       if (length > 8) return BadValue(column, "", "is wider than 64 bits");
       uint64_t value = 0;
-      for (size_t i = 0; i < length; ++i) value = (value << 8) | static_cast<unsigned char>(data[i]);
+      for (size_t i = 0; i < length; ++i)
+        value = (value << 8) | static_cast<unsigned char>(data[i]);
       static_cast<uint64_t*>(duckdb_vector_get_data(vector))[row] = value;
       return Status::Ok();
     }
