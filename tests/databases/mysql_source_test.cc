@@ -318,6 +318,14 @@ TEST_F(MySqlSourceTest, BadConfigurationsNameTheField) {
     EXPECT_EQ(made.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(made.status().message().find(expected), std::string::npos) << made.status();
   }
+  nlohmann::json with_params = Table("t");
+  with_params["url"] = url_ + "?ssl-mode=REQUIRED";
+  context_.task_id = "task-params";
+  Result<LoadResult> params = Load(with_params, DuckDb("t"));
+  ASSERT_FALSE(params.ok());
+  EXPECT_NE(params.status().message().find("parameter 'ssl-mode' is not supported"),
+            std::string::npos)
+      << params.status();
   nlohmann::json bad_url = Table("t");
   bad_url["url"] = "postgres://orc:pw@127.0.0.1/orc";
   Result<LoadResult> loaded = Load(bad_url, DuckDb("t"));

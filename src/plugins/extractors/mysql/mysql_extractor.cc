@@ -109,6 +109,11 @@ class MySqlExtractor final : public Extractor {
     Result<ConnectionUrl> url = ParseConnectionUrl(config_.url, {"mysql", "mariadb"}, 3306);
     if (!url.ok()) return url.status().WithContext("url");
     source.description = "mysql " + url->Redacted() + " " + Name();
+    // No parameter is read yet (TLS among them): refusing them beats ignoring, say, a ssl-mode.
+    if (!url->params.empty()) {
+      return InvalidArgumentError("url: parameter '" + url->params.front().first.substr(0, 64) +
+                                  "' is not supported (the mysql extractor reads none)");
+    }
     ORC_ASSIGN_OR_RETURN(std::string address,
                          ResolveDatabaseHost(url->host, url->port, context.network_policy));
     login_ = MySqlLogin{.address = address,
