@@ -49,9 +49,11 @@ class Admin {
   // Runs statements (several, separated by semicolons); fails the test on an error.
   void Run(const std::string& sql) {
     ASSERT_EQ(mysql_real_query(mysql_, sql.data(), sql.size()), 0) << mysql_error(mysql_) << sql;
+    int next = 0;
     do {
       if (MYSQL_RES* result = mysql_store_result(mysql_)) mysql_free_result(result);
-    } while (mysql_next_result(mysql_) == 0);
+    } while ((next = mysql_next_result(mysql_)) == 0);
+    ASSERT_EQ(next, -1) << mysql_error(mysql_) << " in " << sql;  // -1: no more results
   }
 
   // The first column of the first row of `sql`, or "" when none.
@@ -148,6 +150,45 @@ TEST_F(MySqlSourceTest, EveryTypeLoadsWithItsValueIntoDuckDb) {
                  "d::VARCHAR, dw, f::VARCHAR, vc, bn::VARCHAR, dt::VARCHAR, dtt::VARCHAR, "
                  "ts::VARCHAR, tm::VARCHAR, y::VARCHAR, j, e, st, bt::VARCHAR) IS NULL"),
             std::vector<std::string>{"1"});
+}
+
+// Against an independent reading of the same rows: the `mariadb` client's --batch output, read
+// by DuckDB's read_csv with the same column types. Every row must be equal, both ways.
+TEST_F(MySqlSourceTest, RowsEqualTheMariadbClientsReadingOfThem) {
+  admin_.Run(
+      "CREATE TABLE f (id BIGINT PRIMARY KEY, n INT, u INT UNSIGNED, d DECIMAL(18,4), "
+      "x DOUBLE, r FLOAT, s VARCHAR(40), dt DATETIME(6), day DATE, t TIME(3)); "
+      "INSERT INTO f SELECT seq, CAST(seq * 7919 % 200001 AS SIGNED) - 100000, seq * 104729 % "
+      "4294967295, "
+      "CAST(seq * 31337 % 1000000007 AS SIGNED) / 10000 - 50000, SQRT(seq) * IF(seq % 2, -1, 1) * "
+      "1e10, "
+      "seq / 3, CONCAT('név ', seq % 977, ' ✓'), '1970-01-01' + INTERVAL seq * 997 SECOND + "
+      "INTERVAL seq % 1000000 MICROSECOND, '1900-01-01' + INTERVAL seq * 13 DAY, "
+      "SEC_TO_TIME(seq * 17 % 86400 + (seq % 1000) / 1000) FROM seq_1_to_20000; "
+      "UPDATE f SET s = NULL, x = NULL WHERE id % 101 = 0");
+  ASSERT_TRUE(Load(Table("f"), DuckDb("f")).ok());
+
+  Result<ConnectionUrl> url = ParseConnectionUrl(url_, {"mysql"}, 3306);
+  ASSERT_TRUE(url.ok()) << url.status();
+  const std::string tsv = dir_.File("f.tsv");
+  const std::string command = "MYSQL_PWD='" + url->password +
+                              "' mariadb --no-defaults --batch -h " + url->host + " -P " +
+                              std::to_string(url->port) + " -u " + url->user + " " + database_ +
+                              " -e 'SELECT * FROM f' > " + tsv;
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  const std::string reference =
+      "read_csv('" + tsv +
+      "', delim = '\t', header = true, nullstr = 'NULL', quote = '', escape = '', auto_detect = "
+      "false, columns = "
+      "{'id': 'BIGINT', 'n': 'INTEGER', 'u': 'BIGINT', 'd': 'DECIMAL(18,4)', 'x': 'DOUBLE', "
+      "'r': 'FLOAT', 's': 'VARCHAR', 'dt': 'TIMESTAMP', 'day': 'DATE', 't': 'TIME'})";
+  EXPECT_EQ(Rows("SELECT count(*) FROM " + reference), std::vector<std::string>{"20000"});
+  EXPECT_EQ(
+      Rows("SELECT count(*) FROM (SELECT * FROM f EXCEPT ALL SELECT * FROM " + reference + ")"),
+      std::vector<std::string>{"0"});
+  EXPECT_EQ(
+      Rows("SELECT count(*) FROM (SELECT * FROM " + reference + " EXCEPT ALL SELECT * FROM f)"),
+      std::vector<std::string>{"0"});
 }
 
 TEST_F(MySqlSourceTest, ZeroDatesLoadAsNull) {
