@@ -344,9 +344,9 @@ TEST_F(MySqlSourceTest, HostileNamesAreQuoted) {
 
 TEST_F(MySqlSourceTest, BadConfigurationsNameTheField) {
   const std::vector<std::pair<nlohmann::json, std::string>> cases = {
-      {{{"type", "mysql"}, {"url", url_}}, "exactly one of table and query"},
+      {{{"type", "mysql"}, {"url", url_}}, "table: required (or query)"},
       {{{"type", "mysql"}, {"url", url_}, {"table", "t"}, {"query", "SELECT 1"}},
-       "exactly one of table and query"},
+       "query: cannot go with table"},
       {{{"type", "mysql"}, {"url", url_}, {"query", "SELECT 1"}, {"columns", {"a"}}}, "columns"},
       {{{"type", "mysql"}, {"table", "t"}}, "url"},
       {{{"type", "mysql"}, {"url", url_}, {"table", "t"}, {"partition", {{"parts", 2}}}},

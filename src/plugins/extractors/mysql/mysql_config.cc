@@ -16,8 +16,10 @@ MySqlConfig ReadMySqlConfig(ConfigReader& in) {
   std::optional<std::string> table = in.OptionalString("table", NotEmpty);
   config.query = in.OptionalString("query", NotEmpty);
   std::optional<std::vector<std::string>> columns = in.StringList("columns", MySqlIdentifier);
-  if (table.has_value() == config.query.has_value()) {
-    in.Fail("", "needs exactly one of table and query");
+  if (table && config.query) {
+    in.Fail("query", "cannot go with table: name exactly one of table and query");
+  } else if (!table && !config.query) {
+    in.Fail("table", "required (or query): name exactly one of table and query");
   }
   if (table) {
     // db.table: the first dot splits, so a table whose name holds a dot cannot be named.
