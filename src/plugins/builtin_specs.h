@@ -15,6 +15,7 @@
   X(ApiExtractorSpec)          \
   X(SqliteExtractorSpec)       \
   X(PostgresExtractorSpec)     \
+  X(MySqlExtractorSpec)        \
   X(DuckDbLoaderSpec)          \
   X(PostgresLoaderSpec)        \
   X(SqlTransformSpec)

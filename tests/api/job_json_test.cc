@@ -129,7 +129,7 @@ TEST_F(JobJsonTest, BadJobsNameTheField) {
       {"/retry", json{{"initial_delay_s", 10}, {"max_delay_s", 5}}, "retry.max_delay_s",
        "must not be less than initial_delay_s"},
       {"/tasks/0/extractor_config/type", "ftp", "tasks[0].extractor_config.type",
-       "known types are api, csv, json, parquet"},
+       "known types are api, csv, json, mysql, parquet"},
       {"/tasks/0/loader_config/table_name", nullptr, "tasks[0].loader_config.table_name",
        "is required"},
       {"/tasks/0/loader_config/table_name", "x; drop table y", "tasks[0].loader_config.table_name",

@@ -29,7 +29,7 @@ class PluginRegistryTest : public ::testing::Test {
 
 TEST_F(PluginRegistryTest, KnowsTheBuiltinTypes) {
   EXPECT_EQ(registry_.Types(PluginKind::kExtractor),
-            (std::vector<std::string>{"api", "csv", "json", "parquet", "postgres", "sqlite"}));
+            (std::vector<std::string>{"api", "csv", "json", "mysql", "parquet", "postgres", "sqlite"}));
   EXPECT_EQ(registry_.Types(PluginKind::kLoader), (std::vector<std::string>{"duckdb", "postgres"}));
   EXPECT_EQ(registry_.Types(PluginKind::kTransform), std::vector<std::string>{"sql"});
 }
@@ -78,9 +78,9 @@ TEST_F(PluginRegistryTest, BadConfigsNameTheField) {
   } cases[] = {
       {PluginKind::kExtractor, R"("csv")", "tasks[0].extractor_config", "must be an object"},
       {PluginKind::kExtractor, R"({})", "tasks[0].extractor_config.type",
-       "api, csv, json, parquet"},
+       "api, csv, json, mysql, parquet"},
       {PluginKind::kExtractor, R"({"type": "ftp"})", "tasks[0].extractor_config.type",
-       "unknown extractor_config type 'ftp': known types are api, csv, json, parquet"},
+       "unknown extractor_config type 'ftp': known types are api, csv, json, mysql, parquet"},
       {PluginKind::kLoader, R"({"type": "duckdb", "db_path": "w.duckdb"})",
        "tasks[0].loader_config.table_name", "is required"},
       {PluginKind::kLoader, R"({"type": "duckdb", "db_path": 7, "table_name": "t"})",
