@@ -14,6 +14,7 @@
   X(JsonExtractorSpec)         \
   X(ApiExtractorSpec)          \
   X(DuckDbLoaderSpec)          \
+  X(FilesLoaderSpec)           \
   X(SqlTransformSpec)
 
 namespace orc {

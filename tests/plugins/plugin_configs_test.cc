@@ -59,6 +59,8 @@ std::vector<FullConfig> FullConfigs() {
       api_with(R"({"type": "bearer", "token": "t"})", R"({"type": "link_header"})"),
       {PluginKind::kLoader, json::parse(R"({"type": "duckdb", "db_path": "w.duckdb",
           "table_name": "s.t", "write_mode": "merge", "primary_key": ["id"]})")},
+      {PluginKind::kLoader, json::parse(R"({"type": "files", "path": "out", "format": "csv",
+          "partition_by": ["region"], "write_mode": "append"})")},
       {PluginKind::kTransform, json::parse(R"({"type": "sql", "db_path": "w.duckdb",
           "sql": "SELECT 1"})")},
   };

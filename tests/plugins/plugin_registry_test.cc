@@ -30,7 +30,7 @@ class PluginRegistryTest : public ::testing::Test {
 TEST_F(PluginRegistryTest, KnowsTheBuiltinTypes) {
   EXPECT_EQ(registry_.Types(PluginKind::kExtractor),
             (std::vector<std::string>{"api", "csv", "json", "parquet"}));
-  EXPECT_EQ(registry_.Types(PluginKind::kLoader), std::vector<std::string>{"duckdb"});
+  EXPECT_EQ(registry_.Types(PluginKind::kLoader), (std::vector<std::string>{"duckdb", "files"}));
   EXPECT_EQ(registry_.Types(PluginKind::kTransform), std::vector<std::string>{"sql"});
 }
 
