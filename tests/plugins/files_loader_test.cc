@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "plugins/data_plane_fixture.h"
 #include "plugins/loaders/files/files_manifest.h"
@@ -404,6 +405,43 @@ TEST_F(FilesLoaderTest, TheDirectoryMustLieBelowADirectoryJobsMayWrite) {
   const Status bad_format = registry_.Validate(
       PluginKind::kLoader, {{"type", "files"}, {"path", "out"}, {"format", "xlsx"}}, "c");
   EXPECT_EQ(bad_format.field(), "c.format") << bad_format;
+}
+
+TEST_F(FilesLoaderTest, TasksWritingOneDirectoryTakeTurnsAndBothCommit) {
+  constexpr int kTasks = 4;
+  std::vector<TaskContext> contexts(kTasks, context_);
+  std::vector<TaskProgress> progress(kTasks);
+  std::vector<Result<LoadResult>> results(kTasks, InternalError("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kTasks; ++i) {
+    contexts[i].task_id = "task-" + std::to_string(i);
+    contexts[i].progress = &progress[i];
+    threads.emplace_back([&, i] {
+      Result<std::unique_ptr<Extractor>> extractor = MakeExtractor(Csv());
+      Result<std::unique_ptr<Loader>> loader = MakeLoader(Files("append", "parquet", {"region"}));
+      if (extractor.ok() && loader.ok()) results[i] = (*loader)->Load(contexts[i], **extractor);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const Result<LoadResult>& result : results) EXPECT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(ReadBack("parquet", "count(*)"), std::vector<std::string>{"20"});
+  EXPECT_EQ(Manifest().size(), static_cast<size_t>(kTasks));
+  EXPECT_EQ(Leftovers(), std::vector<std::string>{});
+}
+
+TEST_F(FilesLoaderTest, ADirectoryThatBecameASymlinkOutsideIsRefusedWhenTheTaskRuns) {
+  Confine();
+  testing::TempDir outside;
+  Result<std::unique_ptr<Loader>> loader = MakeLoader(Files("replace"));
+  ASSERT_TRUE(loader.ok()) << loader.status();
+  fs::create_symlink(outside.path(), dir_.File("out"));
+  Result<std::unique_ptr<Extractor>> extractor = MakeExtractor(Csv());
+  ASSERT_TRUE(extractor.ok());
+  Result<LoadResult> loaded = (*loader)->Load(context_, **extractor);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), StatusCode::kPermissionDenied) << loaded.status();
+  EXPECT_TRUE(fs::is_empty(outside.path()));
+  EXPECT_TRUE(fs::is_symlink(dir_.File("out")));
 }
 
 }  // namespace
