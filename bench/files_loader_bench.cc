@@ -54,8 +54,9 @@ int Run() {
         "TIMESTAMP '2026-01-01' + to_seconds(i) AS created_at, "
         "['new', 'paid', 'shipped', 'cancelled'][1 + i % 4] AS status FROM range(" +
         std::to_string(rows) + ") t(i)";
-    Result<int64_t> written = (*connection)->Execute(
-        "COPY (" + rows_sql + ") TO " + QuoteLiteral(input.string()) + " (FORMAT parquet)");
+    Result<int64_t> written = (*connection)
+                                  ->Execute("COPY (" + rows_sql + ") TO " +
+                                            QuoteLiteral(input.string()) + " (FORMAT parquet)");
     if (!written.ok()) return Fail(written.status());
   }
 
@@ -97,9 +98,11 @@ int Run() {
 
     fs::remove_all(out / "duckdb.parquet");
     start = std::chrono::steady_clock::now();
-    Result<int64_t> copied = (*connection)->Execute(
-        "COPY (SELECT * FROM read_parquet(" + QuoteLiteral(input.string()) + ")) TO " +
-        QuoteLiteral((out / "duckdb.parquet").string()) + " (FORMAT parquet)");
+    Result<int64_t> copied =
+        (*connection)
+            ->Execute("COPY (SELECT * FROM read_parquet(" + QuoteLiteral(input.string()) +
+                      ")) TO " + QuoteLiteral((out / "duckdb.parquet").string()) +
+                      " (FORMAT parquet)");
     if (!copied.ok()) return Fail(copied.status());
     duckdb_seconds.push_back(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
