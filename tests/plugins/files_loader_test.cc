@@ -216,6 +216,8 @@ TEST_F(FilesLoaderTest, AnAttemptThatDiedBeforeItsManifestIsLoadedOnceOnRetry) {
                 dir_.File("out/part-run-2-task-1-0.parquet"));
   fs::create_directories(dir_.File(".out.orc-staging-run-2-task-1/x"));
   Write("out/_orc_loads.json.tmp-run-2-task-1", "{\"version\": 1, \"lo");
+  // What a user keeps beside the loads is left alone.
+  fs::create_symlink(dir_.File("rows.csv"), dir_.File("out/notes.csv"));
   EXPECT_EQ(ReadBack("parquet", "count(*)"), std::vector<std::string>{"10"});
 
   context_.run_id = "run-2";
@@ -226,9 +228,10 @@ TEST_F(FilesLoaderTest, AnAttemptThatDiedBeforeItsManifestIsLoadedOnceOnRetry) {
   EXPECT_EQ(ReadBack("parquet", "count(*)"), std::vector<std::string>{"10"});
   EXPECT_EQ(Manifest().size(), 2u);
   EXPECT_EQ(Leftovers(), std::vector<std::string>{});
+  EXPECT_TRUE(fs::is_symlink(dir_.File("out/notes.csv")));
 }
 
-TEST_F(FilesLoaderTest, AReplaceThatDiedAfterItsSwapKeepsTheNewTree) {
+TEST_F(FilesLoaderTest, AReplaceThatDiedMidSwapIsRecoveredOnRetry) {
   context_.run_id = "run-1";
   ASSERT_TRUE(LoadFiles(Files("replace")).ok());
   // A replace of run-2 that died mid-way where the exchange is not supported: the old tree
@@ -240,6 +243,14 @@ TEST_F(FilesLoaderTest, AReplaceThatDiedAfterItsSwapKeepsTheNewTree) {
   ASSERT_TRUE(retried.ok()) << retried.status();
   EXPECT_EQ(ReadBack("parquet", "id, region, name"), kAllRows);
   EXPECT_EQ(Manifest().size(), 2u);
+  EXPECT_EQ(Leftovers(), std::vector<std::string>{});
+  // It died again after the exchange, before removing the old tree (now at the staging name):
+  // the next attempt finds its load committed and removes the old tree.
+  fs::create_directories(dir_.File(".out.orc-staging-run-2-task-1/old"));
+  context_.attempt = 3;
+  Result<LoadResult> again = LoadFiles(Files("replace"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->already_loaded);
   EXPECT_EQ(Leftovers(), std::vector<std::string>{});
 }
 

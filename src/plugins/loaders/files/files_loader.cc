@@ -177,12 +177,25 @@ class FilesLoader final : public Loader {
   // them in the manifest (the attempt died in between): removed, so the retry adds them once.
   Status RemoveUncommittedFiles(TaskContext& context, const LoadPaths& paths) {
     if (!fs::exists(paths.directory)) return Status::Ok();
-    ORC_ASSIGN_OR_RETURN(std::vector<fs::path> files, ListFilesBelow(paths.directory));
     const std::string prefix = "part-" + paths.tag + "-";
-    for (const fs::path& file : files) {
-      if (!file.filename().string().starts_with(prefix)) continue;
-      ORC_RETURN_IF_ERROR(RemoveTree(paths.directory / file));
-      context.Log("info", "removed " + file.string() + ", left uncommitted by an earlier attempt");
+    std::vector<fs::path> uncommitted;
+    std::error_code error;
+    // Not following symbolic links: whatever else a user keeps in the directory is left alone.
+    fs::recursive_directory_iterator entries(paths.directory, error);
+    for (auto entry = fs::begin(entries); !error && entry != fs::end(entries);
+         entry.increment(error)) {
+      if (fs::is_regular_file(entry->symlink_status()) &&
+          entry->path().filename().string().starts_with(prefix)) {
+        uncommitted.push_back(entry->path());
+      }
+    }
+    if (error) {
+      return UnavailableError("cannot list " + paths.directory.string() + ": " + error.message());
+    }
+    for (const fs::path& file : uncommitted) {
+      ORC_RETURN_IF_ERROR(RemoveTree(file));
+      context.Log("info", "removed " + file.lexically_relative(paths.directory).string() +
+                              ", left uncommitted by an earlier attempt");
     }
     return Status::Ok();
   }
