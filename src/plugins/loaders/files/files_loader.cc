@@ -11,7 +11,10 @@
 // an attempt that died between publishing files and writing the manifest left files a retry can
 // find and remove before it loads again. A lock file beside the directory serialises the tasks
 // writing it, across threads and processes.
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 #include "common/path_policy.h"
@@ -94,7 +97,11 @@ class FilesLoader final : public Loader {
     Result<fs::path> parent =
         context.paths->Check(directory.parent_path().string(), PathAccess::kWrite);
     if (!parent.ok()) {
-      return parent.status().WithContext("path: a load is staged beside the directory, in");
+      return Status(parent.status().code(),
+                    "path: '" + config_.path +
+                        "' must be a directory below a directory jobs may write, because a load "
+                        "is staged beside it: " +
+                        parent.status().message());
     }
     const std::string name = directory.filename().string();
     const std::string tag = context.run_id + "-" + context.task_id;
