@@ -1,7 +1,9 @@
 // The files loader: Parquet and CSV under a directory, read back by DuckDB itself (the reference
 // for what was written), loads that are all or nothing across retries, crashes, corrupt
 // manifests, refused writes and hostile partition values.
+#include <fcntl.h>
 #include <linux/capability.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -453,6 +455,27 @@ TEST_F(FilesLoaderTest, ADirectoryThatBecameASymlinkOutsideIsRefusedWhenTheTaskR
   EXPECT_EQ(loaded.status().code(), StatusCode::kPermissionDenied) << loaded.status();
   EXPECT_TRUE(fs::is_empty(outside.path()));
   EXPECT_TRUE(fs::is_symlink(dir_.File("out")));
+}
+
+TEST_F(FilesLoaderTest, AnInterruptEndsTheWaitForAnotherWriter) {
+  // Another process's load holds the directory.
+  const int held = open(dir_.File(".out.orc-lock").c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(flock(held, LOCK_EX), 0);
+  std::thread canceller([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    interrupter_.Interrupt(CancelledError("the run was cancelled"));
+  });
+  Result<LoadResult> loaded = LoadFiles(Files("append"));
+  canceller.join();
+  close(held);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.status().message().find("the run was cancelled"), std::string::npos)
+      << loaded.status();
+  EXPECT_FALSE(fs::exists(dir_.File("out")));
+  ASSERT_FALSE(logs_.empty());
+  EXPECT_NE(logs_.back().find("waiting for another task writing the directory"), std::string::npos)
+      << logs_.back();
 }
 
 }  // namespace
