@@ -25,7 +25,21 @@ using namespace std::chrono_literals;
 
 constexpr auto kLockPause = 10ms;
 
-// `what` failed with `error` (an errno value), as a Status of the kind the error is.
+int Rename2(const fs::path& from, const fs::path& to, unsigned int flags) {
+  return static_cast<int>(
+      syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), flags));
+}
+
+// A descriptor closed when it goes out of scope.
+struct ScopedDescriptor {
+  int fd;
+  ~ScopedDescriptor() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+}  // namespace
+
 Status SystemError(const std::string& what, int error) {
   std::string message = what + ": " + std::strerror(error);
   switch (error) {
@@ -45,21 +59,6 @@ Status SystemError(const std::string& what, int error) {
       return UnavailableError(std::move(message));
   }
 }
-
-int Rename2(const fs::path& from, const fs::path& to, unsigned int flags) {
-  return static_cast<int>(
-      syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), flags));
-}
-
-// A descriptor closed when it goes out of scope.
-struct ScopedDescriptor {
-  int fd;
-  ~ScopedDescriptor() {
-    if (fd >= 0) close(fd);
-  }
-};
-
-}  // namespace
 
 Status SyncPath(const fs::path& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -18,6 +18,11 @@ namespace orc {
 
 struct TaskContext;
 
+// `what` failed with `error` (an errno value) as a Status of its kind: PermissionDenied (EACCES,
+// EPERM, EROFS), ResourceExhausted (ENOSPC, EDQUOT), NotFound, AlreadyExists, else Unavailable;
+// the message is `what` and the system's reason.
+Status SystemError(const std::string& what, int error);
+
 // fsync(2) of a file or a directory (a directory's fsync makes the names in it durable).
 Status SyncPath(const std::filesystem::path& path);
 

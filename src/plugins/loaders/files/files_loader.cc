@@ -13,6 +13,7 @@
 // writing it, across threads and processes.
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <filesystem>
 #include <set>
 #include <system_error>
@@ -117,8 +118,7 @@ class FilesLoader final : public Loader {
     std::error_code error;
     fs::create_directories(paths.directory.parent_path(), error);
     if (error) {
-      return PermissionDeniedError("cannot create " + paths.directory.parent_path().string() +
-                                   ": " + error.message());
+      return SystemError("cannot create " + paths.directory.parent_path().string(), error.value());
     }
     ORC_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Acquire(context, paths.lock));
     ORC_RETURN_IF_ERROR(RecoverEarlierAttempt(paths));
@@ -135,8 +135,8 @@ class FilesLoader final : public Loader {
       ~RemoveStaging() { (void)RemoveTree(staging); }
     } remove_staging{paths.staging};
     if (!fs::create_directory(paths.staging, error) || error) {
-      return PermissionDeniedError("cannot create the staging directory " + paths.staging.string() +
-                                   ": " + error.message());
+      return SystemError("cannot create the staging directory " + paths.staging.string(),
+                         error ? error.value() : EEXIST);
     }
     ORC_ASSIGN_OR_RETURN(int64_t rows, Write(context, extractor, manifest, paths));
     ORC_ASSIGN_OR_RETURN(std::vector<std::string> files, SyncStaged(paths.staging));
@@ -197,7 +197,7 @@ class FilesLoader final : public Loader {
       }
     }
     if (error) {
-      return UnavailableError("cannot list " + paths.directory.string() + ": " + error.message());
+      return SystemError("cannot list " + paths.directory.string(), error.value());
     }
     for (const fs::path& file : uncommitted) {
       ORC_RETURN_IF_ERROR(RemoveTree(file));
@@ -293,17 +293,15 @@ class FilesLoader final : public Loader {
     std::error_code error;
     fs::create_directories(paths.directory, error);
     if (error) {
-      return PermissionDeniedError("cannot create " + paths.directory.string() + ": " +
-                                   error.message());
+      return SystemError("cannot create " + paths.directory.string(), error.value());
     }
     std::set<fs::path> directories{paths.directory};
     for (size_t i = 0; i < files.size(); ++i) {
       const fs::path target = paths.directory / files[i];
       fs::create_directories(target.parent_path(), error);
-      Status moved = error
-                         ? PermissionDeniedError("cannot create " + target.parent_path().string() +
-                                                 ": " + error.message())
-                         : RenameNoReplace(paths.staging / files[i], target);
+      Status moved =
+          error ? SystemError("cannot create " + target.parent_path().string(), error.value())
+                : RenameNoReplace(paths.staging / files[i], target);
       if (!moved.ok()) {
         Unpublish(paths, std::vector<std::string>(files.begin(), files.begin() + i));
         return moved;
