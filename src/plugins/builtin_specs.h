@@ -18,6 +18,7 @@
   X(MySqlExtractorSpec)        \
   X(DuckDbLoaderSpec)          \
   X(PostgresLoaderSpec)        \
+  X(FilesLoaderSpec)           \
   X(SqlTransformSpec)
 
 namespace orc {

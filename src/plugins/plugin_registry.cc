@@ -25,8 +25,24 @@ Result<std::filesystem::path> CheckFile(const ConfigFile& file, const PathPolicy
   Result<std::filesystem::path> checked = file.use == ConfigFile::Use::kRead
                                               ? paths.CheckPattern(file.path, PathAccess::kRead)
                                               : paths.Check(file.path, PathAccess::kWrite);
-  if (checked.ok()) return checked;
   const std::string field = path + "." + file.field;
+  if (checked.ok() && file.use == ConfigFile::Use::kWriteDirectory) {
+    // Loads are staged beside the directory, so its parent must be writable too (the data
+    // directory itself, or an allowed directory itself, cannot be a destination).
+    const std::filesystem::path directory =
+        checked->has_filename() ? *checked : checked->parent_path();  // "out/" is "out"
+    const Result<std::filesystem::path> parent =
+        paths.Check(directory.parent_path().string(), PathAccess::kWrite);
+    if (!parent.ok()) {
+      return Status(parent.status().code(),
+                    field + ": '" + file.path +
+                        "' must be a directory below a directory jobs may write, because a load "
+                        "is staged beside it: " +
+                        parent.status().message())
+          .WithField(field);
+    }
+  }
+  if (checked.ok()) return checked;
   return Status(checked.status().code(), field + ": " + checked.status().message())
       .WithField(field);
 }

@@ -43,6 +43,11 @@ struct ConfigFile {
   enum class Use {
     kRead,           // a file or a glob pattern (each file it matches is checked when it runs)
     kWriteDatabase,  // a DuckDB database written (":memory:" for none on disk)
+    // A directory whose files are written (the files loader). Its parent must be writable too:
+    // a load is staged beside the directory and renamed into it. Tasks writing one directory are
+    // serialised by the plugin itself (a lock file beside the directory), not through
+    // DatabasesWritten, whose files the executor opens as DuckDB databases.
+    kWriteDirectory,
   };
   std::string field;  // the field naming it, relative to the configuration: "path", "db_path"
   std::string path;   // as the job wrote it
@@ -130,8 +135,9 @@ class PluginRegistry {
                                                    const PathPolicy& paths) const;
 
   // The DuckDB database files a configuration of `kind` writes, absolute and resolved as `paths`
-  // resolves them (":memory:" left out), so that tasks writing one file can be serialised. Errors
-  // as for Make*.
+  // resolves them (":memory:" left out), so that tasks writing one file can be serialised. Only
+  // kWriteDatabase files: a directory written (kWriteDirectory) is no database. Errors as for
+  // Make*.
   Result<std::vector<std::filesystem::path>> DatabasesWritten(PluginKind kind,
                                                               const nlohmann::json& config,
                                                               const PathPolicy& paths) const;

@@ -28,9 +28,11 @@ class PluginRegistryTest : public ::testing::Test {
 };
 
 TEST_F(PluginRegistryTest, KnowsTheBuiltinTypes) {
-  EXPECT_EQ(registry_.Types(PluginKind::kExtractor),
-            (std::vector<std::string>{"api", "csv", "json", "mysql", "parquet", "postgres", "sqlite"}));
-  EXPECT_EQ(registry_.Types(PluginKind::kLoader), (std::vector<std::string>{"duckdb", "postgres"}));
+  EXPECT_EQ(
+      registry_.Types(PluginKind::kExtractor),
+      (std::vector<std::string>{"api", "csv", "json", "mysql", "parquet", "postgres", "sqlite"}));
+  EXPECT_EQ(registry_.Types(PluginKind::kLoader),
+            (std::vector<std::string>{"duckdb", "files", "postgres"}));
   EXPECT_EQ(registry_.Types(PluginKind::kTransform), std::vector<std::string>{"sql"});
 }
 
