@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "engine/duckdb_engine.h"
+#include "plugins/duckdb_destination.h"
 #include "plugins/plugin_registry.h"
 #include "support/printers.h"
 #include "support/temp_dir.h"
@@ -270,6 +271,35 @@ TEST_F(PostgresSourceTest, ABackendTerminatedMidStreamFailsWithoutAPartialLoad) 
   EXPECT_EQ(loaded.status().code(), StatusCode::kUnavailable) << loaded.status();
   EXPECT_EQ(Row("SELECT count(*) FROM duckdb_tables() WHERE table_name = 't'"),
             (std::vector<std::string>{"0"}));
+}
+
+// A statement that stops reading the stream early (a LIMIT) ends it while the part's fetcher
+// thread is mid-COPY: the reader stops the fetcher and the extractor closes, without hanging.
+TEST_F(PostgresSourceTest, AStatementThatStopsReadingEarlyEndsTheCopy) {
+  ExecuteOnPostgresTestServer("CREATE TABLE " + Table("long") +
+                              " AS SELECT i FROM generate_series(1, 1000000) i");
+  Result<std::unique_ptr<Extractor>> extractor = registry_.MakeExtractor(
+      {{"type", "postgres"}, {"url", url_}, {"table", Table("long")}}, paths_);
+  ASSERT_TRUE(extractor.ok()) << extractor.status();
+  Result<std::unique_ptr<DuckDbConnection>> connection = engine_.Connect(database_);
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  DuckDbLedger ledger(**connection);
+  TaskProgress progress;
+  TaskContext context{.run_id = "run",
+                      .task_id = "task",
+                      .task_name = "load",
+                      .paths = &paths_,
+                      .engine = &engine_,
+                      .progress = &progress,
+                      .interrupter = &interrupter_,
+                      .clock = &SystemClock::Instance()};
+  Result<Source> source = (*extractor)->Open(context, **connection, ledger);
+  ASSERT_TRUE(source.ok()) << source.status();
+  Result<DuckDbRows> rows =
+      (*connection)->Query("SELECT count(*) FROM (" + source->select_sql + " LIMIT 5)");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(rows->rows[0][0], "5");
+  extractor->reset();
 }
 
 TEST_F(PostgresSourceTest, AWrongPasswordIsRefusedWithoutEchoingIt) {

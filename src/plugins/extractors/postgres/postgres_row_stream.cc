@@ -2,38 +2,23 @@
 
 #include <duckdb.h>
 
-#include <cstring>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <system_error>
+#include <thread>
 
+#include "plugins/extractors/postgres/pg_copy_decoder.h"
 #include "plugins/plugin.h"
 
 namespace orc {
 namespace {
 
-// COPY's binary header: a signature, a flags word (bit 16: rows carry OIDs) and the length of a
-// header extension to skip.
-constexpr char kCopySignature[] = "PGCOPY\n\377\r\n";
-constexpr size_t kCopySignatureLength = 11;
-constexpr uint32_t kCopyFlagWithOids = 1u << 16;
-
-int32_t ReadInt32(const char* data) {
-  uint32_t raw;
-  std::memcpy(&raw, data, 4);
-  return static_cast<int32_t>(__builtin_bswap32(raw));
-}
-
-int16_t ReadInt16(const char* data) {
-  uint16_t raw;
-  std::memcpy(&raw, data, 2);
-  return static_cast<int16_t>(__builtin_bswap16(raw));
-}
-
-struct CopyBufferDeleter {
-  void operator()(char* buffer) const { PQfreemem(buffer); }
-};
-
-Status MalformedCopy(std::string_view what) {
-  return UnavailableError("PostgreSQL sent a malformed COPY row (" + std::string(what) + ")");
-}
+// How much decoded data may wait for DuckDB's thread: about a row group (122,880 rows, 60
+// chunks), so the fetcher keeps reading while DuckDB's thread compresses a full row group, and
+// at most kQueuedBytes of COPY data, so wide rows do not make the queue large.
+constexpr size_t kQueuedChunks = 64;
+constexpr int64_t kQueuedBytes = int64_t{64} << 20;
 
 // A part with nothing to read (no new rows since the cursor).
 class EmptyReader final : public RowReader {
@@ -44,6 +29,11 @@ class EmptyReader final : public RowReader {
   }
 };
 
+// Reads one part. A thread of its own (the fetcher) reads the COPY and decodes it into chunks of
+// its own, handed over through a queue of at most kQueuedChunks; Fill, on DuckDB's thread, takes
+// the next one and makes the output's vectors reference its vectors (no copy). So the server's
+// COPY, libpq's fetch and the decode go on while DuckDB's thread appends and compresses the rows
+// before them, instead of waiting for each other.
 class CopyReader final : public RowReader {
  public:
   CopyReader(PostgresRowStream& stream, std::unique_ptr<PgConnection> owned,
@@ -53,103 +43,134 @@ class CopyReader final : public RowReader {
         owned_(std::move(owned)),
         connection_(connection),
         columns_(columns),
-        progress_(progress),
-        vectors_(columns.size()) {}
-  ~CopyReader() override { stream_.Untrack(&connection_); }
+        progress_(progress) {}
+
+  ~CopyReader() override {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    space_.notify_all();
+    if (fetcher_.joinable()) {
+      // The reading statement ended before the COPY did (it failed or was abandoned): the fetcher
+      // may be waiting on the server, so the COPY is cancelled, which ends PQgetCopyData.
+      if (!fetch_done_.load()) connection_.Cancel();
+      fetcher_.join();
+    }
+    for (Handoff& handoff : queue_) duckdb_destroy_data_chunk(&handoff.chunk);
+    for (duckdb_logical_type& type : types_) duckdb_destroy_logical_type(&type);
+    stream_.Untrack(&connection_);
+  }
 
   Result<uint64_t> Fill(_duckdb_data_chunk* chunk) override {
-    uint64_t count = 0;
-    int64_t bytes = 0;
+    if (!started_) ORC_RETURN_IF_ERROR(StartFetcher(chunk));
+    if (ended_) {
+      duckdb_data_chunk_set_size(chunk, 0);
+      return end_status_.ok() ? Result<uint64_t>(uint64_t{0}) : Result<uint64_t>(end_status_);
+    }
+    Handoff handoff;
+    {
+      std::unique_lock lock(mutex_);
+      ready_.wait(lock, [&] { return !queue_.empty(); });
+      handoff = queue_.front();
+      queue_.pop_front();
+      queued_bytes_ -= handoff.bytes;
+    }
+    space_.notify_one();
+    if (progress_ != nullptr) progress_->bytes_read.fetch_add(handoff.bytes);
+    if (handoff.chunk == nullptr) {
+      ended_ = true;
+      end_status_ = handoff.status;
+      duckdb_data_chunk_set_size(chunk, 0);
+      if (!end_status_.ok()) return end_status_;
+      return uint64_t{0};
+    }
+    const uint64_t rows = duckdb_data_chunk_get_size(handoff.chunk);
     for (size_t c = 0; c < columns_.size(); ++c) {
-      vectors_[c] = duckdb_data_chunk_get_vector(chunk, c);
+      duckdb_vector_reference_vector(duckdb_data_chunk_get_vector(chunk, c),
+                                     duckdb_data_chunk_get_vector(handoff.chunk, c));
     }
-    const uint64_t capacity = duckdb_vector_size();
-    while (!finished_ && count < capacity) {
-      char* raw = nullptr;
-      const int length = PQgetCopyData(connection_.get(), &raw, /*async=*/0);
-      if (length == -1) {
-        ORC_RETURN_IF_ERROR(EndOfCopy());
-        finished_ = true;
-        break;
-      }
-      if (length < 0 || raw == nullptr) return connection_.ErrorOf(nullptr);
-      const std::unique_ptr<char, CopyBufferDeleter> buffer(raw);
-      bytes += length;
-      ORC_ASSIGN_OR_RETURN(bool row, DecodeMessage(raw, length, count));
-      if (row) ++count;
-    }
-    duckdb_data_chunk_set_size(chunk, count);
+    duckdb_data_chunk_set_size(chunk, rows);
+    duckdb_destroy_data_chunk(&handoff.chunk);  // its vectors' buffers live on in `chunk`'s
     if (progress_ != nullptr) {
-      progress_->rows_extracted.fetch_add(static_cast<int64_t>(count), std::memory_order_relaxed);
-      progress_->bytes_read.fetch_add(bytes, std::memory_order_relaxed);
+      progress_->rows_extracted.fetch_add(static_cast<int64_t>(rows), std::memory_order_relaxed);
     }
-    return count;
+    return rows;
   }
 
  private:
-  // The COPY's own result once its data ended: the server's error when it failed midway.
-  Status EndOfCopy() {
+  // A decoded chunk; null with the COPY's end (status: how it ended).
+  struct Handoff {
+    duckdb_data_chunk chunk = nullptr;
+    int64_t bytes = 0;
     Status status;
-    while (PGresult* raw = PQgetResult(connection_.get())) {
-      const PgResult result(raw);
-      if (status.ok() && PQresultStatus(raw) != PGRES_COMMAND_OK) {
-        status = connection_.ErrorOf(raw);
-      }
+  };
+
+  // Starts the fetcher, with the column types of DuckDB's `chunk`.
+  Status StartFetcher(duckdb_data_chunk chunk) {
+    started_ = true;
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      types_.push_back(duckdb_vector_get_column_type(duckdb_data_chunk_get_vector(chunk, c)));
     }
-    if (status.ok() && !header_read_) return MalformedCopy("no header");
-    return status;
+    try {
+      fetcher_ = std::thread([this] { Fetch(); });
+    } catch (const std::system_error& error) {
+      ended_ = true;
+      end_status_ = ResourceExhaustedError(std::string("cannot start a thread to read the COPY: ") +
+                                           error.what());
+      return end_status_;
+    }
+    return Status::Ok();
   }
 
-  // One CopyData message: the header (with the first row) and one row, or the trailer. True when
-  // it held a row, written at `row`.
-  Result<bool> DecodeMessage(const char* data, int length, uint64_t row) {
-    const char* next = data;
-    const char* end = data + length;
-    if (!header_read_) {
-      if (length < static_cast<int>(kCopySignatureLength + 8) ||
-          std::memcmp(data, kCopySignature, kCopySignatureLength) != 0) {
-        return MalformedCopy("bad header");
+  // The fetcher's loop: decode a chunk, queue it; until the COPY ends or the reader stops.
+  void Fetch() {
+    PgCopyDecoder decoder(connection_, columns_);
+    for (;;) {
+      Handoff handoff{.chunk = duckdb_create_data_chunk(types_.data(), types_.size())};
+      Result<uint64_t> rows = decoder.Fill(handoff.chunk, handoff.bytes);
+      const bool last = !rows.ok() || *rows == 0;
+      if (last) {
+        duckdb_destroy_data_chunk(&handoff.chunk);
+        if (!rows.ok()) handoff.status = rows.status();
+        fetch_done_.store(true);
       }
-      const uint32_t flags = static_cast<uint32_t>(ReadInt32(data + kCopySignatureLength));
-      const int32_t extension = ReadInt32(data + kCopySignatureLength + 4);
-      next += kCopySignatureLength + 8;
-      if ((flags & kCopyFlagWithOids) != 0 || extension < 0 || end - next < extension) {
-        return MalformedCopy("bad header");
+      {
+        std::unique_lock lock(mutex_);
+        space_.wait(lock, [&] {
+          return stopping_ || (queue_.size() < kQueuedChunks && queued_bytes_ < kQueuedBytes);
+        });
+        if (stopping_) {
+          if (handoff.chunk != nullptr) duckdb_destroy_data_chunk(&handoff.chunk);
+          return;
+        }
+        queue_.push_back(handoff);
+        queued_bytes_ += handoff.bytes;
       }
-      next += extension;
-      header_read_ = true;
-      if (next == end) return false;
+      ready_.notify_one();
+      if (last) return;
     }
-    if (end - next < 2) return MalformedCopy("short row");
-    const int16_t fields = ReadInt16(next);
-    next += 2;
-    if (fields == -1) return false;  // the trailer
-    if (fields != static_cast<int16_t>(columns_.size())) return MalformedCopy("field count");
-    for (size_t c = 0; c < columns_.size(); ++c) {
-      if (end - next < 4) return MalformedCopy("short row");
-      const int32_t field_length = ReadInt32(next);
-      next += 4;
-      if (field_length == -1) {
-        duckdb_vector_ensure_validity_writable(vectors_[c]);
-        duckdb_validity_set_row_invalid(duckdb_vector_get_validity(vectors_[c]), row);
-        continue;
-      }
-      if (field_length < 0 || end - next < field_length) return MalformedCopy("field length");
-      ORC_RETURN_IF_ERROR(WriteField(columns_[c], vectors_[c], row, next, field_length));
-      next += field_length;
-    }
-    if (next != end) return MalformedCopy("trailing bytes");
-    return true;
   }
 
   PostgresRowStream& stream_;
   std::unique_ptr<PgConnection> owned_;  // a part's own connection; null on the extractor's
-  PgConnection& connection_;
+  PgConnection& connection_;             // used by the fetcher only, once it started
   const std::vector<PgColumnPlan>& columns_;
   TaskProgress* progress_;
-  std::vector<duckdb_vector> vectors_;
-  bool header_read_ = false;
-  bool finished_ = false;
+  std::vector<duckdb_logical_type> types_;  // written before the fetcher starts, then read-only
+  // DuckDB's thread only:
+  bool started_ = false;
+  bool ended_ = false;
+  Status end_status_;
+
+  std::thread fetcher_;
+  std::atomic<bool> fetch_done_{false};  // the fetcher read the COPY to its end
+  std::mutex mutex_;                     // guards queue_, queued_bytes_ and stopping_
+  std::condition_variable ready_;        // queue_ got a chunk
+  std::condition_variable space_;        // queue_ has room, or stopping_
+  std::deque<Handoff> queue_;
+  int64_t queued_bytes_ = 0;  // the COPY bytes of queue_'s chunks
+  bool stopping_ = false;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // PostgresRowStream: the rows of a postgres source, read with COPY (SELECT ...) TO STDOUT
 // (FORMAT binary) and decoded row by row into DuckDB's vectors (RowStream), so a table of any
-// size streams into DuckDB holding one row of libpq's buffer and one chunk of vectors per part.
+// size streams into DuckDB holding a few chunks of vectors per part. Each part fetches and
+// decodes on a thread of its own, handing chunks to DuckDB's thread, so the two overlap.
 //
 // One part reads on the extractor's own connection, in the transaction where the extractor read
 // the catalog and the cursor's bounds. Several parts (a partitioned read) each open a connection
