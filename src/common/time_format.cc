@@ -116,6 +116,16 @@ Result<TimePoint> ParseRfc3339(std::string_view text) {
   return TimePoint(std::chrono::duration_cast<Duration>((local - offset).time_since_epoch()));
 }
 
+// H. Hinnant's days_from_civil.
+int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day) {
+  year -= month <= 2 ? 1 : 0;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const int64_t year_of_era = year - era * 400;
+  const int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
 std::string FormatSeconds(Duration duration) {
   char text[32];
   std::snprintf(text, sizeof text, "%.3f s", std::chrono::duration<double>(duration).count());

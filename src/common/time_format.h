@@ -6,6 +6,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,10 @@ std::string FormatRfc3339(TimePoint time);
 
 // Parses an RFC 3339 date-time; InvalidArgument naming the text and the fault otherwise.
 Result<TimePoint> ParseRfc3339(std::string_view text);
+
+// Days since 1970-01-01 of a date of the proleptic Gregorian calendar (month 1-12, day 1-31, any
+// year), as DuckDB and the databases' wire formats count them.
+int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day);
 
 // A duration for people, in seconds with milliseconds: "0.500 s".
 std::string FormatSeconds(Duration duration);

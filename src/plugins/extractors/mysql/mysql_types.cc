@@ -7,6 +7,8 @@
 #include <limits>
 #include <string_view>
 
+#include "common/time_format.h"
+
 namespace orc {
 namespace {
 
@@ -131,16 +133,6 @@ bool Digits(std::string_view text, size_t at, size_t count, int64_t& value) {
     value = value * 10 + (text[i] - '0');
   }
   return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day) {
-  year -= month <= 2 ? 1 : 0;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const int64_t year_of_era = year - era * 400;
-  const int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + day_of_era - 719468;
 }
 
 // "HH:MM:SS[.ffffff]" from `at` (hours of `hour_digits` digits) as microseconds.

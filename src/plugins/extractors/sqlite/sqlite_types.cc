@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/time_format.h"
+
 namespace orc {
 namespace {
 
@@ -58,16 +60,6 @@ std::optional<SqliteColumnType> DecimalArguments(std::string_view rest) {
   if (precision < 1 || precision > kMaxDecimalPrecision || scale > precision) return std::nullopt;
   return SqliteColumnType{
       .kind = SqliteColumnKind::kDecimal, .precision = precision, .scale = scale};
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day) {
-  year -= month <= 2 ? 1 : 0;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const int64_t year_of_era = year - era * 400;
-  const int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + day_of_era - 719468;
 }
 
 // Reads exactly `digits` decimal digits at `at`.
