@@ -16,12 +16,25 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
 namespace orc {
 
+class ConfigReader;
 struct TaskContext;
+
+// What a loader into tables reads from its configuration beside where the database is.
+struct TableWrite {
+  std::string table_name;              // table or schema.table
+  std::string write_mode = "replace";  // replace, append or merge
+  // merge matches on these columns; empty: on the source's own key (Source::primary_key)
+  std::vector<std::string> primary_key;
+};
+
+// Reads `table_name`, `write_mode` and `primary_key` (one column at least, when given).
+TableWrite ReadTableWrite(ConfigReader& in);
 
 // One committed load, as the ledger keeps it.
 struct LoadRecord {

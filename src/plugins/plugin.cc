@@ -1,5 +1,7 @@
 #include "plugins/plugin.h"
 
+#include "plugins/config_reader.h"
+
 namespace orc {
 
 void TaskContext::Sleep(Duration duration) const {
@@ -10,6 +12,15 @@ void TaskContext::Sleep(Duration duration) const {
 
 Status Extractor::Finish(TaskContext& context, DuckDbConnection& connection, int64_t rows_read) {
   return Status::Ok();
+}
+
+TableWrite ReadTableWrite(ConfigReader& in) {
+  TableWrite table{.table_name = in.RequiredString("table_name", SqlTableName),
+                   .write_mode = in.OneOf("write_mode", {"replace", "append", "merge"}, "replace")};
+  std::optional<std::vector<std::string>> key = in.StringList("primary_key", SqlIdentifier);
+  if (key && key->empty()) in.Fail("primary_key", "must name at least one column");
+  table.primary_key = key.value_or(std::vector<std::string>{});
+  return table;
 }
 
 LoadResult AlreadyLoaded(TaskContext& context, const LoadRecord& earlier) {

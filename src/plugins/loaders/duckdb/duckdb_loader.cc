@@ -33,11 +33,8 @@ bool Reconciles(const std::string& source_type, const std::string& table_type) {
 }
 
 struct DuckDbLoaderConfig {
-  std::string db_path;                 // a DuckDB file or ":memory:"
-  std::string table_name;              // table or schema.table
-  std::string write_mode = "replace";  // replace, append or merge
-  // merge matches on these columns; empty: on the source's own key (Source::primary_key)
-  std::vector<std::string> primary_key;
+  std::string db_path;  // a DuckDB file or ":memory:"
+  TableWrite table;
 
   std::vector<ConfigFile> Files() const {
     return {{"db_path", db_path, ConfigFile::Use::kWriteDatabase}};
@@ -45,23 +42,16 @@ struct DuckDbLoaderConfig {
 };
 
 DuckDbLoaderConfig ReadDuckDbLoaderConfig(ConfigReader& in) {
-  DuckDbLoaderConfig config{
-      .db_path = in.RequiredString("db_path", NotEmpty),
-      .table_name = in.RequiredString("table_name", SqlTableName),
-      .write_mode = in.OneOf("write_mode", {"replace", "append", "merge"}, "replace")};
-  std::optional<std::vector<std::string>> key = in.StringList("primary_key", SqlIdentifier);
-  if (key && key->empty()) in.Fail("primary_key", "must name at least one column");
-  config.primary_key = key.value_or(std::vector<std::string>{});
-  return config;
+  return {.db_path = in.RequiredString("db_path", NotEmpty), .table = ReadTableWrite(in)};
 }
 
 class DuckDbLoader final : public Loader {
  public:
   explicit DuckDbLoader(const DuckDbLoaderConfig& config)
       : db_path_(config.db_path),
-        table_name_(config.table_name),
-        write_mode_(config.write_mode),
-        primary_key_(config.primary_key),
+        table_name_(config.table.table_name),
+        write_mode_(config.table.write_mode),
+        primary_key_(config.table.primary_key),
         table_(QuoteIdentifier(table_name_, /*allow_schema=*/true)) {}
 
   Result<LoadResult> Load(TaskContext& context, Extractor& extractor) override {

@@ -32,22 +32,13 @@ constexpr const char* kStage = "_orc_stage";
 
 struct PostgresLoaderConfig {
   std::string url;
-  std::string table_name;  // table or schema.table
-  std::string write_mode = "replace";
-  std::vector<std::string> primary_key;
+  TableWrite table;
 
   std::vector<ConfigFile> Files() const { return {}; }
 };
 
 PostgresLoaderConfig ReadPostgresLoaderConfig(ConfigReader& in) {
-  PostgresLoaderConfig config{
-      .url = in.RequiredString("url", NotEmpty),
-      .table_name = in.RequiredString("table_name", SqlTableName),
-      .write_mode = in.OneOf("write_mode", {"replace", "append", "merge"}, "replace")};
-  std::optional<std::vector<std::string>> key = in.StringList("primary_key", SqlIdentifier);
-  if (key && key->empty()) in.Fail("primary_key", "must name at least one column");
-  config.primary_key = key.value_or(std::vector<std::string>{});
-  return config;
+  return {.url = in.RequiredString("url", NotEmpty), .table = ReadTableWrite(in)};
 }
 
 using ColumnTypes = std::map<std::string, std::string>;  // column name -> PostgreSQL type
@@ -86,15 +77,15 @@ Result<Prepared> Prepare(DuckDbConnection& connection, const std::string& sql) {
 class PostgresLoader final : public Loader {
  public:
   explicit PostgresLoader(const PostgresLoaderConfig& config)
-      : config_(config), table_(PgQuoteIdentifier(config.table_name, /*allow_schema=*/true)) {
-    if (const size_t dot = config.table_name.find('.'); dot != std::string::npos) {
-      schema_ = config.table_name.substr(0, dot);
+      : config_(config), table_(PgQuoteIdentifier(config.table.table_name, /*allow_schema=*/true)) {
+    if (const size_t dot = config.table.table_name.find('.'); dot != std::string::npos) {
+      schema_ = config.table.table_name.substr(0, dot);
     }
   }
 
   Result<LoadResult> Load(TaskContext& context, Extractor& extractor) override {
     Result<LoadResult> result = LoadInto(context, extractor);
-    if (!result.ok()) return result.status().WithContext("postgres " + config_.table_name);
+    if (!result.ok()) return result.status().WithContext("postgres " + config_.table.table_name);
     return result;
   }
 
@@ -136,7 +127,7 @@ class PostgresLoader final : public Loader {
       if (earlier) return AlreadyLoaded(context, *earlier);
       ORC_ASSIGN_OR_RETURN(std::optional<ColumnTypes> table, TableColumns(session));
       // No records, so no columns either: replace empties an existing table, the others keep it.
-      if (config_.write_mode == "replace" && table) {
+      if (config_.table.write_mode == "replace" && table) {
         ORC_RETURN_IF_ERROR(session.Execute("TRUNCATE " + table_).status());
       }
     } else {
@@ -145,10 +136,10 @@ class PostgresLoader final : public Loader {
         return extractor.Explain(planned.status()).WithContext(source.description);
       }
       const std::vector<std::string> key =
-          config_.primary_key.empty() ? source.primary_key : config_.primary_key;
+          config_.table.primary_key.empty() ? source.primary_key : config_.table.primary_key;
       ORC_ASSIGN_OR_RETURN(
           Written written,
-          config_.write_mode == "merge"
+          config_.table.write_mode == "merge"
               ? StageAndMerge(context, session, duckdb, ledger, extractor, source, *planned, key)
               : CopyIntoTarget(context, session, duckdb, ledger, extractor, source, *planned, key));
       if (written.earlier) return AlreadyLoaded(context, *written.earlier);
@@ -157,8 +148,8 @@ class PostgresLoader final : public Loader {
     ORC_RETURN_IF_ERROR(ledger.RecordLoad({.run_id = context.run_id,
                                            .task_id = context.task_id,
                                            .attempt = context.attempt,
-                                           .target = config_.table_name,
-                                           .write_mode = config_.write_mode,
+                                           .target = config_.table.table_name,
+                                           .write_mode = config_.table.write_mode,
                                            .rows_loaded = rows,
                                            .cursor_value = source.cursor_value}));
     if (context.progress->rows_extracted.load(std::memory_order_relaxed) == 0) {
@@ -202,7 +193,7 @@ class PostgresLoader final : public Loader {
     // A table created or truncated in this transaction is invisible to everyone else until the
     // commit, so its rows can be written frozen (no later pass to set hint bits or freeze them).
     bool freeze = !table;
-    if (config_.write_mode == "replace" && table) {
+    if (config_.table.write_mode == "replace" && table) {
       ORC_RETURN_IF_ERROR(session.Execute("TRUNCATE " + table_).status());
       // PostgreSQL refuses FREEZE for a partitioned table (and a foreign one).
       ORC_ASSIGN_OR_RETURN(std::optional<std::string> plain,
@@ -382,7 +373,7 @@ class PostgresLoader final : public Loader {
     }
     // A merge's table gets its key as primary key: the merge keeps it unique, and the index
     // serves the next merge's match.
-    if (config_.write_mode == "merge") definition += ", PRIMARY KEY (" + KeyList(key) + ")";
+    if (config_.table.write_mode == "merge") definition += ", PRIMARY KEY (" + KeyList(key) + ")";
     return session.Execute("CREATE TABLE " + table_ + " (" + definition + ")").status();
   }
 
@@ -400,15 +391,15 @@ class PostgresLoader final : public Loader {
                 .Execute("ALTER TABLE " + table_ + " ADD COLUMN " + quoted + " " + column.pg_type)
                 .status());
         context.Log("info", "added column " + column.name + " " + column.pg_type + " to " +
-                                config_.table_name);
+                                config_.table.table_name);
         table[column.name] = column.pg_type;
         continue;
       }
       const TypeChange change = ReconcileTypes(column.pg_type, found->second);
       if (change.verdict == TypeChange::Verdict::kRefuse) {
         return InvalidArgumentError(
-            "column " + column.name + " is " + found->second + " in table " + config_.table_name +
-            " but " + column.pg_type +
+            "column " + column.name + " is " + found->second + " in table " +
+            config_.table.table_name + " but " + column.pg_type +
             " in the source; PostgreSQL cannot widen the one to hold the other: change the "
             "table's column by hand, or cast the column in the source");
       }
@@ -417,7 +408,7 @@ class PostgresLoader final : public Loader {
                                 .Execute("ALTER TABLE " + table_ + " ALTER COLUMN " + quoted +
                                          " TYPE " + change.widened_type)
                                 .status());
-        context.Log("info", "widened column " + column.name + " of " + config_.table_name +
+        context.Log("info", "widened column " + column.name + " of " + config_.table.table_name +
                                 " from " + found->second + " to " + change.widened_type);
         found->second = change.widened_type;
       }
