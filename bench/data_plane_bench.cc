@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.h"
 #include "engine/duckdb_engine.h"
 #include "plugins/extractors/api/network_policy.h"
 #include "plugins/plugin_registry.h"
@@ -44,16 +45,6 @@ constexpr double kApiRatioBar = 0.5;
 constexpr int kRecordsPerPage = 10000;
 constexpr double kMemoryBarMiB = 1024;
 constexpr int kRepetitions = 3;
-
-std::string Env(const char* name, const char* fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : fallback;
-}
-
-int Fail(const Status& status) {
-  std::fprintf(stderr, "%s\n", status.ToString().c_str());
-  return 1;
-}
 
 bool Confined() { return Env("ORC_BENCH_CONFINED", "0") == "1"; }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.h"
 #include "common/path_policy.h"
 #include "engine/duckdb_engine.h"
 #include "plugins/plugin_registry.h"
@@ -22,21 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr int kRepetitions = 3;
-
-std::string Env(const char* name, const char* fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : fallback;
-}
-
-int Fail(const Status& status) {
-  std::fprintf(stderr, "%s\n", status.ToString().c_str());
-  return 1;
-}
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
 
 int Run() {
   const int64_t rows = std::stoll(Env("ORC_BENCH_ROWS", "5000000"));

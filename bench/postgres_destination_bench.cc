@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bench_postgres.h"
+#include "bench_support.h"
 #include "common/interrupter.h"
 #include "common/path_policy.h"
 #include "engine/duckdb_engine.h"
@@ -35,10 +36,6 @@ class TableExtractor final : public Extractor {
     return Source{.select_sql = "SELECT * FROM src", .description = "bench source"};
   }
 };
-
-double Seconds(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 int Run() {
   const char* rows_env = std::getenv("ORC_BENCH_ROWS");
@@ -68,7 +65,7 @@ int Run() {
   const std::string csv = directory.File("x.csv");
   const auto csv_start = std::chrono::steady_clock::now();
   if (!(*duckdb)->Execute("COPY src TO '" + csv + "' (HEADER)").ok()) return 1;
-  const double csv_seconds = Seconds(csv_start);
+  const double csv_seconds = SecondsSince(csv_start);
 
   const std::string psql_prefix = "psql -q -v ON_ERROR_STOP=1 '" + postgres.url() + "' ";
   const std::string create =
@@ -102,7 +99,7 @@ int Run() {
     TableExtractor extractor;
     const auto orc_start = std::chrono::steady_clock::now();
     Result<LoadResult> loaded = (*loader)->Load(context, extractor);
-    const double orc_seconds = Seconds(orc_start);
+    const double orc_seconds = SecondsSince(orc_start);
     if (!loaded.ok() || loaded->rows_loaded != rows) {
       std::fprintf(stderr, "orc: %s\n", loaded.status().ToString().c_str());
       return 1;
@@ -112,7 +109,7 @@ int Run() {
     const std::string copy = psql_prefix + "-c 'TRUNCATE t_ref' -c \"\\copy t_ref FROM '" + csv +
                              "' CSV HEADER\" >/dev/null";
     if (std::system(copy.c_str()) != 0) return 1;
-    const double psql_seconds = Seconds(psql_start);
+    const double psql_seconds = SecondsSince(psql_start);
     orc_times.push_back(orc_seconds);
     psql_times.push_back(psql_seconds);
     ratios.push_back(psql_seconds / orc_seconds);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench_postgres.h"
+#include "bench_support.h"
 #include "engine/duckdb_engine.h"
 #include "plugins/plugin_registry.h"
 
@@ -31,15 +32,6 @@ constexpr double kCopyBar = 0.8;
 constexpr double kMemoryBarMiB = 512;
 constexpr int kDefaultRounds = 3;
 constexpr const char* kSelect = "SELECT * FROM bench_rows";
-
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
-
-int Fail(const Status& status) {
-  std::fprintf(stderr, "%s\n", status.ToString().c_str());
-  return 1;
-}
 
 // The process's own peak RSS in MiB (VmHWM).
 double PeakMiB() {
@@ -93,7 +85,7 @@ int RunChild(const std::string& side, const std::string& input, const std::strin
     Result<LoadResult> loaded = (*loader)->Load(context, **extractor);
     if (!loaded.ok()) return Fail(loaded.status());
   }
-  std::printf("%.6f %.1f %.3f\n", Seconds(started), PeakMiB(), CpuSeconds());
+  std::printf("%.6f %.1f %.3f\n", SecondsSince(started), PeakMiB(), CpuSeconds());
   return 0;
 }
 
@@ -115,7 +107,7 @@ Measure Run(const std::string& command, bool parse) {
     std::fprintf(stderr, "failed: %s\n%s\n", command.c_str(), buffer);
     std::exit(1);
   }
-  Measure measure{.seconds = Seconds(started)};
+  Measure measure{.seconds = SecondsSince(started)};
   if (parse)
     std::sscanf(buffer, "%lf %lf %lf", &measure.seconds, &measure.peak_mib, &measure.cpu_seconds);
   return measure;
@@ -130,11 +122,6 @@ std::string ShellQuote(const std::string& text) {
 
 std::string Psql(const std::string& url, const std::string& command) {
   return "psql -X -q " + ShellQuote(url) + " -c " + ShellQuote(command);
-}
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
 }
 
 int RunParent(const std::string& self) {
@@ -184,7 +171,7 @@ int RunParent(const std::string& self) {
     const auto started = std::chrono::steady_clock::now();
     Run(Psql(url, "\\copy (" + std::string(kSelect) + ") TO '" + csv + "' CSV HEADER"), false);
     Run(self + " --child csv " + csv + " " + csv_db, true);
-    const double b = Seconds(started);
+    const double b = SecondsSince(started);
     const Measure c = Run(
         Psql(url, "COPY (" + std::string(kSelect) + ") TO STDOUT (FORMAT binary)") + " > /dev/null",
         false);

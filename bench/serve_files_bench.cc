@@ -37,6 +37,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.h"
 #include "common/time_format.h"
 #include "support/temp_dir.h"
 
@@ -49,11 +50,6 @@ using namespace std::chrono_literals;
 using Seconds = std::chrono::duration<double>;
 
 constexpr double kRatioBar = 0.95;
-
-std::string Env(const char* name, const char* fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : fallback;
-}
 
 [[noreturn]] void Die(const std::string& message) {
   std::fprintf(stderr, "bench_serve_files: %s\n", message.c_str());
@@ -282,11 +278,6 @@ OrcRound OrcSeconds(OrcServer& orc, const std::string& job_id, const std::string
   round.task = Seconds(task_finished - task_started).count();
   round.after_task = round.seconds - round.to_task - round.task;
   return round;
-}
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
 }
 
 std::string Spread(const std::vector<double>& values) {
