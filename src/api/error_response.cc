@@ -48,6 +48,9 @@ void WriteError(ApiResponse& response, int http_status, std::string_view code,
   nlohmann::json error = {{"code", code}, {"message", message}};
   if (!field.empty()) error["field"] = field;
   response.status = http_status;
+  // The state store unreachable (a PostgreSQL restart, a network cut) or busy: clients and load
+  // balancers should come back shortly rather than give up.
+  if (http_status == 503) response.SetHeader("Retry-After", "1");
   response.SetContent(JsonText(nlohmann::json{{"error", std::move(error)}}), "application/json");
 }
 

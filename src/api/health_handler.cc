@@ -21,6 +21,7 @@ void InstallHealthRoutes(Router& router, StateStore* store) {
                  if (!answered.ok()) {
                    body["status"] = "degraded";
                    response.status = 503;
+                   response.SetHeader("Retry-After", "1");
                  }
                }
                response.SetContent(body.dump(), "application/json");

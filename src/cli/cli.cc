@@ -81,6 +81,21 @@ void AddServeOptions(CLI::App& serve, ServeOptions& options) {
       ->check(WholeNumber(2, 3600))
       ->capture_default_str();
   serve
+      .add_option("--roles", options.roles,
+                  "What this process does: a comma-separated subset of api (the REST API and the "
+                  "dashboard), scheduler (fires schedules; one leads among all processes) and "
+                  "worker (runs tasks). Splitting roles across processes needs PostgreSQL")
+      ->envname("ORC_ROLES")
+      ->capture_default_str();
+  serve
+      .add_option("--node-timeout-s", options.node_timeout_s,
+                  "Seconds without a heartbeat after which a process counts as lost and other "
+                  "processes take its runs over; a process that cannot reach the database stops "
+                  "its runs before that")
+      ->envname("ORC_NODE_TIMEOUT_S")
+      ->check(WholeNumber(2, 3600))
+      ->capture_default_str();
+  serve
       .add_option("--data-dir", options.data_dir,
                   "Where relative paths in jobs (files, DuckDB databases) resolve; jobs may read "
                   "and write in it (default: ./data, created when missing)")

@@ -1,6 +1,8 @@
 #include "cli/serve_command.h"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -18,6 +20,7 @@
 #include "api/job_yaml.h"
 #include "api/jobs_handler.h"
 #include "api/metrics_handler.h"
+#include "api/nodes_handler.h"
 #include "api/notifications_handler.h"
 #include "api/openapi_handler.h"
 #include "api/router.h"
@@ -31,12 +34,20 @@
 #include "plugins/extractors/api/network_policy.h"
 #include "plugins/plugin_registry.h"
 #include "scheduler/scheduler.h"
+#include "state/change_feed.h"
 #include "state/database_url.h"
 #include "state/state_store.h"
+#include "worker/node_heartbeat.h"
 #include "worker/worker_manager.h"
 
 namespace orc {
 namespace {
+
+std::string HostName() {
+  char host[256] = "orc";
+  gethostname(host, sizeof host - 1);
+  return host;
+}
 
 // The state database's own file and the files SQLite keeps beside it.
 std::vector<std::filesystem::path> StateFiles(const DatabaseUrl& database) {
@@ -116,10 +127,52 @@ std::string Describe(const ExecutorSettings& settings, const ServeOptions& optio
   return text;
 }
 
+// What one process does (--roles).
+struct Roles {
+  bool api = false;
+  bool scheduler = false;
+  bool worker = false;
+
+  bool all() const { return api && scheduler && worker; }
+  std::vector<std::string> names() const {
+    std::vector<std::string> names;
+    if (api) names.emplace_back("api");
+    if (scheduler) names.emplace_back("scheduler");
+    if (worker) names.emplace_back("worker");
+    return names;
+  }
+};
+
+Result<Roles> ParseRoles(const std::string& text) {
+  Roles roles;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    const size_t end = comma == std::string::npos ? text.size() : comma;
+    std::string role = text.substr(start, end - start);
+    while (!role.empty() && role.front() == ' ') role.erase(role.begin());
+    while (!role.empty() && role.back() == ' ') role.pop_back();
+    bool* flag = role == "api"         ? &roles.api
+                 : role == "scheduler" ? &roles.scheduler
+                 : role == "worker"    ? &roles.worker
+                                       : nullptr;
+    if (flag == nullptr) {
+      return InvalidArgumentError(
+          "'" + role + "' is not a role: use api, scheduler and worker, comma-separated");
+    }
+    if (*flag) return InvalidArgumentError("'" + role + "' is named twice");
+    *flag = true;
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return roles;
+}
+
 // The flags that need parsing, parsed.
 struct ParsedFlags {
   HostPort bind;
   DatabaseUrl database;
+  Roles roles;
 };
 
 // Parses --bind, --database-url and --log-level and starts logging; a usage error is printed,
@@ -140,12 +193,24 @@ std::optional<ParsedFlags> ParseFlags(const ServeOptions& options) {
     std::cerr << "orc: --log-level: " << log_level.status().message() << "\n";
     return std::nullopt;
   }
+  const Result<Roles> roles = ParseRoles(options.roles);
+  if (!roles.ok()) {
+    std::cerr << "orc: --roles: " << roles.status().message() << "\n";
+    return std::nullopt;
+  }
+  if (!roles->all() && database->backend != DatabaseBackend::kPostgres) {
+    std::cerr << "orc: --roles " << options.roles
+              << ": processes that split the roles share their work through the state database, "
+                 "which needs PostgreSQL (--database-url postgres://...); with SQLite, run one "
+                 "process with all three roles (the default)\n";
+    return std::nullopt;
+  }
   InitLogging(*log_level);
-  return ParsedFlags{.bind = *bind, .database = *database};
+  return ParsedFlags{.bind = *bind, .database = *database, .roles = *roles};
 }
 
 WorkerManagerOptions WorkerOptions(const ServeOptions& options, const ExecutorSettings& confinement,
-                                   const SecretPolicy& secrets) {
+                                   const SecretPolicy& secrets, const std::string& node_id) {
   return WorkerManagerOptions{
       .workers = options.workers > 0
                      ? options.workers
@@ -154,22 +219,28 @@ WorkerManagerOptions WorkerOptions(const ServeOptions& options, const ExecutorSe
       // Often enough that a cancel requested through another process is seen within a second.
       .heartbeat =
           std::min<Duration>(std::chrono::seconds(1), std::chrono::seconds(options.lease_s) / 3),
-      .reap_interval = std::chrono::seconds(std::max(1, options.lease_s / 2)),
+      // Every second: a node found silent past --node-timeout-s is found within a second more.
+      // Nearly always one indexed read that finds nothing.
+      .reap_interval = std::chrono::seconds(1),
+      .node_timeout = std::chrono::seconds(options.node_timeout_s),
+      .node_id = node_id,
       .executor = {.command = {"/proc/self/exe", "executor"}, .settings = confinement},
       .secrets = secrets,
       .task_memory_mb = options.task_memory_mb};
 }
 
-// Every route of `orc serve`: the API reads the workers' counters and tells the workers and the
-// scheduler what it did through `context`.
+// The routes of `orc serve`: with the api role every route, whose handlers tell the workers and
+// the scheduler what they did through `context`; without it /health and /metrics only.
 void InstallRoutes(ApiServer& server, StateStore& store, ApiContext& context,
-                   const WorkerStatsSource& workers) {
+                   const WorkerStatsSource& workers, const Roles& roles, const NodesView& nodes) {
   server.AddRoutes([&](Router& routes) {
     InstallHealthRoutes(routes, &store);
+    InstallMetricsRoute(routes, store, &workers);
+    if (!roles.api) return;
     InstallJobRoutes(routes, context);
     InstallRunRoutes(routes, context);
     InstallNotificationRoutes(routes, context);
-    InstallMetricsRoute(routes, store, &workers);
+    InstallNodeRoutes(routes, nodes);
     InstallCronRoutes(routes, context.clock);
     InstallOpenApiRoute(routes);
     InstallDashboardRoute(routes);
@@ -215,22 +286,53 @@ Result<NotifierOptions> NotifierSettings(const ServeOptions& options, const Host
   return settings;
 }
 
-// Starts the workers, then the scheduler; if the scheduler cannot start, the workers stop again.
-// Errors are logged; false when either could not start.
-bool StartExecution(WorkerManager& workers, int worker_count, Scheduler& scheduler) {
-  if (Status started = workers.Start(); !started.ok()) {
-    spdlog::error("{}", started.message());
-    return false;
+// Starts the workers, then the scheduler, as `roles` says; if the scheduler cannot start, the
+// workers stop again. Errors are logged; false when either could not start.
+bool StartExecution(WorkerManager& workers, int worker_count, Scheduler& scheduler,
+                    const Roles& roles) {
+  if (roles.worker) {
+    if (Status started = workers.Start(); !started.ok()) {
+      spdlog::error("{}", started.message());
+      return false;
+    }
+    spdlog::info("{} workers running, each with a task process ({})", worker_count,
+                 workers.sandbox());
   }
-  spdlog::info("{} workers running, each with a task process ({})", worker_count,
-               workers.sandbox());
-  if (Status started = scheduler.Start(); !started.ok()) {
-    spdlog::error("cannot start the scheduler: {}", started.message());
-    workers.Shutdown(std::chrono::seconds(0));
-    return false;
+  if (roles.scheduler) {
+    if (Status started = scheduler.Start(); !started.ok()) {
+      spdlog::error("cannot start the scheduler: {}", started.message());
+      workers.Shutdown(std::chrono::seconds(0));
+      return false;
+    }
+    if (scheduler.leading()) {
+      spdlog::info("scheduler running: {} scheduled jobs", scheduler.scheduled_jobs());
+    } else {
+      spdlog::info("scheduler standing by: another process leads");
+    }
   }
-  spdlog::info("scheduler running: {} scheduled jobs", scheduler.scheduled_jobs());
   return true;
+}
+
+// What this process hears from the others sharing a PostgreSQL database, handed to the parts its
+// roles run.
+ChangeHandlers ChangeHandlersFor(const Roles& roles, WorkerManager& workers, Scheduler& scheduler) {
+  ChangeHandlers handlers;
+  if (roles.worker) {
+    handlers.runs_queued = [&workers] { workers.RunEnqueued(); };
+    handlers.cancel_requested = [&workers](const std::string& run_id) {
+      workers.CancelRequested(run_id);
+    };
+  }
+  if (roles.scheduler) {
+    handlers.job_changed = [&scheduler](const std::string& job_id) {
+      scheduler.JobChanged(job_id);
+    };
+  }
+  handlers.resumed = [&roles, &workers, &scheduler] {
+    if (roles.worker) workers.RunEnqueued();
+    if (roles.scheduler) scheduler.ResyncSoon();
+  };
+  return handlers;
 }
 
 // Serves until SIGINT or SIGTERM (or a fatal server error), then closes the API.
@@ -254,6 +356,7 @@ int ServeCommand(const ServeOptions& options, Clock& clock) {
   if (!flags) return kExitUsage;
   const HostPort& bind = flags->bind;
   const DatabaseUrl& database = flags->database;
+  const Roles& roles = flags->roles;
 
   // Before any thread starts, so that every thread inherits the blocked signal mask.
   TerminationSignals termination_signals;
@@ -278,7 +381,7 @@ int ServeCommand(const ServeOptions& options, Clock& clock) {
   spdlog::info("state store ready: {}", database.redacted);
   if (!options.api_token.empty()) spdlog::info("API token required on every route but /health");
 
-  spdlog::info("{}", Describe(*confinement, options));
+  if (roles.worker) spdlog::info("{}", Describe(*confinement, options));
 
   PluginRegistry plugins;
   RegisterBuiltinPlugins(plugins);
@@ -286,15 +389,22 @@ int ServeCommand(const ServeOptions& options, Clock& clock) {
   const PathPolicy paths(confinement->data_dir, confinement->allowed_directories,
                          confinement->protected_files);
   const SecretPolicy secrets(options.allow_env);
-  const WorkerManagerOptions worker_options = WorkerOptions(options, *confinement, secrets);
+  const std::string node_id = NewNodeId();
+  const Duration node_timeout = std::chrono::seconds(options.node_timeout_s);
+  const WorkerManagerOptions worker_options =
+      WorkerOptions(options, *confinement, secrets, node_id);
   SeededRandom random(SeededRandom::UnpredictableSeed());
+  // Made whatever the roles: the metrics read the workers' (empty) counters, and the API plans
+  // backfills with the scheduler's rules. Only the roles' parts are started.
   WorkerManager workers(**store, plugins, clock, random, worker_options);
-  Scheduler scheduler(**store, clock, &workers);
-  // The API sees the workers and the scheduler only through the interfaces it needs.
+  Scheduler scheduler(**store, clock, roles.worker ? &workers : nullptr,
+                      SchedulerOptions{.leadership = store->get(), .node_id = node_id});
+  // The API sees the workers and the scheduler only through the interfaces it needs. Other
+  // processes hear of what it writes through the database (ChangeFeed).
   ApiContext context{.store = **store,
                      .plugins = plugins,
                      .clock = clock,
-                     .run_events = &workers,
+                     .run_events = roles.worker ? &workers : nullptr,
                      .scheduler = &scheduler,
                      .config_checks = {.paths = &paths, .secrets = &secrets}};
   Result<NotifierOptions> notifier_options =
@@ -304,12 +414,51 @@ int ServeCommand(const ServeOptions& options, Clock& clock) {
     return kExitFailure;
   }
   Notifier notifier(**store, clock, std::move(*notifier_options));
-  InstallRoutes(server, **store, context, workers);
-  if (!StartExecution(workers, worker_options.workers, scheduler)) return kExitFailure;
+  InstallRoutes(
+      server, **store, context, workers, roles,
+      NodesView{.store = **store, .clock = clock, .node_timeout = node_timeout, .self = node_id});
+
+  // This process in the node registry; silent too long, it stops the runs it holds.
+  NodeHeartbeat heartbeat(
+      **store, clock,
+      NodeInfo{.node_id = node_id,
+               .host = HostName(),
+               .roles = roles.names(),
+               .version = kVersion,
+               .started_at = clock.Now(),
+               .workers = roles.worker ? worker_options.workers : 0},
+      NodeHeartbeatOptions{
+          .interval = std::min<Duration>(std::chrono::seconds(1), node_timeout / 5),
+          .node_timeout = node_timeout,
+          .fence_after = node_timeout * 3 / 5,
+          .busy_workers = [&workers] { return workers.stats().active_runs; },
+          .on_silent =
+              [&workers, &roles] {
+                if (roles.worker) workers.Fence();
+              },
+          .on_heard =
+              [&workers, &roles] {
+                if (roles.worker) workers.Unfence();
+              }});
+  if (Status registered = heartbeat.Start(); !registered.ok()) {
+    spdlog::error("{}", registered.message());
+    return kExitFailure;
+  }
+  std::unique_ptr<ChangeFeed> changes =
+      OpenChangeFeed(database, ChangeHandlersFor(roles, workers, scheduler));
+  if (changes != nullptr) {
+    if (Status listening = changes->Start(); !listening.ok()) {
+      spdlog::error("{}", listening.message());
+      return kExitFailure;
+    }
+  }
+  if (!StartExecution(workers, worker_options.workers, scheduler, roles)) return kExitFailure;
   if (Status started = notifier.Start(); !started.ok()) {
     spdlog::error("cannot start the notifier: {}", started.message());
     return kExitFailure;
   }
+  const std::vector<std::string> role_names = roles.names();
+  spdlog::info("node {}: roles {}", node_id, fmt::join(role_names, ","));
   spdlog::info("orc {} listening on http://{} (state: {})", kVersion,
                HostPort{bind.host, server.port()}.ToString(), database.redacted);
 
@@ -320,6 +469,8 @@ int ServeCommand(const ServeOptions& options, Clock& clock) {
   // After the workers, so that runs ending in the grace period still alert; a send in flight is
   // cut short and left for the next start (its lease expires).
   notifier.Stop();
+  if (changes != nullptr) changes->Stop();
+  heartbeat.Stop();
   if (!served.ok()) {
     spdlog::error("{}", served.message());
     return kExitFailure;

@@ -30,6 +30,10 @@ struct ServeOptions {
   std::string notify_file;
   std::string public_url;
   int notify_retry_s = 30;
+  // Scale-out (docs/operations.md): what this process does, a comma-separated subset of api,
+  // scheduler and worker; and how long a silent node keeps its runs.
+  std::string roles = "api,scheduler,worker";
+  int node_timeout_s = 5;
 };
 
 // Validates the options, serves until a termination signal, and returns the exit code. The

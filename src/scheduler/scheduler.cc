@@ -25,6 +25,13 @@ std::optional<TimePoint> LatestSlot(const CronSchedule& schedule, TimePoint from
   return latest;
 }
 
+// The leadership term the schedulers sharing a database compete for.
+constexpr char kSchedulerTerm[] = "scheduler";
+// A new leader replays the slots since the previous one last renewed when that was at most this
+// long (plus a term) ago; after a longer gap (every scheduler was down) it recovers as a single
+// scheduler does after downtime, following each job's catchup.
+constexpr Duration kReplayWindow = std::chrono::minutes(1);
+
 // A scheduled run's parameters: the job's defaults (a scheduled job's parameters all have one).
 std::string DefaultParams(const Job& job) {
   Result<nlohmann::json> values = RunParams(job.params, nullptr);
@@ -40,7 +47,12 @@ Scheduler::Scheduler(JobStore& jobs, RunQueue& runs, Clock& clock, RunEvents* ru
 Scheduler::~Scheduler() { Stop(); }
 
 Status Scheduler::Start() {
-  ORC_RETURN_IF_ERROR(Resync(/*recover=*/true));
+  if (options_.leadership != nullptr) {
+    leading_ = false;
+    Lead(clock_.Now());  // leads at once when nobody does; else stands by
+  } else {
+    ORC_RETURN_IF_ERROR(Resync(/*recover=*/true));
+  }
   started_ = true;
   thread_ = std::thread([this] { Loop(); });
   return Status::Ok();
@@ -50,6 +62,60 @@ void Scheduler::Stop() {
   if (!started_ || stopping_.exchange(true)) return;
   wake_.Wake();
   thread_.join();
+  if (options_.leadership != nullptr && leading_.load()) {
+    // A standby takes over at its next look instead of waiting for the term to run out.
+    if (Status stepped = options_.leadership->StepDown(kSchedulerTerm, options_.node_id);
+        !stepped.ok()) {
+      spdlog::warn("scheduler: cannot hand the lead on: {}", stepped.message());
+    }
+  }
+}
+
+void Scheduler::ResyncSoon() {
+  resync_soon_ = true;
+  wake_.Wake();
+}
+
+void Scheduler::Lead(TimePoint now) {
+  Result<Leadership> term =
+      options_.leadership->TryLead(kSchedulerTerm, options_.node_id, options_.term);
+  if (!term.ok()) {
+    // Stop firing well before a standby may take over (renewed_at_ + term).
+    if (leading_.load() && now - renewed_at_ >= options_.term / 2) {
+      StandBy("cannot renew its term: " + term.status().message());
+    } else {
+      spdlog::debug("scheduler: cannot read the term: {}", term.status().message());
+    }
+    return;
+  }
+  if (!term->leading) {
+    if (leading_.load()) StandBy("node " + term->holder + " leads");
+    return;
+  }
+  renewed_at_ = now;
+  if (leading_.load()) return;
+  if (term->previous_renewed_at) replay_since_ = term->previous_renewed_at;
+  std::optional<TimePoint> replay = replay_since_;
+  if (replay && now - *replay > options_.term + kReplayWindow) replay.reset();
+  if (Status synced = Resync(/*recover=*/true, replay); !synced.ok()) {
+    spdlog::warn("scheduler: leads, but cannot read the jobs yet: {}", synced.message());
+    return;  // tried again at the next renewal
+  }
+  replay_since_.reset();
+  leading_ = true;
+  spdlog::info("scheduler: leading (node {}): {} scheduled jobs", options_.node_id,
+               scheduled_jobs());
+}
+
+void Scheduler::StandBy(const std::string& why) {
+  leading_ = false;
+  {
+    std::lock_guard lock(mutex_);
+    plans_.clear();
+    fires_ = {};
+    changed_.clear();
+  }
+  spdlog::warn("scheduler: standing by: {}", why);
 }
 
 void Scheduler::JobChanged(const std::string& job_id) {
@@ -67,23 +133,33 @@ size_t Scheduler::scheduled_jobs() const {
 
 void Scheduler::Loop() {
   TimePoint next_resync = clock_.Now() + options_.resync_interval;
+  TimePoint next_renewal = clock_.Now() + options_.renew_interval;
+  const bool elected = options_.leadership != nullptr;
   while (!stopping_.load()) {
-    const TimePoint now = clock_.Now();
-    // Fire first: a re-plan starts after `now`, and must not pass over a slot due at `now`.
-    FireDue(now);
+    TimePoint now = clock_.Now();
+    if (elected && now >= next_renewal) {
+      Lead(now);
+      next_renewal = now + options_.renew_interval;
+      now = clock_.Now();
+    }
     std::set<std::string> changed;
     {
       std::lock_guard lock(mutex_);
       changed.swap(changed_);
     }
-    for (const std::string& job_id : changed) Replan(job_id);
-    if (now >= next_resync) {
-      if (Status synced = Resync(/*recover=*/false); !synced.ok()) {
-        spdlog::warn("scheduler: cannot read the jobs: {}", synced.message());
+    if (leading_.load()) {
+      // Fire first: a re-plan starts after `now`, and must not pass over a slot due at `now`.
+      FireDue(now);
+      for (const std::string& job_id : changed) Replan(job_id);
+      if (now >= next_resync || resync_soon_.exchange(false)) {
+        if (Status synced = Resync(/*recover=*/false); !synced.ok()) {
+          spdlog::warn("scheduler: cannot read the jobs: {}", synced.message());
+        }
+        next_resync = now + options_.resync_interval;
       }
-      next_resync = now + options_.resync_interval;
     }
     TimePoint deadline = next_resync;
+    if (elected) deadline = std::min(deadline, next_renewal);
     {
       std::lock_guard lock(mutex_);
       if (!fires_.empty()) deadline = std::min(deadline, fires_.top().at);
@@ -92,7 +168,7 @@ void Scheduler::Loop() {
   }
 }
 
-Status Scheduler::Resync(bool recover) {
+Status Scheduler::Resync(bool recover, std::optional<TimePoint> replay_since) {
   std::vector<std::pair<Job, CronSchedule>> jobs;
   for (int offset = 0;; offset += 1000) {
     ORC_ASSIGN_OR_RETURN(Page<Job> page,
@@ -120,7 +196,18 @@ Status Scheduler::Resync(bool recover) {
     }
     Planned plan{
         .schedule = std::move(schedule), .catchup = job.catchup, .params = DefaultParams(job)};
-    if (recover && from < now) AddDueSlots(job.job_name, job.job_id, plan, from, now, missed);
+    if (recover && from < now) {
+      if (replay_since) {
+        // A takeover: every slot the previous leader may have missed, a term of margin before
+        // its last renewal; slots it did enqueue are dropped by the unique key.
+        Planned every = plan;
+        every.catchup = true;
+        AddDueSlots(job.job_name, job.job_id, every, std::max(from, *replay_since - options_.term),
+                    now, missed);
+      } else {
+        AddDueSlots(job.job_name, job.job_id, plan, from, now, missed);
+      }
+    }
     planned.emplace(job.job_id, std::pair(std::move(plan), std::max(from, now)));
   }
   {
@@ -130,8 +217,9 @@ Status Scheduler::Resync(bool recover) {
     for (auto& [job_id, entry] : planned) Plan(job_id, std::move(entry.first), entry.second);
   }
   if (!missed.empty()) {
-    spdlog::info("scheduler: queuing {} run{} for slots missed while orc was down", missed.size(),
-                 missed.size() == 1 ? "" : "s");
+    spdlog::info("scheduler: queuing {} run{} for slots missed while {}", missed.size(),
+                 missed.size() == 1 ? "" : "s",
+                 replay_since ? "the lead changed hands" : "no scheduler ran");
     Enqueue(std::move(missed));
   }
   return Status::Ok();

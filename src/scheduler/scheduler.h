@@ -5,7 +5,17 @@
 //
 // Timer-driven: the scheduler thread sleeps on the injected Clock until the earliest next fire time
 // and is woken by JobChanged(). All slots that fall due together are enqueued in one transaction.
-// Jobs changed by other processes are picked up at the next resync (resync_interval).
+// Jobs changed by other processes arrive through JobChanged() too (state/change_feed.h); the
+// resync every resync_interval is the fallback.
+//
+// Leadership (options.leadership set, as in orc serve): of the schedulers sharing a database one
+// leads and fires; the others stand by, reading only the term (ClusterStore::TryLead every
+// renew_interval), and take over once it expires (`term` after the leader's last renewal; at
+// once when the leader stopped cleanly). A leader that cannot renew its term for half of it stops
+// firing, before anyone can take over. A new leader replays every slot since the previous leader
+// last renewed (all of them, whatever the job's catchup: the schedule did not stop, its scheduler
+// moved), when that was within a minute plus a term; after a longer gap it recovers as after
+// downtime. The store's unique slot key drops a slot that both enqueue.
 //
 // Semantics: a schedule applies from when it was written; an edit never replays past slots; a
 // paused job gets no new slots. After downtime (at start), a job whose slots were missed gets one
@@ -32,6 +42,7 @@
 #include "core/run_events.h"
 #include "core/slot_planner.h"
 #include "cron/cron_schedule.h"
+#include "state/cluster_store.h"
 #include "state/job_store.h"
 #include "state/run_queue.h"
 #include "state/state_store.h"
@@ -41,6 +52,12 @@ namespace orc {
 struct SchedulerOptions {
   Duration resync_interval = std::chrono::seconds(30);
   int max_catchup = 1000;  // runs per job and per backfill
+  // Null: this scheduler always fires (a single process, tests). Else it fires only while it
+  // holds the "scheduler" term in this store, as `node_id`.
+  ClusterStore* leadership = nullptr;
+  std::string node_id;
+  Duration term = std::chrono::seconds(5);
+  Duration renew_interval = std::chrono::seconds(1);
 };
 
 class Scheduler final : public SlotPlanner {
@@ -73,8 +90,13 @@ class Scheduler final : public SlotPlanner {
   Result<std::vector<NewRun>> BackfillSlots(const std::string& job_id, TimePoint start,
                                             TimePoint end) override;
 
+  // Notifications may have been missed (the change feed reconnected): re-read every job soon.
+  void ResyncSoon();
+
   // How many jobs are scheduled now (for tests and metrics).
   size_t scheduled_jobs() const;
+  // Whether this scheduler fires now: it leads, or leadership is off.
+  bool leading() const { return leading_.load(); }
 
  private:
   struct Planned {
@@ -91,8 +113,12 @@ class Scheduler final : public SlotPlanner {
   };
 
   void Loop();
-  // Re-plans every job from the store; `recover` also enqueues slots missed since the last run.
-  Status Resync(bool recover);
+  // Re-plans every job from the store; `recover` also enqueues slots missed since the last run:
+  // with `replay_since`, every slot after it (a takeover), else as after downtime.
+  Status Resync(bool recover, std::optional<TimePoint> replay_since = std::nullopt);
+  // Takes or renews the term; becomes leader (replaying what was missed) or stands by.
+  void Lead(TimePoint now);
+  void StandBy(const std::string& why);
   // Re-plans one job (after a change): from now on, no replay.
   void Replan(const std::string& job_id);
   // Enqueues every fire due at `now` and plans each job's next one.
@@ -114,7 +140,11 @@ class Scheduler final : public SlotPlanner {
   WakeSignal wake_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> resync_soon_{false};
   bool started_ = false;
+  std::atomic<bool> leading_{true};  // false while standing by (leadership only)
+  TimePoint renewed_at_{};           // the start of the last successful renewal (Loop's thread)
+  std::optional<TimePoint> replay_since_;  // a takeover's replay not done yet (Loop's thread)
 
   mutable std::mutex mutex_;              // guards the members below
   std::set<std::string> changed_;         // jobs to re-plan (JobChanged)

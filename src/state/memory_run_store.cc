@@ -60,6 +60,8 @@ Result<std::vector<Run>> MemoryStateStore::PrepareSlots(const std::vector<NewRun
     if (run.status().code() == StatusCode::kAlreadyExists) continue;
     ORC_RETURN_IF_ERROR(run.status());
     if (!taken_here.insert({run->job_id, *run->scheduled_for}).second) continue;
+    // A paused job gets no scheduled run.
+    if (run->triggered_by == TriggeredBy::kScheduler && !jobs_.at(run->job_id).is_active) continue;
     created.push_back(*std::move(run));
   }
   return created;
@@ -200,16 +202,17 @@ Result<Run> MemoryStateStore::RequestCancel(const std::string& run_id) {
   return run;
 }
 
-Result<ReclaimedRuns> MemoryStateStore::ReclaimExpiredLeases() {
+Result<ReclaimedRuns> MemoryStateStore::ReclaimExpiredLeases(Duration node_timeout) {
   std::lock_guard lock(mutex_);
   const TimePoint now = Now();
+  const TimePoint silent_since = Stored(now - node_timeout);
   ReclaimedRuns reclaimed;
   for (auto& [run_id, stored] : runs_) {
     Run& run = stored.run;
-    if (run.status != RunStatus::kRunning || !run.lease_expires_at ||
-        !(*run.lease_expires_at < now)) {
-      continue;
-    }
+    if (run.status != RunStatus::kRunning || !run.lease_expires_at) continue;
+    const auto node = nodes_.find(run.lease_owner);
+    const bool node_lost = node != nodes_.end() && node->second.heartbeat_at < silent_since;
+    if (!(*run.lease_expires_at < now) && !node_lost) continue;
     Unindex(run);
     if (run.cancel_requested) {
       run.status = RunStatus::kCancelled;
@@ -218,14 +221,14 @@ Result<ReclaimedRuns> MemoryStateStore::ReclaimExpiredLeases() {
       reclaimed.cancelled.push_back(run_id);
     } else if (run.attempt >= run.max_attempts) {
       run.status = RunStatus::kFailed;
-      run.error_message = "worker lost: the lease of " + run.lease_owner + " expired, attempt " +
+      run.error_message = "worker lost: " + run.lease_owner + " stopped answering, attempt " +
                           std::to_string(run.attempt) + " of " + std::to_string(run.max_attempts);
       run.finished_at = now;
       reclaimed.failed.push_back(run_id);
     } else {
       run.status = RunStatus::kQueued;
       run.available_at = now;
-      run.error_message = "requeued: the lease of " + run.lease_owner + " expired";
+      run.error_message = "requeued: its worker " + run.lease_owner + " stopped answering";
       reclaimed.requeued.push_back(run_id);
     }
     run.lease_owner.clear();

@@ -54,7 +54,7 @@ class MemoryStateStore final : public StateStore {
                         const RunOutcome& outcome) override;
   Status ReleaseRun(const std::string& run_id, const std::string& owner) override;
   Result<Run> RequestCancel(const std::string& run_id) override;
-  Result<ReclaimedRuns> ReclaimExpiredLeases() override;
+  Result<ReclaimedRuns> ReclaimExpiredLeases(Duration node_timeout) override;
   Status SaveTaskRun(const TaskRun& task_run, const std::string& owner) override;
 
   Result<Run> GetRun(const std::string& run_id) override;
@@ -86,6 +86,15 @@ class MemoryStateStore final : public StateStore {
   Status RecordDeliveryAttempt(const std::string& delivery_id, const std::string& owner,
                                const DeliveryAttempt& attempt) override;
   Result<std::vector<NotificationDelivery>> ListRunDeliveries(const std::string& run_id) override;
+
+  Status RegisterNode(const NodeInfo& node) override;
+  Status HeartbeatNode(const std::string& node_id, int workers_busy) override;
+  Status DeregisterNode(const std::string& node_id) override;
+  Result<std::vector<NodeInfo>> ListNodes() override;
+  Result<Leadership> TryLead(const std::string& name, const std::string& holder,
+                             Duration term) override;
+  Result<Leadership> CurrentTerm(const std::string& name) override;
+  Status StepDown(const std::string& name, const std::string& holder) override;
 
   Status Ping() override;
 
@@ -171,6 +180,13 @@ class MemoryStateStore final : public StateStore {
   std::map<std::string, StoredDelivery> deliveries_;              // by delivery_id
   std::set<std::string> delivery_keys_;  // "run|event|target" and "job|slot|event|target" taken
   std::set<std::pair<std::string, TimePoint>> late_slots_;  // (job_id, slot) recorded late
+  std::map<std::string, NodeInfo> nodes_;                   // by node_id
+  struct Term {
+    std::string holder;
+    TimePoint renewed_at{};
+    TimePoint expires_at{};
+  };
+  std::map<std::string, Term> terms_;  // leadership terms by name
 };
 
 }  // namespace orc

@@ -370,6 +370,28 @@ constexpr std::string_view kDropTaskCursors = R"sql(
 DROP TABLE task_cursors;
 )sql";
 
+// The processes sharing the database (state/cluster_store.h): one row per node, refreshed by its
+// heartbeat, and leadership terms. Old binaries ignore both tables: a node that does not register
+// keeps its runs until their leases expire, as before.
+constexpr std::string_view kCluster = R"sql(
+CREATE TABLE nodes (
+  node_id      TEXT PRIMARY KEY,
+  host         TEXT NOT NULL,
+  roles        TEXT NOT NULL,
+  version      TEXT NOT NULL,
+  started_at   BIGINT NOT NULL,
+  heartbeat_at BIGINT NOT NULL,
+  workers      INTEGER NOT NULL,
+  workers_busy INTEGER NOT NULL
+){without_rowid};
+CREATE TABLE leaders (
+  name       TEXT PRIMARY KEY,
+  holder     TEXT NOT NULL,
+  renewed_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+){without_rowid};
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial schema", kInitialSchema, kSqliteActiveRuns, kPostgresActiveRuns},
@@ -389,6 +411,7 @@ const std::vector<Migration>& AllMigrations() {
       {14, "run intervals, parameters and retries", kRunIntervals, "", ""},
       {15, "alerts: run notices, webhook deliveries, late slots", kNotifications, "", ""},
       {16, "cursors kept by the destinations, not the state store", kDropTaskCursors, "", ""},
+      {17, "nodes and leadership terms", kCluster, "", ""},
   };
   return migrations;
 }

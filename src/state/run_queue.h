@@ -73,9 +73,11 @@ class RunQueue {
   // Queued: cancelled at once. Running: cancel_requested is set for the owner to act on. Conflict
   // when the run already finished.
   virtual Result<Run> RequestCancel(const std::string& run_id) = 0;
-  // Runs whose lease expired: queued again (attempt counted) while attempts remain, else failed
-  // with "worker lost"; cancelled if a cancel was requested.
-  virtual Result<ReclaimedRuns> ReclaimExpiredLeases() = 0;
+  // Runs whose worker was lost — their lease expired, or their owner is a registered node
+  // (ClusterStore) whose heartbeat is older than `node_timeout` — are queued again (attempt
+  // counted) while attempts remain, else failed with "worker lost"; cancelled if a cancel was
+  // requested. Reads only when there is nothing to take back.
+  virtual Result<ReclaimedRuns> ReclaimExpiredLeases(Duration node_timeout) = 0;
   // Inserts or replaces the task run for (run_id, task_id) of a run `owner` holds. Conflict when
   // the run is not running under `owner` (its lease expired and another worker took it over, or
   // it finished); NotFound when the run does not exist.

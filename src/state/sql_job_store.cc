@@ -4,6 +4,7 @@
 
 #include "common/uuid.h"
 #include "core/params.h"
+#include "state/change_feed.h"
 #include "state/sql_state_store.h"
 #include "state/store_rules.h"
 
@@ -186,7 +187,7 @@ Result<Job> SqlStateStore::InsertJob(SqlConnection& connection, Job job, TimePoi
                                    "VALUES ($1, $2)",
                                    {job.job_id, int64_t{job.max_active_runs}})
                           .status());
-  ORC_RETURN_IF_ERROR(CountJobChange(connection));
+  ORC_RETURN_IF_ERROR(CountJobChange(connection, job.job_id));
   ORC_RETURN_IF_ERROR(InsertTasks(connection, job));
   return job;
 }
@@ -234,7 +235,7 @@ Result<Job> SqlStateStore::ReplaceJob(const Job& input) {
                             .status());
     ORC_RETURN_IF_ERROR(
         connection.Execute("DELETE FROM tasks WHERE job_id = $1", {job.job_id}).status());
-    ORC_RETURN_IF_ERROR(CountJobChange(connection));
+    ORC_RETURN_IF_ERROR(CountJobChange(connection, job.job_id));
     return InsertTasks(connection, job);
   }));
   return GetJob(input.job_id);
@@ -293,9 +294,11 @@ Result<std::string> SqlStateStore::JobsVersion() {
   return version;
 }
 
-Status SqlStateStore::CountJobChange(SqlConnection& connection) {
-  return connection.Execute("UPDATE job_changes SET version = version + 1 WHERE id = 1", {})
-      .status();
+Status SqlStateStore::CountJobChange(SqlConnection& connection, const std::string& job_id) const {
+  ORC_RETURN_IF_ERROR(
+      connection.Execute("UPDATE job_changes SET version = version + 1 WHERE id = 1", {}).status());
+  dialect_->Notify(connection, kJobsChannel, job_id);
+  return Status::Ok();
 }
 
 Status SqlStateStore::DeleteJob(const std::string& job_id) {
@@ -335,7 +338,7 @@ Status SqlStateStore::DeleteJob(const std::string& job_id) {
         connection.Execute("DELETE FROM job_concurrency WHERE job_id = $1", {job_id}).status());
     ORC_RETURN_IF_ERROR(
         connection.Execute("DELETE FROM jobs WHERE job_id = $1", {job_id}).status());
-    return CountJobChange(connection);
+    return CountJobChange(connection, job_id);
   });
 }
 

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/uuid.h"
+#include "state/change_feed.h"
 #include "state/sql/run_columns.h"
 #include "state/sql_state_store.h"
 #include "state/store_rules.h"
@@ -83,19 +84,21 @@ Result<SqlRows> SqlStateStore::InsertQueuedRun(SqlConnection& connection, const 
                                                TimePoint now, std::string_view on_conflict) const {
   // max_attempts: how often a run whose worker vanished is handed out again before it fails.
   // Run ids are time-ordered (UUIDv7): runs are inserted in time order, so the table and its
-  // indexes grow at one end. Its notice is pending: the notifier alerts once it finished.
+  // indexes grow at one end. Its notice is pending: the notifier alerts once it finished. A paused
+  // job gets no scheduled run, whichever scheduler asks and whenever it learnt of the pause.
   return connection.Execute(
       JoinSql({"INSERT INTO runs (run_id, job_id, status, triggered_by, scheduled_for, queued_at, "
                "available_at, max_attempts, created_at, updated_at, interval_start, interval_end, "
                "params, retry_of, only_tasks, notice_pending) "
                "SELECT $1, job_id, 'queued', $2, $3, $4, $5, retry_max_attempts, $4, $4, $7, $8, "
-               "$9, $10, $11, TRUE FROM jobs WHERE job_id = $6",
+               "$9, $10, $11, TRUE FROM jobs WHERE job_id = $6 AND (is_active OR NOT $12)",
                dialect_->LockReferencedRow(), on_conflict, " RETURNING ", kRunColumns}),
       {NewUuidV7(now), std::string(ToString(new_run.triggered_by)),
        NullableTime(new_run.scheduled_for), ToStoredTime(now),
        ToStoredTime(new_run.available_at.value_or(now)), new_run.job_id,
        NullableTime(new_run.interval_start), NullableTime(new_run.interval_end), new_run.params,
-       new_run.retry_of, nlohmann::json(new_run.only_tasks).dump()});
+       new_run.retry_of, nlohmann::json(new_run.only_tasks).dump(),
+       new_run.triggered_by == TriggeredBy::kScheduler});
 }
 
 Result<Run> SqlStateStore::InsertRun(SqlConnection& connection, const NewRun& new_run,
@@ -106,6 +109,7 @@ Result<Run> SqlStateStore::InsertRun(SqlConnection& connection, const NewRun& ne
   }
   ORC_RETURN_IF_ERROR(inserted.status());
   if (inserted->empty()) return NoJobError("job_id", new_run.job_id);
+  dialect_->Notify(connection, kRunsChannel, "");
   return RunFromRow(*inserted, 0);
 }
 
@@ -133,11 +137,12 @@ Result<std::vector<Run>> SqlStateStore::InsertSlots(SqlConnection& connection,
       created.push_back(RunFromRow(inserted, 0));
       continue;
     }
-    // Nothing inserted: the slot had a run already, or the job does not exist.
+    // Nothing inserted: the slot had a run already, the job is paused, or it does not exist.
     ORC_ASSIGN_OR_RETURN(
         SqlRows job, connection.Execute("SELECT 1 FROM jobs WHERE job_id = $1", {new_run.job_id}));
     if (job.empty()) return NoJobError("job_id", new_run.job_id);
   }
+  if (!created.empty()) dialect_->Notify(connection, kRunsChannel, "");
   return created;
 }
 
@@ -275,6 +280,7 @@ Status SqlStateStore::ReleaseRun(const std::string& run_id, const std::string& o
                     "RETURNING run_id, job_id"),
                 {run_id, owner, now}));
         if (rows.empty()) return NotHeldError(connection, run_id, owner);
+        dialect_->Notify(connection, kRunsChannel, "");
         return Status::Ok();
       },
       Commit::kBookkeeping);
@@ -298,6 +304,8 @@ Result<Run> SqlStateStore::RequestCancel(const std::string& run_id) {
             {run_id, now}));
     if (!rows.empty()) {
       run = RunFromRow(rows, 0);
+      // Its owner may be another process: it stops the run now rather than at its next heartbeat.
+      if (run->status == RunStatus::kRunning) dialect_->Notify(connection, kCancelChannel, run_id);
       return Status::Ok();
     }
     ORC_ASSIGN_OR_RETURN(SqlRows current,
@@ -308,19 +316,38 @@ Result<Run> SqlStateStore::RequestCancel(const std::string& run_id) {
   return run;
 }
 
-Result<ReclaimedRuns> SqlStateStore::ReclaimExpiredLeases() {
+Result<ReclaimedRuns> SqlStateStore::ReclaimExpiredLeases(Duration node_timeout) {
+  // A run's worker is lost when its lease expired or when its owner is a node whose heartbeat
+  // stopped ($2). The runs_lease index holds only the running runs.
+  constexpr std::string_view kLost =
+      "lease_expires_at IS NOT NULL AND (lease_expires_at < $1 OR lease_owner IN "
+      "(SELECT node_id FROM nodes WHERE heartbeat_at < $2))";
+  const TimePoint now_time = clock_.Now();
+  const int64_t now = ToStoredTime(now_time);
+  const int64_t silent_since = ToStoredTime(now_time - node_timeout);
+  // Look first: every worker process asks every second, and nearly always nothing is lost.
+  bool any_lost = false;
+  ORC_RETURN_IF_ERROR(WithConnection(Access::kRead, [&](SqlConnection& connection) -> Status {
+    ORC_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        connection.Execute(JoinSql({"SELECT run_id FROM runs WHERE ", kLost, " LIMIT 1"}),
+                           {now, silent_since}));
+    any_lost = !rows.empty();
+    return Status::Ok();
+  }));
   ReclaimedRuns reclaimed;
+  if (!any_lost) return reclaimed;
   ORC_RETURN_IF_ERROR(WithConnection(
       Access::kTransaction,
       [&](SqlConnection& connection) -> Status {
         reclaimed = {};
-        const int64_t now = ToStoredTime(clock_.Now());
         // A run whose cancel was requested ends cancelled; one out of attempts ends failed; the
         // rest are queued again. One statement per outcome: each sets a constant status (a
         // status chosen by CASE would be text, which PostgreSQL's enum column does not take).
-        constexpr std::string_view kEnd =
-            "finished_at = $1, lease_owner = '', lease_expires_at = NULL, updated_at = $1 "
-            "WHERE status = 'running' AND lease_expires_at < $1 AND ";
+        const std::string end =
+            JoinSql({"finished_at = $1, lease_owner = '', lease_expires_at = NULL, updated_at = $1 "
+                     "WHERE status = 'running' AND ",
+                     kLost, " AND "});
         ORC_ASSIGN_OR_RETURN(
             SqlRows cancelled,
             connection.Execute(
@@ -328,8 +355,8 @@ Result<ReclaimedRuns> SqlStateStore::ReclaimExpiredLeases() {
                     SqlDialect::Runs::kMany,
                     JoinSql({"UPDATE runs SET status = 'cancelled', error_message = "
                              "'cancelled (its worker ' || lease_owner || ' was lost)', ",
-                             kEnd, "cancel_requested RETURNING run_id, job_id"})),
-                {now}));
+                             end, "cancel_requested RETURNING run_id, job_id"})),
+                {now, silent_since}));
         for (size_t r = 0; r < cancelled.size(); ++r) {
           reclaimed.cancelled.push_back(cancelled.Text(r, 0));
         }
@@ -339,25 +366,27 @@ Result<ReclaimedRuns> SqlStateStore::ReclaimExpiredLeases() {
                 dialect_->LeavingRunning(
                     SqlDialect::Runs::kMany,
                     JoinSql(
-                        {"UPDATE runs SET status = 'failed', error_message = 'worker lost: the "
-                         "lease of ' || lease_owner || ' expired, attempt ' || attempt || ' of ' "
+                        {"UPDATE runs SET status = 'failed', error_message = 'worker lost: ' "
+                         "|| lease_owner || ' stopped answering, attempt ' || attempt || ' of ' "
                          "|| max_attempts, ",
-                         kEnd, "attempt >= max_attempts RETURNING run_id, job_id"})),
-                {now}));
+                         end, "attempt >= max_attempts RETURNING run_id, job_id"})),
+                {now, silent_since}));
         for (size_t r = 0; r < failed.size(); ++r) reclaimed.failed.push_back(failed.Text(r, 0));
         ORC_ASSIGN_OR_RETURN(
             SqlRows requeued,
-            connection.Execute(dialect_->LeavingRunning(
-                                   SqlDialect::Runs::kMany,
-                                   "UPDATE runs SET status = 'queued', available_at = $1, "
-                                   "error_message = 'requeued: the lease of ' || lease_owner || "
-                                   "' expired', lease_owner = '', lease_expires_at = NULL, "
-                                   "updated_at = $1 "
-                                   "WHERE status = 'running' AND lease_expires_at < $1 "
-                                   "RETURNING run_id, job_id"),
-                               {now}));
-        for (size_t r = 0; r < requeued.size(); ++r)
+            connection.Execute(
+                dialect_->LeavingRunning(
+                    SqlDialect::Runs::kMany,
+                    JoinSql({"UPDATE runs SET status = 'queued', available_at = $1, "
+                             "error_message = 'requeued: its worker ' || lease_owner || "
+                             "' stopped answering', lease_owner = '', lease_expires_at = NULL, "
+                             "updated_at = $1 WHERE status = 'running' AND ",
+                             kLost, " RETURNING run_id, job_id"})),
+                {now, silent_since}));
+        for (size_t r = 0; r < requeued.size(); ++r) {
           reclaimed.requeued.push_back(requeued.Text(r, 0));
+        }
+        if (!reclaimed.requeued.empty()) dialect_->Notify(connection, kRunsChannel, "");
         return Status::Ok();
       },
       Commit::kBookkeeping));

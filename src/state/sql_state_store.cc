@@ -88,7 +88,11 @@ Status SqlStateStore::WithConnection(Access access, const Body& body, Commit com
       if (status.ok()) status = connection->Commit();
       if (!status.ok()) connection->Rollback();
     }
-    const bool transient = status.code() == StatusCode::kUnavailable && !connection->IsBroken();
+    // A read on a connection that broke (a pooled connection whose server restarted) is tried
+    // once more on a fresh one; a write is not: it may have committed before the break.
+    const bool broken = connection->IsBroken();
+    const bool transient = status.code() == StatusCode::kUnavailable &&
+                           (!broken || (access == Access::kRead && attempt == 0));
     if (!transient || attempt >= kMaxTransientRetries) return status;
   }
 }

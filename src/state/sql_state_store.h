@@ -59,7 +59,7 @@ class SqlStateStore final : public StateStore {
                         const RunOutcome& outcome) override;
   Status ReleaseRun(const std::string& run_id, const std::string& owner) override;
   Result<Run> RequestCancel(const std::string& run_id) override;
-  Result<ReclaimedRuns> ReclaimExpiredLeases() override;
+  Result<ReclaimedRuns> ReclaimExpiredLeases(Duration node_timeout) override;
   Result<Run> GetRun(const std::string& run_id) override;
   Result<Page<Run>> ListRuns(const RunFilter& filter) override;
   Result<std::vector<Run>> LatestRunPerJob() override;
@@ -91,6 +91,15 @@ class SqlStateStore final : public StateStore {
   Status RecordDeliveryAttempt(const std::string& delivery_id, const std::string& owner,
                                const DeliveryAttempt& attempt) override;
   Result<std::vector<NotificationDelivery>> ListRunDeliveries(const std::string& run_id) override;
+
+  Status RegisterNode(const NodeInfo& node) override;
+  Status HeartbeatNode(const std::string& node_id, int workers_busy) override;
+  Status DeregisterNode(const std::string& node_id) override;
+  Result<std::vector<NodeInfo>> ListNodes() override;
+  Result<Leadership> TryLead(const std::string& name, const std::string& holder,
+                             Duration term) override;
+  Result<Leadership> CurrentTerm(const std::string& name) override;
+  Status StepDown(const std::string& name, const std::string& holder) override;
 
   Status Ping() override;
 
@@ -147,8 +156,9 @@ class SqlStateStore final : public StateStore {
   static Result<int> InsertDeliveries(SqlConnection& connection, const std::string& job_id,
                                       const std::string& run_id, std::optional<TimePoint> slot,
                                       const std::vector<NewDelivery>& deliveries, TimePoint now);
-  // Raises the job change counter (JobsVersion), inside a job write's transaction.
-  static Status CountJobChange(SqlConnection& connection);
+  // Raises the job change counter (JobsVersion) and announces the change of `job_id`, inside a
+  // job write's transaction.
+  Status CountJobChange(SqlConnection& connection, const std::string& job_id) const;
 
   Result<Job> LoadJob(SqlConnection& connection, std::string_view where, const std::string& key);
   Status InsertTasks(SqlConnection& connection, const Job& job);

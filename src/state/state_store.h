@@ -15,6 +15,8 @@
 //   IdempotentWrites  (state/idempotent_writes.h)  writes made once per idempotency key: the API
 //   NotificationStore (state/notification_store.h) run notices, webhook deliveries and late
 //                                                  slots: the notifier, the API (a run's alerts)
+//   ClusterStore      (state/cluster_store.h)      the processes sharing the database: nodes and
+//                                                  their heartbeats, the scheduler's leadership
 // plus, on StateStore itself, Ping() (the health check). Incremental cursors are not kept here:
 // each destination keeps them in its ledger, with the data (plugins/destination.h).
 //
@@ -38,6 +40,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "state/cluster_store.h"
 #include "state/database_url.h"
 #include "state/idempotent_writes.h"
 #include "state/job_store.h"
@@ -66,7 +69,8 @@ class StateStore : public JobStore,
                    public RunHistory,
                    public RunLogStore,
                    public IdempotentWrites,
-                   public NotificationStore {
+                   public NotificationStore,
+                   public ClusterStore {
  public:
   // The unkeyed and the keyed writes share their names.
   using IdempotentWrites::CreateJob;

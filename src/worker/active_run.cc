@@ -11,7 +11,8 @@ std::string_view Describe(StopReason reason) {
     case StopReason::kShutdown:
       return "orc is shutting down";
     case StopReason::kLeaseLost:
-      return "the run's lease was lost; another process took it over";
+      return "the run's lease was lost: another node took it over, or this node lost contact "
+             "with the state database";
   }
   return "stopped";
 }

@@ -1,11 +1,10 @@
 #include "worker/worker_manager.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 
-#include "common/uuid.h"
+#include "worker/node_heartbeat.h"
 
 namespace orc {
 namespace {
@@ -15,12 +14,6 @@ constexpr Duration kSupervisorTick = std::chrono::milliseconds(50);
 
 const std::vector<double> kBucketBounds = {0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                            0.5,   1,     2.5,   5,    10,    30,   60,  300};
-
-std::string OwnerName() {
-  char host[256] = "orc";
-  gethostname(host, sizeof host - 1);
-  return std::string(host) + ":" + std::to_string(getpid()) + ":" + NewUuidV4().substr(0, 8);
-}
 
 void Observe(std::vector<int64_t>& buckets, double& sum, int64_t& count, double seconds) {
   for (size_t i = 0; i < kBucketBounds.size(); ++i) {
@@ -51,7 +44,7 @@ WorkerManager::WorkerManager(StateStore& store, const PluginRegistry& plugins, C
                    .secrets = options_.secrets,
                    .database_locks = database_locks_,
                    .task_memory_mb = options_.task_memory_mb},
-      owner_(OwnerName()) {
+      owner_(options_.node_id.empty() ? NewNodeId() : options_.node_id) {
   stats_.bucket_bounds = kBucketBounds;
   stats_.dispatch_buckets.assign(kBucketBounds.size(), 0);
   stats_.task_buckets.assign(kBucketBounds.size(), 0);
@@ -106,6 +99,17 @@ void WorkerManager::Shutdown(Duration grace) {
 
 void WorkerManager::RunEnqueued() { WakeAll(); }
 
+void WorkerManager::Fence() {
+  fenced_ = true;
+  std::lock_guard lock(mutex_);
+  for (auto& [run_id, held] : held_) held.active->Stop(StopReason::kLeaseLost);
+}
+
+void WorkerManager::Unfence() {
+  fenced_ = false;
+  WakeAll();
+}
+
 void WorkerManager::CancelRequested(const std::string& run_id) {
   std::lock_guard lock(mutex_);
   if (const auto found = held_.find(run_id); found != held_.end()) {
@@ -131,6 +135,10 @@ void WorkerManager::WakeAll() {
 
 void WorkerManager::WorkerLoop(Worker& worker) {
   while (!stopping_.load()) {
+    if (fenced_.load()) {
+      clock_.WaitUntil(worker.wake, clock_.Now() + options_.poll_interval);
+      continue;
+    }
     Result<std::optional<Run>> claimed = store_.ClaimRun(owner_, options_.lease);
     if (claimed.ok() && claimed->has_value()) {
       Execute(worker, **claimed);
@@ -151,6 +159,8 @@ void WorkerManager::Execute(Worker& worker, const Run& run) {
     // Claimed while Shutdown() runs: its stop pass may already be over (it saw no run held), so
     // give the run straight back instead of executing it after the workers were told to stop.
     if (stopping_.load()) active->Stop(StopReason::kShutdown);
+    // Claimed as the node fell silent: others may take it over; leave it to them.
+    if (fenced_.load()) active->Stop(StopReason::kLeaseLost);
     ++stats_.runs_started;
     Observe(stats_.dispatch_buckets, stats_.dispatch_sum, stats_.dispatch_count,
             SecondsBetween(std::max(run.queued_at, run.available_at), claimed_at));
@@ -245,7 +255,7 @@ void WorkerManager::Heartbeat() {
 }
 
 void WorkerManager::Reap() {
-  Result<ReclaimedRuns> reclaimed = store_.ReclaimExpiredLeases();
+  Result<ReclaimedRuns> reclaimed = store_.ReclaimExpiredLeases(options_.node_timeout);
   if (!reclaimed.ok()) {
     spdlog::warn("cannot look for expired leases: {}", reclaimed.status().message());
     return;

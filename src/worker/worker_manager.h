@@ -45,8 +45,12 @@ struct WorkerManagerOptions {
   Duration heartbeat = std::chrono::seconds(1);
   // How often idle workers look for runs queued by another process.
   Duration poll_interval = std::chrono::seconds(1);
-  // How often expired leases are looked for.
+  // How often expired leases, and runs of nodes whose heartbeat stopped, are looked for.
   Duration reap_interval = std::chrono::seconds(5);
+  // A node silent this long is lost: its runs are taken back (ClusterStore, NodeHeartbeat).
+  Duration node_timeout = std::chrono::seconds(5);
+  // The name on the runs held here: this node's id. Empty: a new one (NewNodeId).
+  std::string node_id;
   // How each worker's executor process is started and confined. The settings' data directory,
   // allowed directories and protected files are also what this side checks paths against.
   ExecutorOptions executor;
@@ -78,6 +82,14 @@ class WorkerManager final : public RunEvents, public WorkerStatsSource {
   void RunEnqueued() override;
   void CancelRequested(const std::string& run_id) override;
 
+  // This node lost contact with the state database for long enough that other nodes may take its
+  // runs over (NodeHeartbeat): every run held here stops as if its lease were lost — nothing more
+  // of it is written — and no run is claimed until Unfence().
+  void Fence();
+  void Unfence();
+  // The owner name on the runs held here.
+  const std::string& node_id() const { return owner_; }
+
   WorkerStats stats() const override;
   // How the runners (executor processes) confine themselves, as the first one reported (after
   // Start()).
@@ -108,6 +120,7 @@ class WorkerManager final : public RunEvents, public WorkerStatsSource {
   const std::string owner_;  // this process's name on the runs it holds: host:pid:random
 
   std::atomic<bool> stopping_{false};             // no more claims
+  std::atomic<bool> fenced_{false};               // no claims while the node is silent
   std::atomic<bool> supervisor_stopping_{false};  // set once the workers have exited
   std::vector<std::unique_ptr<Worker>> workers_;
   std::thread supervisor_;

@@ -11,6 +11,7 @@
 #include "api/health_handler.h"
 #include "api/jobs_handler.h"
 #include "api/metrics_handler.h"
+#include "api/nodes_handler.h"
 #include "api/notifications_handler.h"
 #include "api/router.h"
 #include "api/runs_handler.h"
@@ -38,6 +39,10 @@ class OpenApiHandlerTest : public ::testing::Test {
     InstallJobRoutes(router_, *context_);
     InstallRunRoutes(router_, *context_);
     InstallNotificationRoutes(router_, *context_);
+    InstallNodeRoutes(router_, NodesView{.store = *store_,
+                                         .clock = clock_,
+                                         .node_timeout = std::chrono::seconds(5),
+                                         .self = "node"});
     InstallMetricsRoute(router_, *store_, nullptr);
     InstallCronRoutes(router_, clock_);
     InstallOpenApiRoute(router_);

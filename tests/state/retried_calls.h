@@ -140,8 +140,8 @@ inline void ExpectRetriedCallsStartOver(TestBackend backend) {
   Result<std::optional<Run>> lost = store.ClaimRun("lost worker", std::chrono::seconds(30));
   ASSERT_TRUE(lost.ok() && lost->has_value());
   clock.Advance(std::chrono::minutes(1));
-  faults.FailStatement("'requeued: the lease of '");
-  Result<ReclaimedRuns> reclaimed = store.ReclaimExpiredLeases();
+  faults.FailStatement("'requeued: its worker '");
+  Result<ReclaimedRuns> reclaimed = store.ReclaimExpiredLeases(std::chrono::seconds(5));
   ASSERT_TRUE(reclaimed.ok()) << reclaimed.status().ToString();
   EXPECT_EQ(faults.fired(), ++armed);
   EXPECT_EQ(reclaimed->requeued, std::vector<std::string>{(*lost)->run_id});

@@ -643,14 +643,17 @@ TEST_P(StateStoreTest, EveryWayOutOfRunningFreesTheJobsPlace) {
   ASSERT_TRUE(store_->ReleaseRun(run_id, "worker-1").ok());
   run_id = Claim()->run_id;  // the released run itself
   expire();
-  EXPECT_EQ(store_->ReclaimExpiredLeases()->requeued, std::vector<std::string>{run_id});
+  EXPECT_EQ(store_->ReclaimExpiredLeases(std::chrono::seconds(5))->requeued,
+            std::vector<std::string>{run_id});
   EXPECT_EQ(Claim()->run_id, run_id);  // the requeued run, on its second attempt
   expire();
-  EXPECT_EQ(store_->ReclaimExpiredLeases()->failed, std::vector<std::string>{run_id});
+  EXPECT_EQ(store_->ReclaimExpiredLeases(std::chrono::seconds(5))->failed,
+            std::vector<std::string>{run_id});
   run_id = claim_next();
   ASSERT_TRUE(store_->RequestCancel(run_id).ok());
   expire();
-  EXPECT_EQ(store_->ReclaimExpiredLeases()->cancelled, std::vector<std::string>{run_id});
+  EXPECT_EQ(store_->ReclaimExpiredLeases(std::chrono::seconds(5))->cancelled,
+            std::vector<std::string>{run_id});
   run_id = claim_next();
   ASSERT_TRUE(store_->FinishRun(run_id, "worker-1", {.status = RunStatus::kCancelled}).ok());
   claim_next();
@@ -663,9 +666,10 @@ TEST_P(StateStoreTest, ExpiredLeasesAreRequeuedThenFailedWhenAttemptsRunOut) {
   orc::Run run = Enqueue(created.job_id);
 
   ASSERT_TRUE(Claim("worker-1"));
-  EXPECT_TRUE(store_->ReclaimExpiredLeases()->requeued.empty());  // lease still valid
+  EXPECT_TRUE(store_->ReclaimExpiredLeases(std::chrono::seconds(5))
+                  ->requeued.empty());  // lease still valid
   clock_.Advance(kLease + milliseconds(1));
-  Result<ReclaimedRuns> first = store_->ReclaimExpiredLeases();
+  Result<ReclaimedRuns> first = store_->ReclaimExpiredLeases(std::chrono::seconds(5));
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(first->requeued, std::vector<std::string>{run.run_id});
   EXPECT_EQ(store_->GetRun(run.run_id)->status, RunStatus::kQueued);
@@ -676,7 +680,7 @@ TEST_P(StateStoreTest, ExpiredLeasesAreRequeuedThenFailedWhenAttemptsRunOut) {
   ASSERT_TRUE(second_claim);
   EXPECT_EQ(second_claim->attempt, 2);
   clock_.Advance(kLease + milliseconds(1));
-  Result<ReclaimedRuns> second = store_->ReclaimExpiredLeases();
+  Result<ReclaimedRuns> second = store_->ReclaimExpiredLeases(std::chrono::seconds(5));
   EXPECT_EQ(second->failed, std::vector<std::string>{run.run_id});
   orc::Run failed = *store_->GetRun(run.run_id);
   EXPECT_EQ(failed.status, RunStatus::kFailed);
@@ -727,7 +731,8 @@ TEST_P(StateStoreTest, LostWorkerOfACancelledRunEndsItCancelled) {
   ASSERT_TRUE(Claim("worker-1"));
   ASSERT_TRUE(store_->RequestCancel(run.run_id).ok());
   clock_.Advance(kLease + milliseconds(1));
-  EXPECT_EQ(store_->ReclaimExpiredLeases()->cancelled, std::vector<std::string>{run.run_id});
+  EXPECT_EQ(store_->ReclaimExpiredLeases(std::chrono::seconds(5))->cancelled,
+            std::vector<std::string>{run.run_id});
   EXPECT_EQ(store_->GetRun(run.run_id)->status, RunStatus::kCancelled);
 }
 
@@ -871,7 +876,7 @@ TEST_P(StateStoreTest, OnlyTheRunsOwnerSavesItsTaskRuns) {
   ASSERT_TRUE(store_->SaveTaskRun(task_run, "worker-1").ok());
   // worker-1's lease runs out and worker-2 gets the run.
   clock_.Advance(kLease + seconds(1));
-  ASSERT_TRUE(store_->ReclaimExpiredLeases().ok());
+  ASSERT_TRUE(store_->ReclaimExpiredLeases(std::chrono::seconds(5)).ok());
   ASSERT_TRUE(Claim("worker-2"));
   task_run.attempts = 2;
   ASSERT_TRUE(store_->SaveTaskRun(task_run, "worker-2").ok());

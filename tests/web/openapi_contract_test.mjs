@@ -165,6 +165,11 @@ async function system() {
   const metrics = await call('get', '/metrics', { expect: 200 });
   assert.equal(metrics.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
   assert.match(metrics.body, /^orc_queue_depth \d+$/m);
+  const nodes = await call('get', '/nodes', { expect: 200 });
+  const self = nodes.body.items.filter((node) => node.self);
+  assert.equal(self.length, 1, 'the node answering is listed once');
+  assert.equal(self[0].status, 'alive');
+  assert.deepEqual(self[0].roles, ['api', 'scheduler', 'worker']);
   const preview = await call('get', '/cron/preview',
     { query: { schedule: '0 9 * * MON-FRI', timezone: 'Europe/Berlin', count: 3 }, expect: 200 });
   assert.equal(preview.body.fire_times.length, 3);

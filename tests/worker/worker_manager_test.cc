@@ -363,7 +363,7 @@ TEST_F(WorkerManagerTakeOverTest, AWorkerWhoseRunWasTakenOverLeavesItsTaskRunsTo
   FakeClock later(kStart + 1h);
   std::unique_ptr<StateStore> other = testing::OpenTestStore(database_, later);
   ASSERT_NE(other, nullptr);
-  ASSERT_TRUE(other->ReclaimExpiredLeases().ok());
+  ASSERT_TRUE(other->ReclaimExpiredLeases(std::chrono::seconds(5)).ok());
   Result<std::optional<orc::Run>> taken = other->ClaimRun("another-process", 1h);
   ASSERT_TRUE(taken.ok() && taken->has_value()) << taken.status();
   ASSERT_EQ((*taken)->run_id, run_id);

@@ -149,8 +149,17 @@ class PostgresConnection final : public SqlConnection {
 
 }  // namespace
 
+::pg_conn* ConnectToPostgres(const std::string& uri) {
+  // Keywords are applied in order and the URL ("dbname", expanded) comes last: what it says wins.
+  const char* const keywords[] = {
+      "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
+  const char* const values[] = {"5", "1", "5", "2", "2", "5000", uri.c_str(), nullptr};
+  return PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+}
+
 Result<std::unique_ptr<SqlConnection>> OpenPostgresConnection(const PostgresOptions& options) {
-  PGconn* connection = PQconnectdb(options.uri.c_str());
+  PGconn* connection = ConnectToPostgres(options.uri);
   if (connection == nullptr) return InternalError("libpq could not allocate a connection");
   if (PQstatus(connection) != CONNECTION_OK) {
     const std::string reason = Trimmed(PQerrorMessage(connection));

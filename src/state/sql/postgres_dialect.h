@@ -6,6 +6,8 @@
 // BEGIN and COMMIT.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <nlohmann/json.hpp>
 
 #include "state/sql/run_columns.h"
@@ -45,6 +47,15 @@ class PostgresDialect final : public SqlDialect {
   }
 
   SqlAccess RunWithRowsAccess() const override { return SqlAccess::kWrite; }
+
+  void Notify(SqlConnection& connection, std::string_view channel,
+              const std::string& payload) const override {
+    Result<SqlRows> sent =
+        connection.Execute("SELECT pg_notify($1, $2)", {std::string(channel), payload});
+    if (!sent.ok()) {
+      spdlog::debug("cannot announce a change on {}: {}", channel, sent.status().message());
+    }
+  }
 
   // The task runs go in as $8, inserted by a CTE that runs only when the finish changed the run.
   Result<SqlRows> FinishRun(

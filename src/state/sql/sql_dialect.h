@@ -67,6 +67,13 @@ class SqlDialect {
   // when the claimer lost a race for its job's last place (another claim may find work).
   virtual std::string ClaimRun(std::string_view claim, std::string_view queue_head) const = 0;
 
+  // Announces a change to the other processes sharing the database (state/change_feed.h) from
+  // inside the write's body: at its commit where it runs in a transaction, at once otherwise.
+  // Best-effort: a failure is logged, never returned, so a committed write is not reported
+  // failed. SQLite: nothing (one process writes it).
+  virtual void Notify(SqlConnection& connection, std::string_view channel,
+                      const std::string& payload) const = 0;
+
   // The access a write that changes one run and inserts rows beside it (FinishRun with task runs,
   // AppendRunLogs) needs: kWrite where the dialect makes it one statement, kTransaction where
   // several.

@@ -28,6 +28,8 @@ class SqliteDialect final : public SqlDialect {
 
   SqlAccess RunWithRowsAccess() const override { return SqlAccess::kTransaction; }
 
+  void Notify(SqlConnection&, std::string_view, const std::string&) const override {}
+
   Result<SqlRows> FinishRun(SqlConnection& connection, std::string_view finish,
                             std::vector<SqlValue> params, const std::vector<TaskRun>& task_runs,
                             const std::function<Status(const TaskRun&)>& save_one) const override {
