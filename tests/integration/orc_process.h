@@ -48,6 +48,14 @@ inline int AwaitListening(Subprocess& orc) {
 class ApiClient {
  public:
   explicit ApiClient(int port) : client_("127.0.0.1", port) {}
+  // An orc listening elsewhere (another network namespace): `timeout` bounds connecting and each
+  // read and write, so a request to an unreachable or stuck node fails (status 0) in that time.
+  ApiClient(const std::string& host, int port, std::chrono::milliseconds timeout)
+      : client_(host, port) {
+    client_.set_connection_timeout(timeout);
+    client_.set_read_timeout(timeout);
+    client_.set_write_timeout(timeout);
+  }
 
   struct Reply {
     int status = 0;
