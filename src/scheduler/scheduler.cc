@@ -158,7 +158,8 @@ void Scheduler::Loop() {
         next_resync = now + options_.resync_interval;
       }
     }
-    TimePoint deadline = next_resync;
+    // A standby only looks at the term; it resyncs when it takes over.
+    TimePoint deadline = leading_.load() ? next_resync : next_renewal;
     if (elected) deadline = std::min(deadline, next_renewal);
     {
       std::lock_guard lock(mutex_);

@@ -327,6 +327,9 @@ class RunExecution {
   }
 
   void SaveTaskRun(const TaskRun& task_run) {
+    // A run whose lease was lost (another node took it over, or this node fenced itself) is no
+    // longer this worker's to write, even where the store would still take it.
+    if (active_.stop_reason() == StopReason::kLeaseLost) return;
     if (Status saved = environment_.store.SaveTaskRun(task_run, run_.lease_owner); !saved.ok()) {
       log_.Add("warn", task_run.task_name, "cannot save the task's progress: " + saved.message());
     }

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "common/time_format.h"
+#include "support/cut_off_store.h"
 #include "support/printers.h"
 #include "support/test_database.h"
 
@@ -227,6 +229,74 @@ TEST_P(SchedulerTest, CatchUpLiveAndBackfillAgreeAcrossAFallBack) {
     ASSERT_TRUE(backfilled.ok()) << backfilled.status();
     EXPECT_TRUE(backfilled->empty()) << "backfill finds every slot queued already";
   }
+}
+
+TEST_P(SchedulerTest, OneSchedulerLeadsAndTheStandbyQueuesNothing) {
+  const Job job = CreateJob("*/10 * * * * *");
+  std::unique_ptr<StateStore> other_store = Open();
+  testing::CutOffStore first_process(*store_);
+  testing::CutOffStore second_process(*other_store);
+  Scheduler first(*store_, first_process, clock_, nullptr,
+                  {.leadership = &first_process, .node_id = "first"});
+  Scheduler second(*other_store, second_process, clock_, nullptr,
+                   {.leadership = &second_process, .node_id = "second"});
+  ASSERT_TRUE(first.Start().ok());
+  ASSERT_TRUE(second.Start().ok());
+  WaitUntilAsleep(2);
+  EXPECT_TRUE(first.leading());
+  EXPECT_FALSE(second.leading());
+  for (int i = 0; i < 30; ++i) Advance(1s, 2);  // the leader renews its term every second
+  EXPECT_TRUE(first.leading());
+  EXPECT_EQ(Slots(job.job_id), (std::vector<std::string>{"12:00:10", "12:00:20", "12:00:30"}));
+  EXPECT_EQ(second_process.enqueues.load(), 0) << "the standby wrote a slot";
+  EXPECT_EQ(second.scheduled_jobs(), 0u) << "a standby plans nothing";
+
+  // The leader stops cleanly: the standby takes over at its next look, without a gap.
+  first.Stop();
+  WaitUntilAsleep(1);
+  Advance(1s);
+  EXPECT_TRUE(second.leading());
+  for (int i = 0; i < 9; ++i) Advance(1s);
+  EXPECT_EQ(Slots(job.job_id),
+            (std::vector<std::string>{"12:00:10", "12:00:20", "12:00:30", "12:00:40"}));
+}
+
+TEST_P(SchedulerTest, ALeaderCutOffStopsFiringAndTheStandbyReplaysEverySlotItMissed) {
+  const Job job = CreateJob("* * * * * *");  // every second, catchup off
+  std::unique_ptr<StateStore> other_store = Open();
+  testing::CutOffStore first_process(*store_);
+  testing::CutOffStore second_process(*other_store);
+  Scheduler first(*store_, first_process, clock_, nullptr,
+                  {.leadership = &first_process, .node_id = "first"});
+  Scheduler second(*other_store, second_process, clock_, nullptr,
+                   {.leadership = &second_process, .node_id = "second"});
+  ASSERT_TRUE(first.Start().ok());
+  ASSERT_TRUE(second.Start().ok());
+  WaitUntilAsleep(2);
+  for (int i = 0; i < 3; ++i) Advance(1s, 2);  // 12:00:03.5
+  first_process.cut = true;                    // its term was last renewed at 12:00:03.5
+  int took_over_after = 0;
+  for (int i = 1; i <= 10; ++i) {
+    Advance(1s, 2);
+    if (i == 3) {
+      EXPECT_FALSE(first.leading()) << "half a term without renewal: stop firing";
+    }
+    if (second.leading() && took_over_after == 0) took_over_after = i;
+  }
+  // The term (5 s) ended at 12:00:08.5; the standby's next look at 09.5 takes it.
+  EXPECT_EQ(took_over_after, 6);
+  first_process.cut = false;                   // the old leader is back: it stands by
+  for (int i = 0; i < 3; ++i) Advance(1s, 2);  // 12:00:16.5
+  EXPECT_FALSE(first.leading());
+  EXPECT_TRUE(second.leading());
+  std::vector<std::string> expected;
+  for (int second_of_minute = 1; second_of_minute <= 16; ++second_of_minute) {
+    expected.push_back("12:00:" + std::string(second_of_minute < 10 ? "0" : "") +
+                       std::to_string(second_of_minute));
+  }
+  std::vector<std::string> slots = Slots(job.job_id);
+  std::sort(slots.begin(), slots.end());  // the replayed ones are queued together
+  EXPECT_EQ(slots, expected) << "every slot once: none lost, none doubled";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SchedulerTest,

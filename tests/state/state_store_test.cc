@@ -1126,6 +1126,164 @@ TEST_P(StateStoreTest, EnqueueSlotsSkipsSlotsThatHaveARunAndReportsTheLatest) {
   EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
 }
 
+TEST_P(StateStoreTest, APausedJobGetsNoScheduledSlotButItsBackfillStillQueues) {
+  Job job = Create("paused");
+  job.is_active = false;
+  ASSERT_TRUE(store_->ReplaceJob(job).ok());
+  const TimePoint at = kStart + std::chrono::minutes(1);
+  Result<std::vector<orc::Run>> scheduled = store_->EnqueueSlots(
+      {NewRun{.job_id = job.job_id, .triggered_by = TriggeredBy::kScheduler, .scheduled_for = at}});
+  ASSERT_TRUE(scheduled.ok()) << scheduled.status().ToString();
+  EXPECT_TRUE(scheduled->empty()) << "a scheduler that has not heard of the pause yet";
+  Result<std::vector<orc::Run>> backfilled = store_->EnqueueSlots(
+      {NewRun{.job_id = job.job_id, .triggered_by = TriggeredBy::kBackfill, .scheduled_for = at}});
+  ASSERT_TRUE(backfilled.ok()) << backfilled.status().ToString();
+  EXPECT_EQ(backfilled->size(), 1u);
+}
+
+TEST_P(StateStoreTest, NodesRegisterHeartbeatAndDeregister) {
+  const NodeInfo node{.node_id = "host-a:10:abcd",
+                      .host = "host-a",
+                      .roles = {"api", "worker"},
+                      .version = "1.2.3",
+                      .started_at = kStart,
+                      .workers = 4};
+  ASSERT_TRUE(store_->RegisterNode(node).ok());
+  clock_.Advance(seconds(2));
+  ASSERT_TRUE(store_
+                  ->RegisterNode(NodeInfo{.node_id = "host-b:11:ef01",
+                                          .host = "host-b",
+                                          .roles = {"scheduler"},
+                                          .version = "1.2.3",
+                                          .started_at = kStart + seconds(2)})
+                  .ok());
+  clock_.Advance(milliseconds(1500));
+  ASSERT_TRUE(store_->HeartbeatNode("host-a:10:abcd", 3).ok());
+
+  Result<std::vector<NodeInfo>> nodes = store_->ListNodes();
+  ASSERT_TRUE(nodes.ok()) << nodes.status().ToString();
+  ASSERT_EQ(nodes->size(), 2u);
+  const NodeInfo& a = (*nodes)[0];  // oldest first
+  EXPECT_EQ(a.node_id, "host-a:10:abcd");
+  EXPECT_EQ(a.host, "host-a");
+  EXPECT_EQ(a.roles, (std::vector<std::string>{"api", "worker"}));
+  EXPECT_EQ(a.version, "1.2.3");
+  EXPECT_EQ(a.started_at, kStart);
+  EXPECT_EQ(a.heartbeat_at, kStart + milliseconds(3500));
+  EXPECT_EQ(a.workers, 4);
+  EXPECT_EQ(a.workers_busy, 3);
+  EXPECT_EQ((*nodes)[1].roles, std::vector<std::string>{"scheduler"});
+  EXPECT_EQ((*nodes)[1].heartbeat_at, kStart + seconds(2));
+
+  ASSERT_TRUE(store_->DeregisterNode("host-a:10:abcd").ok());
+  EXPECT_EQ(store_->HeartbeatNode("host-a:10:abcd", 0).code(), StatusCode::kNotFound)
+      << "a deregistered node registers again";
+  EXPECT_EQ(store_->ListNodes()->size(), 1u);
+  // A node silent for a day is forgotten when another registers.
+  clock_.Advance(std::chrono::hours(25));
+  ASSERT_TRUE(store_->RegisterNode(node).ok());
+  nodes = store_->ListNodes();
+  ASSERT_EQ(nodes->size(), 1u);
+  EXPECT_EQ((*nodes)[0].node_id, "host-a:10:abcd");
+}
+
+TEST_P(StateStoreTest, RunsOfASilentNodeAreTakenBackBeforeTheirLeaseExpires) {
+  const Job job = Create("nodes", /*max_active_runs=*/3);
+  const orc::Run of_silent = Enqueue(job.job_id);
+  clock_.Advance(milliseconds(1));  // claimed in this order
+  const orc::Run of_live = Enqueue(job.job_id);
+  clock_.Advance(milliseconds(1));
+  const orc::Run of_unregistered = Enqueue(job.job_id);
+  ASSERT_TRUE(store_->RegisterNode(NodeInfo{.node_id = "silent"}).ok());
+  ASSERT_TRUE(store_->RegisterNode(NodeInfo{.node_id = "live"}).ok());
+  ASSERT_EQ(Claim("silent")->run_id, of_silent.run_id);
+  ASSERT_EQ(Claim("live")->run_id, of_live.run_id);
+  ASSERT_EQ(Claim("old-binary")->run_id, of_unregistered.run_id);  // a node that never registers
+
+  clock_.Advance(seconds(5));
+  ASSERT_TRUE(store_->HeartbeatNode("live", 1).ok());
+  Result<ReclaimedRuns> reclaimed = store_->ReclaimExpiredLeases(seconds(5));
+  ASSERT_TRUE(reclaimed.ok()) << reclaimed.status().ToString();
+  EXPECT_TRUE(reclaimed->requeued.empty()) << "silent exactly the timeout: not yet lost";
+
+  clock_.Advance(milliseconds(1));
+  reclaimed = store_->ReclaimExpiredLeases(seconds(5));
+  ASSERT_TRUE(reclaimed.ok()) << reclaimed.status().ToString();
+  EXPECT_EQ(reclaimed->requeued, std::vector<std::string>{of_silent.run_id});
+  const orc::Run requeued = *store_->GetRun(of_silent.run_id);
+  EXPECT_EQ(requeued.status, RunStatus::kQueued);
+  EXPECT_NE(requeued.error_message.find("silent stopped answering"), std::string::npos)
+      << requeued.error_message;
+  // The silent node comes back: what it writes for the run is refused (its lease is gone).
+  EXPECT_EQ(store_->RenewLease(of_silent.run_id, "silent", kLease).status().code(),
+            StatusCode::kConflict);
+  EXPECT_EQ(store_->SaveTaskRun(Extracting(job, of_silent.run_id), "silent").code(),
+            StatusCode::kConflict);
+  EXPECT_EQ(store_->FinishRun(of_silent.run_id, "silent", {}).status().code(),
+            StatusCode::kConflict);
+  EXPECT_EQ(store_->GetRun(of_live.run_id)->status, RunStatus::kRunning);
+  EXPECT_EQ(store_->GetRun(of_unregistered.run_id)->status, RunStatus::kRunning)
+      << "a node that never registered keeps its run until the lease expires";
+  clock_.Advance(kLease);
+  reclaimed = store_->ReclaimExpiredLeases(seconds(5));
+  ASSERT_TRUE(reclaimed.ok()) << reclaimed.status().ToString();
+  std::vector<std::string> expired = reclaimed->requeued;
+  std::sort(expired.begin(), expired.end());
+  std::vector<std::string> expected = {of_live.run_id, of_unregistered.run_id};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(expired, expected);
+}
+
+TEST_P(StateStoreTest, OneNodeHoldsATermAndAnotherTakesItOverOnceItExpires) {
+  const Duration term = seconds(5);
+  Result<Leadership> a = store_->TryLead("scheduler", "a", term);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_TRUE(a->leading);
+  EXPECT_FALSE(a->previous_renewed_at) << "nobody held it before";
+  EXPECT_EQ(a->expires_at, kStart + term);
+
+  clock_.Advance(seconds(1));
+  Result<Leadership> b = store_->TryLead("scheduler", "b", term);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_FALSE(b->leading);
+  EXPECT_EQ(b->holder, "a");
+  EXPECT_EQ(store_->CurrentTerm("scheduler")->holder, "a");
+  EXPECT_EQ(store_->CurrentTerm("other")->holder, "") << "a term nobody took";
+
+  a = store_->TryLead("scheduler", "a", term);  // renewed at kStart + 1 s
+  EXPECT_TRUE(a->leading);
+  EXPECT_FALSE(a->previous_renewed_at) << "a renewal is no takeover";
+  EXPECT_EQ(a->expires_at, kStart + seconds(1) + term);
+
+  clock_.Advance(term);  // exactly the end of a's term: still a's
+  EXPECT_FALSE(store_->TryLead("scheduler", "b", term)->leading);
+  clock_.Advance(milliseconds(1));
+  b = store_->TryLead("scheduler", "b", term);
+  ASSERT_TRUE(b->leading);
+  ASSERT_TRUE(b->previous_renewed_at);
+  EXPECT_EQ(*b->previous_renewed_at, kStart + seconds(1)) << "when a last renewed";
+  EXPECT_FALSE(store_->TryLead("scheduler", "a", term)->leading) << "a comes back: b leads";
+
+  // A clean stop hands the term on at once, with the time of the last renewal.
+  ASSERT_TRUE(store_->StepDown("scheduler", "a").ok()) << "not a's: changes nothing";
+  EXPECT_FALSE(store_->TryLead("scheduler", "a", term)->leading);
+  clock_.Advance(seconds(1));
+  ASSERT_TRUE(store_->StepDown("scheduler", "b").ok());
+  a = store_->TryLead("scheduler", "a", term);
+  ASSERT_TRUE(a->leading);
+  EXPECT_EQ(*a->previous_renewed_at, kStart + seconds(6) + milliseconds(1));
+}
+
+TEST_P(StateStoreTest, ConcurrentCandidatesTakeATermOnce) {
+  std::atomic<int> leaders{0};
+  OnWorkers(8, [&](const std::string& owner) {
+    Result<Leadership> term = store_->TryLead("scheduler", owner, seconds(5));
+    EXPECT_TRUE(term.ok()) << term.status().ToString();
+    if (term.ok() && term->leading) ++leaders;
+  });
+  EXPECT_EQ(leaders.load(), 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StateStoreTest,
                          ::testing::Values(TestBackend::kSqlite, TestBackend::kPostgres,
                                            TestBackend::kMemory),

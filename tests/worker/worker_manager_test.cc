@@ -353,6 +353,44 @@ class WorkerManagerTakeOverTest : public WorkerManagerTest {
   WorkerManagerTakeOverTest() : WorkerManagerTest(testing::TestBackend::kSqlite) {}
 };
 
+TEST_F(WorkerManagerTakeOverTest, AFencedNodeStopsItsRunsWritesNothingAndClaimsNothingUntilHeard) {
+  StartWorkers(1);
+  script_.Script("long", {Blocks()});
+  const std::string run_id = Trigger(CreateJob({ScriptedTask("long")}, {.max_attempts = 2}));
+  ASSERT_TRUE(script_.AwaitBlocked());
+  const std::vector<TaskRun> before = TaskRuns(run_id);
+
+  workers_->Fence();  // the node heartbeat fell silent: others may take the run over
+  AwaitSleepers(2);
+  EXPECT_EQ(script_.attempts().at(0).interrupt_reason.code(), StatusCode::kConflict);
+  EXPECT_EQ(workers_->stats().active_runs, 0);
+  orc::Run run = GetRun(run_id);
+  EXPECT_EQ(run.status, RunStatus::kRunning) << "left as it was, for the node that takes it";
+  EXPECT_EQ(TaskRuns(run_id), before) << "nothing written after the fence";
+
+  // Another node takes the run back; while fenced, this one claims nothing, even when told.
+  FakeClock later(kStart + 1h);
+  std::unique_ptr<StateStore> other = testing::OpenTestStore(database_, later);
+  ASSERT_NE(other, nullptr);
+  ASSERT_EQ(other->ReclaimExpiredLeases(std::chrono::seconds(5))->requeued,
+            std::vector<std::string>{run_id});
+  workers_->RunEnqueued();
+  clock_.Advance(kPollInterval);
+  AwaitSleepers(2);
+  EXPECT_EQ(GetRun(run_id).status, RunStatus::kQueued);
+
+  clock_.Advance(1h);  // this node's clock reaches the other's: the requeued run is due
+  AwaitSleepers(2);
+  EXPECT_EQ(GetRun(run_id).status, RunStatus::kQueued) << "still fenced";
+  workers_->Unfence();
+  ASSERT_TRUE(script_.AwaitBlocked()) << "claimed again once heard";
+  script_.Release("long");
+  AwaitSleepers(2);
+  run = GetRun(run_id);
+  EXPECT_EQ(run.status, RunStatus::kSuccess);
+  EXPECT_EQ(run.attempt, 2);
+}
+
 TEST_F(WorkerManagerTakeOverTest, AWorkerWhoseRunWasTakenOverLeavesItsTaskRunsToTheNewOwner) {
   StartWorkers(1);
   script_.Script("long", {Blocks()});
