@@ -1,5 +1,7 @@
 #include "state/migrations.h"
 
+#include <spdlog/spdlog.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,7 +15,15 @@ struct Migration {
   std::string_view both;      // runs on both backends, first
   std::string_view sqlite;    // then this on SQLite
   std::string_view postgres;  // or this on PostgreSQL
+  // The oldest schema version whose binaries may still use the database once this migration
+  // ran: the version before it when it only adds (tables, columns with defaults, indexes) that
+  // older binaries ignore, so that nodes sharing a database are upgraded one at a time. 0: only
+  // binaries that know this migration. Recorded from migration 17 on (the column came with it).
+  int readers_from = 0;
 };
+
+// The first migration that records readers_from.
+constexpr int kReadersFromRecorded = 17;
 
 // Times are BIGINT microseconds since the epoch (UTC) on both backends; JSON documents are TEXT.
 // Type names are chosen so one DDL text works on both (SQLite maps them to its affinities).
@@ -372,8 +382,10 @@ DROP TABLE task_cursors;
 
 // The processes sharing the database (state/cluster_store.h): one row per node, refreshed by its
 // heartbeat, and leadership terms. Old binaries ignore both tables: a node that does not register
-// keeps its runs until their leases expire, as before.
+// keeps its runs until their leases expire, as before. And the column that tells older binaries
+// whether they may still use a database a newer one migrated.
 constexpr std::string_view kCluster = R"sql(
+ALTER TABLE schema_migrations ADD COLUMN readers_from INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE nodes (
   node_id      TEXT PRIMARY KEY,
   host         TEXT NOT NULL,
@@ -411,7 +423,7 @@ const std::vector<Migration>& AllMigrations() {
       {14, "run intervals, parameters and retries", kRunIntervals, "", ""},
       {15, "alerts: run notices, webhook deliveries, late slots", kNotifications, "", ""},
       {16, "cursors kept by the destinations, not the state store", kDropTaskCursors, "", ""},
-      {17, "nodes and leadership terms", kCluster, "", ""},
+      {17, "nodes and leadership terms", kCluster, "", "", /*readers_from=*/16},
   };
   return migrations;
 }
@@ -443,6 +455,22 @@ Status ApplyInTransaction(SqlConnection& connection, DatabaseBackend backend, Cl
                        connection.Execute("SELECT MAX(version) FROM schema_migrations", {}));
   const int64_t version = current.IsNull(0, 0) ? 0 : current.Int(0, 0);
   if (version > LatestSchemaVersion()) {
+    // A newer binary migrated it: it may have said that binaries of this one's version may still
+    // use it (a rolling upgrade), else refuse.
+    if (version >= kReadersFromRecorded) {
+      ORC_ASSIGN_OR_RETURN(
+          SqlRows readers,
+          connection.Execute("SELECT readers_from FROM schema_migrations WHERE version = $1",
+                             {version}));
+      const int64_t readers_from = readers.empty() ? 0 : readers.Int(0, 0);
+      if (readers_from > 0 && readers_from <= LatestSchemaVersion()) {
+        spdlog::warn(
+            "the state database has schema version {}, newer than this orc binary knows "
+            "({}); a newer orc made it usable by this one: upgrade this node too",
+            version, LatestSchemaVersion());
+        return Status::Ok();
+      }
+    }
     return FailedPreconditionError(
         "the state database has schema version " + std::to_string(version) +
         ", newer than this orc binary knows (" + std::to_string(LatestSchemaVersion()) +
@@ -461,12 +489,22 @@ Status ApplyInTransaction(SqlConnection& connection, DatabaseBackend backend, Cl
     if (!specific.empty()) {
       ORC_RETURN_IF_ERROR(connection.ExecuteScript(specific).WithContext(what));
     }
-    ORC_RETURN_IF_ERROR(connection
-                            .Execute("INSERT INTO schema_migrations (version, name, applied_at) "
-                                     "VALUES ($1, $2, $3)",
-                                     {int64_t{migration.version}, std::string(migration.name),
-                                      ToStoredTime(clock.Now())})
-                            .status());
+    if (migration.version < kReadersFromRecorded) {
+      ORC_RETURN_IF_ERROR(connection
+                              .Execute("INSERT INTO schema_migrations (version, name, applied_at) "
+                                       "VALUES ($1, $2, $3)",
+                                       {int64_t{migration.version}, std::string(migration.name),
+                                        ToStoredTime(clock.Now())})
+                              .status());
+    } else {
+      ORC_RETURN_IF_ERROR(
+          connection
+              .Execute("INSERT INTO schema_migrations (version, name, applied_at, readers_from) "
+                       "VALUES ($1, $2, $3, $4)",
+                       {int64_t{migration.version}, std::string(migration.name),
+                        ToStoredTime(clock.Now()), int64_t{migration.readers_from}})
+              .status());
+    }
   }
   return Status::Ok();
 }

@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "state/migrations.h"
 #include "state/retried_calls.h"
 #include "state/state_store.h"
 #include "support/temp_dir.h"
@@ -80,6 +81,34 @@ TEST(SqliteStateStoreTest, SchemaNewerThanTheBinaryIsRefused) {
   EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(store.status().message().find("schema version 999"), std::string::npos)
       << store.status().message();
+}
+
+// A rolling upgrade: a newer binary migrated the database and said binaries of this version may
+// still use it; this one opens it and changes nothing. Without that word it is refused.
+TEST(SqliteStateStoreTest, ASchemaOneUpgradeAheadIsUsedWhenItsMigrationSaysOlderBinariesMay) {
+  TempDir directory;
+  const std::string url = "sqlite:" + directory.File("orc.db");
+  ASSERT_TRUE(OpenUrl(url).ok());
+  const int next = LatestSchemaVersion() + 1;
+  testing::QuerySqliteFile(directory.File("orc.db"),
+                           "INSERT INTO schema_migrations (version, name, applied_at, "
+                           "readers_from) VALUES (" +
+                               std::to_string(next) + ", 'adds a table', 0, " +
+                               std::to_string(LatestSchemaVersion()) + ")");
+  Result<std::unique_ptr<StateStore>> store = OpenUrl(url);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Job job;
+  job.job_name = "written by the older binary";
+  EXPECT_TRUE((*store)->CreateJob(job).ok());
+  store = Result<std::unique_ptr<StateStore>>(nullptr);
+
+  testing::QuerySqliteFile(directory.File("orc.db"),
+                           "INSERT INTO schema_migrations (version, name, applied_at, "
+                           "readers_from) VALUES (" +
+                               std::to_string(next + 1) + ", 'rewrites a table', 0, 0)");
+  store = OpenUrl(url);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
 }
 
 TEST(SqliteStateStoreTest, RetriedCallsStartOver) {
