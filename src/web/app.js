@@ -1,12 +1,12 @@
 // orc's dashboard: one page, no dependencies, talking to the same REST API as the CLI.
-// Views: #/jobs, #/jobs/{id}, #/runs (?job=&status=&page=), #/runs/{id}, #/new. Pages that show
-// live state poll the API while they are open; leaving a page stops its timers. List pages read one
-// page of the API's list at a time (never every job or run), and make no request per row. A job's
-// page reads the task runs of its 25 newest runs for its graph and history grid: GET /runs/{id},
-// four at a time, each finished run once (runDetails), so a refresh asks only for runs still going.
-// Absolute times are shown in the browser's zone and say so ("2026-11-30 06:30:00 CET").
-// Everything the server sends (job and task names, parameters, URLs, messages) is inserted as text
-// (h(), textContent), never parsed as HTML.
+// Views: #/jobs, #/jobs/{id}, #/runs (?job=&status=&page=), #/runs/{id}, #/nodes, #/new. Pages
+// that show live state poll the API while they are open; leaving a page stops its timers. List
+// pages read one page of the API's list at a time (never every job or run), and make no request
+// per row. A job's page reads the task runs of its 25 newest runs for its graph and history grid:
+// GET /runs/{id}, four at a time, each finished run once (runDetails), so a refresh asks only for
+// runs still going. Absolute times are shown in the browser's zone and say so ("2026-11-30
+// 06:30:00 CET"). Everything the server sends (job and task names, parameters, URLs, messages,
+// node ids and hosts) is inserted as text (h(), textContent), never parsed as HTML.
 'use strict';
 
 const view = document.getElementById('view');
@@ -172,7 +172,8 @@ function relative(iso) {
   const size = Math.abs(seconds);
   const text = size < 60 ? `${size}s` : size < 3600 ? `${Math.round(size / 60)} min`
     : size < 172800 ? `${Math.round(size / 3600)} h` : `${Math.round(size / 86400)} days`;
-  return seconds >= 0 ? `in ${text}` : `${text} ago`;
+  // Within half a second of now is "0s ago": a heartbeat that just came is past, not to come.
+  return seconds > 0 ? `in ${text}` : `${text} ago`;
 }
 
 // "3 min ago", with the absolute time (and, when `timeZone` differs, the time there) as its title.
@@ -1578,6 +1579,89 @@ async function showRun(runId) {
   });
 }
 
+// ---------------------------------------------------------------- Nodes
+
+// The "workers" cell: busy of total, or "-" for a node without the worker role.
+function workersCell(node) {
+  if (!(node.roles || []).includes('worker')) {
+    return h('td', { className: 'num muted', title: 'no worker role' }, '-');
+  }
+  return h('td', { className: 'num', 'data-role': 'workers',
+    title: `${number(node.workers_busy)} of ${number(node.workers)} workers running a task` },
+  `${number(node.workers_busy)} / ${number(node.workers)}`);
+}
+
+function nodesTable(nodes, timeoutSeconds) {
+  const titles = ['Node', 'Host', 'Roles', 'Version', 'Status', 'Workers busy', 'Started',
+    'Last heartbeat'];
+  return h('table', { id: 'nodes' },
+    h('thead', {}, h('tr', {}, titles.map((title) => h('th', {}, title)))),
+    h('tbody', {}, nodes.length === 0
+      ? h('tr', {}, h('td', { colspan: titles.length, className: 'empty' },
+        'No node has registered yet: every orc serve registers itself when it starts.'))
+      : nodes.map((node) => h('tr', { 'data-node': node.node_id, 'data-self': node.self },
+        h('td', { className: 'node-cell' }, h('code', {}, node.node_id),
+          node.self ? h('span', { className: 'tag', 'data-role': 'self',
+            title: 'the orc process serving this page' }, 'this node') : null,
+          node.scheduler_leader ? h('span', { className: 'tag leader', 'data-role': 'leader',
+            title: 'its scheduler fires the schedules; the others stand by' },
+          'leads the schedulers') : null),
+        h('td', { className: 'node-cell', 'data-role': 'host' }, node.host),
+        h('td', { 'data-role': 'roles' }, (node.roles || []).join(', ')),
+        h('td', {}, node.version),
+        h('td', { title: node.status === 'lost'
+          ? `no heartbeat for over ${number(timeoutSeconds)} s: the other nodes take its runs over`
+          : '' }, badge(String(node.status))),
+        workersCell(node),
+        h('td', {}, timeCell(node.started_at)),
+        h('td', { 'data-role': 'heartbeat' }, timeCell(node.heartbeat_at))))));
+}
+
+// "2 nodes: 2 alive, 0 lost.", how long a node may be silent, and whether a scheduler leads.
+function nodesSummary(nodes, timeoutSeconds) {
+  const lost = nodes.filter((node) => node.status === 'lost').length;
+  const leading = nodes.some((node) => node.scheduler_leader);
+  return [`${number(nodes.length)} node${nodes.length === 1 ? '' : 's'}: ` +
+    `${number(nodes.length - lost)} alive, ${number(lost)} lost. A node silent for over ` +
+    `${number(timeoutSeconds)} s is lost, and the others take its runs over.`,
+  leading ? null : h('span', { className: 'error', 'data-role': 'no-leader' },
+    ' No node leads the schedulers now: schedules fire once one does.')];
+}
+
+// #/nodes: the orc processes sharing the state database (GET /nodes), oldest first, refreshed
+// every 2 s (heartbeats come every second). A failed refresh leaves the last answer on the page
+// and says since when it is shown; the next refresh tries again.
+async function showNodes() {
+  const page = pageGeneration;
+  const summary = h('div', { className: 'small muted', 'data-role': 'node-summary' });
+  const problem = h('div');
+  const box = h('div');
+  let answer = await api('GET', '/nodes');
+  let answeredAt = new Date().toISOString();
+  const draw = () => {
+    const nodes = answer && Array.isArray(answer.items) ? answer.items : [];
+    const timeoutSeconds = answer ? answer.node_timeout_s : 0;
+    fill(summary, nodesSummary(nodes, timeoutSeconds));
+    fill(box, nodesTable(nodes, timeoutSeconds));
+  };
+  const load = async () => {
+    try {
+      answer = await api('GET', '/nodes');
+      answeredAt = new Date().toISOString();
+      fill(problem);
+    } catch (error) {
+      fill(problem, h('div', { className: 'errorbox', 'data-role': 'nodes-error' },
+        `Cannot refresh the nodes: ${error.message}`,
+        h('div', { className: 'small' }, `Shown as they were at ${localTime(answeredAt)}.`)));
+    }
+    draw();
+  };
+  draw();
+  if (!render(page, h('div', { className: 'toolbar' }, h('h1', {}, 'Nodes')), summary, problem,
+    box)) return;
+  every(page, 2000, load);
+}
+
 // ---------------------------------------------------------------- New job
 
 function field(label, name, input, help) {
@@ -1763,6 +1847,7 @@ const routes = [
   [/^#\/jobs\/([0-9a-f-]+)(?:\?(run))?$/, showJob, 'jobs'],
   [/^#\/runs\/?(?:\?(.*))?$/, showRuns, 'runs'],
   [/^#\/runs\/([0-9a-f-]+)$/, showRun, 'runs'],
+  [/^#\/nodes\/?$/, showNodes, 'nodes'],
   [/^#\/new$/, showNew, 'new'],
 ];
 

@@ -5,7 +5,9 @@
 // definition, pauses it; sees a retried task on a timeline; pages through more than 100 runs
 // filtered by job and status; draws each page in dark mode too; runs a job with parameters from
 // its form, retries its failed run from failure and clears a task; shows hostile names and
-// notification deliveries as text; checks that the page fetches nothing but the API. Saves a screenshot of each view into the output directory.
+// notification deliveries as text; lists the nodes (the serving one alive, leading, refreshed;
+// lost nodes, hostile text, an empty list and a failed refresh from faked answers); checks that
+// the page fetches nothing but the API. Saves a screenshot of each view into the output directory.
 //
 //   node tests/web/dashboard_test.mjs ORC_BINARY OUTPUT_DIR
 import assert from 'node:assert/strict';
@@ -588,6 +590,74 @@ async function main() {
     const alertRow = page.locator('#run-notifications-table tbody tr', { hasText: 'success' });
     await alertRow.locator('[data-status=failed]').waitFor();
     assert.match(await alertRow.textContent(), /http:\/\/127\.0\.0\.1:1\/hook.*loopback/);
+
+    // The Nodes page: the serving orc is the only node, alive, with its three roles, leading the
+    // schedulers, marked as this node; the page refreshes while it is open (the heartbeat moves).
+    await page.click('a[data-nav=nodes]');
+    const self = (await apiGet(base, '/nodes')).items.find((node) => node.self);
+    assert.ok(self, 'GET /nodes lists the node that answers');
+    const selfRow = page.locator('#nodes tr[data-self]');
+    await selfRow.locator('[data-role=leader]', { hasText: 'leads the schedulers' }).waitFor();
+    assert.ok(await page.locator('a[data-nav=nodes]').evaluate((link) =>
+      link.classList.contains('active')), 'the nav marks the Nodes page');
+    assert.equal(await page.locator('#nodes tbody tr').count(), 1);
+    assert.equal(await selfRow.getAttribute('data-node'), self.node_id);
+    assert.equal(await selfRow.locator('code').textContent(), self.node_id);
+    assert.equal(await selfRow.locator('[data-role=self]').textContent(), 'this node');
+    assert.equal(await selfRow.locator('[data-role=host]').textContent(), self.host);
+    assert.equal(await selfRow.locator('[data-role=roles]').textContent(), 'api, scheduler, worker');
+    await selfRow.locator('.badge[data-status=alive]').waitFor();
+    assert.match(await selfRow.locator('[data-role=workers]').textContent(), /^\d+ \/ 2$/);
+    await selfRow.locator(`time[datetime="${self.started_at}"]`, { hasText: / ago$/ }).waitFor();
+    const heartbeat = selfRow.locator('[data-role=heartbeat] time');
+    assert.match(await heartbeat.textContent(), /^\d+s ago$/);
+    const firstBeat = await heartbeat.getAttribute('datetime');
+    await page.waitForFunction((seen) => document.querySelector(
+      '#nodes tr[data-self] [data-role=heartbeat] time')?.getAttribute('datetime') > seen, firstBeat);
+    await page.locator('[data-role=node-summary]',
+      { hasText: '1 node: 1 alive, 0 lost. A node silent for over 5 s is lost' }).waitFor();
+    await shot('nodes');
+    // Faked answers, each shown at the next refresh: a node's text from the database stays text;
+    // a lost node and one without the worker role; no node leading; a failed refresh keeps the
+    // last answer and says so; an empty list.
+    let nodesAnswer = { status: 200, contentType: 'application/json', body: JSON.stringify({
+      node_timeout_s: 5, items: [
+        { ...self, scheduler_leader: false },
+        { node_id: '<img src=x onerror="window.pwned=1">:7:0badc0de', host: '<b>evil</b> & "co"',
+          roles: ['scheduler'], version: '<script>window.pwned=2</script>', status: 'lost',
+          started_at: '2026-11-30T06:00:00.000Z', heartbeat_at: '2026-11-30T06:05:00.000Z',
+          workers: 0, workers_busy: 0, scheduler_leader: false, self: false }] }) };
+    await page.route('**/nodes', (route) => route.fulfill(nodesAnswer));
+    const lostRow = page.locator('#nodes tbody tr:not([data-self])');
+    await lostRow.locator('.badge[data-status=lost]').waitFor();
+    assert.equal(await lostRow.locator('code').textContent(),
+      '<img src=x onerror="window.pwned=1">:7:0badc0de');
+    assert.equal(await lostRow.locator('[data-role=host]').textContent(), '<b>evil</b> & "co"');
+    assert.match(await lostRow.textContent(), /<script>window\.pwned=2<\/script>/);
+    assert.equal(await lostRow.locator('[data-role=self], [data-role=leader], [data-role=workers]')
+      .count(), 0);
+    await lostRow.locator('time[datetime="2026-11-30T06:05:00.000Z"]', { hasText: /ago$/ }).waitFor();
+    await page.locator('[data-role=node-summary]', { hasText: '2 nodes: 1 alive, 1 lost.' }).waitFor();
+    await page.locator('[data-role=no-leader]').waitFor();
+    assert.equal(await page.locator('main img, main b, main script').count(), 0,
+      'no element made from a node\'s text');
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    await shot('nodes-lost');
+    nodesAnswer = { status: 503, contentType: 'application/json', headers: { 'Retry-After': '1' },
+      body: JSON.stringify({ error: { code: 'unavailable',
+        message: 'the state store does not answer' } }) };
+    const refreshError = page.locator('[data-role=nodes-error]');
+    await refreshError.filter({ hasText: 'Cannot refresh the nodes: the state store does not answer' })
+      .waitFor();
+    assert.match(await refreshError.textContent(),
+      /answerShown as they were at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T\.$/);
+    assert.equal(await page.locator('#nodes tbody tr').count(), 2, 'the last answer stays');
+    nodesAnswer = { status: 200, contentType: 'application/json',
+      body: JSON.stringify({ node_timeout_s: 5, items: [] }) };
+    await page.locator('#nodes .empty', { hasText: 'No node has registered yet' }).waitFor();
+    assert.equal(await page.locator('[data-role=nodes-error]').count(), 0);
+    await page.unroute('**/nodes');
+    await selfRow.locator('[data-role=leader]').waitFor();
 
     assert.deepEqual(foreign, [], 'the dashboard fetched only from the orc server');
     assert.deepEqual(pageErrors, [], 'no script errors');
