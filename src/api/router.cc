@@ -114,7 +114,9 @@ void Router::Dispatch(ApiRequest& request, ApiResponse& response) const {
     if (route.method == method && match == nullptr) match = &route;
   }
   if (allowed.empty()) {
-    WriteError(response, 404, "not_found", "no route for " + request.method + " " + request.path);
+    WriteError(response, 404, "not_found",
+               "no route for " + request.method + " " + request.path +
+                   (unknown_path_hint_.empty() ? "" : ": " + unknown_path_hint_));
     return;
   }
   if (match == nullptr) {

@@ -53,6 +53,10 @@ class Router {
   // Every registered route, in registration order.
   const std::vector<Route>& routes() const { return routes_; }
 
+  // Said after "no route for ..." in every 404 of an unknown path (e.g. why this server has
+  // fewer routes than a client expects).
+  void SetUnknownPathHint(std::string hint) { unknown_path_hint_ = std::move(hint); }
+
   // Answers `request` (see above); fills request.path_params for the handler.
   void Dispatch(ApiRequest& request, ApiResponse& response) const;
 
@@ -64,6 +68,7 @@ class Router {
   std::vector<Route> routes_;
   std::string token_;
   std::set<std::string> public_paths_ = {"/health"};
+  std::string unknown_path_hint_;
 };
 
 }  // namespace orc

@@ -1,6 +1,5 @@
 #include "cli/serve_command.h"
 
-#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -143,6 +142,12 @@ struct Roles {
   }
 };
 
+std::string JoinRoleNames(const Roles& roles) {
+  std::string text;
+  for (const std::string& name : roles.names()) text += (text.empty() ? "" : ",") + name;
+  return text;
+}
+
 Result<Roles> ParseRoles(const std::string& text) {
   Roles roles;
   size_t start = 0;
@@ -236,7 +241,12 @@ void InstallRoutes(ApiServer& server, StateStore& store, ApiContext& context,
   server.AddRoutes([&](Router& routes) {
     InstallHealthRoutes(routes, &store);
     InstallMetricsRoute(routes, store, &workers);
-    if (!roles.api) return;
+    if (!roles.api) {
+      routes.SetUnknownPathHint("this orc process serves only /health and /metrics (--roles " +
+                                JoinRoleNames(roles) +
+                                "); the API is served by the processes with the api role");
+      return;
+    }
     InstallJobRoutes(routes, context);
     InstallRunRoutes(routes, context);
     InstallNotificationRoutes(routes, context);
@@ -457,8 +467,7 @@ int ServeCommand(const ServeOptions& options, Clock& clock) {
     spdlog::error("cannot start the notifier: {}", started.message());
     return kExitFailure;
   }
-  const std::vector<std::string> role_names = roles.names();
-  spdlog::info("node {}: roles {}", node_id, fmt::join(role_names, ","));
+  spdlog::info("node {}: roles {}", node_id, JoinRoleNames(roles));
   spdlog::info("orc {} listening on http://{} (state: {})", kVersion,
                HostPort{bind.host, server.port()}.ToString(), database.redacted);
 

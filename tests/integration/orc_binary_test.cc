@@ -153,6 +153,27 @@ TEST_F(OrcBinaryTest, BadLogLevelIsAUsageError) {
   EXPECT_NE(orc->Stderr().find("'loud'"), std::string::npos) << orc->Stderr();
 }
 
+TEST_F(OrcBinaryTest, RolesAreCheckedAndASplitNeedsPostgres) {
+  for (const auto& [roles, says] : std::vector<std::pair<std::string, std::string>>{
+           {"api,planner", "'planner' is not a role"},
+           {"worker,worker", "'worker' is named twice"},
+           {"", "'' is not a role"},
+           {"worker", "needs PostgreSQL"},
+           {"api,scheduler", "needs PostgreSQL"}}) {
+    auto orc = RunToCompletion(Orc({"serve", "--roles", roles}, directory_), kExitTimeout);
+    EXPECT_EQ(orc->Wait(milliseconds(0)), 2) << roles;
+    EXPECT_NE(orc->Stderr().find(says), std::string::npos) << roles << ": " << orc->Stderr();
+    EXPECT_NE(orc->Stderr().find("--roles"), std::string::npos) << orc->Stderr();
+  }
+  // All three, in any order and spacing, is the default and works on SQLite.
+  Subprocess orc(
+      Orc({"serve", "--bind", "127.0.0.1:0", "--roles", "worker, api,scheduler"}, directory_));
+  ASSERT_GT(AwaitListening(orc), 0) << orc.Stderr();
+  EXPECT_NE(orc.Stderr().find("roles api,scheduler,worker"), std::string::npos) << orc.Stderr();
+  orc.Signal(SIGTERM);
+  EXPECT_EQ(orc.Wait(kExitTimeout), 0) << orc.Stderr();
+}
+
 TEST_F(OrcBinaryTest, PortInUseFailsCleanly) {
   OccupiedPort occupied;
   const std::string address = "127.0.0.1:" + std::to_string(occupied.port());
