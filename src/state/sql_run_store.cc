@@ -1,4 +1,7 @@
 // SqlStateStore: runs, task runs and run logs.
+#include <algorithm>
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "common/uuid.h"
@@ -81,7 +84,8 @@ Status SqlStateStore::NotHeldError(SqlConnection& connection, const std::string&
 }
 
 Result<SqlRows> SqlStateStore::InsertQueuedRun(SqlConnection& connection, const NewRun& new_run,
-                                               TimePoint now, std::string_view on_conflict) const {
+                                               TimePoint now, std::string_view on_conflict,
+                                               const std::string& run_id) const {
   // max_attempts: how often a run whose worker vanished is handed out again before it fails.
   // Run ids are time-ordered (UUIDv7): runs are inserted in time order, so the table and its
   // indexes grow at one end. Its notice is pending: the notifier alerts once it finished. A paused
@@ -93,7 +97,7 @@ Result<SqlRows> SqlStateStore::InsertQueuedRun(SqlConnection& connection, const 
                "SELECT $1, job_id, 'queued', $2, $3, $4, $5, retry_max_attempts, $4, $4, $7, $8, "
                "$9, $10, $11, TRUE FROM jobs WHERE job_id = $6 AND (is_active OR NOT $12)",
                dialect_->LockReferencedRow(), on_conflict, " RETURNING ", kRunColumns}),
-      {NewUuidV7(now), std::string(ToString(new_run.triggered_by)),
+      {run_id.empty() ? NewUuidV7(now) : run_id, std::string(ToString(new_run.triggered_by)),
        NullableTime(new_run.scheduled_for), ToStoredTime(now),
        ToStoredTime(new_run.available_at.value_or(now)), new_run.job_id,
        NullableTime(new_run.interval_start), NullableTime(new_run.interval_end), new_run.params,
@@ -126,24 +130,47 @@ Result<Run> SqlStateStore::EnqueueRun(const NewRun& new_run) {
 Result<std::vector<Run>> SqlStateStore::InsertSlots(SqlConnection& connection,
                                                     const std::vector<NewRun>& new_runs,
                                                     TimePoint now) const {
-  std::vector<Run> created;
+  std::vector<std::string> run_ids;
+  run_ids.reserve(new_runs.size());
   for (const NewRun& new_run : new_runs) {
     if (!new_run.scheduled_for) return InvalidArgumentError("a slot needs scheduled_for");
-    ORC_ASSIGN_OR_RETURN(SqlRows inserted,
-                         InsertQueuedRun(connection, new_run, now,
-                                         " ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for "
-                                         "IS NOT NULL DO NOTHING"));
-    if (!inserted.empty()) {
-      created.push_back(RunFromRow(inserted, 0));
-      continue;
-    }
-    // Nothing inserted: the slot had a run already, the job is paused, or it does not exist.
-    ORC_ASSIGN_OR_RETURN(
-        SqlRows job, connection.Execute("SELECT 1 FROM jobs WHERE job_id = $1", {new_run.job_id}));
-    if (job.empty()) return NoJobError("job_id", new_run.job_id);
+    run_ids.push_back(NewUuidV7(now));
   }
-  if (!created.empty()) dialect_->Notify(connection, kRunsChannel, "");
-  return created;
+  constexpr std::string_view kSkipTakenSlot =
+      " ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING";
+  ORC_ASSIGN_OR_RETURN(
+      std::vector<SqlRows> inserted,
+      dialect_->InsertSlots(
+          connection, new_runs, run_ids, ToStoredTime(now), [&](size_t i) -> Result<SqlRows> {
+            ORC_ASSIGN_OR_RETURN(SqlRows rows, InsertQueuedRun(connection, new_runs[i], now,
+                                                               kSkipTakenSlot, run_ids[i]));
+            if (rows.empty()) {
+              // Nothing inserted: the slot had a run already, the job is paused, or it does not
+              // exist.
+              ORC_ASSIGN_OR_RETURN(
+                  SqlRows job,
+                  connection.Execute("SELECT 1 FROM jobs WHERE job_id = $1", {new_runs[i].job_id}));
+              if (job.empty()) return NoJobError("job_id", new_runs[i].job_id);
+            }
+            return rows;
+          }));
+  // In the order asked.
+  std::map<std::string, size_t> order;
+  for (size_t i = 0; i < run_ids.size(); ++i) order[run_ids[i]] = i;
+  std::vector<std::pair<size_t, Run>> created;
+  for (const SqlRows& rows : inserted) {
+    for (size_t r = 0; r < rows.size(); ++r) {
+      Run run = RunFromRow(rows, r);
+      created.emplace_back(order.at(run.run_id), std::move(run));
+    }
+  }
+  std::sort(created.begin(), created.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Run> runs;
+  runs.reserve(created.size());
+  for (auto& [index, run] : created) runs.push_back(std::move(run));
+  if (!runs.empty()) dialect_->Notify(connection, kRunsChannel, "");
+  return runs;
 }
 
 Result<std::vector<Run>> SqlStateStore::EnqueueSlots(const std::vector<NewRun>& new_runs) {

@@ -130,8 +130,10 @@ class SqlStateStore final : public StateStore {
   // Inserts `new_run` queued, with its job's retry settings, locking the job's row to share where
   // the dialect locks (DeleteJob waits for it); `on_conflict` goes before RETURNING. No row when
   // the job does not exist (or on_conflict skipped the insert).
+  // `run_id`: the new run's id, else a new one.
   Result<SqlRows> InsertQueuedRun(SqlConnection& connection, const NewRun& new_run, TimePoint now,
-                                  std::string_view on_conflict) const;
+                                  std::string_view on_conflict,
+                                  const std::string& run_id = "") const;
 
   // The bodies of CreateJob, EnqueueRun and EnqueueSlots, inside the caller's transaction.
   // InsertJob assigns the ids and returns the job with them (times as given, not as stored).

@@ -1126,6 +1126,33 @@ TEST_P(StateStoreTest, EnqueueSlotsSkipsSlotsThatHaveARunAndReportsTheLatest) {
   EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
 }
 
+TEST_P(StateStoreTest, ABatchOfSlotsComesBackInTheOrderAskedWithRepeatsQueuedOnce) {
+  const Job a = Create("a");
+  const Job b = Create("b");
+  const TimePoint at = kStart + std::chrono::minutes(1);
+  auto slot = [&](const Job& job, TimePoint when) {
+    return NewRun{
+        .job_id = job.job_id, .triggered_by = TriggeredBy::kScheduler, .scheduled_for = when};
+  };
+  Result<std::vector<orc::Run>> created =
+      store_->EnqueueSlots({slot(b, at), slot(a, at + seconds(1)), slot(b, at), slot(a, at)});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_EQ(created->size(), 3u) << "b's slot asked twice is queued once";
+  EXPECT_EQ((*created)[0].job_id, b.job_id);
+  EXPECT_EQ((*created)[1].job_id, a.job_id);
+  EXPECT_EQ((*created)[1].scheduled_for, at + seconds(1));
+  EXPECT_EQ((*created)[2].job_id, a.job_id);
+  EXPECT_EQ((*created)[2].scheduled_for, at);
+  Result<std::vector<orc::Run>> unknown = store_->EnqueueSlots(
+      {slot(a, at + seconds(2)),
+       NewRun{.job_id = "00000000-0000-4000-8000-000000000000", .scheduled_for = at}});
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(unknown.status().message().find("00000000-0000-4000-8000-000000000000"),
+            std::string::npos);
+  EXPECT_EQ(store_->ListRuns({.limit = 10, .job_id = a.job_id})->items.size(), 2u)
+      << "a batch with an unknown job queues nothing";
+}
+
 TEST_P(StateStoreTest, APausedJobGetsNoScheduledSlotButItsBackfillStillQueues) {
   Job job = Create("paused");
   job.is_active = false;

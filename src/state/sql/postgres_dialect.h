@@ -12,6 +12,7 @@
 
 #include "state/sql/run_columns.h"
 #include "state/sql/sql_dialect.h"
+#include "state/store_rules.h"
 
 namespace orc {
 
@@ -47,6 +48,51 @@ class PostgresDialect final : public SqlDialect {
   }
 
   SqlAccess RunWithRowsAccess() const override { return SqlAccess::kWrite; }
+
+  // All slots in one statement (10,000 slots: one round trip instead of 10,000), inserted in
+  // (job, slot) order so that two schedulers inserting overlapping batches take the unique key's
+  // locks in the same order; a slot asked twice keeps its first run, as one statement per slot
+  // would. Jobs are locked to share, as InsertQueuedRun's statement does.
+  Result<std::vector<SqlRows>> InsertSlots(
+      SqlConnection& connection, const std::vector<NewRun>& slots,
+      const std::vector<std::string>& run_ids, int64_t now,
+      const std::function<Result<SqlRows>(size_t)>& /*insert_one*/) const override {
+    const std::string json = SlotsAsJson(slots, run_ids);
+    ORC_ASSIGN_OR_RETURN(
+        SqlRows rows,
+        connection.Execute(
+            JoinSql({"INSERT INTO runs (run_id, job_id, status, triggered_by, scheduled_for, "
+                     "queued_at, available_at, max_attempts, created_at, updated_at, "
+                     "interval_start, interval_end, params, retry_of, only_tasks, notice_pending) "
+                     "SELECT s.run_id, j.job_id, 'queued', s.triggered_by::run_trigger, "
+                     "s.scheduled_for, $2, COALESCE(s.available_at, $2), j.retry_max_attempts, "
+                     "$2, $2, s.interval_start, s.interval_end, s.params, s.retry_of, "
+                     "s.only_tasks, TRUE "
+                     "FROM json_to_recordset($1::json) AS s(run_id text, job_id text, "
+                     "triggered_by text, scheduled_for bigint, available_at bigint, "
+                     "interval_start bigint, interval_end bigint, params text, retry_of text, "
+                     "only_tasks text, ord integer) "
+                     "JOIN jobs j ON j.job_id = s.job_id "
+                     "WHERE j.is_active OR s.triggered_by <> 'scheduler' "
+                     "ORDER BY s.job_id, s.scheduled_for, s.ord FOR KEY SHARE OF j "
+                     "ON CONFLICT (job_id, scheduled_for) WHERE scheduled_for IS NOT NULL "
+                     "DO NOTHING RETURNING ",
+                     kRunColumns}),
+            {json, now}));
+    if (rows.size() < slots.size()) {
+      // Skipped: slots that have a run, paused jobs' slots, or a job that does not exist.
+      ORC_ASSIGN_OR_RETURN(
+          SqlRows missing,
+          connection.Execute("SELECT s.job_id FROM json_to_recordset($1::json) AS s(job_id text) "
+                             "WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.job_id = s.job_id) "
+                             "LIMIT 1",
+                             {json}));
+      if (!missing.empty()) return NoJobError("job_id", missing.Text(0, 0));
+    }
+    std::vector<SqlRows> inserted;
+    inserted.push_back(std::move(rows));
+    return inserted;
+  }
 
   void Notify(SqlConnection& connection, std::string_view channel,
               const std::string& payload) const override {
@@ -142,6 +188,30 @@ class PostgresDialect final : public SqlDialect {
                       {"bytes_read", task_run.bytes_read},
                       {"bytes_total", task_run.bytes_total},
                       {"rows_processed", task_run.rows_processed}});
+    }
+    return rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+
+  // The slots as a JSON array of objects named like the columns InsertSlots reads.
+  static std::string SlotsAsJson(const std::vector<NewRun>& slots,
+                                 const std::vector<std::string>& run_ids) {
+    auto time = [](const std::optional<TimePoint>& at) {
+      return at ? nlohmann::json(ToStoredTime(*at)) : nlohmann::json(nullptr);
+    };
+    nlohmann::json rows = nlohmann::json::array();
+    for (size_t i = 0; i < slots.size(); ++i) {
+      const NewRun& slot = slots[i];
+      rows.push_back({{"run_id", run_ids[i]},
+                      {"job_id", slot.job_id},
+                      {"triggered_by", ToString(slot.triggered_by)},
+                      {"scheduled_for", time(slot.scheduled_for)},
+                      {"available_at", time(slot.available_at)},
+                      {"interval_start", time(slot.interval_start)},
+                      {"interval_end", time(slot.interval_end)},
+                      {"params", slot.params},
+                      {"retry_of", slot.retry_of},
+                      {"only_tasks", nlohmann::json(slot.only_tasks).dump()},
+                      {"ord", i}});
     }
     return rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }

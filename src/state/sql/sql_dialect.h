@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "core/new_run.h"
 #include "core/run.h"
 #include "state/sql/sql_connection.h"
 
@@ -66,6 +67,17 @@ class SqlDialect {
   // (run_columns.h): the claimed run; no row when no run is due; a row whose first column is NULL
   // when the claimer lost a race for its job's last place (another claim may find work).
   virtual std::string ClaimRun(std::string_view claim, std::string_view queue_head) const = 0;
+
+  // Inserts one queued run per schedule slot (`slots[i]`, with the new id `run_ids[i]`): none for
+  // a slot that has a run already, nor for a scheduled slot of a paused job. `insert_one(i)`
+  // inserts slot i alone and returns its row (none when skipped; NotFound when its job does not
+  // exist). SQLite calls it for each slot; PostgreSQL inserts them all with one statement, the
+  // slots passed as one JSON parameter, and is NotFound, naming a job, when a slot's job does not
+  // exist. Returns the rows inserted (run columns), in any order.
+  virtual Result<std::vector<SqlRows>> InsertSlots(
+      SqlConnection& connection, const std::vector<NewRun>& slots,
+      const std::vector<std::string>& run_ids, int64_t now,
+      const std::function<Result<SqlRows>(size_t)>& insert_one) const = 0;
 
   // Announces a change to the other processes sharing the database (state/change_feed.h) from
   // inside the write's body: at its commit where it runs in a transaction, at once otherwise.

@@ -30,6 +30,18 @@ class SqliteDialect final : public SqlDialect {
 
   void Notify(SqlConnection&, std::string_view, const std::string&) const override {}
 
+  // One statement per slot: a statement costs no round trip here.
+  Result<std::vector<SqlRows>> InsertSlots(
+      SqlConnection&, const std::vector<NewRun>& slots, const std::vector<std::string>&, int64_t,
+      const std::function<Result<SqlRows>(size_t)>& insert_one) const override {
+    std::vector<SqlRows> inserted;
+    for (size_t i = 0; i < slots.size(); ++i) {
+      ORC_ASSIGN_OR_RETURN(SqlRows rows, insert_one(i));
+      if (!rows.empty()) inserted.push_back(std::move(rows));
+    }
+    return inserted;
+  }
+
   Result<SqlRows> FinishRun(SqlConnection& connection, std::string_view finish,
                             std::vector<SqlValue> params, const std::vector<TaskRun>& task_runs,
                             const std::function<Status(const TaskRun&)>& save_one) const override {
