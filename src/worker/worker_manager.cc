@@ -233,6 +233,8 @@ void WorkerManager::Heartbeat() {
     held.assign(held_.begin(), held_.end());
   }
   for (auto& [run_id, entry] : held) {
+    // Stopped as lease-lost (taken over, or this node fenced): nothing more of it is written.
+    if (entry.active->stop_reason() == StopReason::kLeaseLost) continue;
     Result<LeaseState> lease = store_.RenewLease(run_id, owner_, options_.lease);
     const bool lost = !lease.ok() && lease.status().code() == StatusCode::kConflict;
     if (lease.ok() && lease->cancel_requested) {
