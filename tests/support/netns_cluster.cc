@@ -369,5 +369,6 @@ void NetnsCluster::PostgresCtl(const std::string& command) {
 void NetnsCluster::RestartPostgres() { PostgresCtl("restart"); }
 void NetnsCluster::StopPostgres() { PostgresCtl("stop"); }
 void NetnsCluster::StartPostgres() { PostgresCtl("start"); }
+void NetnsCluster::CrashPostgres() { PostgresCtl("crash"); }
 
 }  // namespace orc::testing

@@ -77,6 +77,9 @@ class NetnsCluster {
   void RestartPostgres();
   void StopPostgres();
   void StartPostgres();
+  // pg_ctl stop -m immediate: the server dies as in a crash, without a checkpoint; StartPostgres
+  // then recovers it from its WAL.
+  void CrashPostgres();
 
  private:
   NetnsCluster(int nodes, int subnet);
