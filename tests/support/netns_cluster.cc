@@ -281,8 +281,7 @@ void NetnsCluster::StartDatabase() {
     throw std::runtime_error("NetnsCluster: postgres-test-server start failed: " + started.output);
   }
   std::ifstream state(state_file_);
-  std::string directory;
-  state >> directory >> database_url_;
+  state >> database_directory_ >> database_url_;
   std::smatch port;
   if (!std::regex_search(database_url_, port, std::regex(R"(:(\d+)/orc$)"))) {
     throw std::runtime_error("NetnsCluster: no port in the server's URL '" + database_url_ + "'");
@@ -364,6 +363,13 @@ void NetnsCluster::PostgresCtl(const std::string& command) {
   if (result.exit_code != 0) {
     throw std::runtime_error("NetnsCluster: pg_ctl " + command + " failed: " + result.output);
   }
+}
+
+std::string NetnsCluster::PostgresLog() const {
+  std::ifstream log(database_directory_ + "/server.log");
+  std::stringstream text;
+  text << log.rdbuf();
+  return text.str();
 }
 
 void NetnsCluster::RestartPostgres() { PostgresCtl("restart"); }

@@ -81,6 +81,10 @@ class NetnsCluster {
   // then recovers it from its WAL.
   void CrashPostgres();
 
+  // What PostgreSQL has written to its log so far (server.log in its directory): errors, and the
+  // statements a test asks it to log (ALTER SYSTEM SET log_min_duration_statement ...).
+  std::string PostgresLog() const;
+
  private:
   NetnsCluster(int nodes, int subnet);
 
@@ -100,6 +104,7 @@ class NetnsCluster {
   std::string prefix_;  // orc<pid>
   std::string state_file_;
   std::string database_url_;
+  std::string database_directory_;
   int database_port_ = 0;
   // What exists so far, for the destructor.
   bool bridge_made_ = false;
