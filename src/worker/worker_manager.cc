@@ -102,12 +102,30 @@ void WorkerManager::RunEnqueued() { WakeAll(); }
 void WorkerManager::Fence() {
   fenced_ = true;
   std::lock_guard lock(mutex_);
-  for (auto& [run_id, held] : held_) held.active->Stop(StopReason::kLeaseLost);
+  for (auto& [run_id, held] : held_) {
+    held.active->Stop(StopReason::kLeaseLost);
+    fenced_runs_.insert(run_id);
+  }
 }
 
 void WorkerManager::Unfence() {
-  fenced_ = false;
+  std::vector<std::string> release;
+  {
+    std::lock_guard lock(mutex_);
+    fenced_ = false;
+    release.swap(to_release_);
+  }
+  ReleaseFenced(release);
   WakeAll();
+}
+
+void WorkerManager::ReleaseFenced(const std::vector<std::string>& run_ids) {
+  for (const std::string& run_id : run_ids) {
+    // Conflict: another node took it over meanwhile, which is theirs to finish.
+    if (Status released = store_.ReleaseRun(run_id, owner_); released.ok()) {
+      spdlog::info("run {}: stopped while this node was cut off; queued again", run_id);
+    }
+  }
 }
 
 void WorkerManager::CancelRequested(const std::string& run_id) {
@@ -160,7 +178,10 @@ void WorkerManager::Execute(Worker& worker, const Run& run) {
     // give the run straight back instead of executing it after the workers were told to stop.
     if (stopping_.load()) active->Stop(StopReason::kShutdown);
     // Claimed as the node fell silent: others may take it over; leave it to them.
-    if (fenced_.load()) active->Stop(StopReason::kLeaseLost);
+    if (fenced_.load()) {
+      active->Stop(StopReason::kLeaseLost);
+      fenced_runs_.insert(run.run_id);
+    }
     ++stats_.runs_started;
     Observe(stats_.dispatch_buckets, stats_.dispatch_sum, stats_.dispatch_count,
             SecondsBetween(std::max(run.queued_at, run.available_at), claimed_at));
@@ -177,6 +198,15 @@ void WorkerManager::Execute(Worker& worker, const Run& run) {
     }
   } else if (stop == StopReason::kLeaseLost) {
     spdlog::warn("run {}: {}", run.run_id, Describe(stop));
+    // Stopped by a fence: give it back once the node is heard again (now, if it already is).
+    std::vector<std::string> release;
+    {
+      std::lock_guard lock(mutex_);
+      if (fenced_runs_.erase(run.run_id) > 0) {
+        (fenced_.load() ? to_release_ : release).push_back(run.run_id);
+      }
+    }
+    ReleaseFenced(release);
   } else {
     log->Flush(store_);
     Result<Run> finished = store_.FinishRun(run.run_id, owner_, outcome);

@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -84,7 +85,9 @@ class WorkerManager final : public RunEvents, public WorkerStatsSource {
 
   // This node lost contact with the state database for long enough that other nodes may take its
   // runs over (NodeHeartbeat): every run held here stops as if its lease were lost — nothing more
-  // of it is written — and no run is claimed until Unfence().
+  // of it is written — and no run is claimed until Unfence(). Unfence() gives the runs it stopped
+  // back to the queue once their attempts ended (those another node took meanwhile are refused
+  // by the store and left alone), so they run again at once instead of after their lease.
   void Fence();
   void Unfence();
   // The owner name on the runs held here.
@@ -110,6 +113,8 @@ class WorkerManager final : public RunEvents, public WorkerStatsSource {
   void Reap();
   void WakeAll();
   void RecordFinish(const Run& run, const RunOutcome& outcome);
+  // Gives runs stopped by a fence back to the queue, where this node still holds them.
+  void ReleaseFenced(const std::vector<std::string>& run_ids);
 
   StateStore& store_;
   Clock& clock_;
@@ -133,6 +138,8 @@ class WorkerManager final : public RunEvents, public WorkerStatsSource {
   };
   mutable std::mutex mutex_;  // guards held_ and stats_
   std::map<std::string, Held> held_;
+  std::set<std::string> fenced_runs_;    // stopped by Fence(), still held or not yet given back
+  std::vector<std::string> to_release_;  // fenced runs whose attempt ended, for Unfence()
   WorkerStats stats_;
   bool started_ = false;
 };

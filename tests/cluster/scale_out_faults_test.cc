@@ -767,27 +767,21 @@ TEST_F(DatabaseOutageTest, ADatabaseCutOffForEightSecondsAnswers503AndLosesNoRun
   Measured("heal to the last request of the cut answered", MillisecondsSince(healed));
   EXPECT_GE(outage.count(503), 1) << "requests during the cut must fail fast with 503"
                                   << outage.Describe();
-  // The cut is longer than the fence: the worker node stops its runs, which run again only once
-  // their lease expires (see DISABLED_ARunStoppedByAFenceRunsAgainOnceTheDatabaseIsBack).
-  ExpectRecovered(outage, healed, kLease + 15s);
+  // The cut is longer than the fence: the worker node stops its runs and gives them back to the
+  // queue once it hears the database again (ARunStoppedByAFenceRunsAgainOnceTheDatabaseIsBack).
+  ExpectRecovered(outage, healed, 20s);
 }
 
-// DISABLED: fails on main (8eb169c). A run that a node stopped when it fenced itself stays
-// `running` under the node's name once the database is back, so nobody runs it again until its
-// 30 s lease expires. src/worker/worker_manager.cc: Fence() stops the held runs as lease-lost and
-// Unfence() does not give them back (nor does anything else: the node is alive again, so no
-// reaper counts it lost). Worse, Heartbeat() renews the lease (and saves the progress and log
-// lines) of every run still in held_, fenced or not: a stopped run whose ExecuteRun is still
-// winding down (its SaveTaskRun waiting on the cut connection) gets its lease renewed for 30 s
-// once the database answers again, after the fence (seen in PostgreSQL: lease_expires_at moved
-// to heal + 30 s, the run requeued then).
+// A run that a node stopped when it fenced itself is given back to the queue once the node hears
+// the database again (WorkerManager::Unfence), rather than staying `running` under the node's
+// name until its lease expires; nor is its lease renewed while it winds down. (Before the fix: 31
+// s after the heal, on attempt 2, when the lease ran out.)
 // The scenario: an outage longer than the fence (3/5 of the node timeout) but shorter than the
 // node timeout, so no node counts this one lost: with --node-timeout-s 20 (fence after 12 s), a
 // 13 s cut. The task spins until the fence stops it; the CSV then shrinks, so that its next
 // attempt ends at once. Expected: the run is queued again once the node hears the database again
-// and succeeds within seconds; measured: 31 s after the heal (attempt 2). The enabled 8 s cut
-// above shows the same: 26-35 s.
-TEST_F(ScaleOutFaultsTest, DISABLED_ARunStoppedByAFenceRunsAgainOnceTheDatabaseIsBack) {
+// and succeeds within seconds.
+TEST_F(ScaleOutFaultsTest, ARunStoppedByAFenceRunsAgainOnceTheDatabaseIsBack) {
   if (!MakeCluster(2)) GTEST_SKIP() << skip_reason_;
   constexpr int kApi = 1, kWorker = 2;
   StartNodes({{kApi, {"--roles", "api", "--node-timeout-s", "20"}},
@@ -899,21 +893,14 @@ TEST_F(ScaleOutFaultsTest, AWorkerNodeKilledUnderLoadHasItsRunsFinishedByTheOthe
   EXPECT_EQ(Text(Nodes(kApi)[node_ids_[kKilled]], "status"), "lost");
 }
 
-// DISABLED: fails on main (8eb169c). Taking back a lost node's run costs PostgreSQL 0.75-2.5 s of
-// CPU, so the run is queued again that much later than the reapers' second after the node counts
-// as lost (measured in the tests above: requeued 1.1-4.9 s after GET /nodes listed the node lost;
-// 0.15-0.27 s with jit off).
-// src/state/sql_run_store.cc, SqlStateStore::ReclaimExpiredLeases: its three UPDATEs run on the
-// bookkeeping connections, whose sessions turn sequential and bitmap scans off; their condition
-// `lease_owner IN (SELECT node_id FROM nodes WHERE heartbeat_at < $2)` has no index to use on
-// `nodes`, so the plan carries the disabled-scan cost (about 1e10), far above jit_above_cost, and
-// PostgreSQL JIT-compiles each UPDATE with inlining and optimization at every execution (jit is on
-// by default; Debian's PostgreSQL 15 ships llvmjit). The server's log shows 847, 701 and 836 ms
-// for the three on this loaded 2-core machine, 390-445 ms in this test, about 250 ms each when
-// idle. The test has PostgreSQL log every statement slower than 100 ms (orc's take a few ms on
-// these tables) and expects none; with jit off it passes. An index on nodes (heartbeat_at), or
-// jit off in orc's sessions, would avoid it.
-TEST_F(ScaleOutFaultsTest, DISABLED_TakingBackALostNodesRunCostsPostgresNoSlowStatement) {
+// Taking back a lost node's run costs PostgreSQL no slow statement. The reclaim's UPDATEs run on
+// the bookkeeping connections, whose sessions turn sequential and bitmap scans off; their
+// condition on `nodes` then carries the disabled-scan cost (about 1e10), far above
+// jit_above_cost, and PostgreSQL JIT-compiled each at every execution: 250-850 ms a statement, the
+// run requeued 1.1-4.9 s after GET /nodes listed the node lost. orc's sessions now turn JIT off
+// (state/postgres/postgres_connection.cc). The test has PostgreSQL log every statement slower
+// than 100 ms (orc's take a few ms on these tables) and expects none.
+TEST_F(ScaleOutFaultsTest, TakingBackALostNodesRunCostsPostgresNoSlowStatement) {
   if (!MakeCluster(3)) GTEST_SKIP() << skip_reason_;
   constexpr int kApi = 1, kKilled = 2, kOther = 3;
   const std::string spin_csv = data_dir() + "/spin.csv";

@@ -179,8 +179,12 @@ Result<std::unique_ptr<SqlConnection>> OpenPostgresConnection(const PostgresOpti
     return UnavailableError(message);
   }
   auto wrapped = std::make_unique<PostgresConnection>(connection);
-  // Times are stored as integers, so the session time zone never matters; quiet NOTICEs.
-  ORC_RETURN_IF_ERROR(wrapped->ExecuteScript("SET client_min_messages = warning"));
+  // Times are stored as integers, so the session time zone never matters; quiet NOTICEs. No JIT:
+  // orc's statements each touch a few rows through an index, and where a plan's cost estimate
+  // is high (the bookkeeping sessions turn sequential scans off, which prices a scan of a small
+  // table at 1e10) PostgreSQL compiled the statement on every run: taking back a lost node's runs
+  // cost 250-850 ms a statement, against a few ms without.
+  ORC_RETURN_IF_ERROR(wrapped->ExecuteScript("SET client_min_messages = warning; SET jit = off"));
   return std::unique_ptr<SqlConnection>(std::move(wrapped));
 }
 
