@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include <nlohmann/json.hpp>
 
 #include "common/backoff.h"
@@ -82,17 +84,21 @@ Status SqlStateStore::WithConnection(Access access, const Body& body, Commit com
   }
   for (int attempt = 0;; ++attempt) {
     ORC_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool.Acquire());
+    const auto started = std::chrono::steady_clock::now();
     Status status = transactional ? connection->BeginWrite() : Status::Ok();
     if (status.ok()) status = body(*connection);
     if (transactional) {
       if (status.ok()) status = connection->Commit();
       if (!status.ok()) connection->Rollback();
     }
-    // A read on a connection that broke (a pooled connection whose server restarted) is tried
-    // once more on a fresh one; a write is not: it may have committed before the break.
+    // A read on a pooled connection found broken at once (its server restarted since) is tried
+    // once more on a fresh one. Not a read that broke after a while (the network is cut: a new
+    // connection would wait as long again, and the caller should hear now), nor a write: it may
+    // have committed before the break.
     const bool broken = connection->IsBroken();
-    const bool transient = status.code() == StatusCode::kUnavailable &&
-                           (!broken || (access == Access::kRead && attempt == 0));
+    const bool stale = broken && access == Access::kRead && attempt == 0 &&
+                       std::chrono::steady_clock::now() - started < std::chrono::seconds(1);
+    const bool transient = status.code() == StatusCode::kUnavailable && (!broken || stale);
     if (!transient || attempt >= kMaxTransientRetries) return status;
   }
 }
