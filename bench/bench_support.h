@@ -1,10 +1,17 @@
-// What the benchmarks share: their settings from the environment, timing and medians.
+// What the benchmarks share: their settings from the environment, timing, CPU and medians.
 #pragma once
+
+#include <sys/types.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,6 +29,42 @@ inline std::string Env(const char* name, const char* fallback) {
 inline int Fail(const Status& status) {
   std::fprintf(stderr, "%s\n", status.ToString().c_str());
   return 1;
+}
+
+// Busy CPU seconds of the whole machine so far (/proc/stat: all but idle and iowait).
+inline double MachineBusySeconds() {
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  double total = 0, idle = 0, value = 0;
+  stat >> cpu;
+  for (int field = 0; field < 10 && stat >> value; ++field) {
+    total += value;
+    if (field == 3 || field == 4) idle += value;
+  }
+  return (total - idle) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// CPU seconds (user and system) a process and its live children have used.
+inline double TreeCpuSeconds(pid_t pid) {
+  double seconds = 0;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  if (const size_t end = text.rfind(')'); end != std::string::npos) {
+    std::istringstream fields(text.substr(end + 2));
+    std::string field;
+    long ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14 || i == 15) ticks += std::stol(field);
+    }
+    seconds = static_cast<double>(ticks) / sysconf(_SC_CLK_TCK);
+  }
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    std::ifstream children(task.path() / "children");
+    for (pid_t child; children >> child;) seconds += TreeCpuSeconds(child);
+  }
+  return seconds;
 }
 
 // Wall seconds since `start`.

@@ -128,42 +128,6 @@ std::string LoadAverage() {
   return text;
 }
 
-// Busy CPU seconds of the whole machine so far (/proc/stat: all but idle and iowait).
-double MachineBusySeconds() {
-  std::ifstream stat("/proc/stat");
-  std::string cpu;
-  double total = 0, idle = 0, value = 0;
-  stat >> cpu;
-  for (int field = 0; field < 10 && stat >> value; ++field) {
-    total += value;
-    if (field == 3 || field == 4) idle += value;
-  }
-  return (total - idle) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// CPU seconds (user and system) a process and its live children have used.
-double TreeCpuSeconds(pid_t pid) {
-  double seconds = 0;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  if (const size_t end = text.rfind(')'); end != std::string::npos) {
-    std::istringstream fields(text.substr(end + 2));
-    std::string field;
-    long ticks = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-      if (i == 14 || i == 15) ticks += std::stol(field);
-    }
-    seconds = static_cast<double>(ticks) / sysconf(_SC_CLK_TCK);
-  }
-  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
-  std::error_code error;
-  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
-    std::ifstream children(task.path() / "children");
-    for (pid_t child; children >> child;) seconds += TreeCpuSeconds(child);
-  }
-  return seconds;
-}
-
 // CPU seconds of a PostgreSQL server: the postmaster, its live backends, and the backends it
 // reaped (the postmaster's children's times); 0 when `data_directory` is empty.
 double PostgresCpuSeconds(const std::string& data_directory) {

@@ -121,29 +121,6 @@ pid_t Spawn(const std::vector<std::string>& args, const std::filesystem::path& o
   return pid;
 }
 
-// CPU seconds (user and system) a process and its children running now have used.
-double TreeCpuSeconds(pid_t pid) {
-  double seconds = 0;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  if (const size_t end = text.rfind(')'); end != std::string::npos) {
-    std::istringstream fields(text.substr(end + 2));
-    std::string field;
-    long ticks = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-      if (i == 14 || i == 15) ticks += std::stol(field);
-    }
-    seconds = static_cast<double>(ticks) / sysconf(_SC_CLK_TCK);
-  }
-  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
-  std::error_code error;
-  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
-    std::ifstream children(task.path() / "children");
-    for (pid_t child; children >> child;) seconds += TreeCpuSeconds(child);
-  }
-  return seconds;
-}
-
 struct Timing {
   double seconds = 0;  // wall
   double cpu = 0;      // user and system

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "bench_postgres.h"
+#include "bench_support.h"
 #include "common/uuid.h"
 #include "state/postgres/postgres_connection.h"
 #include "state/state_store.h"
@@ -40,19 +41,6 @@ constexpr double kGraphileWorkerReference = 15600;
 struct StepTimes {
   double enqueue = 0, claim = 0, task_run_start = 0, finish = 0;
 };
-
-// Busy CPU time of the whole machine so far, in seconds (/proc/stat: all but idle and iowait).
-double MachineBusySeconds() {
-  std::ifstream stat("/proc/stat");
-  std::string cpu;
-  double total = 0, idle = 0, value = 0;
-  stat >> cpu;
-  for (int field = 0; field < 10 && stat >> value; ++field) {
-    total += value;
-    if (field == 3 || field == 4) idle += value;
-  }
-  return (total - idle) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
 
 double Since(std::chrono::steady_clock::time_point& mark) {
   const auto now = std::chrono::steady_clock::now();
