@@ -1,7 +1,6 @@
 #include "cli/serve_command.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -41,12 +40,6 @@
 
 namespace orc {
 namespace {
-
-std::string HostName() {
-  char host[256] = "orc";
-  gethostname(host, sizeof host - 1);
-  return host;
-}
 
 // The state database's own file and the files SQLite keeps beside it.
 std::vector<std::filesystem::path> StateFiles(const DatabaseUrl& database) {

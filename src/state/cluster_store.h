@@ -26,6 +26,9 @@
 
 namespace orc {
 
+// A node silent this long is forgotten (its row deleted) when another registers.
+inline constexpr Duration kForgetSilentNodesAfter = std::chrono::hours(24);
+
 struct NodeInfo {
   std::string node_id;             // also the lease_owner of the runs it holds
   std::string host;                // the machine's name
@@ -50,8 +53,8 @@ class ClusterStore {
  public:
   virtual ~ClusterStore() = default;
 
-  // Inserts or replaces `node`'s row with heartbeat_at = now; also forgets nodes silent for a
-  // day.
+  // Inserts or replaces `node`'s row with heartbeat_at = now; also forgets nodes silent for
+  // kForgetSilentNodesAfter.
   virtual Status RegisterNode(const NodeInfo& node) = 0;
   // heartbeat_at = now and the busy workers. NotFound when the node has no row (register again).
   virtual Status HeartbeatNode(const std::string& node_id, int workers_busy) = 0;

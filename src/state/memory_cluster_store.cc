@@ -10,7 +10,7 @@ Status MemoryStateStore::RegisterNode(const NodeInfo& node) {
   std::lock_guard lock(mutex_);
   const TimePoint now = Now();
   std::erase_if(nodes_, [&](const auto& entry) {
-    return entry.second.heartbeat_at < now - std::chrono::hours(24);
+    return entry.second.heartbeat_at < now - kForgetSilentNodesAfter;
   });
   NodeInfo stored = node;
   stored.started_at = Stored(node.started_at);

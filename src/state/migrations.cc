@@ -382,7 +382,8 @@ DROP TABLE task_cursors;
 
 // The processes sharing the database (state/cluster_store.h): one row per node, refreshed by its
 // heartbeat, and leadership terms. Old binaries ignore both tables: a node that does not register
-// keeps its runs until their leases expire, as before. And the column that tells older binaries
+// keeps its runs until their leases expire, as before. A node's roles are a JSON array of names.
+// And the column that tells older binaries
 // whether they may still use a database a newer one migrated.
 constexpr std::string_view kCluster = R"sql(
 ALTER TABLE schema_migrations ADD COLUMN readers_from INTEGER NOT NULL DEFAULT 0;

@@ -2,40 +2,18 @@
 // state/cluster_store.h.
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "state/sql_state_store.h"
 
 namespace orc {
-namespace {
-
-// Nodes silent this long are forgotten when a node registers.
-constexpr Duration kForgetNodesAfter = std::chrono::hours(24);
-
-std::string JoinRoles(const std::vector<std::string>& roles) {
-  std::string text;
-  for (const std::string& role : roles) text += (text.empty() ? "" : ",") + role;
-  return text;
-}
-
-std::vector<std::string> SplitRoles(const std::string& text) {
-  std::vector<std::string> roles;
-  size_t start = 0;
-  while (start < text.size()) {
-    const size_t comma = text.find(',', start);
-    const size_t end = comma == std::string::npos ? text.size() : comma;
-    if (end > start) roles.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return roles;
-}
-
-}  // namespace
 
 Status SqlStateStore::RegisterNode(const NodeInfo& node) {
   const TimePoint now = clock_.Now();
   return WithConnection(Access::kTransaction, [&](SqlConnection& connection) -> Status {
     ORC_RETURN_IF_ERROR(connection
                             .Execute("DELETE FROM nodes WHERE heartbeat_at < $1",
-                                     {ToStoredTime(now - kForgetNodesAfter)})
+                                     {ToStoredTime(now - kForgetSilentNodesAfter)})
                             .status());
     return connection
         .Execute(
@@ -45,7 +23,7 @@ Status SqlStateStore::RegisterNode(const NodeInfo& node) {
             "version = excluded.version, started_at = excluded.started_at, "
             "heartbeat_at = excluded.heartbeat_at, workers = excluded.workers, "
             "workers_busy = excluded.workers_busy",
-            {node.node_id, node.host, JoinRoles(node.roles), node.version,
+            {node.node_id, node.host, nlohmann::json(node.roles).dump(), node.version,
              ToStoredTime(node.started_at), ToStoredTime(now), int64_t{node.workers},
              int64_t{node.workers_busy}})
         .status();
@@ -86,7 +64,7 @@ Result<std::vector<NodeInfo>> SqlStateStore::ListNodes() {
     for (size_t r = 0; r < rows.size(); ++r) {
       nodes.push_back(NodeInfo{.node_id = rows.Text(r, 0),
                                .host = rows.Text(r, 1),
-                               .roles = SplitRoles(rows.Text(r, 2)),
+                               .roles = DecodeStringArray(rows.Text(r, 2)),
                                .version = rows.Text(r, 3),
                                .started_at = rows.Time(r, 4),
                                .heartbeat_at = rows.Time(r, 5),

@@ -18,10 +18,14 @@ double Seconds(Duration duration) { return std::chrono::duration<double>(duratio
 
 }  // namespace
 
-std::string NewNodeId() {
+std::string HostName() {
   char host[256] = "orc";
   gethostname(host, sizeof host - 1);
-  return std::string(host) + ":" + std::to_string(getpid()) + ":" + NewUuidV4().substr(0, 8);
+  return host;
+}
+
+std::string NewNodeId() {
+  return HostName() + ":" + std::to_string(getpid()) + ":" + NewUuidV4().substr(0, 8);
 }
 
 NodeHeartbeat::NodeHeartbeat(ClusterStore& store, Clock& clock, NodeInfo node,

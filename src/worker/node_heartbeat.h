@@ -24,6 +24,8 @@
 
 namespace orc {
 
+// This machine's name (gethostname), as nodes report it.
+std::string HostName();
 // A new node's id: host:pid:random, unique across restarts; also the lease_owner of its runs.
 std::string NewNodeId();
 
