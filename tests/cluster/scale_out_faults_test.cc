@@ -280,6 +280,18 @@ class ScaleOutFaultsTest : public ::testing::Test {
     return run;
   }
 
+  // Polls until the run and its first task run are running (30 s at most); the last body read.
+  json AwaitFirstTaskRunning(int node, const std::string& run_id) {
+    return AwaitRun(
+        node, run_id,
+        [](const json& r) {
+          const json tasks = r.value("task_runs", json::array());
+          return Text(r, "status") == "running" && !tasks.empty() &&
+                 Text(tasks[0], "status") == "running";
+        },
+        30s);
+  }
+
   // Every run of the job, newest first (one page: the tests make far fewer than 1,000).
   std::vector<json> Runs(int node, const std::string& job_id) {
     const Answer runs = Get(node, "/jobs/" + job_id + "/runs?limit=1000");
@@ -381,14 +393,7 @@ TEST_F(ScaleOutFaultsTest, AWorkerCutOffFromTheDatabaseStopsItsTaskAndAnotherFin
   const std::string run_id = Trigger(kApi, job_id);
   ASSERT_FALSE(run_id.empty());
   // Only the node to cut has a worker yet: the run is its.
-  json run = AwaitRun(
-      kApi, run_id,
-      [](const json& r) {
-        const json tasks = r.value("task_runs", json::array());
-        return Text(r, "status") == "running" && !tasks.empty() &&
-               Text(tasks[0], "status") == "running";
-      },
-      30s);
+  json run = AwaitFirstTaskRunning(kApi, run_id);
   ASSERT_EQ(Text(run, "status"), "running") << run << Logs();
   ASSERT_EQ(run.value("attempt", 0), 1);
   StartNodes({{kOther, {"--roles", "worker", "--workers", "1"}}});
@@ -794,13 +799,7 @@ TEST_F(ScaleOutFaultsTest, ARunStoppedByAFenceRunsAgainOnceTheDatabaseIsBack) {
              {"tasks", {SqlTask("spin", ":memory:", "SELECT " + SpinCondition(spin_csv))}}});
   const std::string run_id = Trigger(kApi, job_id);
   ASSERT_FALSE(run_id.empty());
-  const json running = AwaitRun(
-      kApi, run_id,
-      [](const json& r) {
-        const json tasks = r.value("task_runs", json::array());
-        return !tasks.empty() && Text(tasks[0], "status") == "running";
-      },
-      30s);
+  const json running = AwaitFirstTaskRunning(kApi, run_id);
   ASSERT_EQ(Text(running, "status"), "running") << running << Logs();
 
   const auto cut = Clock::now();
@@ -1009,13 +1008,7 @@ TEST_F(ScaleOutFaultsTest, ACancelThroughOneProcessStopsTheTaskOnAnotherWithinAS
              {"tasks", {SqlTask("spin", ":memory:", "SELECT " + SpinCondition(spin_csv))}}});
   const std::string run_id = Trigger(kApi, job_id);
   ASSERT_FALSE(run_id.empty());
-  const json running = AwaitRun(
-      kApi, run_id,
-      [](const json& r) {
-        const json tasks = r.value("task_runs", json::array());
-        return !tasks.empty() && Text(tasks[0], "status") == "running";
-      },
-      30s);
+  const json running = AwaitFirstTaskRunning(kApi, run_id);
   ASSERT_EQ(Text(running, "status"), "running") << running << Logs();
   // The executor spins.
   const pid_t worker = nodes_[kWorker]->pid();

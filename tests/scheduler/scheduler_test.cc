@@ -76,6 +76,11 @@ class SchedulerTest : public ::testing::TestWithParam<TestBackend> {
   FakeClock clock_{kStart};
   testing::TestDatabase database_{GetParam()};
   std::unique_ptr<StateStore> store_;
+
+ public:
+  StateStore* store() { return store_.get(); }
+  std::unique_ptr<StateStore> OpenAnother() { return Open(); }
+  FakeClock& clock() { return clock_; }
 };
 
 TEST_P(SchedulerTest, EachSlotBecomesOneRunOnTime) {
@@ -231,18 +236,35 @@ TEST_P(SchedulerTest, CatchUpLiveAndBackfillAgreeAcrossAFallBack) {
   }
 }
 
+// Two processes' schedulers competing for the lead on one database, each through a store the
+// test can cut off; started (the first leads) and asleep.
+struct TwoElectedSchedulers {
+  explicit TwoElectedSchedulers(SchedulerTest& test)
+      : other_store(test.OpenAnother()), first_store(*test.store()), second_store(*other_store) {
+    first = std::make_unique<Scheduler>(
+        *test.store(), first_store, test.clock(), nullptr,
+        SchedulerOptions{.leadership = &first_store, .node_id = "first"});
+    second = std::make_unique<Scheduler>(
+        *other_store, second_store, test.clock(), nullptr,
+        SchedulerOptions{.leadership = &second_store, .node_id = "second"});
+    EXPECT_TRUE(first->Start().ok());
+    EXPECT_TRUE(second->Start().ok());
+    EXPECT_TRUE(test.clock().AwaitWaiters(2));
+  }
+
+  std::unique_ptr<StateStore> other_store;
+  testing::CutOffStore first_store;
+  testing::CutOffStore second_store;
+  std::unique_ptr<Scheduler> first;
+  std::unique_ptr<Scheduler> second;
+};
+
 TEST_P(SchedulerTest, OneSchedulerLeadsAndTheStandbyQueuesNothing) {
   const Job job = CreateJob("*/10 * * * * *");
-  std::unique_ptr<StateStore> other_store = Open();
-  testing::CutOffStore first_process(*store_);
-  testing::CutOffStore second_process(*other_store);
-  Scheduler first(*store_, first_process, clock_, nullptr,
-                  {.leadership = &first_process, .node_id = "first"});
-  Scheduler second(*other_store, second_process, clock_, nullptr,
-                   {.leadership = &second_process, .node_id = "second"});
-  ASSERT_TRUE(first.Start().ok());
-  ASSERT_TRUE(second.Start().ok());
-  WaitUntilAsleep(2);
+  TwoElectedSchedulers processes(*this);
+  Scheduler& first = *processes.first;
+  Scheduler& second = *processes.second;
+  testing::CutOffStore& second_process = processes.second_store;
   EXPECT_TRUE(first.leading());
   EXPECT_FALSE(second.leading());
   for (int i = 0; i < 30; ++i) Advance(1s, 2);  // the leader renews its term every second
@@ -263,16 +285,10 @@ TEST_P(SchedulerTest, OneSchedulerLeadsAndTheStandbyQueuesNothing) {
 
 TEST_P(SchedulerTest, ALeaderCutOffStopsFiringAndTheStandbyReplaysEverySlotItMissed) {
   const Job job = CreateJob("* * * * * *");  // every second, catchup off
-  std::unique_ptr<StateStore> other_store = Open();
-  testing::CutOffStore first_process(*store_);
-  testing::CutOffStore second_process(*other_store);
-  Scheduler first(*store_, first_process, clock_, nullptr,
-                  {.leadership = &first_process, .node_id = "first"});
-  Scheduler second(*other_store, second_process, clock_, nullptr,
-                   {.leadership = &second_process, .node_id = "second"});
-  ASSERT_TRUE(first.Start().ok());
-  ASSERT_TRUE(second.Start().ok());
-  WaitUntilAsleep(2);
+  TwoElectedSchedulers processes(*this);
+  Scheduler& first = *processes.first;
+  Scheduler& second = *processes.second;
+  testing::CutOffStore& first_process = processes.first_store;
   for (int i = 0; i < 3; ++i) Advance(1s, 2);  // 12:00:03.5
   first_process.cut = true;                    // its term was last renewed at 12:00:03.5
   int took_over_after = 0;
