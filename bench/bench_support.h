@@ -44,20 +44,25 @@ inline double MachineBusySeconds() {
   return (total - idle) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-// CPU seconds (user and system) a process and its live children have used.
-inline double TreeCpuSeconds(pid_t pid) {
-  double seconds = 0;
+// The sum of the /proc/PID/stat fields `first` to `last` (counted from 1, as proc(5) does), in
+// seconds: 14-15 the process's own user and system time, 16-17 that of the children it reaped.
+inline double StatSeconds(pid_t pid, int first, int last) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  if (const size_t end = text.rfind(')'); end != std::string::npos) {
-    std::istringstream fields(text.substr(end + 2));
-    std::string field;
-    long ticks = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-      if (i == 14 || i == 15) ticks += std::stol(field);
-    }
-    seconds = static_cast<double>(ticks) / sysconf(_SC_CLK_TCK);
+  const size_t end = text.rfind(')');  // the command name may hold spaces and parentheses
+  if (end == std::string::npos) return 0;
+  std::istringstream fields(text.substr(end + 2));
+  std::string field;
+  long ticks = 0;
+  for (int i = 3; i <= last && fields >> field; ++i) {
+    if (i >= first) ticks += std::stol(field);
   }
+  return static_cast<double>(ticks) / sysconf(_SC_CLK_TCK);
+}
+
+// CPU seconds (user and system) a process and its live children have used.
+inline double TreeCpuSeconds(pid_t pid) {
+  double seconds = StatSeconds(pid, 14, 15);
   const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
   std::error_code error;
   for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {

@@ -135,19 +135,7 @@ double PostgresCpuSeconds(const std::string& data_directory) {
   pid_t postmaster = 0;
   std::ifstream(data_directory + "/postmaster.pid") >> postmaster;
   if (postmaster <= 0) return 0;
-  std::ifstream stat("/proc/" + std::to_string(postmaster) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  double reaped = 0;
-  if (const size_t end = text.rfind(')'); end != std::string::npos) {
-    std::istringstream fields(text.substr(end + 2));
-    std::string field;
-    long ticks = 0;
-    for (int i = 3; i <= 17 && fields >> field; ++i) {
-      if (i == 16 || i == 17) ticks += std::stol(field);
-    }
-    reaped = static_cast<double>(ticks) / sysconf(_SC_CLK_TCK);
-  }
-  return TreeCpuSeconds(postmaster) + reaped;
+  return TreeCpuSeconds(postmaster) + StatSeconds(postmaster, 16, 17);
 }
 
 // Starts `args` with this environment plus `env` ("NAME=value"), its output into `output`.
