@@ -112,6 +112,18 @@ TEST_F(OrcBinaryTest, ANumberOptionSaysWhatIsWrongWithItsValue) {
   EXPECT_EQ(too_many->Wait(milliseconds(0)), 2);
   EXPECT_NE(too_many->Stderr().find("--workers: '5000' is not from 0 to 1024"), std::string::npos)
       << too_many->Stderr();
+  // A node timeout under 2 s would fence a node at every hiccup; a huge one is refused too.
+  for (const auto& [value, says] : std::vector<std::pair<std::string, std::string>>{
+           {"1", "'1' is not from 2 to 3600"},
+           {"99999999999999999999", "is not from 2 to 3600"},
+           {"-5", "is not from 2 to 3600"},
+           {"5s", "'5s' is not a whole number"}}) {
+    auto timeout =
+        RunToCompletion(Orc({"serve", "--node-timeout-s", value}, directory_), kExitTimeout);
+    EXPECT_EQ(timeout->Wait(milliseconds(0)), 2) << value;
+    EXPECT_NE(timeout->Stderr().find("--node-timeout-s: "), std::string::npos) << timeout->Stderr();
+    EXPECT_NE(timeout->Stderr().find(says), std::string::npos) << timeout->Stderr();
+  }
 }
 
 TEST_F(OrcBinaryTest, VersionNamesOrcAndDuckDb) {
