@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "state/postgres/postgres_connection.h"
 #include "state/state_store.h"
 #include "support/printers.h"
 #include "support/test_database.h"
@@ -96,6 +97,37 @@ TEST(ChangeFeedTest, WritesOfOneStoreReachTheListenerOfAnother) {
   }
   ASSERT_TRUE(enqueued);
   EXPECT_TRUE(heard.Await("runs"));
+  feed->Stop();
+}
+
+// Anyone who may connect to the database may NOTIFY on orc's channels: a payload that is no id,
+// or as long as PostgreSQL allows (just under 8,000 bytes), is handed on as text, and the feed
+// goes on listening. (The handlers look the id up: an unknown one finds nothing.)
+TEST(ChangeFeedTest, ForeignNotificationsAreHandedOnAsTextAndTheFeedListensOn) {
+  TestDatabase database(TestBackend::kPostgres);
+  Heard heard;
+  std::unique_ptr<ChangeFeed> feed =
+      OpenChangeFeed(*ParseDatabaseUrl(database.url()), heard.Handlers());
+  ASSERT_NE(feed, nullptr);
+  ASSERT_TRUE(feed->Start().ok());
+  ASSERT_TRUE(heard.Await("resumed"));
+  Result<std::unique_ptr<SqlConnection>> sender = OpenPostgresConnection(
+      PostgresOptions{.uri = ParseDatabaseUrl(database.url())->postgres_uri});
+  ASSERT_TRUE(sender.ok()) << sender.status();
+  const std::string huge(7990, 'x');
+  for (const auto& [channel, payload] :
+       std::vector<std::pair<std::string, std::string>>{{"orc_jobs", "'; DROP TABLE jobs; --"},
+                                                        {"orc_cancel", huge},
+                                                        {"orc_runs", "unexpected"},
+                                                        {"orc_other", "ignored"}}) {
+    ASSERT_TRUE((*sender)->Execute("SELECT pg_notify($1, $2)", {channel, payload}).ok());
+  }
+  EXPECT_TRUE(heard.Await("job:'; DROP TABLE jobs; --"));
+  EXPECT_TRUE(heard.Await("cancel:" + huge));
+  EXPECT_TRUE(heard.Await("runs"));
+  EXPECT_TRUE(feed->listening());
+  ASSERT_TRUE((*sender)->Execute("SELECT pg_notify('orc_runs', '')", {}).ok());
+  EXPECT_TRUE(heard.Await("runs")) << "still listening";
   feed->Stop();
 }
 
